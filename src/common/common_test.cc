@@ -1,0 +1,121 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "common/backoff.h"
+#include "common/crc64.h"
+#include "common/encoding.h"
+#include "common/parallel.h"
+#include "common/redact.h"
+#include "common/result.h"
+#include "common/time_util.h"
+
+namespace brix {
+namespace {
+
+TEST(Crc64Test, CheckValuesOfBothVariants) {
+  EXPECT_EQ(Crc64Xz("123456789"), 0x995DC9BBDF1939FAULL);
+  EXPECT_EQ(Crc64Nvme("123456789"), 0xAE8B14860A799888ULL);
+  EXPECT_EQ(Crc64Nvme(""), 0u);
+}
+
+TEST(Crc64Test, AzureHeaderForm) {
+  // Documented values of base64(little-endian CRC-64/NVME) (reference azure-blob.md §5.9).
+  EXPECT_EQ(Base64Encode(LittleEndian64(Crc64Nvme("123456789"))), "iJh5CoYUi64=");
+  EXPECT_EQ(Base64Encode(LittleEndian64(Crc64Nvme("Hello, Azurite!"))), "CtDtDh62Zm4=");
+}
+
+TEST(Crc64Test, StreamingEqualsOneShotAtEverySplit) {
+  std::string data;
+  for (int i = 0; i < 1000; ++i) data.push_back(static_cast<char>(i * 131 + 7));
+  for (size_t split = 0; split <= data.size(); split += 37) {
+    std::string_view a(data.data(), split), b(data.data() + split, data.size() - split);
+    EXPECT_EQ(Crc64Xz(b, Crc64Xz(a)), Crc64Xz(data));
+    EXPECT_EQ(Crc64Nvme(b, Crc64Nvme(a)), Crc64Nvme(data));
+  }
+}
+
+TEST(EncodingTest, Base64RoundTripsAndRejectsGarbage) {
+  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+    auto decoded = Base64Decode(Base64Encode(s));
+    ASSERT_TRUE(decoded.has_value());
+    EXPECT_EQ(*decoded, s);
+  }
+  EXPECT_FALSE(Base64Decode("abc").has_value());
+  EXPECT_FALSE(Base64Decode("ab-_").has_value());  // base64url is not accepted
+}
+
+TEST(EncodingTest, PercentEncoding) {
+  EXPECT_EQ(PercentEncode("a b+c/d%", false), "a%20b%2Bc%2Fd%25");
+  EXPECT_EQ(PercentEncode("a b/c", true), "a%20b/c");
+  EXPECT_EQ(*PercentDecode("a%20b%2Bc"), "a b+c");
+  EXPECT_EQ(*PercentDecode("a+b", true), "a b");
+  EXPECT_FALSE(PercentDecode("%2").has_value());
+  EXPECT_FALSE(PercentDecode("%zz").has_value());
+}
+
+TEST(TimeTest, Rfc1123AndIso8601) {
+  auto t = std::chrono::system_clock::from_time_t(1704067200);  // 2024-01-01T00:00:00Z
+  EXPECT_EQ(FormatRfc1123(t), "Mon, 01 Jan 2024 00:00:00 GMT");
+  EXPECT_EQ(FormatIso8601(t), "2024-01-01T00:00:00Z");
+  EXPECT_EQ(ParseIso8601Utc("2024-01-01T00:00:00Z"), t);
+  EXPECT_EQ(ParseIso8601Utc("2024-01-01T00:00:00.123Z"), t);
+  EXPECT_FALSE(ParseIso8601Utc("2024-01-01 00:00:00").has_value());
+}
+
+TEST(StatusTest, CodesContextAndResult) {
+  Status s = Status::NotFound("x").WithContext("reading y");
+  EXPECT_TRUE(s.IsNotFound());
+  EXPECT_EQ(s.ToString(), "NotFound: reading y: x");
+  EXPECT_TRUE(Status::Unavailable("").IsRetryable());
+  EXPECT_FALSE(Status::InvalidArgument("").IsRetryable());
+  Result<int> r = Status::Timeout("t");
+  EXPECT_FALSE(r.ok());
+  Result<int> v = 5;
+  EXPECT_EQ(*v, 5);
+}
+
+TEST(BackoffTest, GrowsWithJitterAndHonoursHintsAndCap) {
+  Backoff b({.max_attempts = 5, .base_delay = std::chrono::milliseconds(100),
+             .max_delay = std::chrono::milliseconds(1000)},
+            42);
+  for (int attempt = 1; attempt <= 4; ++attempt) {
+    auto d = b.DelayAfter(attempt).count();
+    double nominal = 100.0 * (1 << (attempt - 1));
+    EXPECT_GE(d, std::min(1000.0, nominal * 0.8) - 1);
+    EXPECT_LE(d, std::min(1000.0, nominal * 1.3));
+  }
+  EXPECT_EQ(b.DelayAfter(1, std::chrono::milliseconds(250)).count(), 250);
+  EXPECT_EQ(b.DelayAfter(1, std::chrono::milliseconds(5000)).count(), 1000);
+  EXPECT_TRUE(b.ShouldRetry(4));
+  EXPECT_FALSE(b.ShouldRetry(5));
+}
+
+TEST(TaskGroupTest, BoundsParallelismAndKeepsFirstError) {
+  TaskGroup group(3);
+  std::atomic<int> running{0}, peak{0}, done{0};
+  for (int i = 0; i < 20; ++i) {
+    group.Submit([&, i]() -> Status {
+      int now = ++running;
+      int p = peak.load();
+      while (now > p && !peak.compare_exchange_weak(p, now)) {
+      }
+      --running;
+      ++done;
+      return i == 7 ? Status::IOError("task 7") : Status::OK();
+    });
+  }
+  Status s = group.Wait();
+  EXPECT_LE(peak.load(), 3);
+  EXPECT_EQ(s.message(), "task 7");
+}
+
+TEST(RedactTest, SecretsInQueriesAreHidden) {
+  std::string r = RedactUrl("azure://c/p?account-name=acc&sas-token=sv%3D1%26sig%3Dabc&account-key=K");
+  EXPECT_EQ(r, "azure://c/p?account-name=acc&sas-token=REDACTED&account-key=REDACTED");
+  EXPECT_EQ(RedactUrl("http://h/x?a=1&sig=zzz"), "http://h/x?a=1&sig=REDACTED");
+  EXPECT_EQ(RedactUrl("local:///tmp/x"), "local:///tmp/x");
+}
+
+}  // namespace
+}  // namespace brix

@@ -1,0 +1,34 @@
+// AzureBlobStorage: ExternalStorage on Azure Blob Storage (block blobs) through the REST API over
+// libcurl (reference azure-blob.md). Hand-written because no Azure SDK for C++ is packaged for
+// Debian and brix needs full control of retries, signing and transfer sizes.
+//
+// Transfers: an object up to `single_put_max` goes up in one Put Blob; a larger one as Put Block
+// calls (`block_size` each, `concurrency` in flight, each with x-ms-content-crc64) committed by one
+// Put Block List, so readers never see a partial object. Streamed downloads fetch `block_size`
+// ranges, `concurrency` in flight, pinned to the first ETag with If-Match.
+//
+// Every request is retried with jittered exponential backoff on transport errors, timeouts, 408,
+// 429, 500, 502, 503, 504 and checksum mismatches, honouring retry-after-ms, x-ms-retry-after-ms
+// and Retry-After; each try gets a fresh x-ms-date and signature. Errors carry the HTTP status,
+// x-ms-error-code and request id, and name container and blob — never a key, SAS or token.
+#pragma once
+
+#include <memory>
+
+#include "common/backoff.h"
+#include "net/http_transport.h"
+#include "storage/azure/azure_config.h"
+#include "storage/external_storage.h"
+
+namespace brix::storage {
+
+// The API version brix speaks (x-ms-version); ≥ 2021-12-02 so the Cold tier is allowed.
+inline constexpr const char* kAzureApiVersion = "2023-11-03";
+
+// Opens the driver. `transport` defaults to a CurlTransport built from the config; tests pass a
+// fault-injecting one. Fails early (InvalidArgument) on a SAS that has already expired.
+[[nodiscard]] Result<std::unique_ptr<ExternalStorage>> OpenAzureStorage(
+    const AzureConfig& config, std::shared_ptr<net::HttpTransport> transport = nullptr,
+    BackoffOptions backoff = {});
+
+}  // namespace brix::storage

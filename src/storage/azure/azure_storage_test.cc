@@ -1,0 +1,219 @@
+// The Azure driver against a real Azurite (started per test on a free loopback port).
+#include "storage/azure/azure_storage.h"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <random>
+
+#include "common/encoding.h"
+#include "common/time_util.h"
+#include "storage/azure/credential.h"
+#include "storage/azure/sas.h"
+#include "storage/open_storage.h"
+#include "storage/storage_conformance.h"
+#include "testing/azurite.h"
+
+namespace brix::storage {
+namespace {
+
+using brix::testing::AzuriteServer;
+
+BackoffOptions FastBackoff() {
+  return {.max_attempts = 30, .base_delay = std::chrono::milliseconds(2),
+          .max_delay = std::chrono::milliseconds(20)};
+}
+
+class AzureStorageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = AzuriteServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    azurite_ = std::move(*server);
+  }
+
+  // Opens azure://test/<prefix><params> with the shared key, through OpenStorage.
+  std::unique_ptr<ExternalStorage> Open(const std::string& prefix, const std::string& params = "",
+                                        std::map<std::string, std::string> extra_env = {}) {
+    auto env = azurite_->SharedKeyEnv();
+    for (auto& [k, v] : extra_env) env[k] = v;
+    auto s = OpenStorage("azure://test/" + prefix + params, MapEnv(env));
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+
+  // Sends a HEAD signed with the shared key and returns the response headers (tier checks).
+  std::map<std::string, std::string> RawHead(const std::string& blob) {
+    azure::BlobRequest r;
+    r.method = "HEAD";
+    r.path = "/" + std::string(brix::testing::kAzuriteAccount) + "/test/" + blob;
+    r.headers = {{"x-ms-date", FormatRfc1123(std::chrono::system_clock::now())},
+                 {"x-ms-version", kAzureApiVersion}};
+    auto cred = azure::MakeSharedKeyCredential(brix::testing::kAzuriteAccount,
+                                               brix::testing::kAzuriteKey);
+    EXPECT_TRUE(cred->Authorize(r).ok());
+    net::CurlTransport transport;
+    net::HttpRequest http{r.method, r.BuildUrl("http://127.0.0.1:" + std::to_string(azurite_->port())),
+                          r.headers, {}, {}};
+    auto resp = transport.Send(http);
+    EXPECT_TRUE(resp.ok());
+    return resp.ok() ? resp->headers : std::map<std::string, std::string>{};
+  }
+
+  std::unique_ptr<AzuriteServer> azurite_;
+};
+
+TEST_F(AzureStorageTest, BasicOperationsIncludingMultiBlockObject) {
+  // 70 MiB > single-put-max (32 MiB): goes up as 9 parallel blocks plus a block list.
+  auto s = Open("basic");
+  ASSERT_TRUE(s);
+  testing::CheckBasicOperations(*s, 70 << 20);
+}
+
+TEST_F(AzureStorageTest, StreamingUploadsSingleShotAndMultiBlock) {
+  auto small_blocks = Open("stream", "?block-size=1MiB&concurrency=4");
+  ASSERT_TRUE(small_blocks);
+  testing::CheckStreaming(*small_blocks, (5 << 20) + 3);  // six blocks, last one short
+  auto one_shot = Open("stream1");
+  testing::CheckStreaming(*one_shot, 1000);
+}
+
+TEST_F(AzureStorageTest, ListingMoreThan5000ObjectsAcrossPages) {
+  auto s = Open("list");
+  ASSERT_TRUE(s);
+  testing::CheckListing(*s, 5200, 1000);
+}
+
+TEST_F(AzureStorageTest, AwkwardNamesRoundTrip) {
+  auto s = Open("names with space");
+  ASSERT_TRUE(s);
+  std::vector<std::string> names = {"a b/c+d", "pct%41", "ünï/cødé", "q?x#y", "x=1&y=2"};
+  for (auto& n : names) ASSERT_TRUE(s->Put(n, n).ok()) << n;
+  for (auto& n : names) EXPECT_EQ(*s->Get(n), n);
+  auto all = s->ListAll("");
+  ASSERT_TRUE(all.ok());
+  std::vector<std::string> listed;
+  for (auto& o : *all) listed.push_back(o.name);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(listed, names);
+}
+
+TEST_F(AzureStorageTest, SasTheTestGeneratesIsHonouredWithItsPermissions) {
+  azure::AccountSasOptions rw;
+  rw.expiry = std::chrono::system_clock::now() + std::chrono::hours(1);
+  auto token = azure::GenerateAccountSas(brix::testing::kAzuriteAccount, brix::testing::kAzuriteKey, rw);
+  ASSERT_TRUE(token.ok());
+  std::map<std::string, std::string> env = {{"AZURE_STORAGE_ACCOUNT", brix::testing::kAzuriteAccount}};
+  std::string base = "azure://test/sas?endpoint=" + PercentEncode(azurite_->endpoint());
+  auto s = OpenStorage(base + "&sas-token=" + PercentEncode(*token), MapEnv(env));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  testing::CheckBasicOperations(**s, 40 << 20);
+
+  azure::AccountSasOptions ro = rw;
+  ro.permissions = "rl";
+  env["AZURE_STORAGE_SAS_TOKEN"] = *azure::GenerateAccountSas(brix::testing::kAzuriteAccount,
+                                                              brix::testing::kAzuriteKey, ro);
+  auto reader = OpenStorage(base, MapEnv(env));
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(*(*reader)->Get("basic/lock"), "owner-1");
+  Status denied = (*reader)->Put("nope", "x");
+  EXPECT_EQ(denied.code(), Status::Code::kPermissionDenied) << denied.ToString();
+  EXPECT_NE(denied.message().find("HTTP 403"), std::string::npos);
+
+  azure::AccountSasOptions expired = rw;
+  expired.expiry = std::chrono::system_clock::now() - std::chrono::hours(1);
+  env["AZURE_STORAGE_SAS_TOKEN"] = *azure::GenerateAccountSas(brix::testing::kAzuriteAccount,
+                                                              brix::testing::kAzuriteKey, expired);
+  auto stale = OpenStorage(base, MapEnv(env));
+  ASSERT_FALSE(stale.ok());
+  EXPECT_NE(stale.status().message().find("expired"), std::string::npos);
+}
+
+TEST_F(AzureStorageTest, AccessTierIsSetOnUploadAndReadBack) {
+  for (std::string tier : {"Cool", "Cold"}) {
+    auto s = Open("tier" + tier, "?access-tier=" + tier);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->Put("small", "x").ok());
+    ASSERT_TRUE(s->Put("large", testing::RandomBytes(33 << 20, 1)).ok());  // via block list
+    EXPECT_EQ(RawHead("tier" + tier + "/small")["x-ms-access-tier"], tier);
+    EXPECT_EQ(RawHead("tier" + tier + "/large")["x-ms-access-tier"], tier);
+  }
+}
+
+TEST_F(AzureStorageTest, WrongKeyIsRefusedWithoutLeakingIt) {
+  const std::string wrong_key = Base64Encode("definitely-not-the-key-0123456789");
+  auto s = Open("x", "", {{"AZURE_STORAGE_KEY", wrong_key}});
+  ASSERT_TRUE(s);
+  Status st = s->Put("obj", "data");
+  EXPECT_EQ(st.code(), Status::Code::kPermissionDenied) << st.ToString();
+  EXPECT_NE(st.message().find("AuthorizationFailure"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("request id"), std::string::npos);
+  EXPECT_EQ(st.message().find(wrong_key), std::string::npos);
+}
+
+// An HTTP transport that injects faults between the driver and Azurite: error responses with a
+// Retry-After hint, connections dropped after the request was served (ambiguous outcome), and
+// bodies cut short. Seeded, so a failure replays.
+class FaultyTransport final : public net::HttpTransport {
+ public:
+  FaultyTransport(double rate, uint64_t seed) : rate_(rate), rng_(seed) {}
+  Result<net::HttpResponse> Send(const net::HttpRequest& request) override {
+    int fault = Pick();
+    if (fault == 1) {
+      ++injected_;
+      net::HttpResponse busy;
+      busy.status = 503;
+      busy.headers["x-ms-error-code"] = "ServerBusy";
+      busy.headers["retry-after-ms"] = "1";
+      return busy;
+    }
+    Result<net::HttpResponse> r = inner_.Send(request);
+    if (fault == 2) {
+      ++injected_;
+      return Status::Unavailable("injected: connection reset after the request was served");
+    }
+    if (fault == 3 && r.ok() && r->body.size() > 1) {
+      ++injected_;
+      r->body.resize(r->body.size() / 2);  // the body stops early; Content-Length says more
+    }
+    return r;
+  }
+  int injected() const { return injected_; }
+
+ private:
+  int Pick() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (std::uniform_real_distribution<double>(0, 1)(rng_) >= rate_) return 0;
+    return std::uniform_int_distribution<int>(1, 3)(rng_);
+  }
+  net::CurlTransport inner_;
+  double rate_;
+  std::mutex mu_;
+  std::mt19937_64 rng_;
+  std::atomic<int> injected_{0};
+};
+
+TEST_F(AzureStorageTest, EveryOperationSucceedsWithTwentyPercentHttpFaults) {
+  auto parsed = ParseStorageUrl("azure://test/faults?block-size=1MiB&concurrency=4");
+  ASSERT_TRUE(parsed.ok());
+  auto cfg = ResolveAzureConfig(*parsed, MapEnv(azurite_->SharedKeyEnv()));
+  ASSERT_TRUE(cfg.ok());
+  cfg->transfer.single_put_max = 2 << 20;
+  auto faulty = std::make_shared<FaultyTransport>(0.2, 20261124);
+  auto s = OpenAzureStorage(*cfg, faulty, FastBackoff());
+  ASSERT_TRUE(s.ok());
+  testing::CheckBasicOperations(**s, 9 << 20);
+  testing::CheckStreaming(**s, 6 << 20);
+  testing::CheckListing(**s, 400, 100);
+  EXPECT_GT(faulty->injected(), 50);
+}
+
+TEST_F(AzureStorageTest, StorageLevelFaultsAreRetriedByOpenStorage) {
+  auto s = Open("sfaults", "", {{"BRIX_STORAGE_FAULTS", "rate=0.3,seed=5"}});
+  ASSERT_TRUE(s);
+  EXPECT_NE(s->Describe().find("faults injected"), std::string::npos);
+  testing::CheckBasicOperations(*s, 1 << 20);
+}
+
+}  // namespace
+}  // namespace brix::storage

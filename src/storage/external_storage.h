@@ -1,0 +1,107 @@
+// ExternalStorage: the one interface through which brix reads and writes backup data
+// (DESIGN §3). Drivers: local files (storage/local) and Azure Blob (storage/azure); wrappers add
+// retries (storage/retrying_storage.h) and injected faults (storage/fault).
+//
+// Object names are relative to the location the storage was opened at (the prefix of the URL),
+// use '/' as separator, and never start with '/'. Every method is safe to call concurrently from
+// many threads. Writes are atomic: a reader sees either the previous object or the complete new
+// one, never a partial object, even if the writer crashes midway.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "common/status.h"
+
+namespace brix::storage {
+
+struct ObjectInfo {
+  std::string name;  // relative to the storage's prefix
+  uint64_t size = 0;
+};
+
+struct ListPage {
+  std::vector<ObjectInfo> objects;  // in lexicographic byte order of name
+  std::string next_token;           // empty when this was the last page
+};
+
+// A half-open byte range [offset, offset + length). length = nullopt means "to the end".
+struct ByteRange {
+  uint64_t offset = 0;
+  std::optional<uint64_t> length;
+};
+
+// Where streamed uploads read from. Read() fills up to `n` bytes and returns how many it wrote;
+// 0 means the end. Called from one thread at a time.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  [[nodiscard]] virtual Result<size_t> Read(char* buf, size_t n) = 0;
+  // Total bytes, if known in advance (lets drivers pick single-shot vs. multi-part).
+  virtual std::optional<uint64_t> Size() const { return std::nullopt; }
+};
+
+// Where streamed downloads write to, in order. Called from one thread at a time.
+class ByteSink {
+ public:
+  virtual ~ByteSink() = default;
+  [[nodiscard]] virtual Status Write(std::string_view data) = 0;
+};
+
+struct PutOptions {
+  // Fail with AlreadyExists if the object exists (used for locks). Only for whole-object Put.
+  bool if_absent = false;
+};
+
+class ExternalStorage {
+ public:
+  virtual ~ExternalStorage() = default;
+
+  // The location this storage was opened at, with secrets redacted (safe to print).
+  virtual std::string Describe() const = 0;
+
+  // Writes the whole object, replacing any existing one (unless options.if_absent).
+  [[nodiscard]] virtual Status Put(std::string_view name, std::string_view data,
+                                   const PutOptions& options = {}) = 0;
+  // Writes the object from a stream of unknown or known length; atomic like Put.
+  [[nodiscard]] virtual Status PutStream(std::string_view name, ByteSource& source) = 0;
+
+  // Reads the whole object, or a byte range of it. NotFound if it does not exist;
+  // InvalidArgument if the range starts past the end (a range may end past the end: it is cut).
+  [[nodiscard]] virtual Result<std::string> Get(std::string_view name,
+                                                std::optional<ByteRange> range = {}) = 0;
+  // Streams the whole object to `sink` in order.
+  [[nodiscard]] virtual Status GetStream(std::string_view name, ByteSink& sink) = 0;
+
+  // One page of the objects whose names start with `prefix`. Pass the previous page's next_token
+  // to continue. A page may be empty yet have a next_token.
+  [[nodiscard]] virtual Result<ListPage> List(std::string_view prefix,
+                                              std::string_view page_token = {},
+                                              int max_results = 1000) = 0;
+
+  // Removes the object. Removing an object that does not exist is OK (deletes are idempotent, so
+  // a retried delete whose first try succeeded does not fail).
+  [[nodiscard]] virtual Status Delete(std::string_view name) = 0;
+
+  // Size of the object; NotFound if it does not exist.
+  [[nodiscard]] virtual Result<ObjectInfo> Stat(std::string_view name) = 0;
+
+  // --- Conveniences built on the primitives above (same for every driver). ---
+
+  // True if the object exists.
+  [[nodiscard]] Result<bool> Exists(std::string_view name);
+  // Every object under `prefix`, following pages.
+  [[nodiscard]] Result<std::vector<ObjectInfo>> ListAll(std::string_view prefix);
+  // Deletes every object under `prefix` with `parallelism` deletes in flight; returns how many.
+  [[nodiscard]] Result<uint64_t> DeletePrefix(std::string_view prefix, int parallelism = 16);
+};
+
+// Checks an object name: non-empty, no leading '/', no empty, "." or ".." segments, no NUL.
+[[nodiscard]] Status ValidateObjectName(std::string_view name);
+
+}  // namespace brix::storage

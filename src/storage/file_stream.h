@@ -1,0 +1,47 @@
+// ByteSource and ByteSink over local files (or stdin/stdout as "-"), for streaming uploads and
+// downloads without holding whole objects in memory.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "storage/external_storage.h"
+
+namespace brix::storage {
+
+class FileSource final : public ByteSource {
+ public:
+  // "-" reads standard input.
+  [[nodiscard]] static Result<std::unique_ptr<FileSource>> Open(const std::string& path);
+  ~FileSource() override;
+  Result<size_t> Read(char* buf, size_t n) override;
+  std::optional<uint64_t> Size() const override { return size_; }
+
+ private:
+  FileSource(std::FILE* f, std::string path, std::optional<uint64_t> size)
+      : file_(f), path_(std::move(path)), size_(size) {}
+  std::FILE* file_;
+  std::string path_;
+  std::optional<uint64_t> size_;
+};
+
+class FileSink final : public ByteSink {
+ public:
+  // "-" writes standard output. A file is written to a temp name and renamed by Finish(), so a
+  // failed download never leaves a truncated file under the requested name.
+  [[nodiscard]] static Result<std::unique_ptr<FileSink>> Create(const std::string& path);
+  ~FileSink() override;
+  Status Write(std::string_view data) override;
+  // Flushes, fsyncs and renames into place.
+  [[nodiscard]] Status Finish();
+
+ private:
+  FileSink(std::FILE* f, std::string path, std::string tmp)
+      : file_(f), path_(std::move(path)), tmp_(std::move(tmp)) {}
+  std::FILE* file_;
+  std::string path_;
+  std::string tmp_;  // empty for stdout
+};
+
+}  // namespace brix::storage

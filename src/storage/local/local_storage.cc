@@ -1,0 +1,255 @@
+#include "storage/local/local_storage.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "common/random.h"
+
+namespace brix::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+Status ErrnoStatus(const std::string& what, int err) {
+  std::string msg = what + ": " + std::strerror(err);
+  if (err == ENOENT) return Status::NotFound(msg);
+  if (err == EEXIST) return Status::AlreadyExists(msg);
+  if (err == EACCES || err == EPERM) return Status::PermissionDenied(msg);
+  return Status::IOError(msg);
+}
+
+// Owns a file descriptor; closes it on scope exit.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_;
+};
+
+Status WriteAll(int fd, const char* data, size_t n, const std::string& path) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, data, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("write " + path, errno);
+    }
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+  return Status::OK();
+}
+
+Status FsyncDir(const std::string& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoStatus("open directory " + dir, errno);
+  if (::fsync(fd.get()) != 0) return ErrnoStatus("fsync directory " + dir, errno);
+  return Status::OK();
+}
+
+class LocalStorage final : public ExternalStorage {
+ public:
+  explicit LocalStorage(std::string root) : root_(std::move(root)) {}
+
+  std::string Describe() const override { return "local://" + root_; }
+
+  Status Put(std::string_view name, std::string_view data, const PutOptions& options) override {
+    BRIX_RETURN_IF_ERROR(ValidateObjectName(name));
+    BRIX_ASSIGN_OR_RETURN(TempFile tmp, CreateTemp(name));
+    Status s = WriteAll(tmp.fd, data.data(), data.size(), tmp.path);
+    return Commit(tmp, name, s, options.if_absent);
+  }
+
+  Status PutStream(std::string_view name, ByteSource& source) override {
+    BRIX_RETURN_IF_ERROR(ValidateObjectName(name));
+    BRIX_ASSIGN_OR_RETURN(TempFile tmp, CreateTemp(name));
+    std::string buf(1 << 20, '\0');
+    Status s;
+    while (s.ok()) {
+      Result<size_t> n = source.Read(buf.data(), buf.size());
+      if (!n.ok()) {
+        s = n.status();
+        break;
+      }
+      if (*n == 0) break;
+      s = WriteAll(tmp.fd, buf.data(), *n, tmp.path);
+    }
+    return Commit(tmp, name, s, /*if_absent=*/false);
+  }
+
+  Result<std::string> Get(std::string_view name, std::optional<ByteRange> range) override {
+    BRIX_RETURN_IF_ERROR(ValidateObjectName(name));
+    std::string path = PathOf(name);
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) return ErrnoStatus("open " + path, errno);
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("stat " + path, errno);
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+    uint64_t offset = range ? range->offset : 0;
+    if (range && offset >= size && !(offset == 0 && size == 0)) {
+      return Status::InvalidArgument("range offset " + std::to_string(offset) +
+                                     " is past the end of '" + std::string(name) + "' (" +
+                                     std::to_string(size) + " bytes)");
+    }
+    uint64_t len = size - offset;
+    if (range && range->length) len = std::min(len, *range->length);
+    std::string out(len, '\0');
+    uint64_t done = 0;
+    while (done < len) {
+      ssize_t r = ::pread(fd.get(), out.data() + done, len - done, static_cast<off_t>(offset + done));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus("read " + path, errno);
+      }
+      if (r == 0) return Status::IOError("read " + path + ": file shrank while reading");
+      done += static_cast<uint64_t>(r);
+    }
+    return out;
+  }
+
+  Status GetStream(std::string_view name, ByteSink& sink) override {
+    BRIX_RETURN_IF_ERROR(ValidateObjectName(name));
+    std::string path = PathOf(name);
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) return ErrnoStatus("open " + path, errno);
+    std::string buf(1 << 20, '\0');
+    for (;;) {
+      ssize_t r = ::read(fd.get(), buf.data(), buf.size());
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus("read " + path, errno);
+      }
+      if (r == 0) return Status::OK();
+      BRIX_RETURN_IF_ERROR(sink.Write(std::string_view(buf.data(), static_cast<size_t>(r))));
+    }
+  }
+
+  Result<ListPage> List(std::string_view prefix, std::string_view page_token,
+                        int max_results) override {
+    // Walk only the directory the prefix points into; names are compared as whole strings.
+    std::string dir_part(prefix.substr(0, prefix.rfind('/') == std::string_view::npos
+                                               ? 0
+                                               : prefix.rfind('/') + 1));
+    fs::path start = dir_part.empty() ? fs::path(root_) : fs::path(root_) / dir_part;
+    std::vector<ObjectInfo> matches;
+    std::error_code ec;
+    if (!fs::is_directory(start, ec)) return ListPage{};
+    for (auto it = fs::recursive_directory_iterator(start, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file(ec)) continue;
+      std::string rel = fs::relative(it->path(), root_, ec).generic_string();
+      if (ec) break;
+      if (rel.find(kLocalTempMarker) != std::string::npos) continue;
+      if (rel.compare(0, prefix.size(), prefix) != 0) continue;
+      if (!page_token.empty() && rel <= page_token) continue;
+      matches.push_back({rel, static_cast<uint64_t>(it->file_size(ec))});
+    }
+    if (ec) return Status::IOError("list " + start.string() + ": " + ec.message());
+    std::sort(matches.begin(), matches.end(),
+              [](const ObjectInfo& a, const ObjectInfo& b) { return a.name < b.name; });
+    ListPage page;
+    size_t limit = static_cast<size_t>(std::max(1, max_results));
+    if (matches.size() > limit) {
+      matches.resize(limit);
+      page.next_token = matches.back().name;
+    }
+    page.objects = std::move(matches);
+    return page;
+  }
+
+  Status Delete(std::string_view name) override {
+    BRIX_RETURN_IF_ERROR(ValidateObjectName(name));
+    std::string path = PathOf(name);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("unlink " + path, errno);
+    return Status::OK();
+  }
+
+  Result<ObjectInfo> Stat(std::string_view name) override {
+    BRIX_RETURN_IF_ERROR(ValidateObjectName(name));
+    std::string path = PathOf(name);
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return ErrnoStatus("stat " + path, errno);
+    if (!S_ISREG(st.st_mode)) return Status::NotFound(path + " is not a file");
+    return ObjectInfo{std::string(name), static_cast<uint64_t>(st.st_size)};
+  }
+
+ private:
+  struct TempFile {
+    int fd = -1;
+    std::string path;
+    std::string dir;
+  };
+
+  std::string PathOf(std::string_view name) const { return root_ + "/" + std::string(name); }
+
+  Result<TempFile> CreateTemp(std::string_view name) {
+    std::string final_path = PathOf(name);
+    fs::path dir = fs::path(final_path).parent_path();
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return Status::IOError("create directory " + dir.string() + ": " + ec.message());
+    TempFile tmp;
+    tmp.dir = dir.string();
+    tmp.path = tmp.dir + "/." + fs::path(final_path).filename().string() +
+               std::string(kLocalTempMarker) + NewUuid();
+    tmp.fd = ::open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (tmp.fd < 0) return ErrnoStatus("create " + tmp.path, errno);
+    return tmp;
+  }
+
+  // Makes the temp file the object (or discards it if `status` is an error).
+  Status Commit(const TempFile& tmp, std::string_view name, Status status, bool if_absent) {
+    Fd fd(tmp.fd);
+    if (status.ok() && ::fsync(fd.get()) != 0) status = ErrnoStatus("fsync " + tmp.path, errno);
+    if (status.ok() && ::close(fd.release()) != 0) status = ErrnoStatus("close " + tmp.path, errno);
+    std::string final_path = PathOf(name);
+    if (status.ok()) {
+      if (if_absent) {
+        // link() fails with EEXIST instead of replacing, which makes the create atomic.
+        if (::link(tmp.path.c_str(), final_path.c_str()) != 0) {
+          status = errno == EEXIST ? Status::AlreadyExists("object '" + std::string(name) +
+                                                           "' already exists in " + Describe())
+                                   : ErrnoStatus("link " + final_path, errno);
+        }
+        ::unlink(tmp.path.c_str());
+      } else if (::rename(tmp.path.c_str(), final_path.c_str()) != 0) {
+        status = ErrnoStatus("rename to " + final_path, errno);
+      }
+    }
+    if (!status.ok()) {
+      ::unlink(tmp.path.c_str());
+      return status;
+    }
+    return FsyncDir(tmp.dir);
+  }
+
+  const std::string root_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ExternalStorage>> OpenLocalStorage(const std::string& root) {
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) return Status::IOError("create directory " + root + ": " + ec.message());
+  return std::unique_ptr<ExternalStorage>(std::make_unique<LocalStorage>(root));
+}
+
+}  // namespace brix::storage

@@ -1,0 +1,61 @@
+#include "storage/local/local_storage.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "storage/open_storage.h"
+#include "storage/storage_conformance.h"
+#include "testing/net_util.h"
+
+namespace brix::storage {
+namespace {
+
+class LocalStorageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = OpenStorage("local://" + dir_.path() + "/root");
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    storage_ = std::move(*s);
+  }
+  brix::testing::TempDir dir_;
+  std::unique_ptr<ExternalStorage> storage_;
+};
+
+TEST_F(LocalStorageTest, BasicOperations) { testing::CheckBasicOperations(*storage_, 3 << 20); }
+TEST_F(LocalStorageTest, Streaming) { testing::CheckStreaming(*storage_, 5 << 20); }
+TEST_F(LocalStorageTest, ListingWithPaging) { testing::CheckListing(*storage_, 600, 100); }
+
+TEST_F(LocalStorageTest, TempFilesAreNeverListedOrLeftBehind) {
+  // A crashed writer leaves a temp file; it must not look like an object.
+  std::filesystem::create_directories(dir_.path() + "/root/d");
+  std::string stray = dir_.path() + "/root/d/.x" + std::string(kLocalTempMarker) + "dead";
+  FILE* f = std::fopen(stray.c_str(), "w");
+  std::fclose(f);
+  ASSERT_TRUE(storage_->Put("d/x", "data").ok());
+  auto all = storage_->ListAll("d/");
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].name, "d/x");
+  int files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir_.path() + "/root/d")) {
+    (void)e;
+    ++files;
+  }
+  EXPECT_EQ(files, 2);  // the object and the stray; the successful write left no temp file
+}
+
+TEST_F(LocalStorageTest, ConcurrentCreateOnlyHasOneWinner) {
+  std::atomic<int> winners{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      if (storage_->Put("lock", "owner-" + std::to_string(i), {.if_absent = true}).ok()) ++winners;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(winners.load(), 1);
+}
+
+}  // namespace
+}  // namespace brix::storage

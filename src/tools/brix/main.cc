@@ -1,0 +1,28 @@
+// brix: the backup and restore tool (DESIGN §1). Subcommands grow with the engine; for now
+// `brix storage ...` looks into backup locations.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "common/logging.h"
+#include "tools/brix/storage_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"brix: backup, restore and point-in-time recovery to Azure Blob Storage"};
+  app.require_subcommand(1);
+  std::string log_level = "warn";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->capture_default_str();
+  int exit_code = 0;
+  brix::tools::AddStorageCommands(app, &exit_code);
+  app.parse_complete_callback([&] {
+    brix::Status s = brix::InitLogging(log_level);
+    if (!s.ok()) throw CLI::ValidationError(s.message());
+  });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}
