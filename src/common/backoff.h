@@ -24,7 +24,8 @@ class Backoff {
   explicit Backoff(BackoffOptions options, uint64_t seed = std::random_device{}());
 
   const BackoffOptions& options() const { return options_; }
-  // True if attempt number `attempt` (1-based, the one that just failed) may be followed by another.
+  // True if attempt number `attempt` (1-based, the one that just failed) may be followed by
+  // another.
   bool ShouldRetry(int attempt) const { return attempt < options_.max_attempts; }
   // The delay before the try after `attempt`. Thread-safe.
   std::chrono::milliseconds DelayAfter(int attempt,

@@ -36,7 +36,8 @@ TEST(Crc64Test, StreamingEqualsOneShotAtEverySplit) {
 }
 
 TEST(EncodingTest, Base64RoundTripsAndRejectsGarbage) {
-  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     auto decoded = Base64Decode(Base64Encode(s));
     ASSERT_TRUE(decoded.has_value());
     EXPECT_EQ(*decoded, s);
@@ -76,7 +77,8 @@ TEST(StatusTest, CodesContextAndResult) {
 }
 
 TEST(BackoffTest, GrowsWithJitterAndHonoursHintsAndCap) {
-  Backoff b({.max_attempts = 5, .base_delay = std::chrono::milliseconds(100),
+  Backoff b({.max_attempts = 5,
+             .base_delay = std::chrono::milliseconds(100),
              .max_delay = std::chrono::milliseconds(1000)},
             42);
   for (int attempt = 1; attempt <= 4; ++attempt) {
@@ -111,7 +113,8 @@ TEST(TaskGroupTest, BoundsParallelismAndKeepsFirstError) {
 }
 
 TEST(RedactTest, SecretsInQueriesAreHidden) {
-  std::string r = RedactUrl("azure://c/p?account-name=acc&sas-token=sv%3D1%26sig%3Dabc&account-key=K");
+  std::string r =
+      RedactUrl("azure://c/p?account-name=acc&sas-token=sv%3D1%26sig%3Dabc&account-key=K");
   EXPECT_EQ(r, "azure://c/p?account-name=acc&sas-token=REDACTED&account-key=REDACTED");
   EXPECT_EQ(RedactUrl("http://h/x?a=1&sig=zzz"), "http://h/x?a=1&sig=REDACTED");
   EXPECT_EQ(RedactUrl("local:///tmp/x"), "local:///tmp/x");

@@ -16,21 +16,43 @@ namespace brix {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
-    if (status_.ok()) status_ = Status::Internal("Result constructed from an OK status without value");
+    if (status_.ok())
+      status_ = Status::Internal("Result constructed from an OK status without value");
   }
 
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
 
-  T& value() & { CheckOk(); return *value_; }
-  const T& value() const& { CheckOk(); return *value_; }
-  T&& value() && { CheckOk(); return std::move(*value_); }
-  T* operator->() { CheckOk(); return &*value_; }
-  const T* operator->() const { CheckOk(); return &*value_; }
-  T& operator*() & { CheckOk(); return *value_; }
-  const T& operator*() const& { CheckOk(); return *value_; }
+  T& value() & {
+    CheckOk();
+    return *value_;
+  }
+  const T& value() const& {
+    CheckOk();
+    return *value_;
+  }
+  T&& value() && {
+    CheckOk();
+    return std::move(*value_);
+  }
+  T* operator->() {
+    CheckOk();
+    return &*value_;
+  }
+  const T* operator->() const {
+    CheckOk();
+    return &*value_;
+  }
+  T& operator*() & {
+    CheckOk();
+    return *value_;
+  }
+  const T& operator*() const& {
+    CheckOk();
+    return *value_;
+  }
 
  private:
   void CheckOk() const {

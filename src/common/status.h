@@ -29,8 +29,8 @@ class [[nodiscard]] Status {
     kUnavailable,         // transient: the peer is busy, unreachable or reset the connection
     kTimeout,             // transient: the operation did not finish in time
     kNotSupported,
-    kAborted,             // cancelled by the caller or by a concurrent actor
-    kInternal,            // a bug: an invariant did not hold
+    kAborted,   // cancelled by the caller or by a concurrent actor
+    kInternal,  // a bug: an invariant did not hold
   };
 
   Status() = default;
@@ -85,8 +85,8 @@ std::string_view CodeName(Status::Code code);
 }  // namespace brix
 
 // Returns early from the enclosing function if `expr` (a Status) is not OK.
-#define BRIX_RETURN_IF_ERROR(expr)             \
-  do {                                         \
-    ::brix::Status brix_status_ = (expr);      \
+#define BRIX_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::brix::Status brix_status_ = (expr);        \
     if (!brix_status_.ok()) return brix_status_; \
   } while (0)

@@ -25,7 +25,7 @@ struct HttpRequest {
   std::string method;  // GET, PUT, POST, HEAD, DELETE
   std::string url;     // complete, already percent-encoded
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string_view body;  // sent with PUT and POST; must outlive the call
+  std::string_view body;                 // sent with PUT and POST; must outlive the call
   std::chrono::milliseconds timeout{0};  // whole-request deadline; 0 = transport default
 };
 

@@ -48,8 +48,8 @@ Status ValidateObjectName(std::string_view name) {
   size_t start = 0;
   while (start <= name.size()) {
     size_t slash = name.find('/', start);
-    std::string_view seg = name.substr(start, slash == std::string_view::npos ? std::string_view::npos
-                                                                               : slash - start);
+    std::string_view seg = name.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (seg.empty()) return bad("must not contain empty segments ('//' or a trailing '/')");
     if (seg == "." || seg == "..") return bad("must not contain '.' or '..' segments");
     if (slash == std::string_view::npos) break;

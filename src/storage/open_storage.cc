@@ -17,11 +17,14 @@ Result<std::unique_ptr<ExternalStorage>> OpenStorage(std::string_view url, const
     BRIX_ASSIGN_OR_RETURN(AzureConfig cfg, ResolveAzureConfig(parsed, env));
     BRIX_ASSIGN_OR_RETURN(driver, OpenAzureStorage(cfg));
   }
+  // Drivers retry their own transient failures (the Azure driver with the server's hints), so
+  // retrying again here would multiply the attempts. Injected faults surface above the driver,
+  // so they get a retry layer of their own.
   if (auto spec = env("BRIX_STORAGE_FAULTS")) {
     BRIX_ASSIGN_OR_RETURN(FaultOptions faults, ParseFaultOptions(*spec));
-    driver = WrapWithFaults(std::move(driver), faults);
+    driver = WrapWithRetries(WrapWithFaults(std::move(driver), faults));
   }
-  return WrapWithRetries(std::move(driver));
+  return driver;
 }
 
 }  // namespace brix::storage

@@ -1,8 +1,8 @@
 // OpenStorage: the one way the rest of brix gets an ExternalStorage from a `--storage` URL.
 //
-// Picks the driver by scheme, resolves credentials from the URL and the environment, and wraps
-// the driver with retries. When BRIX_STORAGE_FAULTS is set (tests only; see
-// fault/fault_injecting_storage.h for the syntax) faults are injected beneath the retries.
+// Picks the driver by scheme and resolves credentials from the URL and the environment. When
+// BRIX_STORAGE_FAULTS is set (tests of later layers; syntax in fault/fault_injecting_storage.h)
+// the driver is wrapped with injected faults and, above them, a RetryingStorage.
 #pragma once
 
 #include <memory>

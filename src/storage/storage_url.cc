@@ -57,7 +57,8 @@ Result<StorageUrl> ParseStorageUrl(std::string_view url) {
   if (url.empty()) return Status::InvalidArgument("--storage: must not be empty");
 
   size_t scheme_end = url.find("://");
-  std::string scheme = scheme_end == std::string_view::npos ? "" : std::string(url.substr(0, scheme_end));
+  std::string scheme =
+      scheme_end == std::string_view::npos ? "" : std::string(url.substr(0, scheme_end));
   std::string_view rest = scheme_end == std::string_view::npos ? url : url.substr(scheme_end + 3);
   std::string_view query;
   if (size_t q = rest.find('?'); q != std::string_view::npos) {
@@ -69,8 +70,8 @@ Result<StorageUrl> ParseStorageUrl(std::string_view url) {
   if (scheme.empty() || scheme == "local" || scheme == "file") {
     out.kind = StorageUrl::Kind::kLocal;
     if (!out.params.empty()) {
-      return Bad(out.redacted, "local storage takes no parameters (got '" +
-                                   out.params.begin()->first + "')");
+      return Bad(out.redacted,
+                 "local storage takes no parameters (got '" + out.params.begin()->first + "')");
     }
     std::string path(rest);
     if (path.empty()) return Bad(out.redacted, "the path is empty");

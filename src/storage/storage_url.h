@@ -19,7 +19,7 @@ struct StorageUrl {
   std::string container;  // azure
   std::string prefix;     // azure: object-name prefix without leading or trailing '/'; may be empty
   std::map<std::string, std::string> params;  // decoded query parameters
-  std::string redacted;   // the URL as given, with secret parameters replaced (safe to print)
+  std::string redacted;  // the URL as given, with secret parameters replaced (safe to print)
 };
 
 // Parses and validates a location. Errors name the part that is wrong and what is accepted.

@@ -43,7 +43,7 @@ TEST(StorageUrlTest, BadInputNamesTheProblemAndHidesSecrets) {
   ASSERT_FALSE(bad_scheme.ok());
   EXPECT_NE(bad_scheme.status().message().find("accepted: local://"), std::string::npos);
   EXPECT_FALSE(ParseStorageUrl("").ok());
-  EXPECT_FALSE(ParseStorageUrl("azure://ab/x").ok());          // too short
+  EXPECT_FALSE(ParseStorageUrl("azure://ab/x").ok());           // too short
   EXPECT_FALSE(ParseStorageUrl("azure://abc/x?a=1&a=2").ok());  // repeated parameter
 }
 

@@ -26,8 +26,6 @@ Result<std::unique_ptr<AzuriteServer>> AzuriteServer::Start(AzuriteOptions optio
                                      "127.0.0.1",
                                      "--blobPort",
                                      std::to_string(port),
-                                     "--location",
-                                     server->dir_->path(),
                                      "--inMemoryPersistence",
                                      "--disableTelemetry",
                                      "--silent"};
@@ -39,8 +37,11 @@ Result<std::unique_ptr<AzuriteServer>> AzuriteServer::Start(AzuriteOptions optio
     std::string log = server->dir_->path() + "/azurite.log";
     BRIX_ASSIGN_OR_RETURN(server->process_, ChildProcess::Start(argv, {}, log));
     server->port_ = port;
-    bool up = PollUntil([&] { return !server->process_.Running() || WaitForPort(port, std::chrono::milliseconds(100)); },
-                        std::chrono::seconds(30));
+    bool up = PollUntil(
+        [&] {
+          return !server->process_.Running() || WaitForPort(port, std::chrono::milliseconds(100));
+        },
+        std::chrono::seconds(30));
     if (up && server->process_.Running()) return server;
     server->process_.Stop();
   }

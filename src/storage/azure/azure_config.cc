@@ -22,7 +22,8 @@ std::map<std::string, std::string> ParseConnectionString(const std::string& cs) 
   size_t start = 0;
   while (start < cs.size()) {
     size_t semi = cs.find(';', start);
-    std::string part = cs.substr(start, semi == std::string::npos ? std::string::npos : semi - start);
+    std::string part =
+        cs.substr(start, semi == std::string::npos ? std::string::npos : semi - start);
     size_t eq = part.find('=');
     if (eq != std::string::npos) out[Lower(part.substr(0, eq))] = part.substr(eq + 1);
     if (semi == std::string::npos) break;
@@ -44,8 +45,9 @@ Result<uint64_t> ParseSize(const std::string& field, const std::string& text) {
   if (unit == "k" || unit == "kib" || unit == "kb") mult = 1ull << 10;
   if (unit == "m" || unit == "mib" || unit == "mb") mult = 1ull << 20;
   if (pos == 0 || mult == 0) {
-    return Status::InvalidArgument("--storage parameter '" + field + "': '" + text +
-                                   "' is not a size (accepted: bytes, or a number with KiB or MiB)");
+    return Status::InvalidArgument(
+        "--storage parameter '" + field + "': '" + text +
+        "' is not a size (accepted: bytes, or a number with KiB or MiB)");
   }
   return n * mult;
 }
@@ -58,9 +60,9 @@ std::string TrimSlashes(std::string s) {
 }  // namespace
 
 Result<AzureConfig> ResolveAzureConfig(const StorageUrl& url, const EnvLookup& env) {
-  static const std::set<std::string> kAccepted = {
-      "account-name", "account-key", "sas-token",   "endpoint",
-      "access-tier",  "block-size",  "concurrency", "single-put-max"};
+  static const std::set<std::string> kAccepted = {"account-name", "account-key",   "sas-token",
+                                                  "endpoint",     "access-tier",   "block-size",
+                                                  "concurrency",  "single-put-max"};
   for (const auto& [name, value] : url.params) {
     if (!kAccepted.count(name)) {
       return Status::InvalidArgument(
@@ -88,22 +90,29 @@ Result<AzureConfig> ResolveAzureConfig(const StorageUrl& url, const EnvLookup& e
   cfg.container = url.container;
   cfg.prefix = url.prefix;
 
-  if (auto v = param("account-name")) cfg.account = *v;
-  else if (auto v = env("AZURE_STORAGE_ACCOUNT")) cfg.account = *v;
-  else if (auto v = from_cs("accountname")) cfg.account = *v;
-  else if (dev_storage) cfg.account = "devstoreaccount1";
+  if (auto v = param("account-name"))
+    cfg.account = *v;
+  else if (auto v = env("AZURE_STORAGE_ACCOUNT"))
+    cfg.account = *v;
+  else if (auto v = from_cs("accountname"))
+    cfg.account = *v;
+  else if (dev_storage)
+    cfg.account = "devstoreaccount1";
   if (cfg.account.empty()) {
     return Status::InvalidArgument(
         "azure storage: no account name (set ?account-name= in --storage, AZURE_STORAGE_ACCOUNT, "
         "or AccountName= in AZURE_STORAGE_CONNECTION_STRING)");
   }
 
-  if (auto v = param("endpoint")) cfg.endpoint = TrimSlashes(*v);
-  else if (auto v = from_cs("blobendpoint")) cfg.endpoint = TrimSlashes(*v);
-  else if (dev_storage) cfg.endpoint = "http://127.0.0.1:10000/devstoreaccount1";
+  if (auto v = param("endpoint"))
+    cfg.endpoint = TrimSlashes(*v);
+  else if (auto v = from_cs("blobendpoint"))
+    cfg.endpoint = TrimSlashes(*v);
+  else if (dev_storage)
+    cfg.endpoint = "http://127.0.0.1:10000/devstoreaccount1";
   else if (auto v = from_cs("endpointsuffix")) {
-    cfg.endpoint = from_cs("defaultendpointsprotocol").value_or("https") + "://" + cfg.account +
-                   ".blob." + *v;
+    cfg.endpoint =
+        from_cs("defaultendpointsprotocol").value_or("https") + "://" + cfg.account + ".blob." + *v;
   } else {
     cfg.endpoint = "https://" + cfg.account + ".blob.core.windows.net";
   }
@@ -121,7 +130,8 @@ Result<AzureConfig> ResolveAzureConfig(const StorageUrl& url, const EnvLookup& e
   if (!key) key = env("AZURE_STORAGE_KEY");
   if (!key) key = from_cs("accountkey");
   if (!key && dev_storage) {
-    key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    key =
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
   }
 
   if (sas) {
@@ -148,10 +158,14 @@ Result<AzureConfig> ResolveAzureConfig(const StorageUrl& url, const EnvLookup& e
 
   if (auto v = param("access-tier")) {
     std::string t = Lower(*v);
-    if (t == "hot") cfg.access_tier = "Hot";
-    else if (t == "cool") cfg.access_tier = "Cool";
-    else if (t == "cold") cfg.access_tier = "Cold";
-    else if (t == "archive") cfg.access_tier = "Archive";
+    if (t == "hot")
+      cfg.access_tier = "Hot";
+    else if (t == "cool")
+      cfg.access_tier = "Cool";
+    else if (t == "cold")
+      cfg.access_tier = "Cold";
+    else if (t == "archive")
+      cfg.access_tier = "Archive";
     else {
       return Status::InvalidArgument("--storage parameter 'access-tier': '" + *v +
                                      "' is not a tier (accepted: Hot, Cool, Cold, Archive)");

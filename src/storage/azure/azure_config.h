@@ -2,8 +2,9 @@
 // (DESIGN §3, reference azure-blob.md §7.2 and §8):
 //
 //   account   ?account-name=  > AZURE_STORAGE_ACCOUNT > connection string AccountName
-//   endpoint  ?endpoint=      > connection string BlobEndpoint > https://<account>.blob.core.windows.net
-//   auth      SAS (?sas-token=, AZURE_STORAGE_SAS_TOKEN, connection string SharedAccessSignature)
+//   endpoint  ?endpoint=      > connection string BlobEndpoint >
+//   https://<account>.blob.core.windows.net auth      SAS (?sas-token=, AZURE_STORAGE_SAS_TOKEN,
+//   connection string SharedAccessSignature)
 //           > Entra client credentials (AZURE_CLIENT_ID + AZURE_TENANT_ID + AZURE_CLIENT_SECRET,
 //             authority AZURE_AUTHORITY_HOST, default https://login.microsoftonline.com)
 //           > Shared Key (?account-key=, AZURE_STORAGE_KEY, connection string AccountKey)
@@ -25,22 +26,22 @@ namespace brix::storage {
 enum class AzureAuthKind { kSas, kEntra, kSharedKey };
 
 struct AzureTransferOptions {
-  uint64_t block_size = 8ull << 20;        // Put Block size and ranged-download chunk size
-  uint64_t single_put_max = 32ull << 20;   // objects up to this go up in one Put Blob
-  int concurrency = 8;                     // blocks or ranges in flight per object
+  uint64_t block_size = 8ull << 20;       // Put Block size and ranged-download chunk size
+  uint64_t single_put_max = 32ull << 20;  // objects up to this go up in one Put Blob
+  int concurrency = 8;                    // blocks or ranges in flight per object
 };
 
 struct AzureConfig {
   std::string account;
   std::string endpoint;  // scheme://host[:port][/path], no trailing '/'
   std::string container;
-  std::string prefix;    // without leading/trailing '/'
+  std::string prefix;  // without leading/trailing '/'
   AzureAuthKind auth = AzureAuthKind::kSharedKey;
-  std::string sas_token;      // without leading '?'
-  std::string account_key;    // base64, as Azure shows it
+  std::string sas_token;    // without leading '?'
+  std::string account_key;  // base64, as Azure shows it
   std::string tenant_id, client_id, client_secret, authority_host;
-  std::string access_tier;    // "", "Hot", "Cool", "Cold" or "Archive"
-  std::string ca_file;        // BRIX_CA_FILE: extra CA bundle for TLS (self-signed test endpoints)
+  std::string access_tier;  // "", "Hot", "Cool", "Cold" or "Archive"
+  std::string ca_file;      // BRIX_CA_FILE: extra CA bundle for TLS (self-signed test endpoints)
   AzureTransferOptions transfer;
 };
 

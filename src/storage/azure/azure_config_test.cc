@@ -15,8 +15,8 @@ Result<AzureConfig> Resolve(const std::string& url, std::map<std::string, std::s
 }
 
 TEST(AzureConfigTest, SharedKeyFromEnvWithDefaultEndpoint) {
-  auto c = Resolve("azure://backups/cluster1", {{"AZURE_STORAGE_ACCOUNT", "acct"},
-                                                {"AZURE_STORAGE_KEY", kKey}});
+  auto c = Resolve("azure://backups/cluster1",
+                   {{"AZURE_STORAGE_ACCOUNT", "acct"}, {"AZURE_STORAGE_KEY", kKey}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->auth, AzureAuthKind::kSharedKey);
   EXPECT_EQ(c->endpoint, "https://acct.blob.core.windows.net");
@@ -24,10 +24,11 @@ TEST(AzureConfigTest, SharedKeyFromEnvWithDefaultEndpoint) {
 }
 
 TEST(AzureConfigTest, ConnectionStringGivesAccountKeyAndEndpoint) {
-  auto c = Resolve("azure://backups", {{"AZURE_STORAGE_CONNECTION_STRING",
-                                        std::string("DefaultEndpointsProtocol=http;AccountName="
-                                                    "devstoreaccount1;AccountKey=") +
-                                            kKey + ";BlobEndpoint=http://127.0.0.1:1234/devstoreaccount1;"}});
+  auto c = Resolve("azure://backups",
+                   {{"AZURE_STORAGE_CONNECTION_STRING",
+                     std::string("DefaultEndpointsProtocol=http;AccountName="
+                                 "devstoreaccount1;AccountKey=") +
+                         kKey + ";BlobEndpoint=http://127.0.0.1:1234/devstoreaccount1;"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->account, "devstoreaccount1");
   EXPECT_EQ(c->account_key, kKey);  // split on the first '=' only: the key's '==' survives
@@ -35,12 +36,10 @@ TEST(AzureConfigTest, ConnectionStringGivesAccountKeyAndEndpoint) {
 }
 
 TEST(AzureConfigTest, PrecedenceSasThenEntraThenSharedKey) {
-  std::map<std::string, std::string> env = {{"AZURE_STORAGE_ACCOUNT", "acct"},
-                                            {"AZURE_STORAGE_KEY", kKey},
-                                            {"AZURE_CLIENT_ID", "cid"},
-                                            {"AZURE_TENANT_ID", "tid"},
-                                            {"AZURE_CLIENT_SECRET", "csecret"},
-                                            {"AZURE_STORAGE_SAS_TOKEN", "?sv=1&sig=abc"}};
+  std::map<std::string, std::string> env = {
+      {"AZURE_STORAGE_ACCOUNT", "acct"},  {"AZURE_STORAGE_KEY", kKey},
+      {"AZURE_CLIENT_ID", "cid"},         {"AZURE_TENANT_ID", "tid"},
+      {"AZURE_CLIENT_SECRET", "csecret"}, {"AZURE_STORAGE_SAS_TOKEN", "?sv=1&sig=abc"}};
   auto sas = Resolve("azure://backups", env);
   ASSERT_TRUE(sas.ok());
   EXPECT_EQ(sas->auth, AzureAuthKind::kSas);
@@ -57,9 +56,10 @@ TEST(AzureConfigTest, PrecedenceSasThenEntraThenSharedKey) {
 }
 
 TEST(AzureConfigTest, UrlParametersOverrideEnvironment) {
-  auto c = Resolve("azure://backups/p?account-name=other&endpoint=http://127.0.0.1:9/x/&"
-                   "access-tier=cool&block-size=4MiB&concurrency=3",
-                   {{"AZURE_STORAGE_ACCOUNT", "acct"}, {"AZURE_STORAGE_KEY", kKey}});
+  auto c = Resolve(
+      "azure://backups/p?account-name=other&endpoint=http://127.0.0.1:9/x/&"
+      "access-tier=cool&block-size=4MiB&concurrency=3",
+      {{"AZURE_STORAGE_ACCOUNT", "acct"}, {"AZURE_STORAGE_KEY", kKey}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->account, "other");
   EXPECT_EQ(c->endpoint, "http://127.0.0.1:9/x");
@@ -86,8 +86,8 @@ TEST(AzureConfigTest, BadInputIsRefusedWithTheFieldNamed) {
   auto noacct = Resolve("azure://backups", {{"AZURE_STORAGE_KEY", kKey}});
   ASSERT_FALSE(noacct.ok());
   EXPECT_NE(noacct.status().message().find("AZURE_STORAGE_ACCOUNT"), std::string::npos);
-  auto badkey = Resolve("azure://backups", {{"AZURE_STORAGE_ACCOUNT", "a"},
-                                            {"AZURE_STORAGE_KEY", "not base64!"}});
+  auto badkey = Resolve("azure://backups",
+                        {{"AZURE_STORAGE_ACCOUNT", "a"}, {"AZURE_STORAGE_KEY", "not base64!"}});
   ASSERT_FALSE(badkey.ok());
   EXPECT_EQ(badkey.status().message().find("not base64!"), std::string::npos);
 }

@@ -39,8 +39,15 @@ std::optional<Ms> RetryHint(const net::HttpResponse& r) {
 
 bool IsRetryableHttp(const net::HttpResponse& r) {
   switch (r.status) {
-    case 408: case 429: case 500: case 502: case 503: case 504: return true;
-    default: break;
+    case 408:
+    case 429:
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+      return true;
+    default:
+      break;
   }
   std::string code = r.Header("x-ms-error-code");
   if (r.status == 400 && (code == "Crc64Mismatch" || code == "Md5Mismatch")) return true;
@@ -55,15 +62,22 @@ Status StatusFromResponse(const net::HttpResponse& r, const std::string& what) {
   if (std::string id = r.Header("x-ms-request-id"); !id.empty()) msg += " (request id " + id + ")";
   if (IsRetryableHttp(r)) return Status::Unavailable(msg);
   switch (r.status) {
-    case 400: return Status::InvalidArgument(msg);
-    case 401: case 403: return Status::PermissionDenied(msg);
-    case 404: return Status::NotFound(msg);
+    case 400:
+      return Status::InvalidArgument(msg);
+    case 401:
+    case 403:
+      return Status::PermissionDenied(msg);
+    case 404:
+      return Status::NotFound(msg);
     case 409:
       return code == "BlobAlreadyExists" ? Status::AlreadyExists(msg)
                                          : Status::FailedPrecondition(msg);
-    case 412: return Status::FailedPrecondition(msg);
-    case 416: return Status::InvalidArgument(msg);
-    default: return Status::Internal(msg);
+    case 412:
+      return Status::FailedPrecondition(msg);
+    case 416:
+      return Status::InvalidArgument(msg);
+    default:
+      return Status::Internal(msg);
   }
 }
 
@@ -139,6 +153,17 @@ class AzureBlobStorage final : public ExternalStorage {
       }
       return resp.status();
     }
+    // Azurite answers a range starting exactly at the end with an empty 206 ("bytes N-(N-1)/N");
+    // Azure answers 416. Make both the same InvalidArgument.
+    if (range && range->offset > 0) {
+      std::string cr = resp->Header("content-range");
+      size_t slash = cr.rfind('/');
+      if (slash != std::string::npos &&
+          range->offset >= std::strtoull(cr.c_str() + slash + 1, nullptr, 10)) {
+        return Status::InvalidArgument("read " + Where(name) + ": range offset " +
+                                       std::to_string(range->offset) + " is past the end");
+      }
+    }
     return std::move(resp->body);
   }
 
@@ -154,17 +179,18 @@ class AzureBlobStorage final : public ExternalStorage {
     while (next < size || !inflight.empty()) {
       while (next < size && inflight.size() < static_cast<size_t>(cfg_.transfer.concurrency)) {
         ByteRange r{next, std::min(chunk, size - next)};
-        inflight.push_back(std::async(std::launch::async, [this, name = std::string(name), r,
-                                                           etag]() -> Result<std::string> {
-          BlobRequest req = NewRequest("GET", BlobPath(name));
-          req.headers.emplace_back("x-ms-range", RangeHeader(r));
-          if (!etag.empty()) req.headers.emplace_back("If-Match", etag);
-          BRIX_ASSIGN_OR_RETURN(net::HttpResponse resp, Execute(req, {}, "read " + Where(name)));
-          if (resp.body.size() != *r.length) {
-            return Status::Unavailable("read " + Where(name) + ": short range response");
-          }
-          return std::move(resp.body);
-        }));
+        inflight.push_back(std::async(
+            std::launch::async, [this, name = std::string(name), r, etag]() -> Result<std::string> {
+              BlobRequest req = NewRequest("GET", BlobPath(name));
+              req.headers.emplace_back("x-ms-range", RangeHeader(r));
+              if (!etag.empty()) req.headers.emplace_back("If-Match", etag);
+              BRIX_ASSIGN_OR_RETURN(net::HttpResponse resp,
+                                    Execute(req, {}, "read " + Where(name)));
+              if (resp.body.size() != *r.length) {
+                return Status::Unavailable("read " + Where(name) + ": short range response");
+              }
+              return std::move(resp.body);
+            }));
         next += *r.length;
       }
       Result<std::string> data = inflight.front().get();
@@ -230,7 +256,9 @@ class AzureBlobStorage final : public ExternalStorage {
   class BlockUpload {
    public:
     BlockUpload(AzureBlobStorage* owner, std::string_view name)
-        : owner_(owner), name_(name), id_prefix_(RandomBytes16()),
+        : owner_(owner),
+          name_(name),
+          id_prefix_(RandomBytes16()),
           group_(owner->cfg_.transfer.concurrency) {}
 
     // Queues `data` as the next block; `keep` owns the bytes when the caller does not.
@@ -292,9 +320,8 @@ class AzureBlobStorage final : public ExternalStorage {
   Status ExecuteCreate(const BlobRequest& req, std::string_view body, const std::string& name,
                        bool if_absent, const std::string& upload_id) {
     bool ambiguous = false;
-    Status s = WithContainer([&] {
-      return Execute(req, body, "write " + Where(name), &ambiguous).status();
-    });
+    Status s = WithContainer(
+        [&] { return Execute(req, body, "write " + Where(name), &ambiguous).status(); });
     if (if_absent && s.IsAlreadyExists()) {
       if (ambiguous) {
         Result<net::HttpResponse> props =
@@ -369,9 +396,9 @@ class AzureBlobStorage final : public ExternalStorage {
         failure = StatusFromResponse(*resp, what);
         hint = RetryHint(*resp);
         if (ambiguous && resp->status >= 500) *ambiguous = true;
-        bool token_refused = resp->status == 401 ||
-                             (resp->status == 403 &&
-                              resp->Header("x-ms-error-code") == "AuthenticationFailed");
+        bool token_refused =
+            resp->status == 401 ||
+            (resp->status == 403 && resp->Header("x-ms-error-code") == "AuthenticationFailed");
         if (token_refused && cfg_.auth == AzureAuthKind::kEntra && !refreshed_token) {
           // The token expired or was revoked (Azure answers 401, Azurite 403): fetch a new one.
           credential_->Invalidate();

@@ -20,7 +20,8 @@ namespace {
 using brix::testing::AzuriteServer;
 
 BackoffOptions FastBackoff() {
-  return {.max_attempts = 30, .base_delay = std::chrono::milliseconds(2),
+  return {.max_attempts = 30,
+          .base_delay = std::chrono::milliseconds(2),
           .max_delay = std::chrono::milliseconds(20)};
 }
 
@@ -49,12 +50,15 @@ class AzureStorageTest : public ::testing::Test {
     r.path = "/" + std::string(brix::testing::kAzuriteAccount) + "/test/" + blob;
     r.headers = {{"x-ms-date", FormatRfc1123(std::chrono::system_clock::now())},
                  {"x-ms-version", kAzureApiVersion}};
-    auto cred = azure::MakeSharedKeyCredential(brix::testing::kAzuriteAccount,
-                                               brix::testing::kAzuriteKey);
+    auto cred =
+        azure::MakeSharedKeyCredential(brix::testing::kAzuriteAccount, brix::testing::kAzuriteKey);
     EXPECT_TRUE(cred->Authorize(r).ok());
     net::CurlTransport transport;
-    net::HttpRequest http{r.method, r.BuildUrl("http://127.0.0.1:" + std::to_string(azurite_->port())),
-                          r.headers, {}, {}};
+    net::HttpRequest http{r.method,
+                          r.BuildUrl("http://127.0.0.1:" + std::to_string(azurite_->port())),
+                          r.headers,
+                          {},
+                          {}};
     auto resp = transport.Send(http);
     EXPECT_TRUE(resp.ok());
     return resp.ok() ? resp->headers : std::map<std::string, std::string>{};
@@ -101,9 +105,11 @@ TEST_F(AzureStorageTest, AwkwardNamesRoundTrip) {
 TEST_F(AzureStorageTest, SasTheTestGeneratesIsHonouredWithItsPermissions) {
   azure::AccountSasOptions rw;
   rw.expiry = std::chrono::system_clock::now() + std::chrono::hours(1);
-  auto token = azure::GenerateAccountSas(brix::testing::kAzuriteAccount, brix::testing::kAzuriteKey, rw);
+  auto token =
+      azure::GenerateAccountSas(brix::testing::kAzuriteAccount, brix::testing::kAzuriteKey, rw);
   ASSERT_TRUE(token.ok());
-  std::map<std::string, std::string> env = {{"AZURE_STORAGE_ACCOUNT", brix::testing::kAzuriteAccount}};
+  std::map<std::string, std::string> env = {
+      {"AZURE_STORAGE_ACCOUNT", brix::testing::kAzuriteAccount}};
   std::string base = "azure://test/sas?endpoint=" + PercentEncode(azurite_->endpoint());
   auto s = OpenStorage(base + "&sas-token=" + PercentEncode(*token), MapEnv(env));
   ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -111,8 +117,8 @@ TEST_F(AzureStorageTest, SasTheTestGeneratesIsHonouredWithItsPermissions) {
 
   azure::AccountSasOptions ro = rw;
   ro.permissions = "rl";
-  env["AZURE_STORAGE_SAS_TOKEN"] = *azure::GenerateAccountSas(brix::testing::kAzuriteAccount,
-                                                              brix::testing::kAzuriteKey, ro);
+  env["AZURE_STORAGE_SAS_TOKEN"] =
+      *azure::GenerateAccountSas(brix::testing::kAzuriteAccount, brix::testing::kAzuriteKey, ro);
   auto reader = OpenStorage(base, MapEnv(env));
   ASSERT_TRUE(reader.ok());
   EXPECT_EQ(*(*reader)->Get("basic/lock"), "owner-1");

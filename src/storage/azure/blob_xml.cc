@@ -1,8 +1,7 @@
 #include "storage/azure/blob_xml.h"
 
-#include <pugixml.hpp>
-
 #include <cstdlib>
+#include <pugixml.hpp>
 
 #include "common/encoding.h"
 

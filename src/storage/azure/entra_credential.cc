@@ -1,14 +1,14 @@
 #include "storage/azure/entra_credential.h"
 
 #include <nlohmann/json.hpp>
-
 #include <thread>
 
 #include "common/encoding.h"
 
 namespace brix::storage::azure {
 
-EntraCredential::EntraCredential(EntraOptions options, std::shared_ptr<net::HttpTransport> transport)
+EntraCredential::EntraCredential(EntraOptions options,
+                                 std::shared_ptr<net::HttpTransport> transport)
     : options_(std::move(options)), transport_(std::move(transport)), backoff_(options_.backoff) {}
 
 Status EntraCredential::Authorize(BlobRequest& request) {
@@ -38,12 +38,12 @@ Result<std::string> EntraCredential::Token() {
 Status EntraCredential::Fetch() {
   const std::string url =
       options_.authority_host + "/" + PercentEncode(options_.tenant_id) + "/oauth2/v2.0/token";
-  const std::string body = "grant_type=client_credentials&client_id=" +
-                           PercentEncode(options_.client_id) +
-                           "&client_secret=" + PercentEncode(options_.client_secret) +
-                           "&scope=" + PercentEncode(options_.scope);
-  const std::string where = "Entra token request to " + net::UrlOrigin(url) + " for client " +
-                            options_.client_id;
+  const std::string body =
+      "grant_type=client_credentials&client_id=" + PercentEncode(options_.client_id) +
+      "&client_secret=" + PercentEncode(options_.client_secret) +
+      "&scope=" + PercentEncode(options_.scope);
+  const std::string where =
+      "Entra token request to " + net::UrlOrigin(url) + " for client " + options_.client_id;
   net::HttpRequest req;
   req.method = "POST";
   req.url = url;

@@ -2,14 +2,14 @@
 // self-signed certificate made by the test), and a token endpoint the test serves on loopback
 // that checks the client-credentials form and mints unsigned v1-style JWTs (Azurite's basic
 // OAuth level checks claims, not signatures).
-#include <httplib.h>
+#include "storage/azure/entra_credential.h"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
-#include "storage/azure/entra_credential.h"
 #include "storage/open_storage.h"
 #include "storage/storage_conformance.h"
 #include "testing/azurite.h"
@@ -30,8 +30,8 @@ std::string MintJwt(long lifetime_seconds) {
                            {"iat", now - 60},
                            {"nbf", now - 60},
                            {"exp", now + lifetime_seconds}};
-  return Base64UrlEncode(R"({"alg":"RS256","typ":"JWT"})") + "." +
-         Base64UrlEncode(claims.dump()) + "." + Base64UrlEncode("not-a-signature");
+  return Base64UrlEncode(R"({"alg":"RS256","typ":"JWT"})") + "." + Base64UrlEncode(claims.dump()) +
+         "." + Base64UrlEncode("not-a-signature");
 }
 
 // The token endpoint: POST /<tenant>/oauth2/v2.0/token.
@@ -47,8 +47,9 @@ class TokenServer {
                              req.get_param_value("scope") == "https://storage.azure.com/.default";
                    if (!ok) {
                      res.status = 401;
-                     res.set_content(R"({"error":"invalid_client","error_description":"bad client"})",
-                                     "application/json");
+                     res.set_content(
+                         R"({"error":"invalid_client","error_description":"bad client"})",
+                         "application/json");
                      return;
                    }
                    ++requests_;
@@ -106,8 +107,8 @@ class EntraTest : public ::testing::Test {
     cert_ = dir_.path() + "/cert.pem";
     key_ = dir_.path() + "/key.pem";
     auto made = brix::testing::RunCommand(
-        {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key_, "-out",
-         cert_, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
+        {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key_, "-out", cert_,
+         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
     ASSERT_TRUE(made.ok());
     ASSERT_EQ(made->exit_code, 0) << made->output;
     auto server = AzuriteServer::Start({.cert_file = cert_, .key_file = key_, .oauth = true});
@@ -167,8 +168,9 @@ TEST_F(EntraTest, TokenIsRefreshedBeforeItExpires) {
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(*cred.Token(), *first);  // cached
   EXPECT_EQ(cred.fetches(), 1);
-  bool refreshed = brix::testing::PollUntil([&] { return cred.Token().ok() && cred.fetches() == 2; },
-                                            std::chrono::seconds(10), std::chrono::milliseconds(100));
+  bool refreshed =
+      brix::testing::PollUntil([&] { return cred.Token().ok() && cred.fetches() == 2; },
+                               std::chrono::seconds(10), std::chrono::milliseconds(100));
   EXPECT_TRUE(refreshed);
 }
 

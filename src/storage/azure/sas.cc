@@ -12,8 +12,8 @@ Result<std::string> GenerateAccountSas(std::string_view account, std::string_vie
   // Field order of the account SAS string-to-sign; versions from 2020-12-06 add the (empty)
   // encryption scope line.
   std::string to_sign = std::string(account) + "\n" + o.permissions + "\n" + o.services + "\n" +
-                        o.resource_types + "\n" + start + "\n" + expiry + "\n" + "\n" +
-                        o.protocol + "\n" + o.version + "\n";
+                        o.resource_types + "\n" + start + "\n" + expiry + "\n" + "\n" + o.protocol +
+                        "\n" + o.version + "\n";
   if (o.version >= "2020-12-06") to_sign += "\n";
   std::string sig = SharedKeySignature(to_sign, account_key_b64);
   if (sig.empty()) return Status::InvalidArgument("account key is not valid base64");

@@ -49,7 +49,8 @@ TEST(SharedKeyTest, EmptyBodyAndConditionalHeaders) {
   r.method = "PUT";
   r.path = "/a/c/b";
   r.content_length = 0;
-  r.headers = {{"If-None-Match", "*"}, {"X-MS-Date", "  d   1  "}, {"Content-Type", "application/xml"}};
+  r.headers = {
+      {"If-None-Match", "*"}, {"X-MS-Date", "  d   1  "}, {"Content-Type", "application/xml"}};
   std::string sts = SharedKeyStringToSign(r, "a");
   // Content-Length empty for a 0-byte body; If-None-Match in its slot; x-ms header canonicalised.
   EXPECT_EQ(sts, "PUT\n\n\n\n\napplication/xml\n\n\n\n*\n\n\nx-ms-date:d 1\n/a/a/c/b");

@@ -66,8 +66,8 @@ class FaultInjectingStorage final : public ExternalStorage {
 
   Status Before(const char* op, std::string_view name) {
     if (options_.max_latency.count() > 0) {
-      std::this_thread::sleep_for(
-          std::chrono::milliseconds(Uniform(static_cast<uint64_t>(options_.max_latency.count()) + 1)));
+      std::this_thread::sleep_for(std::chrono::milliseconds(
+          Uniform(static_cast<uint64_t>(options_.max_latency.count()) + 1)));
     }
     if (Roll(options_.error_rate)) {
       return Status::Unavailable(std::string("injected fault: ") + op + " '" + std::string(name) +
@@ -104,7 +104,8 @@ Result<FaultOptions> ParseFaultOptions(const std::string& spec) {
   size_t start = 0;
   while (start < spec.size()) {
     size_t comma = spec.find(',', start);
-    std::string item = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string item =
+        spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     start = comma == std::string::npos ? spec.size() : comma + 1;
     size_t eq = item.find('=');
     if (eq == std::string::npos) {
@@ -119,15 +120,22 @@ Result<FaultOptions> ParseFaultOptions(const std::string& spec) {
     }
     bool is_rate = key == "rate" || key == "error" || key == "drop" || key == "short-read";
     if (is_rate && v > 1) return Status::InvalidArgument("fault spec: '" + key + "' is at most 1");
-    if (key == "rate") o.error_rate = o.drop_rate = o.short_read_rate = v / 3;
-    else if (key == "error") o.error_rate = v;
-    else if (key == "drop") o.drop_rate = v;
-    else if (key == "short-read") o.short_read_rate = v;
-    else if (key == "seed") o.seed = static_cast<uint64_t>(v);
-    else if (key == "latency-ms") o.max_latency = std::chrono::milliseconds(static_cast<long>(v));
+    if (key == "rate")
+      o.error_rate = o.drop_rate = o.short_read_rate = v / 3;
+    else if (key == "error")
+      o.error_rate = v;
+    else if (key == "drop")
+      o.drop_rate = v;
+    else if (key == "short-read")
+      o.short_read_rate = v;
+    else if (key == "seed")
+      o.seed = static_cast<uint64_t>(v);
+    else if (key == "latency-ms")
+      o.max_latency = std::chrono::milliseconds(static_cast<long>(v));
     else {
-      return Status::InvalidArgument("fault spec: unknown '" + key +
-                                     "' (accepted: rate, error, drop, short-read, seed, latency-ms)");
+      return Status::InvalidArgument(
+          "fault spec: unknown '" + key +
+          "' (accepted: rate, error, drop, short-read, seed, latency-ms)");
     }
   }
   return o;

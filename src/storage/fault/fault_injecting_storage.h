@@ -20,9 +20,9 @@
 namespace brix::storage {
 
 struct FaultOptions {
-  double error_rate = 0;        // probability of an error response per operation
-  double drop_rate = 0;         // probability of a dropped connection after the operation ran
-  double short_read_rate = 0;   // probability that a streamed read breaks midway
+  double error_rate = 0;       // probability of an error response per operation
+  double drop_rate = 0;        // probability of a dropped connection after the operation ran
+  double short_read_rate = 0;  // probability that a streamed read breaks midway
   std::chrono::milliseconds max_latency{0};  // uniform random sleep in [0, max_latency]
   uint64_t seed = 1;
 };

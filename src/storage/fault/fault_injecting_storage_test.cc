@@ -11,7 +11,8 @@ namespace brix::storage {
 namespace {
 
 BackoffOptions FastBackoff() {
-  return {.max_attempts = 30, .base_delay = std::chrono::milliseconds(1),
+  return {.max_attempts = 30,
+          .base_delay = std::chrono::milliseconds(1),
           .max_delay = std::chrono::milliseconds(5)};
 }
 

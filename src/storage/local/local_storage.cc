@@ -113,7 +113,8 @@ class LocalStorage final : public ExternalStorage {
     std::string out(len, '\0');
     uint64_t done = 0;
     while (done < len) {
-      ssize_t r = ::pread(fd.get(), out.data() + done, len - done, static_cast<off_t>(offset + done));
+      ssize_t r =
+          ::pread(fd.get(), out.data() + done, len - done, static_cast<off_t>(offset + done));
       if (r < 0) {
         if (errno == EINTR) continue;
         return ErrnoStatus("read " + path, errno);
@@ -144,9 +145,8 @@ class LocalStorage final : public ExternalStorage {
   Result<ListPage> List(std::string_view prefix, std::string_view page_token,
                         int max_results) override {
     // Walk only the directory the prefix points into; names are compared as whole strings.
-    std::string dir_part(prefix.substr(0, prefix.rfind('/') == std::string_view::npos
-                                               ? 0
-                                               : prefix.rfind('/') + 1));
+    std::string dir_part(
+        prefix.substr(0, prefix.rfind('/') == std::string_view::npos ? 0 : prefix.rfind('/') + 1));
     fs::path start = dir_part.empty() ? fs::path(root_) : fs::path(root_) / dir_part;
     std::vector<ObjectInfo> matches;
     std::error_code ec;

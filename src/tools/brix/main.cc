@@ -1,7 +1,6 @@
 // brix: the backup and restore tool (DESIGN §1). Subcommands grow with the engine; for now
 // `brix storage ...` looks into backup locations.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "common/logging.h"

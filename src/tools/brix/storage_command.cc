@@ -40,7 +40,8 @@ int RunLs(const StorageArgs& a) {
   if (!storage.ok()) return Fail(storage.status());
   auto objects = (*storage)->ListAll(a.prefix);
   if (!objects.ok()) return Fail(objects.status());
-  for (const auto& o : *objects) std::printf("%12llu  %s\n", static_cast<unsigned long long>(o.size), o.name.c_str());
+  for (const auto& o : *objects)
+    std::printf("%12llu  %s\n", static_cast<unsigned long long>(o.size), o.name.c_str());
   return 0;
 }
 
