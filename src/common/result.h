@@ -16,7 +16,9 @@ namespace brix {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
+  // in_place: a T that is itself an empty optional must still count as a value.
+  Result(T value)
+      : value_(std::in_place, std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (status_.ok())
       status_ = Status::Internal("Result constructed from an OK status without value");

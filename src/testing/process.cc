@@ -2,10 +2,11 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -30,14 +31,10 @@ std::vector<std::string> MergedEnv(const std::map<std::string, std::string>& ext
 }
 
 Result<pid_t> Spawn(const std::vector<std::string>& argv,
-                    const std::map<std::string, std::string>& env, const std::string& log_file) {
+                    const std::map<std::string, std::string>& env, const std::string& log_file,
+                    bool die_with_parent) {
   if (argv.empty()) return Status::InvalidArgument("empty command");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                   0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  // Everything the child needs is prepared before fork: only async-signal-safe calls after it.
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -45,10 +42,45 @@ Result<pid_t> Spawn(const std::vector<std::string>& argv,
   std::vector<char*> envp;
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, argv[0].c_str(), &actions, nullptr, args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return Status::IOError("start " + argv[0] + ": " + std::strerror(rc));
+  int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) return Status::IOError("open " + log_file + ": " + std::strerror(errno));
+  int err_pipe[2];
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    ::close(log_fd);
+    return Status::IOError("pipe failed");
+  }
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    // A test that crashes must not leave its servers running: they die with it.
+    if (die_with_parent) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);
+    }
+    ::setpgid(0, 0);
+    int devnull = ::open("/dev/null", O_RDONLY);
+    ::dup2(devnull, 0);
+    ::dup2(log_fd, 1);
+    ::dup2(log_fd, 2);
+    ::execvpe(args[0], args.data(), envp.data());
+    int e = errno;
+    ssize_t ignored = ::write(err_pipe[1], &e, sizeof(e));
+    (void)ignored;
+    ::_exit(127);
+  }
+  ::close(log_fd);
+  ::close(err_pipe[1]);
+  if (pid < 0) {
+    ::close(err_pipe[0]);
+    return Status::IOError("fork failed");
+  }
+  int child_errno = 0;
+  ssize_t n = ::read(err_pipe[0], &child_errno, sizeof(child_errno));
+  ::close(err_pipe[0]);
+  if (n == sizeof(child_errno)) {
+    ::waitpid(pid, nullptr, 0);
+    return Status::IOError("start " + argv[0] + ": " + std::strerror(child_errno));
+  }
   return pid;
 }
 
@@ -69,8 +101,8 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
 
 Result<ChildProcess> ChildProcess::Start(const std::vector<std::string>& argv,
                                          const std::map<std::string, std::string>& env,
-                                         const std::string& log_file) {
-  BRIX_ASSIGN_OR_RETURN(pid_t pid, Spawn(argv, env, log_file));
+                                         const std::string& log_file, bool die_with_parent) {
+  BRIX_ASSIGN_OR_RETURN(pid_t pid, Spawn(argv, env, log_file, die_with_parent));
   ChildProcess p;
   p.pid_ = pid;
   return p;
@@ -116,7 +148,7 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv,
   int fd = ::mkstemp(path);
   if (fd < 0) return Status::IOError("mkstemp failed");
   ::close(fd);
-  BRIX_ASSIGN_OR_RETURN(pid_t pid, Spawn(argv, env, path));
+  BRIX_ASSIGN_OR_RETURN(pid_t pid, Spawn(argv, env, path, /*die_with_parent=*/true));
   int status = 0;
   ::waitpid(pid, &status, 0);
   std::ifstream in(path, std::ios::binary);

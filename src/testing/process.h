@@ -22,10 +22,13 @@ class ChildProcess {
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&& other) noexcept;
 
-  // argv[0] is looked up in PATH when it has no '/'. stdout and stderr go to `log_file`.
+  // argv[0] is looked up in PATH when it has no '/'. stdout and stderr go to `log_file`. With
+  // die_with_parent the kernel kills the child if this process dies (even by SIGKILL or abort),
+  // so a crashed test leaves nothing behind; the playground turns it off for daemons.
   [[nodiscard]] static Result<ChildProcess> Start(const std::vector<std::string>& argv,
                                                   const std::map<std::string, std::string>& env,
-                                                  const std::string& log_file);
+                                                  const std::string& log_file,
+                                                  bool die_with_parent = true);
 
   pid_t pid() const { return pid_; }
   bool Running();
