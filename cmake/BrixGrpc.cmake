@@ -11,20 +11,28 @@ find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 # brix_grpc_library(<target> <proto>...): C++ messages and gRPC stubs for protos in this folder.
 function(brix_grpc_library target)
   set(srcs)
+  set(out ${CMAKE_CURRENT_BINARY_DIR})
   foreach(proto ${ARGN})
     get_filename_component(name ${proto} NAME_WE)
-    set(out ${CMAKE_CURRENT_BINARY_DIR})
+    get_filename_component(dir ${proto} DIRECTORY)
+    if(dir)
+      set(gen ${out}/${dir})
+    else()
+      set(gen ${out})
+    endif()
     add_custom_command(
-      OUTPUT ${out}/${name}.pb.cc ${out}/${name}.pb.h ${out}/${name}.grpc.pb.cc ${out}/${name}.grpc.pb.h
+      OUTPUT ${gen}/${name}.pb.cc ${gen}/${name}.pb.h ${gen}/${name}.grpc.pb.cc ${gen}/${name}.grpc.pb.h
       COMMAND protobuf::protoc --proto_path=${CMAKE_CURRENT_SOURCE_DIR} --cpp_out=${out}
               --grpc_out=${out} --plugin=protoc-gen-grpc=${GRPC_CPP_PLUGIN}
               ${CMAKE_CURRENT_SOURCE_DIR}/${proto}
       DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${proto})
-    list(APPEND srcs ${out}/${name}.pb.cc ${out}/${name}.grpc.pb.cc)
+    list(APPEND srcs ${gen}/${name}.pb.cc ${gen}/${name}.grpc.pb.cc)
   endforeach()
   add_library(${target} ${srcs})
   # Generated code is not ours to keep warning-free.
   target_compile_options(${target} PRIVATE -Wno-unused-parameter -Wno-error)
-  target_include_directories(${target} PUBLIC ${CMAKE_CURRENT_BINARY_DIR}/..)
+  # Generated files include each other relative to the proto path; brix code includes them
+  # relative to src/ (e.g. "cluster/proto/cluster.grpc.pb.h").
+  target_include_directories(${target} PUBLIC ${CMAKE_BINARY_DIR}/src ${out})
   target_link_libraries(${target} PUBLIC protobuf::libprotobuf ${BRIX_GRPCPP})
 endfunction()

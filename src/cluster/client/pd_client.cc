@@ -1,0 +1,183 @@
+#include "cluster/client/pd_client.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <thread>
+
+namespace brix::cluster {
+
+Status FromGrpcStatus(const grpc::Status& s, const std::string& what) {
+  if (s.ok()) return Status::OK();
+  std::string msg = what + ": " + s.error_message();
+  switch (s.error_code()) {
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return Status::InvalidArgument(msg);
+    case grpc::StatusCode::NOT_FOUND:
+      return Status::NotFound(msg);
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return Status::AlreadyExists(msg);
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return Status::FailedPrecondition(msg);
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return Status::Timeout(msg);
+    default:
+      return Status::Unavailable(msg);
+  }
+}
+
+Result<std::unique_ptr<PdClient>> PdClient::Connect(const std::string& addresses,
+                                                    std::chrono::milliseconds failover_timeout) {
+  std::unique_ptr<PdClient> c(new PdClient());
+  size_t start = 0;
+  while (start <= addresses.size()) {
+    size_t comma = addresses.find(',', start);
+    std::string a =
+        addresses.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (a.rfind("http://", 0) == 0) a = a.substr(7);
+    if (!a.empty()) c->addresses_.push_back(a);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (c->addresses_.empty()) {
+    return Status::InvalidArgument("--pd: no address given (expected host:port[,host:port...])");
+  }
+  for (const auto& a : c->addresses_) {
+    c->stubs_.push_back(PD::NewStub(grpc::CreateChannel(a, grpc::InsecureChannelCredentials())));
+  }
+  c->failover_timeout_ = failover_timeout;
+  return c;
+}
+
+Status PdClient::Call(const std::string& what,
+                      const std::function<grpc::Status(PD::Stub&, grpc::ClientContext&)>& call) {
+  auto deadline = std::chrono::steady_clock::now() + failover_timeout_;
+  size_t index;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    index = leader_;
+  }
+  std::string last_error;
+  for (int attempt = 0;; ++attempt) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    grpc::Status s = call(*stubs_[index], ctx);
+    bool leader_problem = s.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                          (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+                           s.error_message().rfind("not leader", 0) == 0) ||
+                          s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+    if (!leader_problem) {
+      std::lock_guard<std::mutex> lock(mu_);
+      leader_ = index;
+      return FromGrpcStatus(s, "kvpd " + what);
+    }
+    last_error = addresses_[index] + ": " + s.error_message();
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Status::Unavailable("kvpd " + what + ": no leader reachable (last: " + last_error +
+                                 ")");
+    }
+    index = (index + 1) % addresses_.size();
+    if (index == 0 || addresses_.size() == 1) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(50 * (attempt + 1), 500)));
+    }
+  }
+}
+
+Result<uint64_t> PdClient::GetTs() {
+  BRIX_ASSIGN_OR_RETURN(GetTsResponse resp, GetTsAndRegionVersion());
+  return resp.ts();
+}
+
+Result<GetTsResponse> PdClient::GetTsAndRegionVersion() {
+  GetTsResponse resp;
+  BRIX_RETURN_IF_ERROR(Call("GetTs", [&](PD::Stub& s, grpc::ClientContext& c) {
+    GetTsRequest req;
+    req.set_count(1);
+    return s.GetTs(&c, req, &resp);
+  }));
+  return resp;
+}
+
+Result<uint64_t> PdClient::RegisterStore(const std::string& address, uint64_t store_id) {
+  RegisterStoreResponse resp;
+  BRIX_RETURN_IF_ERROR(Call("RegisterStore", [&](PD::Stub& s, grpc::ClientContext& c) {
+    RegisterStoreRequest req;
+    req.set_address(address);
+    req.set_store_id(store_id);
+    return s.RegisterStore(&c, req, &resp);
+  }));
+  return resp.store_id();
+}
+
+Result<HeartbeatResponse> PdClient::Heartbeat(uint64_t store_id, uint64_t resolved_ts) {
+  HeartbeatResponse resp;
+  BRIX_RETURN_IF_ERROR(Call("Heartbeat", [&](PD::Stub& s, grpc::ClientContext& c) {
+    HeartbeatRequest req;
+    req.set_store_id(store_id);
+    req.set_resolved_ts(resolved_ts);
+    return s.Heartbeat(&c, req, &resp);
+  }));
+  return resp;
+}
+
+Result<std::vector<Store>> PdClient::GetStores() {
+  GetStoresResponse resp;
+  BRIX_RETURN_IF_ERROR(Call("GetStores", [&](PD::Stub& s, grpc::ClientContext& c) {
+    return s.GetStores(&c, GetStoresRequest(), &resp);
+  }));
+  return std::vector<Store>(resp.stores().begin(), resp.stores().end());
+}
+
+Result<std::vector<Region>> PdClient::GetRegions(const std::string& start, const std::string& end) {
+  GetRegionsResponse resp;
+  BRIX_RETURN_IF_ERROR(Call("GetRegions", [&](PD::Stub& s, grpc::ClientContext& c) {
+    GetRegionsRequest req;
+    req.set_start_key(start);
+    req.set_end_key(end);
+    return s.GetRegions(&c, req, &resp);
+  }));
+  return std::vector<Region>(resp.regions().begin(), resp.regions().end());
+}
+
+Result<SplitRegionResponse> PdClient::SplitRegion(const std::string& key) {
+  SplitRegionResponse resp;
+  BRIX_RETURN_IF_ERROR(Call("SplitRegion", [&](PD::Stub& s, grpc::ClientContext& c) {
+    SplitRegionRequest req;
+    req.set_split_key(key);
+    return s.SplitRegion(&c, req, &resp);
+  }));
+  return resp;
+}
+
+Result<int64_t> PdClient::AllocTableId(const std::string& db, const std::string& table) {
+  AllocTableIdResponse resp;
+  BRIX_RETURN_IF_ERROR(Call("AllocTableId", [&](PD::Stub& s, grpc::ClientContext& c) {
+    AllocTableIdRequest req;
+    req.set_db(db);
+    req.set_name(table);
+    return s.AllocTableId(&c, req, &resp);
+  }));
+  return resp.table_id();
+}
+
+Result<uint64_t> PdClient::UpdateServiceSafePoint(const std::string& service, uint64_t ts,
+                                                  int64_t ttl_seconds) {
+  ServiceSafePointResponse resp;
+  BRIX_RETURN_IF_ERROR(Call("UpdateServiceSafePoint", [&](PD::Stub& s, grpc::ClientContext& c) {
+    ServiceSafePointRequest req;
+    req.set_service(service);
+    req.set_ts(ts);
+    req.set_ttl_seconds(ttl_seconds);
+    return s.UpdateServiceSafePoint(&c, req, &resp);
+  }));
+  return resp.min_service_safepoint();
+}
+
+Result<uint64_t> PdClient::GetGcSafePoint() {
+  GetGcSafePointResponse resp;
+  BRIX_RETURN_IF_ERROR(Call("GetGcSafePoint", [&](PD::Stub& s, grpc::ClientContext& c) {
+    return s.GetGcSafePoint(&c, GetGcSafePointRequest(), &resp);
+  }));
+  return resp.gc_safepoint();
+}
+
+}  // namespace brix::cluster

@@ -1,0 +1,59 @@
+// PdClient: talks to the kvpd leader among one or more kvpd addresses ("h1:p1,h2:p2").
+//
+// A call that reaches a non-leader, or a kvpd that is down, is retried on the next address with
+// a short backoff until `failover_timeout` passes, so a leader change is invisible to callers
+// other than as a few seconds' delay. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cluster/proto/cluster.grpc.pb.h"
+#include "common/result.h"
+
+namespace brix::cluster {
+
+class PdClient {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<PdClient>> Connect(
+      const std::string& addresses,
+      std::chrono::milliseconds failover_timeout = std::chrono::seconds(15));
+
+  [[nodiscard]] Result<uint64_t> GetTs();
+  // A ts and the region-map version current when it was issued (for nodes).
+  [[nodiscard]] Result<GetTsResponse> GetTsAndRegionVersion();
+  [[nodiscard]] Result<uint64_t> RegisterStore(const std::string& address, uint64_t store_id);
+  [[nodiscard]] Result<HeartbeatResponse> Heartbeat(uint64_t store_id, uint64_t resolved_ts);
+  [[nodiscard]] Result<std::vector<Store>> GetStores();
+  // Regions overlapping [start, end) (end "" = to the end), sorted by start key.
+  [[nodiscard]] Result<std::vector<Region>> GetRegions(const std::string& start,
+                                                       const std::string& end);
+  [[nodiscard]] Result<SplitRegionResponse> SplitRegion(const std::string& key);
+  [[nodiscard]] Result<int64_t> AllocTableId(const std::string& db, const std::string& table);
+  // ttl 0 removes the service safepoint. Returns the smallest live one.
+  [[nodiscard]] Result<uint64_t> UpdateServiceSafePoint(const std::string& service, uint64_t ts,
+                                                        int64_t ttl_seconds);
+  [[nodiscard]] Result<uint64_t> GetGcSafePoint();
+
+  // Runs `call` against the leader with failover; for RPCs without a wrapper above.
+  [[nodiscard]] Status Call(
+      const std::string& what,
+      const std::function<grpc::Status(PD::Stub&, grpc::ClientContext&)>& call);
+
+ private:
+  PdClient() = default;
+  std::vector<std::string> addresses_;
+  std::vector<std::unique_ptr<PD::Stub>> stubs_;
+  std::chrono::milliseconds failover_timeout_{};
+  std::mutex mu_;
+  size_t leader_ = 0;
+};
+
+// Converts a gRPC status from a cluster RPC to a Status (UNAVAILABLE → Unavailable, ...).
+Status FromGrpcStatus(const grpc::Status& s, const std::string& what);
+
+}  // namespace brix::cluster

@@ -1,0 +1,170 @@
+#include "cluster/node/mvcc_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+namespace brix::cluster {
+namespace {
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::OK();
+  std::string msg = "rocksdb " + std::string(what) + ": " + s.ToString();
+  if (s.IsCorruption()) return Status::Corruption(msg);
+  if (s.IsNotFound()) return Status::NotFound(msg);
+  return Status::IOError(msg);
+}
+
+bool BeforeEnd(std::string_view user_key, std::string_view end) {
+  return end.empty() || user_key < end;
+}
+
+}  // namespace
+
+MvccStore::MvccStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+MvccStore::~MvccStore() = default;
+
+Result<std::unique_ptr<MvccStore>> MvccStore::Open(const std::string& path) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.comparator = MvccComparator();
+  options.compression = rocksdb::kLZ4Compression;
+  options.IncreaseParallelism(2);
+  rocksdb::DB* raw = nullptr;
+  BRIX_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, path, &raw), "open " + path));
+  return std::unique_ptr<MvccStore>(new MvccStore(std::unique_ptr<rocksdb::DB>(raw)));
+}
+
+Status MvccStore::Write(const std::vector<MvccMutation>& mutations, uint64_t commit_ts) {
+  rocksdb::WriteBatch batch;
+  for (const auto& m : mutations) {
+    batch.Put(EncodeMvccKey(m.key, commit_ts), EncodeMvccValue(m.op, m.value));
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = true;  // acknowledged means durable
+  return FromRocks(db_->Write(wo, &batch), "write");
+}
+
+Result<std::optional<std::string>> MvccStore::Get(std::string_view key, uint64_t ts) {
+  bool more = false;
+  std::string end(key);
+  end.push_back('\0');
+  BRIX_ASSIGN_OR_RETURN(auto rows, Scan(key, end, ts, 1, &more));
+  if (rows.empty()) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(rows[0].second));
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> MvccStore::Scan(std::string_view start,
+                                                                         std::string_view end,
+                                                                         uint64_t ts, size_t limit,
+                                                                         bool* more) {
+  std::vector<std::pair<std::string, std::string>> out;
+  *more = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  // The smallest encoded key of `start` is its version with ts = max (suffix ~max = 0).
+  it->Seek(EncodeMvccKey(start, UINT64_MAX));
+  while (it->Valid()) {
+    std::string_view user_key;
+    uint64_t commit_ts;
+    if (!DecodeMvccKey(std::string_view(it->key().data(), it->key().size()), &user_key,
+                       &commit_ts)) {
+      return Status::Corruption("short mvcc key");
+    }
+    if (!BeforeEnd(user_key, end)) break;
+    if (commit_ts > ts) {  // too new: move to this key's next version
+      it->Next();
+      continue;
+    }
+    MvccOp op;
+    std::string_view value;
+    if (!DecodeMvccValue(std::string_view(it->value().data(), it->value().size()), &op, &value)) {
+      return Status::Corruption("bad mvcc value");
+    }
+    std::string key_copy(user_key);
+    if (op == MvccOp::kPut) {
+      if (out.size() == limit) {
+        *more = true;
+        break;
+      }
+      out.emplace_back(key_copy, std::string(value));
+    }
+    // Skip this key's older versions: ts = 0 sorts after all of them.
+    it->Seek(EncodeMvccKey(key_copy, 0));
+  }
+  BRIX_RETURN_IF_ERROR(FromRocks(it->status(), "scan"));
+  return out;
+}
+
+Result<std::vector<MvccVersion>> MvccStore::ScanVersions(std::string_view start,
+                                                         std::string_view end, uint64_t from_ts,
+                                                         uint64_t to_ts, size_t limit, bool* more) {
+  std::vector<MvccVersion> out;
+  *more = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(EncodeMvccKey(start, UINT64_MAX)); it->Valid(); it->Next()) {
+    std::string_view user_key;
+    uint64_t commit_ts;
+    if (!DecodeMvccKey(std::string_view(it->key().data(), it->key().size()), &user_key,
+                       &commit_ts)) {
+      return Status::Corruption("short mvcc key");
+    }
+    if (!BeforeEnd(user_key, end)) break;
+    if (commit_ts > to_ts || commit_ts <= from_ts) continue;
+    MvccOp op;
+    std::string_view value;
+    if (!DecodeMvccValue(std::string_view(it->value().data(), it->value().size()), &op, &value)) {
+      return Status::Corruption("bad mvcc value");
+    }
+    if (out.size() == limit) {
+      *more = true;
+      break;
+    }
+    out.push_back({std::string(user_key), commit_ts, op, std::string(value)});
+  }
+  BRIX_RETURN_IF_ERROR(FromRocks(it->status(), "scan versions"));
+  return out;
+}
+
+Result<uint64_t> MvccStore::Gc(uint64_t safepoint) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  rocksdb::WriteBatch batch;
+  uint64_t removed = 0;
+  std::string current;
+  bool have_current = false, kept_base = false;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view user_key;
+    uint64_t commit_ts;
+    std::string_view encoded(it->key().data(), it->key().size());
+    if (!DecodeMvccKey(encoded, &user_key, &commit_ts)) continue;
+    if (!have_current || user_key != current) {
+      // Flush only between keys: a crash must never drop a delete marker but keep the older
+      // versions it hides (they would come back to life).
+      if (batch.Count() >= 10000) {
+        BRIX_RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "gc"));
+        batch.Clear();
+      }
+      current.assign(user_key);
+      have_current = true;
+      kept_base = false;
+    }
+    if (commit_ts > safepoint) continue;  // still visible to reads above the safepoint
+    if (!kept_base) {
+      kept_base = true;  // the newest version ≤ safepoint: what reads at the safepoint see
+      if (!it->value().empty() && it->value()[0] == 'D') {
+        batch.Delete(encoded);  // a delete hides nothing anyone can still read
+        ++removed;
+      }
+      continue;
+    }
+    batch.Delete(encoded);
+    ++removed;
+  }
+  BRIX_RETURN_IF_ERROR(FromRocks(it->status(), "gc scan"));
+  if (batch.Count() > 0) {
+    BRIX_RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "gc"));
+  }
+  return removed;
+}
+
+}  // namespace brix::cluster

@@ -1,0 +1,63 @@
+// MvccStore: a kvnode's data on RocksDB in the encoding of cluster/mvcc.h.
+//
+// Writes are atomic batches with one commit ts, synced to the WAL before they return, so an
+// acknowledged write survives kill -9. Reads at a ts see the newest version ≤ ts of each key;
+// a delete hides older versions. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cluster/mvcc.h"
+#include "common/result.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace brix::cluster {
+
+struct MvccMutation {
+  std::string key;
+  MvccOp op = MvccOp::kPut;
+  std::string value;
+};
+
+struct MvccVersion {
+  std::string key;
+  uint64_t commit_ts = 0;
+  MvccOp op = MvccOp::kPut;
+  std::string value;
+};
+
+class MvccStore {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<MvccStore>> Open(const std::string& path);
+  ~MvccStore();
+
+  [[nodiscard]] Status Write(const std::vector<MvccMutation>& mutations, uint64_t commit_ts);
+  // The value of `key` at `ts`, or nullopt if absent or deleted.
+  [[nodiscard]] Result<std::optional<std::string>> Get(std::string_view key, uint64_t ts);
+  // Live keys in [start, end) (end "" = no bound) at `ts`, at most `limit`; *more if cut.
+  [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> Scan(
+      std::string_view start, std::string_view end, uint64_t ts, size_t limit, bool* more);
+  // Every version with from_ts < commit_ts ≤ to_ts in [start, end), in key then newest-first
+  // order, at most `limit`; *more if cut.
+  [[nodiscard]] Result<std::vector<MvccVersion>> ScanVersions(std::string_view start,
+                                                              std::string_view end,
+                                                              uint64_t from_ts, uint64_t to_ts,
+                                                              size_t limit, bool* more);
+  // Drops versions no read at or above `safepoint` can see: for each key, everything older than
+  // its newest version ≤ safepoint, and that version too if it is a delete. Returns how many.
+  [[nodiscard]] Result<uint64_t> Gc(uint64_t safepoint);
+
+  rocksdb::DB* db() { return db_.get(); }
+
+ private:
+  explicit MvccStore(std::unique_ptr<rocksdb::DB> db);
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace brix::cluster

@@ -1,0 +1,403 @@
+#include "cluster/node/node_server.h"
+
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <shared_mutex>
+#include <thread>
+
+#include "cluster/client/pd_client.h"
+#include "cluster/node/mvcc_store.h"
+#include "cluster/proto/cluster.grpc.pb.h"
+
+namespace brix::cluster {
+namespace {
+
+grpc::Status ToGrpc(const Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  auto code = grpc::StatusCode::INTERNAL;
+  if (s.IsRetryable()) code = grpc::StatusCode::UNAVAILABLE;
+  if (s.IsInvalidArgument()) code = grpc::StatusCode::INVALID_ARGUMENT;
+  if (s.code() == Status::Code::kFailedPrecondition) code = grpc::StatusCode::FAILED_PRECONDITION;
+  return grpc::Status(code, s.message());
+}
+
+bool InRegion(std::string_view key, const Region& r) {
+  return key >= r.start_key() && (r.end_key().empty() || key < r.end_key());
+}
+
+// Clamps [start, end) to the region.
+void Clamp(const Region& r, std::string* start, std::string* end) {
+  if (*start < r.start_key()) *start = r.start_key();
+  if (!r.end_key().empty() && (end->empty() || *end > r.end_key())) *end = r.end_key();
+}
+
+Result<uint64_t> ReadStoreId(const std::string& dir) {
+  std::ifstream in(dir + "/store_id");
+  uint64_t id = 0;
+  if (in >> id) return id;
+  return uint64_t{0};
+}
+
+Status WriteStoreId(const std::string& dir, uint64_t id) {
+  std::string tmp = dir + "/store_id.tmp";
+  {
+    std::ofstream out(tmp);
+    out << id << "\n";
+    if (!out) return Status::IOError("write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, dir + "/store_id", ec);
+  if (ec) return Status::IOError("rename store_id: " + ec.message());
+  return Status::OK();
+}
+
+}  // namespace
+
+struct NodeServer::Impl final : public KvNode::Service {
+  NodeOptions options;
+  std::unique_ptr<PdClient> pd;
+  std::unique_ptr<MvccStore> store;
+  std::unique_ptr<grpc::Server> server;
+  uint64_t store_id = 0;
+
+  // Regions this store owns, from kvpd.
+  std::mutex region_mu;
+  std::map<uint64_t, Region> regions;
+  uint64_t region_version = 0;  // kvpd's region-map version `regions` reflects
+
+  // Resolved ts machinery (see the header).
+  std::shared_mutex ts_gate;
+  std::mutex inflight_mu;
+  std::multiset<uint64_t> inflight;
+  std::mutex resolved_mu;
+  std::condition_variable resolved_cv;
+  uint64_t resolved_ts = 0;
+  std::atomic<uint64_t> gc_safepoint{0};
+
+  std::atomic<bool> stopping{false};
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  std::vector<std::thread> threads;
+
+  // ---------- regions ----------
+  Status RefreshRegions() {
+    BRIX_ASSIGN_OR_RETURN(HeartbeatResponse hb, pd->Heartbeat(store_id, CurrentResolved()));
+    ApplyHeartbeat(hb);
+    return Status::OK();
+  }
+
+  void ApplyHeartbeat(const HeartbeatResponse& hb) {
+    std::lock_guard<std::mutex> lock(region_mu);
+    if (hb.region_version() < region_version) return;  // an older answer arriving late
+    region_version = hb.region_version();
+    regions.clear();
+    for (const auto& r : hb.regions()) regions[r.id()] = r;
+    gc_safepoint = hb.gc_safepoint();
+  }
+
+  // Checks that the request's region is ours at that epoch and holds the keys; refreshes from
+  // kvpd once when the client seems to know more than we do.
+  bool CheckRegion(uint64_t region_id, uint64_t epoch, const std::vector<std::string_view>& keys,
+                   RegionError* err, Region* out) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      {
+        std::lock_guard<std::mutex> lock(region_mu);
+        auto it = regions.find(region_id);
+        if (it != regions.end() && it->second.epoch() == epoch) {
+          for (auto k : keys) {
+            if (!InRegion(k, it->second)) {
+              err->set_key_not_in_region(true);
+              err->set_message("key outside region " + std::to_string(region_id));
+              return false;
+            }
+          }
+          *out = it->second;
+          return true;
+        }
+        bool client_newer = it == regions.end() || it->second.epoch() < epoch;
+        if (attempt == 1 || !client_newer) {
+          if (it == regions.end()) {
+            err->set_not_owner(true);
+            err->set_message("store " + std::to_string(store_id) + " does not own region " +
+                             std::to_string(region_id));
+          } else {
+            err->set_epoch_not_match(true);
+            err->set_message("region " + std::to_string(region_id) + " is at epoch " +
+                             std::to_string(it->second.epoch()));
+          }
+          return false;
+        }
+      }
+      RefreshRegions().IgnoreError();
+    }
+    return false;
+  }
+
+  // A ts comes with kvpd's region-map version at that moment; if it is newer than ours, our
+  // view is stale and is refreshed before any request is checked against it.
+  Result<uint64_t> TsWithFreshRegions() {
+    BRIX_ASSIGN_OR_RETURN(GetTsResponse r, pd->GetTsAndRegionVersion());
+    bool stale;
+    {
+      std::lock_guard<std::mutex> lock(region_mu);
+      stale = r.region_version() > region_version;
+    }
+    if (stale) BRIX_RETURN_IF_ERROR(RefreshRegions());
+    return r.ts();
+  }
+
+  // ---------- resolved ts ----------
+  uint64_t CurrentResolved() {
+    std::lock_guard<std::mutex> lock(resolved_mu);
+    return resolved_ts;
+  }
+
+  Status Resolve() {
+    uint64_t now_ts;
+    {
+      std::unique_lock<std::shared_mutex> gate(ts_gate);
+      BRIX_ASSIGN_OR_RETURN(now_ts, TsWithFreshRegions());
+    }
+    uint64_t r = now_ts;
+    {
+      std::lock_guard<std::mutex> lock(inflight_mu);
+      if (!inflight.empty()) r = std::min(r, *inflight.begin() - 1);
+    }
+    {
+      std::lock_guard<std::mutex> lock(resolved_mu);
+      if (r > resolved_ts) resolved_ts = r;
+    }
+    resolved_cv.notify_all();
+    return Status::OK();
+  }
+
+  // Waits until the resolved ts reaches `ts` (resolving on demand).
+  Status WaitResolved(uint64_t ts, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (CurrentResolved() < ts) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return Status::Timeout("resolved ts " + std::to_string(CurrentResolved()) +
+                               " did not reach " + std::to_string(ts));
+      }
+      Status s = Resolve();
+      if (!s.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return Status::OK();
+  }
+
+  Status CheckReadTs(uint64_t ts) {
+    if (ts != 0 && ts < gc_safepoint.load()) {
+      return Status::FailedPrecondition("read ts " + std::to_string(ts) +
+                                        " is below the GC safepoint " +
+                                        std::to_string(gc_safepoint.load()));
+    }
+    return WaitResolved(ts, std::chrono::seconds(10));
+  }
+
+  // ---------- background ----------
+  void Loop(std::chrono::milliseconds interval, const std::function<void()>& body) {
+    while (!stopping.load()) {
+      body();
+      std::unique_lock<std::mutex> lock(stop_mu);
+      stop_cv.wait_for(lock, interval, [&] { return stopping.load(); });
+    }
+  }
+
+  // ---------- RPCs ----------
+  grpc::Status Write(grpc::ServerContext*, const WriteRequest* req, WriteResponse* resp) override {
+    std::vector<MvccMutation> muts;
+    std::vector<std::string_view> keys;
+    for (const auto& m : req->mutations()) {
+      keys.push_back(m.key());
+      muts.push_back({m.key(), m.op() == DELETE ? MvccOp::kDelete : MvccOp::kPut, m.value()});
+    }
+    uint64_t ts;
+    {
+      std::shared_lock<std::shared_mutex> gate(ts_gate);
+      auto got = TsWithFreshRegions();
+      if (!got.ok()) return ToGrpc(got.status());
+      ts = *got;
+      std::lock_guard<std::mutex> lock(inflight_mu);
+      inflight.insert(ts);
+    }
+    auto done = [&] {
+      std::lock_guard<std::mutex> lock(inflight_mu);
+      inflight.erase(inflight.find(ts));
+    };
+    // Checked after the ts: the region view is then at least as new as the map at that ts, so
+    // a write routed by a stale client cache is refused rather than stored where no one reads.
+    Region region;
+    if (!CheckRegion(req->region_id(), req->epoch(), keys, resp->mutable_region_error(), &region)) {
+      done();
+      return grpc::Status::OK;
+    }
+    resp->clear_region_error();
+    Status s = store->Write(muts, ts);
+    done();
+    if (!s.ok()) return ToGrpc(s);
+    resp->set_commit_ts(ts);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Get(grpc::ServerContext*, const GetRequest* req, GetResponse* resp) override {
+    Status s = CheckReadTs(req->ts());  // first: it also brings the region view up to date
+    if (!s.ok()) return ToGrpc(s);
+    Region region;
+    if (!CheckRegion(req->region_id(), req->epoch(), {req->key()}, resp->mutable_region_error(),
+                     &region)) {
+      return grpc::Status::OK;
+    }
+    resp->clear_region_error();
+    auto v = store->Get(req->key(), req->ts());
+    if (!v.ok()) return ToGrpc(v.status());
+    if (v->has_value()) {
+      resp->set_found(true);
+      resp->set_value(**v);
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Scan(grpc::ServerContext*, const ScanRequest* req, ScanResponse* resp) override {
+    Status s = CheckReadTs(req->ts());  // first: it also brings the region view up to date
+    if (!s.ok()) return ToGrpc(s);
+    Region region;
+    if (!CheckRegion(req->region_id(), req->epoch(), {}, resp->mutable_region_error(), &region)) {
+      return grpc::Status::OK;
+    }
+    resp->clear_region_error();
+    std::string start = req->start_key(), end = req->end_key();
+    Clamp(region, &start, &end);
+    bool more = false;
+    auto rows = store->Scan(start, end, req->ts(), req->limit() ? req->limit() : 1024, &more);
+    if (!rows.ok()) return ToGrpc(rows.status());
+    for (auto& [k, v] : *rows) {
+      KvPair* p = resp->add_pairs();
+      p->set_key(std::move(k));
+      p->set_value(std::move(v));
+    }
+    resp->set_more(more);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ScanVersions(grpc::ServerContext*, const ScanVersionsRequest* req,
+                            ScanVersionsResponse* resp) override {
+    Status s = CheckReadTs(req->to_ts());  // first: it also brings the region view up to date
+    if (!s.ok()) return ToGrpc(s);
+    Region region;
+    if (!CheckRegion(req->region_id(), req->epoch(), {}, resp->mutable_region_error(), &region)) {
+      return grpc::Status::OK;
+    }
+    resp->clear_region_error();
+    if (req->from_ts() != 0 && req->from_ts() < gc_safepoint.load()) {
+      return ToGrpc(Status::FailedPrecondition("versions after " + std::to_string(req->from_ts()) +
+                                               " may be gone: GC safepoint is " +
+                                               std::to_string(gc_safepoint.load())));
+    }
+    std::string start = req->start_key(), end = req->end_key();
+    Clamp(region, &start, &end);
+    bool more = false;
+    auto versions = store->ScanVersions(start, end, req->from_ts(), req->to_ts(),
+                                        req->limit() ? req->limit() : 1024, &more);
+    if (!versions.ok()) return ToGrpc(versions.status());
+    for (auto& v : *versions) {
+      Version* out = resp->add_versions();
+      out->set_key(std::move(v.key));
+      out->set_commit_ts(v.commit_ts);
+      out->set_op(v.op == MvccOp::kDelete ? DELETE : PUT);
+      out->set_value(std::move(v.value));
+    }
+    resp->set_more(more);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ResolvedTs(grpc::ServerContext*, const ResolvedTsRequest* req,
+                          ResolvedTsResponse* resp) override {
+    if (req->at_least() > 0) {
+      Status s = WaitResolved(req->at_least(),
+                              std::chrono::milliseconds(req->wait_ms() ? req->wait_ms() : 5000));
+      if (!s.ok()) return ToGrpc(s);
+    }
+    resp->set_resolved_ts(CurrentResolved());
+    resp->set_store_id(store_id);
+    return grpc::Status::OK;
+  }
+};
+
+NodeServer::NodeServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) return Status::IOError("create " + options.data_dir + ": " + ec.message());
+  BRIX_ASSIGN_OR_RETURN(impl->pd, PdClient::Connect(options.pd));
+  BRIX_ASSIGN_OR_RETURN(impl->store, MvccStore::Open(options.data_dir + "/db"));
+  BRIX_ASSIGN_OR_RETURN(uint64_t known_id, ReadStoreId(options.data_dir));
+  BRIX_ASSIGN_OR_RETURN(impl->store_id, impl->pd->RegisterStore(options.listen, known_id));
+  if (known_id != impl->store_id)
+    BRIX_RETURN_IF_ERROR(WriteStoreId(options.data_dir, impl->store_id));
+  BRIX_RETURN_IF_ERROR(impl->RefreshRegions());
+  BRIX_RETURN_IF_ERROR(impl->Resolve());
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  builder.SetMaxSendMessageSize(64 << 20);
+  builder.RegisterService(impl.get());
+  impl->server = builder.BuildAndStart();
+  if (!impl->server || port == 0)
+    return Status::Unavailable("kvnode: cannot listen on " + options.listen);
+
+  Impl* raw = impl.get();
+  impl->threads.emplace_back([raw] {
+    raw->Loop(raw->options.heartbeat_interval, [raw] {
+      auto hb = raw->pd->Heartbeat(raw->store_id, raw->CurrentResolved());
+      if (hb.ok()) raw->ApplyHeartbeat(*hb);
+    });
+  });
+  impl->threads.emplace_back(
+      [raw] { raw->Loop(raw->options.resolve_interval, [raw] { raw->Resolve().IgnoreError(); }); });
+  impl->threads.emplace_back([raw] {
+    raw->Loop(raw->options.gc_interval, [raw] {
+      uint64_t sp = raw->gc_safepoint.load();
+      if (sp == 0) return;
+      auto removed = raw->store->Gc(sp);
+      if (removed.ok() && *removed > 0)
+        spdlog::info("kvnode: GC at {} removed {} versions", sp, *removed);
+    });
+  });
+  spdlog::info("kvnode: store {} serving on {}", impl->store_id, options.listen);
+  return std::unique_ptr<NodeServer>(new NodeServer(std::move(impl)));
+}
+
+NodeServer::~NodeServer() {
+  Shutdown();
+  for (auto& t : impl_->threads) t.join();
+  impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+}
+
+uint64_t NodeServer::store_id() const { return impl_->store_id; }
+
+void NodeServer::Wait() {
+  std::unique_lock<std::mutex> lock(impl_->stop_mu);
+  impl_->stop_cv.wait(lock, [&] { return impl_->stopping.load(); });
+}
+
+void NodeServer::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->stop_mu);
+    impl_->stopping = true;
+  }
+  impl_->stop_cv.notify_all();
+}
+
+}  // namespace brix::cluster

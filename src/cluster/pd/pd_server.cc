@@ -1,0 +1,565 @@
+#include "cluster/pd/pd_server.h"
+
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "cluster/proto/cluster.grpc.pb.h"
+#include "etcd/etcd_client.h"
+
+namespace brix::cluster {
+namespace {
+
+namespace pb = ::brix::cluster;
+const std::string kRoot = "/brix/pd/";
+const std::string kLeaderKey = kRoot + "leader";
+const std::string kTsoKey = kRoot + "tso/high_water_ms";
+const std::string kRegionsKey = kRoot + "regions";
+const std::string kStoresPrefix = kRoot + "stores/";
+const std::string kTablesPrefix = kRoot + "tables/";
+const std::string kNextTableKey = kRoot + "next_table_id";
+const std::string kGcKey = kRoot + "gc/safepoint";
+const std::string kServiceSpPrefix = kRoot + "gc/service/";
+const std::string kLogTaskPrefix = kRoot + "logtask/";
+
+uint64_t NowMs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+grpc::Status ToGrpc(const Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  auto code = grpc::StatusCode::UNAVAILABLE;
+  if (s.IsInvalidArgument()) code = grpc::StatusCode::INVALID_ARGUMENT;
+  if (s.IsNotFound()) code = grpc::StatusCode::NOT_FOUND;
+  if (s.IsAlreadyExists()) code = grpc::StatusCode::ALREADY_EXISTS;
+  if (s.code() == Status::Code::kFailedPrecondition) code = grpc::StatusCode::FAILED_PRECONDITION;
+  return grpc::Status(code, s.message());
+}
+
+bool KeyInRange(std::string_view key, const pb::Region& r) {
+  return key >= r.start_key() && (r.end_key().empty() || key < r.end_key());
+}
+
+struct ServiceSafePoint {
+  uint64_t ts = 0;
+  uint64_t expire_ms = 0;
+};
+
+}  // namespace
+
+struct PdServer::Impl final : public pb::PD::Service {
+  PdOptions options;
+  std::unique_ptr<etcd::EtcdClient> etcd;
+  std::unique_ptr<grpc::Server> server;
+
+  // Leadership.
+  std::atomic<bool> leader{false};
+  std::atomic<uint64_t> leader_valid_until_ms{0};
+  int64_t lease = 0;
+  std::atomic<bool> stopping{false};
+  std::thread campaign_thread;
+  std::mutex shutdown_mu;
+  std::condition_variable shutdown_cv;
+
+  // State (valid while leader; reloaded on each election win). Guarded by mu.
+  std::mutex mu;
+  uint64_t tso_physical = 0, tso_logical = 0, tso_high_water = 0;
+  int64_t tso_key_revision = 0;
+  pb::GetRegionsResponse region_map;  // all regions
+  int64_t regions_revision = 0;
+  std::map<uint64_t, pb::Store> stores;
+  uint64_t gc_safepoint = 0;
+  std::map<std::string, ServiceSafePoint> service_safepoints;
+  std::map<std::string, std::map<uint64_t, uint64_t>> log_checkpoints;  // task → store → ts
+
+  bool Leading() const { return leader.load() && NowMs() < leader_valid_until_ms.load(); }
+  grpc::Status NotLeader() const {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "not leader: " + options.listen);
+  }
+
+  // ---------- leadership ----------
+  void CampaignLoop() {
+    while (!stopping.load()) {
+      if (!leader.load()) {
+        TryBecomeLeader();
+      } else {
+        Status s = etcd->KeepAliveOnce(lease);
+        if (s.ok()) {
+          leader_valid_until_ms =
+              NowMs() + static_cast<uint64_t>(options.leader_ttl.count()) * 1000 - 1000;
+        } else {
+          spdlog::warn("kvpd {}: lost leadership: {}", options.listen, s.ToString());
+          leader = false;
+        }
+      }
+      std::unique_lock<std::mutex> lock(shutdown_mu);
+      shutdown_cv.wait_for(lock, std::chrono::milliseconds(500), [&] { return stopping.load(); });
+    }
+    if (leader.load()) {
+      leader = false;
+      etcd->RevokeLease(lease).IgnoreError();  // hand over at once instead of after the TTL
+    }
+  }
+
+  void TryBecomeLeader() {
+    auto current = etcd->Get(kLeaderKey);
+    if (!current.ok() || current->has_value()) return;
+    auto granted = etcd->GrantLease(options.leader_ttl);
+    if (!granted.ok()) return;
+    auto won = etcd->PutIfModRevision(kLeaderKey, options.listen, 0, *granted);
+    if (!won.ok()) {
+      etcd->RevokeLease(*granted).IgnoreError();
+      return;
+    }
+    lease = *granted;
+    Status loaded = LoadState();
+    if (!loaded.ok()) {
+      spdlog::error("kvpd {}: cannot load state: {}", options.listen, loaded.ToString());
+      etcd->RevokeLease(lease).IgnoreError();
+      return;
+    }
+    leader_valid_until_ms =
+        NowMs() + static_cast<uint64_t>(options.leader_ttl.count()) * 1000 - 1000;
+    leader = true;
+    spdlog::info("kvpd {}: became leader", options.listen);
+  }
+
+  Status LoadState() {
+    std::lock_guard<std::mutex> lock(mu);
+    // TSO: start above everything a previous leader may have issued.
+    BRIX_ASSIGN_OR_RETURN(auto hwm, etcd->Get(kTsoKey));
+    uint64_t persisted = hwm ? std::stoull(hwm->value) : 0;
+    tso_key_revision = hwm ? hwm->mod_revision : 0;
+    tso_physical = std::max(NowMs(), persisted + 1);
+    tso_logical = 0;
+    tso_high_water = 0;
+    BRIX_RETURN_IF_ERROR(RaiseHighWater(tso_physical));
+
+    BRIX_ASSIGN_OR_RETURN(auto regions, etcd->Get(kRegionsKey));
+    region_map.Clear();
+    regions_revision = 0;
+    if (regions) {
+      if (!region_map.ParseFromString(regions->value)) return Status::Corruption("region map");
+      regions_revision = regions->mod_revision;
+    }
+    stores.clear();
+    BRIX_ASSIGN_OR_RETURN(auto st, etcd->GetPrefix(kStoresPrefix));
+    for (const auto& kv : st.kvs) {
+      pb::Store s;
+      if (s.ParseFromString(kv.value)) stores[s.id()] = s;
+    }
+    BRIX_ASSIGN_OR_RETURN(auto gc, etcd->Get(kGcKey));
+    gc_safepoint = gc ? std::stoull(gc->value) : 0;
+    service_safepoints.clear();
+    BRIX_ASSIGN_OR_RETURN(auto sps, etcd->GetPrefix(kServiceSpPrefix));
+    for (const auto& kv : sps.kvs) {
+      size_t sep = kv.value.find(' ');
+      if (sep == std::string::npos) continue;
+      service_safepoints[kv.key.substr(kServiceSpPrefix.size())] = {
+          std::stoull(kv.value.substr(0, sep)), std::stoull(kv.value.substr(sep + 1))};
+    }
+    log_checkpoints.clear();
+    BRIX_ASSIGN_OR_RETURN(auto tasks, etcd->GetPrefix(kLogTaskPrefix));
+    for (const auto& kv : tasks.kvs) {
+      std::string rest = kv.key.substr(kLogTaskPrefix.size());
+      size_t slash = rest.find("/ckpt/");
+      if (slash == std::string::npos) continue;
+      log_checkpoints[rest.substr(0, slash)][std::stoull(rest.substr(slash + 6))] =
+          std::stoull(kv.value);
+    }
+    return Status::OK();
+  }
+
+  // Requires mu. Persists a mark above `physical` by CAS; a failed CAS means another leader.
+  Status RaiseHighWater(uint64_t physical) {
+    uint64_t mark = physical + static_cast<uint64_t>(options.tso_window.count());
+    auto rev = etcd->PutIfModRevision(kTsoKey, std::to_string(mark), tso_key_revision);
+    if (!rev.ok()) {
+      leader = false;
+      return rev.status().WithContext("persist TSO high-water mark");
+    }
+    tso_key_revision = *rev;
+    tso_high_water = mark;
+    return Status::OK();
+  }
+
+  // Requires mu. Persists the region map by CAS.
+  Status SaveRegions() {
+    auto rev =
+        etcd->PutIfModRevision(kRegionsKey, region_map.SerializeAsString(), regions_revision);
+    if (!rev.ok()) {
+      leader = false;
+      return rev.status().WithContext("persist region map");
+    }
+    regions_revision = *rev;
+    return Status::OK();
+  }
+
+  uint64_t NextRegionId() const {
+    uint64_t id = 0;
+    for (const auto& r : region_map.regions()) id = std::max(id, r.id());
+    return id + 1;
+  }
+
+  // Requires mu. Splits the region containing `key` at `key` (no-op if key is a boundary).
+  Result<std::pair<pb::Region, pb::Region>> SplitLocked(const std::string& key) {
+    for (int i = 0; i < region_map.regions_size(); ++i) {
+      pb::Region* r = region_map.mutable_regions(i);
+      if (!KeyInRange(key, *r)) continue;
+      if (r->start_key() == key) return std::make_pair(*r, *r);
+      pb::Region right = *r;
+      right.set_id(NextRegionId());
+      right.set_epoch(1);
+      right.set_start_key(key);
+      r->set_end_key(key);
+      r->set_epoch(r->epoch() + 1);
+      pb::Region left = *r;
+      *region_map.add_regions() = right;
+      return std::make_pair(left, right);
+    }
+    return Status::NotFound("no region contains the split key");
+  }
+
+  // Requires mu. GC safepoint = min(now - life time, live service safepoints), never decreasing.
+  uint64_t AdvanceGcSafePoint() {
+    uint64_t now = NowMs();
+    uint64_t life_ms = static_cast<uint64_t>(options.gc_life_time.count()) * 1000;
+    uint64_t candidate = now > life_ms ? ComposeTs(now - life_ms, 0) : 0;
+    for (auto it = service_safepoints.begin(); it != service_safepoints.end();) {
+      if (it->second.expire_ms <= now) {
+        etcd->Delete(kServiceSpPrefix + it->first).status().IgnoreError();
+        it = service_safepoints.erase(it);
+        continue;
+      }
+      candidate = std::min(candidate, it->second.ts);
+      ++it;
+    }
+    if (candidate > gc_safepoint && etcd->Put(kGcKey, std::to_string(candidate)).ok()) {
+      gc_safepoint = candidate;
+    }
+    return gc_safepoint;
+  }
+
+  // ---------- RPCs ----------
+  grpc::Status GetTs(grpc::ServerContext*, const pb::GetTsRequest* req,
+                     pb::GetTsResponse* resp) override {
+    if (!Leading()) return NotLeader();
+    uint64_t count = std::max<uint32_t>(1, req->count());
+    if (count >= (1u << 18))
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "count too large");
+    std::lock_guard<std::mutex> lock(mu);
+    uint64_t now = NowMs();
+    if (now > tso_physical) {
+      tso_physical = now;
+      tso_logical = 0;
+    }
+    if (tso_logical + count >= (1u << 18)) {  // logical space of this millisecond used up
+      ++tso_physical;
+      tso_logical = 0;
+    }
+    if (tso_physical >= tso_high_water) {
+      Status s = RaiseHighWater(tso_physical);
+      if (!s.ok()) return ToGrpc(s);
+    }
+    tso_logical += count;
+    resp->set_ts(ComposeTs(tso_physical, tso_logical));
+    resp->set_region_version(static_cast<uint64_t>(regions_revision));
+    return grpc::Status::OK;
+  }
+
+  grpc::Status RegisterStore(grpc::ServerContext*, const pb::RegisterStoreRequest* req,
+                             pb::RegisterStoreResponse* resp) override {
+    if (!Leading()) return NotLeader();
+    std::lock_guard<std::mutex> lock(mu);
+    uint64_t id = req->store_id();
+    if (id == 0) {
+      for (const auto& [sid, s] : stores) id = std::max(id, sid);
+      ++id;
+    }
+    pb::Store store;
+    store.set_id(id);
+    store.set_address(req->address());
+    store.set_last_heartbeat_unix_ms(static_cast<int64_t>(NowMs()));
+    Status s = etcd->Put(kStoresPrefix + std::to_string(id), store.SerializeAsString()).status();
+    if (!s.ok()) return ToGrpc(s);
+    stores[id] = store;
+    if (region_map.regions_size() == 0) {  // bootstrap: the first store owns the whole key space
+      pb::Region* r = region_map.add_regions();
+      r->set_id(1);
+      r->set_epoch(1);
+      r->set_store_id(id);
+      s = SaveRegions();
+      if (!s.ok()) return ToGrpc(s);
+    }
+    resp->set_store_id(id);
+    spdlog::info("kvpd: store {} registered at {}", id, req->address());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Heartbeat(grpc::ServerContext*, const pb::HeartbeatRequest* req,
+                         pb::HeartbeatResponse* resp) override {
+    if (!Leading()) return NotLeader();
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = stores.find(req->store_id());
+    if (it == stores.end()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown store");
+    it->second.set_last_heartbeat_unix_ms(static_cast<int64_t>(NowMs()));
+    it->second.set_resolved_ts(req->resolved_ts());
+    for (const auto& r : region_map.regions()) {
+      if (r.store_id() == req->store_id()) *resp->add_regions() = r;
+    }
+    resp->set_gc_safepoint(AdvanceGcSafePoint());
+    resp->set_region_version(static_cast<uint64_t>(regions_revision));
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetStores(grpc::ServerContext*, const pb::GetStoresRequest*,
+                         pb::GetStoresResponse* resp) override {
+    if (!Leading()) return NotLeader();
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& [id, s] : stores) *resp->add_stores() = s;
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetRegions(grpc::ServerContext*, const pb::GetRegionsRequest* req,
+                          pb::GetRegionsResponse* resp) override {
+    if (!Leading()) return NotLeader();
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& r : region_map.regions()) {
+      bool before_end = req->end_key().empty() || r.start_key() < req->end_key();
+      bool after_start = r.end_key().empty() || r.end_key() > req->start_key();
+      if (before_end && after_start) *resp->add_regions() = r;
+    }
+    std::sort(
+        resp->mutable_regions()->begin(), resp->mutable_regions()->end(),
+        [](const pb::Region& a, const pb::Region& b) { return a.start_key() < b.start_key(); });
+    return grpc::Status::OK;
+  }
+
+  grpc::Status SplitRegion(grpc::ServerContext*, const pb::SplitRegionRequest* req,
+                           pb::SplitRegionResponse* resp) override {
+    if (!Leading()) return NotLeader();
+    if (req->split_key().empty())
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "empty split key");
+    std::lock_guard<std::mutex> lock(mu);
+    auto split = SplitLocked(req->split_key());
+    if (!split.ok()) return ToGrpc(split.status());
+    Status s = SaveRegions();
+    if (!s.ok()) return ToGrpc(s);
+    *resp->mutable_left() = split->first;
+    *resp->mutable_right() = split->second;
+    return grpc::Status::OK;
+  }
+
+  grpc::Status AllocTableId(grpc::ServerContext*, const pb::AllocTableIdRequest* req,
+                            pb::AllocTableIdResponse* resp) override {
+    if (!Leading()) return NotLeader();
+    std::lock_guard<std::mutex> lock(mu);
+    std::string name_key = kTablesPrefix + req->db() + "." + req->name();
+    auto existing = etcd->Get(name_key);
+    if (!existing.ok()) return ToGrpc(existing.status());
+    if (existing->has_value()) {
+      resp->set_table_id(std::stoll((*existing)->value));
+      return grpc::Status::OK;
+    }
+    auto next = etcd->Get(kNextTableKey);
+    if (!next.ok()) return ToGrpc(next.status());
+    int64_t id = next->has_value() ? std::stoll((*next)->value) : 100;
+    auto bumped = etcd->PutIfModRevision(kNextTableKey, std::to_string(id + 1),
+                                         next->has_value() ? (*next)->mod_revision : 0);
+    if (!bumped.ok()) return ToGrpc(bumped.status());
+    // Give the table its own region, on the store with the fewest regions. The range is empty
+    // (the id is new), so moving it to another store moves no data.
+    std::string start = "t", end = "t";
+    for (int i = 7; i >= 0; --i)
+      start.push_back(static_cast<char>((static_cast<uint64_t>(id) >> (8 * i)) & 0xff));
+    for (int i = 7; i >= 0; --i)
+      end.push_back(static_cast<char>((static_cast<uint64_t>(id + 1) >> (8 * i)) & 0xff));
+    auto left = SplitLocked(start);
+    if (!left.ok()) return ToGrpc(left.status());
+    auto right = SplitLocked(end);
+    if (!right.ok()) return ToGrpc(right.status());
+    std::map<uint64_t, int> load;
+    for (const auto& [sid, s] : stores) load[sid] = 0;
+    for (const auto& r : region_map.regions()) ++load[r.store_id()];
+    uint64_t target = 0;
+    int best = INT32_MAX;
+    for (const auto& [sid, n] : load) {
+      if (n < best) {
+        best = n;
+        target = sid;
+      }
+    }
+    for (int i = 0; i < region_map.regions_size(); ++i) {
+      pb::Region* r = region_map.mutable_regions(i);
+      if (r->start_key() == start && target != 0 && r->store_id() != target) {
+        r->set_store_id(target);
+        r->set_epoch(r->epoch() + 1);
+      }
+    }
+    Status s = SaveRegions();
+    if (!s.ok()) return ToGrpc(s);
+    s = etcd->Put(name_key, std::to_string(id)).status();
+    if (!s.ok()) return ToGrpc(s);
+    resp->set_table_id(id);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status UpdateServiceSafePoint(grpc::ServerContext*, const pb::ServiceSafePointRequest* req,
+                                      pb::ServiceSafePointResponse* resp) override {
+    if (!Leading()) return NotLeader();
+    std::lock_guard<std::mutex> lock(mu);
+    if (req->ttl_seconds() <= 0) {
+      service_safepoints.erase(req->service());
+      etcd->Delete(kServiceSpPrefix + req->service()).status().IgnoreError();
+    } else {
+      if (req->ts() < gc_safepoint) {
+        return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                            "service safepoint " + std::to_string(req->ts()) +
+                                " is below the GC safepoint " + std::to_string(gc_safepoint));
+      }
+      ServiceSafePoint sp{req->ts(), NowMs() + static_cast<uint64_t>(req->ttl_seconds()) * 1000};
+      Status s = etcd->Put(kServiceSpPrefix + req->service(),
+                           std::to_string(sp.ts) + " " + std::to_string(sp.expire_ms))
+                     .status();
+      if (!s.ok()) return ToGrpc(s);
+      service_safepoints[req->service()] = sp;
+    }
+    uint64_t min = 0;
+    for (const auto& [name, sp] : service_safepoints) min = min == 0 ? sp.ts : std::min(min, sp.ts);
+    resp->set_min_service_safepoint(min);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetGcSafePoint(grpc::ServerContext*, const pb::GetGcSafePointRequest*,
+                              pb::GetGcSafePointResponse* resp) override {
+    if (!Leading()) return NotLeader();
+    std::lock_guard<std::mutex> lock(mu);
+    resp->set_gc_safepoint(AdvanceGcSafePoint());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status LogTaskPut(grpc::ServerContext*, const pb::LogTaskPutRequest* req,
+                          pb::LogTaskPutResponse*) override {
+    if (!Leading()) return NotLeader();
+    std::string key = kLogTaskPrefix + req->name() + "/def";
+    Status s = req->create_only() ? etcd->PutIfModRevision(key, req->definition(), 0).status()
+                                  : etcd->Put(key, req->definition()).status();
+    if (req->create_only() && s.code() == Status::Code::kFailedPrecondition) {
+      return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
+                          "log task '" + req->name() + "' exists");
+    }
+    return ToGrpc(s);
+  }
+
+  grpc::Status LogTaskGet(grpc::ServerContext*, const pb::LogTaskGetRequest* req,
+                          pb::LogTaskGetResponse* resp) override {
+    if (!Leading()) return NotLeader();
+    auto def = etcd->Get(kLogTaskPrefix + req->name() + "/def");
+    if (!def.ok()) return ToGrpc(def.status());
+    if (!def->has_value()) return grpc::Status::OK;
+    resp->set_found(true);
+    resp->set_definition((*def)->value);
+    std::lock_guard<std::mutex> lock(mu);
+    uint64_t global = 0;
+    for (const auto& [store, ts] : log_checkpoints[req->name()]) {
+      (*resp->mutable_store_checkpoints())[store] = ts;
+      global = global == 0 ? ts : std::min(global, ts);
+    }
+    resp->set_global_checkpoint(global);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status LogTaskList(grpc::ServerContext*, const pb::LogTaskListRequest*,
+                           pb::LogTaskListResponse* resp) override {
+    if (!Leading()) return NotLeader();
+    auto all = etcd->GetPrefix(kLogTaskPrefix);
+    if (!all.ok()) return ToGrpc(all.status());
+    for (const auto& kv : all->kvs) {
+      std::string rest = kv.key.substr(kLogTaskPrefix.size());
+      if (rest.size() > 4 && rest.compare(rest.size() - 4, 4, "/def") == 0) {
+        resp->add_names(rest.substr(0, rest.size() - 4));
+      }
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status LogTaskDelete(grpc::ServerContext*, const pb::LogTaskDeleteRequest* req,
+                             pb::LogTaskDeleteResponse*) override {
+    if (!Leading()) return NotLeader();
+    std::lock_guard<std::mutex> lock(mu);
+    log_checkpoints.erase(req->name());
+    return ToGrpc(etcd->DeletePrefix(kLogTaskPrefix + req->name() + "/").status());
+  }
+
+  grpc::Status LogCheckpoint(grpc::ServerContext*, const pb::LogCheckpointRequest* req,
+                             pb::LogCheckpointResponse* resp) override {
+    if (!Leading()) return NotLeader();
+    std::lock_guard<std::mutex> lock(mu);
+    auto& mine = log_checkpoints[req->name()][req->store_id()];
+    if (req->checkpoint() > mine) {  // checkpoints only move forward
+      Status s =
+          etcd->Put(kLogTaskPrefix + req->name() + "/ckpt/" + std::to_string(req->store_id()),
+                    std::to_string(req->checkpoint()))
+              .status();
+      if (!s.ok()) return ToGrpc(s);
+      mine = req->checkpoint();
+    }
+    uint64_t global = 0;
+    for (const auto& [store, ts] : log_checkpoints[req->name()]) {
+      global = global == 0 ? ts : std::min(global, ts);
+    }
+    resp->set_global_checkpoint(global);
+    return grpc::Status::OK;
+  }
+};
+
+PdServer::PdServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<PdServer>> PdServer::Start(const PdOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  etcd::EtcdClient::Options eo;
+  eo.timeout = std::chrono::milliseconds(2000);
+  BRIX_ASSIGN_OR_RETURN(impl->etcd, etcd::EtcdClient::Connect(options.etcd_endpoint, eo));
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(impl.get());
+  impl->server = builder.BuildAndStart();
+  if (!impl->server || port == 0) {
+    return Status::Unavailable("kvpd: cannot listen on " + options.listen);
+  }
+  Impl* raw = impl.get();
+  impl->campaign_thread = std::thread([raw] { raw->CampaignLoop(); });
+  return std::unique_ptr<PdServer>(new PdServer(std::move(impl)));
+}
+
+PdServer::~PdServer() {
+  Shutdown();
+  if (impl_->campaign_thread.joinable()) impl_->campaign_thread.join();
+  impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+}
+
+bool PdServer::IsLeader() const { return impl_->Leading(); }
+
+void PdServer::Wait() {
+  std::unique_lock<std::mutex> lock(impl_->shutdown_mu);
+  impl_->shutdown_cv.wait(lock, [&] { return impl_->stopping.load(); });
+}
+
+void PdServer::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->shutdown_mu);
+    impl_->stopping = true;
+  }
+  impl_->shutdown_cv.notify_all();
+}
+
+}  // namespace brix::cluster

@@ -1,0 +1,51 @@
+// kvpd: the placement driver (DESIGN §1-2). State lives in etcd; one kvpd at a time leads,
+// elected through an etcd lease, and only the leader answers (others say "not leader" and
+// clients try the next address).
+//
+// TSO: ts = (unix_ms << 18) | logical. Before serving any physical time at or above the
+// persisted high-water mark, the leader first raises the mark in etcd (by compare-and-swap, so a
+// deposed leader cannot); a new leader starts above the mark. So no ts is ever issued twice,
+// across restarts and leader changes.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+
+namespace brix::cluster {
+
+struct PdOptions {
+  std::string etcd_endpoint;
+  std::string listen;  // host:port this kvpd serves (and advertises to clients)
+  std::chrono::seconds leader_ttl{3};
+  // Versions younger than this are never garbage-collected (TiDB's tikv_gc_life_time).
+  std::chrono::seconds gc_life_time{600};
+  // How far ahead the persisted TSO high-water mark runs.
+  std::chrono::milliseconds tso_window{3000};
+};
+
+class PdServer {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<PdServer>> Start(const PdOptions& options);
+  ~PdServer();
+  bool IsLeader() const;
+  // Blocks until Shutdown() is called from another thread or a signal handler.
+  void Wait();
+  void Shutdown();
+
+  struct Impl;
+
+ private:
+  explicit PdServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Physical milliseconds of a TSO.
+inline uint64_t TsPhysicalMs(uint64_t ts) { return ts >> 18; }
+inline uint64_t ComposeTs(uint64_t physical_ms, uint64_t logical) {
+  return (physical_ms << 18) | logical;
+}
+
+}  // namespace brix::cluster

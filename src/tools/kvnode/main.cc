@@ -1,0 +1,36 @@
+// kvnode: a storage node daemon. See cluster/node/node_server.h.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+
+#include "cluster/node/node_server.h"
+#include "common/logging.h"
+#include "common/signals.h"
+
+int main(int argc, char** argv) {
+  brix::BlockTerminationSignals();
+  CLI::App app{"kvnode: storage node of the brix key-value cluster"};
+  brix::cluster::NodeOptions options;
+  std::string log_level = "info";
+  int64_t gc_interval_ms = 10'000;
+  app.add_option("--pd", options.pd, "kvpd addresses, host:port[,host:port]")->required();
+  app.add_option("--listen", options.listen, "host:port to serve on")->required();
+  app.add_option("--data-dir", options.data_dir, "where RocksDB and the store id live")->required();
+  app.add_option("--gc-interval-ms", gc_interval_ms, "how often GC runs (default 10000)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
+  CLI11_PARSE(app, argc, argv);
+  options.gc_interval = std::chrono::milliseconds(gc_interval_ms);
+  if (auto s = brix::InitLogging(log_level); !s.ok()) {
+    std::fprintf(stderr, "error: %s\n", s.message().c_str());
+    return 2;
+  }
+  auto server = brix::cluster::NodeServer::Start(options);
+  if (!server.ok()) {
+    spdlog::error("{}", server.status().ToString());
+    return 1;
+  }
+  brix::WaitForTerminationSignal();
+  (*server)->Shutdown();
+  return 0;
+}

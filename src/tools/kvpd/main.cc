@@ -1,0 +1,36 @@
+// kvpd: the placement driver daemon. See cluster/pd/pd_server.h.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+
+#include "cluster/pd/pd_server.h"
+#include "common/logging.h"
+#include "common/signals.h"
+
+int main(int argc, char** argv) {
+  brix::BlockTerminationSignals();
+  CLI::App app{"kvpd: placement driver of the brix key-value cluster"};
+  brix::cluster::PdOptions options;
+  std::string log_level = "info";
+  int64_t gc_life_seconds = 600;
+  app.add_option("--etcd", options.etcd_endpoint, "etcd endpoint, http://host:port")->required();
+  app.add_option("--listen", options.listen, "host:port to serve on")->required();
+  app.add_option("--gc-life-time", gc_life_seconds, "seconds of MVCC history kept (default 600)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
+  CLI11_PARSE(app, argc, argv);
+  options.gc_life_time = std::chrono::seconds(gc_life_seconds);
+  if (auto s = brix::InitLogging(log_level); !s.ok()) {
+    std::fprintf(stderr, "error: %s\n", s.message().c_str());
+    return 2;
+  }
+  auto server = brix::cluster::PdServer::Start(options);
+  if (!server.ok()) {
+    spdlog::error("{}", server.status().ToString());
+    return 1;
+  }
+  spdlog::info("kvpd serving on {} (etcd {})", options.listen, options.etcd_endpoint);
+  brix::WaitForTerminationSignal();
+  (*server)->Shutdown();
+  return 0;
+}
