@@ -3,15 +3,12 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "playground/commands.h"
+
 namespace brix::testing {
 
-std::string AzuriteBlobScript() {
-  if (const char* p = std::getenv("BRIX_AZURITE"); p && *p) return p;
-  return std::string(BRIX_SOURCE_DIR) + "/.tools/node_modules/azurite/dist/src/blob/main.js";
-}
-
 Result<std::unique_ptr<AzuriteServer>> AzuriteServer::Start(AzuriteOptions options) {
-  std::string script = AzuriteBlobScript();
+  std::string script = playground::AzuriteBlobScript();
   if (!std::filesystem::exists(script)) {
     return Status::NotFound("azurite is not installed at " + script + " (run scripts/setup)");
   }
@@ -20,20 +17,9 @@ Result<std::unique_ptr<AzuriteServer>> AzuriteServer::Start(AzuriteOptions optio
   // The port can be taken between picking and binding; try a few.
   for (int attempt = 0; attempt < 5; ++attempt) {
     BRIX_ASSIGN_OR_RETURN(int port, FreeLoopbackPort());
-    std::vector<std::string> argv = {"node",
-                                     script,
-                                     "--blobHost",
-                                     "127.0.0.1",
-                                     "--blobPort",
-                                     std::to_string(port),
-                                     "--inMemoryPersistence",
-                                     "--disableTelemetry",
-                                     "--silent"};
-    if (!options.cert_file.empty()) {
-      argv.insert(argv.end(), {"--cert", options.cert_file, "--key", options.key_file});
-      server->https_ = true;
-    }
-    if (options.oauth) argv.insert(argv.end(), {"--oauth", "basic"});
+    std::vector<std::string> argv =
+        playground::AzuriteCommand(port, options.cert_file, options.key_file, options.oauth);
+    server->https_ = !options.cert_file.empty();
     std::string log = server->dir_->path() + "/azurite.log";
     BRIX_ASSIGN_OR_RETURN(server->process_, ChildProcess::Start(argv, {}, log));
     server->port_ = port;

@@ -47,7 +47,4 @@ class AzuriteServer {
   bool https_ = false;
 };
 
-// Path of the installed azurite-blob entry point (BRIX_AZURITE overrides).
-std::string AzuriteBlobScript();
-
 }  // namespace brix::testing

@@ -1,5 +1,7 @@
 #include "testing/etcd.h"
 
+#include "playground/commands.h"
+
 namespace brix::testing {
 
 Result<std::unique_ptr<EtcdServer>> EtcdServer::Start(std::string data_dir) {
@@ -20,25 +22,8 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Start(std::string data_dir) {
 }
 
 Status EtcdServer::Launch() {
-  std::string client = "http://127.0.0.1:" + std::to_string(client_port_);
-  std::string peer = "http://127.0.0.1:" + std::to_string(peer_port_);
-  std::vector<std::string> argv = {"etcd",
-                                   "--name",
-                                   "brix",
-                                   "--data-dir",
-                                   data_dir_ + "/etcd-data",
-                                   "--listen-client-urls",
-                                   client,
-                                   "--advertise-client-urls",
-                                   client,
-                                   "--listen-peer-urls",
-                                   peer,
-                                   "--initial-advertise-peer-urls",
-                                   peer,
-                                   "--initial-cluster",
-                                   "brix=" + peer,
-                                   "--log-level",
-                                   "error"};
+  std::vector<std::string> argv =
+      playground::EtcdCommand(data_dir_ + "/etcd-data", client_port_, peer_port_);
   BRIX_ASSIGN_OR_RETURN(process_, ChildProcess::Start(argv, {}, data_dir_ + "/etcd.log"));
   bool up = PollUntil(
       [&] {

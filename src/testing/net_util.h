@@ -1,22 +1,15 @@
-// Loopback helpers for tests: a free port, waiting until something listens on it, and polling
-// a condition with a deadline (tests never sleep to synchronise).
+// Test helpers: temp folders, plus the loopback helpers of common/net_util.h.
 #pragma once
 
-#include <chrono>
-#include <functional>
 #include <string>
 
-#include "common/result.h"
+#include "common/net_util.h"
 
 namespace brix::testing {
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bind to 0, read it back, close).
-[[nodiscard]] Result<int> FreeLoopbackPort();
-// True once a TCP connect to 127.0.0.1:port succeeds, false at the deadline.
-bool WaitForPort(int port, std::chrono::milliseconds timeout);
-// Calls `done` until it returns true or `timeout` passes; returns its last answer.
-bool PollUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout,
-               std::chrono::milliseconds interval = std::chrono::milliseconds(20));
+using brix::FreeLoopbackPort;
+using brix::PollUntil;
+using brix::WaitForPort;
 
 // A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
 class TempDir {

@@ -1,9 +1,10 @@
 // brix: the backup and restore tool (DESIGN §1). Subcommands grow with the engine; for now
-// `brix storage ...` looks into backup locations.
+// `brix storage ...` looks into backup locations and `brix playground ...` runs a local cluster.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "common/logging.h"
+#include "tools/brix/playground_command.h"
 #include "tools/brix/storage_command.h"
 
 int main(int argc, char** argv) {
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   int exit_code = 0;
   brix::tools::AddStorageCommands(app, &exit_code);
+  brix::tools::AddPlaygroundCommands(app, &exit_code);
   app.parse_complete_callback([&] {
     brix::Status s = brix::InitLogging(log_level);
     if (!s.ok()) throw CLI::ValidationError(s.message());

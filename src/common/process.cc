@@ -1,4 +1,4 @@
-#include "testing/process.h"
+#include "common/process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -14,7 +14,7 @@
 
 extern char** environ;
 
-namespace brix::testing {
+namespace brix {
 namespace {
 
 std::vector<std::string> MergedEnv(const std::map<std::string, std::string>& extra) {
@@ -161,4 +161,4 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv,
   return r;
 }
 
-}  // namespace brix::testing
+}  // namespace brix

@@ -1,0 +1,54 @@
+// Child processes for the playground, the job runner and tests: start a program with arguments and
+// extra environment, its output sent to a log file; stop it by pid (SIGTERM, then SIGKILL after a
+// grace period). A ChildProcess that goes out of scope stops its process, so tests never leave
+// processes behind.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace brix {
+
+class ChildProcess {
+ public:
+  ChildProcess() = default;
+  ~ChildProcess();
+  ChildProcess(ChildProcess&& other) noexcept;
+  ChildProcess& operator=(ChildProcess&& other) noexcept;
+
+  // argv[0] is looked up in PATH when it has no '/'. stdout and stderr go to `log_file`. With
+  // die_with_parent the kernel kills the child if this process dies (even by SIGKILL or abort),
+  // so a crashed test leaves nothing behind; the playground turns it off for daemons.
+  [[nodiscard]] static Result<ChildProcess> Start(const std::vector<std::string>& argv,
+                                                  const std::map<std::string, std::string>& env,
+                                                  const std::string& log_file,
+                                                  bool die_with_parent = true);
+
+  pid_t pid() const { return pid_; }
+  bool Running();
+  // SIGTERM, wait up to `grace`, then SIGKILL; reaps the child. Idempotent.
+  void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
+  // SIGKILL right away (crash tests).
+  void Kill();
+  // Forgets the process without stopping it (daemons that outlive their starter).
+  void Release() { pid_ = -1; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// Runs a command to completion, capturing stdout and stderr together (tests of CLIs).
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+[[nodiscard]] Result<CommandResult> RunCommand(const std::vector<std::string>& argv,
+                                               const std::map<std::string, std::string>& env = {});
+
+}  // namespace brix

@@ -1,0 +1,69 @@
+#include "playground/commands.h"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <filesystem>
+
+namespace brix::playground {
+
+std::string BinDir() {
+  if (const char* d = std::getenv("BRIX_BIN_DIR"); d && *d) return d;
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) return ".";
+  buf[n] = '\0';
+  return std::filesystem::path(buf).parent_path().string();
+}
+
+std::string AzuriteBlobScript() {
+  if (const char* p = std::getenv("BRIX_AZURITE"); p && *p) return p;
+#ifdef BRIX_SOURCE_DIR
+  return std::string(BRIX_SOURCE_DIR) + "/.tools/node_modules/azurite/dist/src/blob/main.js";
+#else
+  return BinDir() + "/../../.tools/node_modules/azurite/dist/src/blob/main.js";
+#endif
+}
+
+std::vector<std::string> EtcdCommand(const std::string& data_dir, int client_port, int peer_port) {
+  std::string client = "http://127.0.0.1:" + std::to_string(client_port);
+  std::string peer = "http://127.0.0.1:" + std::to_string(peer_port);
+  return {"etcd",         "--name",
+          "brix",         "--data-dir",
+          data_dir,       "--listen-client-urls",
+          client,         "--advertise-client-urls",
+          client,         "--listen-peer-urls",
+          peer,           "--initial-advertise-peer-urls",
+          peer,           "--initial-cluster",
+          "brix=" + peer, "--log-level",
+          "error"};
+}
+
+std::vector<std::string> AzuriteCommand(int port, const std::string& cert_file,
+                                        const std::string& key_file, bool oauth) {
+  std::vector<std::string> argv = {"node",
+                                   AzuriteBlobScript(),
+                                   "--blobHost",
+                                   "127.0.0.1",
+                                   "--blobPort",
+                                   std::to_string(port),
+                                   "--inMemoryPersistence",
+                                   "--disableTelemetry",
+                                   "--silent"};
+  if (!cert_file.empty()) argv.insert(argv.end(), {"--cert", cert_file, "--key", key_file});
+  if (oauth) argv.insert(argv.end(), {"--oauth", "basic"});
+  return argv;
+}
+
+std::vector<std::string> KvpdCommand(const std::string& etcd, int port) {
+  return {BinDir() + "/kvpd", "--etcd", etcd, "--listen", "127.0.0.1:" + std::to_string(port)};
+}
+
+std::vector<std::string> KvnodeCommand(const std::string& pd, int port,
+                                       const std::string& data_dir) {
+  return {BinDir() + "/kvnode", "--pd",  pd, "--listen", "127.0.0.1:" + std::to_string(port),
+          "--data-dir",         data_dir};
+}
+
+}  // namespace brix::playground

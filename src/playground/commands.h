@@ -1,0 +1,23 @@
+// Command lines of the servers brix starts for tests and the playground: etcd, Azurite, kvpd and
+// kvnode. One place, so tests and `brix playground` run them the same way.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace brix::playground {
+
+// Where the brix binaries are: the folder of the running executable (they are built together
+// into build/bin), unless BRIX_BIN_DIR says otherwise.
+std::string BinDir();
+// The azurite-blob entry point: BRIX_AZURITE, else .tools/ of the source tree next to build/.
+std::string AzuriteBlobScript();
+
+std::vector<std::string> EtcdCommand(const std::string& data_dir, int client_port, int peer_port);
+std::vector<std::string> AzuriteCommand(int port, const std::string& cert_file = "",
+                                        const std::string& key_file = "", bool oauth = false);
+std::vector<std::string> KvpdCommand(const std::string& etcd, int port);
+std::vector<std::string> KvnodeCommand(const std::string& pd, int port,
+                                       const std::string& data_dir);
+
+}  // namespace brix::playground

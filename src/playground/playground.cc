@@ -1,0 +1,191 @@
+#include "playground/playground.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cluster/client/pd_client.h"
+#include "common/net_util.h"
+#include "common/process.h"
+#include "playground/commands.h"
+
+namespace brix::playground {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr const char* kAzuriteKey =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+bool Alive(pid_t pid) {
+  if (pid <= 0) return false;
+  ::waitpid(pid, nullptr, WNOHANG);  // reap if it is our child and exited
+  if (::kill(pid, 0) != 0) return false;
+  // A dead process whose parent has not reaped it yet is a zombie: not alive.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string pid_field, comm, state;
+  stat >> pid_field >> comm >> state;
+  return state != "Z";
+}
+
+void StopPid(pid_t pid) {
+  if (!Alive(pid)) return;
+  ::kill(pid, SIGTERM);
+  if (!PollUntil([&] { return !Alive(pid); }, std::chrono::seconds(10))) {
+    ::kill(pid, SIGKILL);
+    PollUntil([&] { return !Alive(pid); }, std::chrono::seconds(5));
+  }
+}
+
+Result<json> ReadState(const std::string& dir) {
+  std::ifstream in(dir + "/playground.json");
+  if (!in) return Status::NotFound("no playground in " + dir);
+  json j = json::parse(in, nullptr, false);
+  if (j.is_discarded()) return Status::Corruption(dir + "/playground.json is not valid JSON");
+  return j;
+}
+
+Status WriteFileAtomically(const std::string& path, const std::string& content) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << content;
+    if (!out) return Status::IOError("write " + tmp);
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return Status::IOError("rename " + path + ": " + ec.message());
+  return Status::OK();
+}
+
+// Starts one process described by `p` (role, argv, port) and waits until its port answers.
+Status Launch(json& p, const std::string& dir) {
+  std::vector<std::string> argv = p["argv"].get<std::vector<std::string>>();
+  std::string log = dir + "/logs/" + p["role"].get<std::string>() + ".log";
+  BRIX_ASSIGN_OR_RETURN(ChildProcess child,
+                        ChildProcess::Start(argv, {}, log, /*die_with_parent=*/false));
+  pid_t pid = child.pid();
+  child.Release();  // the playground outlives this command
+  p["pid"] = pid;
+  int port = p["port"].get<int>();
+  if (!PollUntil([&] { return !Alive(pid) || WaitForPort(port, std::chrono::milliseconds(100)); },
+                 std::chrono::seconds(60)) ||
+      !Alive(pid)) {
+    return Status::Unavailable(p["role"].get<std::string>() + " did not start (log: " + log + ")");
+  }
+  return Status::OK();
+}
+
+Status WaitForCluster(const std::string& pd, size_t nodes) {
+  BRIX_ASSIGN_OR_RETURN(auto client, cluster::PdClient::Connect(pd, std::chrono::seconds(30)));
+  BRIX_RETURN_IF_ERROR(client->GetTs().status());
+  bool ready = PollUntil(
+      [&] {
+        auto stores = client->GetStores();
+        return stores.ok() && stores->size() >= nodes;
+      },
+      std::chrono::seconds(60), std::chrono::milliseconds(100));
+  if (!ready) return Status::Unavailable("kvnodes did not register with kvpd in time");
+  return Status::OK();
+}
+
+}  // namespace
+
+Status Up(const Options& o) {
+  if (o.dir.empty()) return Status::InvalidArgument("--dir is required");
+  if (o.nodes < 1 || o.nodes > 32) return Status::InvalidArgument("--nodes: must be 1 to 32");
+  if (o.pds < 1 || o.pds > 5) return Status::InvalidArgument("--pds: must be 1 to 5");
+  std::error_code ec;
+  fs::create_directories(o.dir + "/logs", ec);
+  if (ec) return Status::IOError("create " + o.dir + ": " + ec.message());
+  std::string dir = fs::canonical(o.dir).string();
+
+  auto existing = ReadState(dir);
+  json state;
+  if (existing.ok()) {
+    state = *existing;  // restart what died, keep what runs
+  } else {
+    // Fresh playground: fix ports and command lines once; restarts reuse them.
+    auto port = [&]() -> Result<int> { return FreeLoopbackPort(); };
+    BRIX_ASSIGN_OR_RETURN(int etcd_port, port());
+    BRIX_ASSIGN_OR_RETURN(int etcd_peer, port());
+    std::string etcd = "http://127.0.0.1:" + std::to_string(etcd_port);
+    state["processes"] = json::array();
+    state["processes"].push_back({{"role", "etcd"},
+                                  {"port", etcd_port},
+                                  {"argv", EtcdCommand(dir + "/etcd", etcd_port, etcd_peer)}});
+    std::string pd_list;
+    for (int i = 1; i <= o.pds; ++i) {
+      BRIX_ASSIGN_OR_RETURN(int p, port());
+      pd_list += (pd_list.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(p);
+      state["processes"].push_back(
+          {{"role", "kvpd-" + std::to_string(i)}, {"port", p}, {"argv", KvpdCommand(etcd, p)}});
+    }
+    for (int i = 1; i <= o.nodes; ++i) {
+      BRIX_ASSIGN_OR_RETURN(int p, port());
+      state["processes"].push_back(
+          {{"role", "kvnode-" + std::to_string(i)},
+           {"port", p},
+           {"argv", KvnodeCommand(pd_list, p, dir + "/kvnode-" + std::to_string(i))}});
+    }
+    state["env"] = {{"BRIX_PD", pd_list}, {"BRIX_ETCD", etcd}};
+    if (o.azurite) {
+      BRIX_ASSIGN_OR_RETURN(int p, port());
+      state["processes"].push_back({{"role", "azurite"}, {"port", p}, {"argv", AzuriteCommand(p)}});
+      std::string endpoint = "http://127.0.0.1:" + std::to_string(p) + "/devstoreaccount1";
+      state["env"]["AZURE_STORAGE_ACCOUNT"] = "devstoreaccount1";
+      state["env"]["AZURE_STORAGE_KEY"] = kAzuriteKey;
+      state["env"]["AZURE_STORAGE_CONNECTION_STRING"] =
+          std::string("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=") +
+          kAzuriteKey + ";BlobEndpoint=" + endpoint + ";";
+    }
+  }
+
+  Status s;
+  size_t nodes = 0;
+  for (auto& p : state["processes"]) {
+    if (p["role"].get<std::string>().rfind("kvnode-", 0) == 0) ++nodes;
+    if (p.contains("pid") && Alive(p["pid"].get<pid_t>())) continue;
+    s = Launch(p, dir);
+    if (!s.ok()) break;
+    BRIX_RETURN_IF_ERROR(WriteFileAtomically(dir + "/playground.json", state.dump(2)));
+  }
+  if (s.ok()) s = WaitForCluster(state["env"]["BRIX_PD"].get<std::string>(), nodes);
+  if (!s.ok()) {
+    if (!existing.ok()) {  // a fresh playground that failed: leave nothing half-started
+      for (auto& p : state["processes"]) {
+        if (p.contains("pid")) StopPid(p["pid"].get<pid_t>());
+      }
+      fs::remove(dir + "/playground.json", ec);
+      fs::remove(dir + "/playground.env", ec);
+    }
+    return s;
+  }
+  std::string env;
+  for (auto& [k, v] : state["env"].items()) env += k + "=" + v.get<std::string>() + "\n";
+  BRIX_RETURN_IF_ERROR(WriteFileAtomically(dir + "/playground.json", state.dump(2)));
+  return WriteFileAtomically(dir + "/playground.env", env);
+}
+
+Status Down(const std::string& dir) {
+  BRIX_ASSIGN_OR_RETURN(json state, ReadState(dir));
+  // Stop clients of etcd before etcd: nodes, then kvpd, then the rest.
+  auto& procs = state["processes"];
+  for (const char* prefix : {"kvnode-", "kvpd-", "azurite", "etcd"}) {
+    for (auto& p : procs) {
+      if (p["role"].get<std::string>().rfind(prefix, 0) == 0 && p.contains("pid")) {
+        StopPid(p["pid"].get<pid_t>());
+      }
+    }
+  }
+  std::error_code ec;
+  fs::remove(dir + "/playground.json", ec);
+  fs::remove(dir + "/playground.env", ec);
+  return Status::OK();
+}
+
+}  // namespace brix::playground

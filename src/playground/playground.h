@@ -1,0 +1,28 @@
+// `brix playground`: a whole local deployment in one folder, on free loopback ports: etcd, kvpd
+// (one or more), N kvnodes and optionally Azurite. The processes outlive the command; their
+// pids, command lines and ports are kept in DIR/playground.json, their logs in DIR/logs/, and
+// the addresses clients need in DIR/playground.env (BRIX_PD, BRIX_ETCD, and with Azurite
+// AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_KEY, AZURE_STORAGE_CONNECTION_STRING).
+//
+// Up() on a folder whose playground is already there restarts only the processes that died
+// (after a kill -9, say) with their original command lines and data. Down() stops everything
+// by pid. A failed Up() stops what it started and leaves no playground.env behind.
+#pragma once
+
+#include <string>
+
+#include "common/status.h"
+
+namespace brix::playground {
+
+struct Options {
+  std::string dir;
+  int nodes = 3;
+  int pds = 1;
+  bool azurite = false;
+};
+
+[[nodiscard]] Status Up(const Options& options);
+[[nodiscard]] Status Down(const std::string& dir);
+
+}  // namespace brix::playground

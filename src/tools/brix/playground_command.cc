@@ -1,0 +1,44 @@
+#include "tools/brix/playground_command.h"
+
+#include <iostream>
+#include <memory>
+
+#include "playground/playground.h"
+
+namespace brix::tools {
+
+void AddPlaygroundCommands(CLI::App& app, int* exit_code) {
+  auto options = std::make_shared<playground::Options>();
+  CLI::App* pg = app.add_subcommand("playground",
+                                    "A local cluster (etcd, kvpd, kvnodes, Azurite) in one folder");
+  pg->require_subcommand(1);
+
+  CLI::App* up =
+      pg->add_subcommand("up", "Start it (or restart what died); writes DIR/playground.env");
+  up->add_option("--dir", options->dir, "folder for data, logs and playground.env")->required();
+  up->add_option("--nodes", options->nodes, "number of kvnodes")->check(CLI::Range(1, 32));
+  up->add_option("--pds", options->pds, "number of kvpd (one leads, the others stand by)")
+      ->check(CLI::Range(1, 5));
+  up->add_flag("--azurite", options->azurite, "also start Azurite (Azure Blob emulator)");
+  up->callback([=] {
+    Status s = playground::Up(*options);
+    if (!s.ok()) {
+      std::cerr << "error: " << s.ToString() << "\n";
+      *exit_code = 1;
+      return;
+    }
+    std::cout << "playground is up; environment in " << options->dir << "/playground.env\n";
+  });
+
+  CLI::App* down = pg->add_subcommand("down", "Stop everything `up` started in DIR");
+  down->add_option("--dir", options->dir, "the playground's folder")->required();
+  down->callback([=] {
+    Status s = playground::Down(options->dir);
+    if (!s.ok()) {
+      std::cerr << "error: " << s.ToString() << "\n";
+      *exit_code = 1;
+    }
+  });
+}
+
+}  // namespace brix::tools
