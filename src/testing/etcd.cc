@@ -1,5 +1,7 @@
 #include "testing/etcd.h"
 
+#include <filesystem>
+
 #include "playground/commands.h"
 
 namespace brix::testing {
@@ -11,6 +13,9 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Start(std::string data_dir) {
     data_dir = server->owned_dir_->path();
   }
   server->data_dir_ = data_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) return Status::IOError("create " + data_dir + ": " + ec.message());
   Status last;
   for (int attempt = 0; attempt < 5; ++attempt) {  // a picked port can be taken meanwhile
     BRIX_ASSIGN_OR_RETURN(server->client_port_, FreeLoopbackPort());

@@ -1,0 +1,83 @@
+// `brix playground` as a user runs it: up, use, kill -9 a node, up again restarts it, down.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "common/process.h"
+#include "testing/net_util.h"
+
+namespace brix {
+namespace {
+
+const std::string kBin = std::string(BRIX_BIN_DIR);
+
+std::map<std::string, pid_t> Pids(const std::string& dir) {
+  std::ifstream in(dir + "/playground.json");
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  std::map<std::string, pid_t> out;
+  if (j.is_discarded()) return out;
+  for (auto& p : j["processes"]) out[p["role"]] = p["pid"].get<pid_t>();
+  return out;
+}
+
+std::map<std::string, std::string> Env(const std::string& dir) {
+  std::ifstream in(dir + "/playground.env");
+  std::map<std::string, std::string> env;
+  for (std::string line; std::getline(in, line);) {
+    size_t eq = line.find('=');
+    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return env;
+}
+
+bool Running(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string a, b, state;
+  return (stat >> a >> b >> state) && state != "Z";
+}
+
+TEST(PlaygroundTest, UpRestartWhatDiedDown) {
+  testing::TempDir dir;
+  std::string pg = dir.path() + "/pg";
+  struct Down {  // never leave a playground behind, even when an assertion fails
+    std::string pg;
+    ~Down() {
+      RunCommand({kBin + "/brix", "playground", "down", "--dir", pg}).status().IgnoreError();
+    }
+  } down{pg};
+  auto up =
+      RunCommand({kBin + "/brix", "playground", "up", "--dir", pg, "--nodes", "2", "--azurite"});
+  ASSERT_TRUE(up.ok());
+  ASSERT_EQ(up->exit_code, 0) << up->output;
+  auto env = Env(pg);
+  for (const char* k : {"BRIX_PD", "BRIX_ETCD", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY",
+                        "AZURE_STORAGE_CONNECTION_STRING"}) {
+    EXPECT_FALSE(env[k].empty()) << k;
+  }
+  auto tso = RunCommand({kBin + "/kvctl", "tso"}, {{"BRIX_PD", env["BRIX_PD"]}});
+  ASSERT_EQ(tso->exit_code, 0) << tso->output;
+  auto pids = Pids(pg);
+  ASSERT_EQ(pids.size(), 5u);  // etcd, kvpd-1, kvnode-1, kvnode-2, azurite
+  ::kill(pids["kvnode-2"], SIGKILL);
+  ASSERT_TRUE(
+      testing::PollUntil([&] { return !Running(pids["kvnode-2"]); }, std::chrono::seconds(5)));
+  auto again = RunCommand({kBin + "/brix", "playground", "up", "--dir", pg});
+  ASSERT_EQ(again->exit_code, 0) << again->output;
+  auto after = Pids(pg);
+  EXPECT_NE(after["kvnode-2"], pids["kvnode-2"]);  // restarted
+  EXPECT_EQ(after["kvnode-1"], pids["kvnode-1"]);  // left alone
+  EXPECT_TRUE(Running(after["kvnode-2"]));
+  auto load = RunCommand({kBin + "/kvctl", "load", "--table", "db.t", "--rows", "100"},
+                         {{"BRIX_PD", env["BRIX_PD"]}});
+  EXPECT_EQ(load->exit_code, 0) << load->output;
+  auto stopped = RunCommand({kBin + "/brix", "playground", "down", "--dir", pg});
+  EXPECT_EQ(stopped->exit_code, 0) << stopped->output;
+  for (const auto& [role, pid] : after) EXPECT_FALSE(Running(pid)) << role;
+  std::ifstream env_file(pg + "/playground.env");
+  EXPECT_FALSE(env_file.good());
+}
+
+}  // namespace
+}  // namespace brix
