@@ -25,6 +25,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr char kJson[] = "application/json";
+// Not plain "application/json": httplib would gzip the stream (kubectl accepts gzip), and its
+// compressor holds events back until enough bytes accumulate.
+constexpr char kWatchContentType[] = "application/json;stream=watch";
 // While a watch is idle a newline is sent this often: JSON stream decoders skip it, and the
 // failed write is how a closed client is noticed (httplib cannot tell otherwise).
 constexpr auto kWatchHeartbeat = std::chrono::seconds(1);
@@ -413,7 +416,7 @@ struct ApiServer::Impl {
     res.status = 200;
     res.set_header("Cache-Control", "no-cache, private");
     res.set_chunked_content_provider(
-        kJson,
+        kWatchContentType,
         [this, queue, etcd_watch, deadline](size_t, httplib::DataSink& sink) {
           std::unique_lock<std::mutex> lock(queue->mu);
           queue->cv.wait_for(lock, kWatchHeartbeat,
@@ -487,6 +490,12 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ServerOptions options) {
   Impl* self = impl.get();
   int threads = options.max_threads;
   impl->http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Only SO_REUSEADDR: httplib's default also sets SO_REUSEPORT, which would let a second brixd
+  // share the port silently instead of failing to start.
+  impl->http->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   impl->http->set_keep_alive_max_count(1000);
   impl->http->set_payload_max_length(16 << 20);
   impl->http->set_pre_routing_handler([self](const httplib::Request& req, httplib::Response& res) {

@@ -59,7 +59,8 @@ Result<CertificatePem> MakeSelfSignedCertificate(const std::vector<std::string>&
     if (!h.empty() && h != "0.0.0.0" && h != "::") all.push_back(h);
   }
   std::string san;
-  for (const auto& h : all) san += std::string(san.empty() ? "" : ",") + (IsIp(h) ? "IP:" : "DNS:") + h;
+  for (const auto& h : all)
+    san += std::string(san.empty() ? "" : ",") + (IsIp(h) ? "IP:" : "DNS:") + h;
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
