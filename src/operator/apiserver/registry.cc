@@ -308,11 +308,20 @@ ApiResult<Json> Registry::UpdateFrom(const api::ResourceInfo& info, const std::s
 ApiResult<Json> Registry::Update(const api::ResourceInfo& info, const std::string& ns,
                                  const std::string& name, Json object, bool status,
                                  const WriteOptions& options) {
-  BRIX_API_ASSIGN_OR_RETURN(auto loaded, Load(info, ns, name));
-  bool raced = false;
-  // A PUT is always conditional on the revision it read (or that the client sent).
-  return UpdateFrom(info, ns, name, loaded.first, loaded.second, std::move(object), status, options,
-                    &raced);
+  // Without a resourceVersion in the body a PUT is unconditional: a race with another writer
+  // is retried on the new state, as the API server's GuaranteedUpdate does.
+  bool unconditional = !object.is_object() || !object.contains("metadata") ||
+                       !object["metadata"].is_object() ||
+                       object["metadata"].value("resourceVersion", "").empty();
+  for (int attempt = 0; attempt < kMaxRaceRetries; ++attempt) {
+    BRIX_API_ASSIGN_OR_RETURN(auto loaded, Load(info, ns, name));
+    bool raced = false;
+    auto result =
+        UpdateFrom(info, ns, name, loaded.first, loaded.second, object, status, options, &raced);
+    if (!result.ok() && raced && unconditional) continue;
+    return result;
+  }
+  return ApiError::Conflict(info, name);
 }
 
 ApiResult<Json> Registry::Patch(const api::ResourceInfo& info, const std::string& ns,
