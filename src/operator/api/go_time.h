@@ -1,0 +1,39 @@
+// The textual time formats of the backup CRs, parsed exactly as TiDB Operator and BR parse them
+// (reference/tidb-operator-backup.md §9): Go durations (`maxReservedTime: "3h"`) and the
+// timestamp strings of `commitTs`, `logTruncateUntil`, `startTs`, ... (a TSO, a local
+// "YYYY-MM-DD HH:MM:SS" or RFC 3339).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace brix::api {
+
+// Go's time.ParseDuration: a signed sequence of decimal numbers with optional fractions and a
+// unit each ("300ms", "-1.5h", "2h45m"); units ns, us (or µs), ms, s, m, h. No "d" unit, as in
+// Go. "0" alone is allowed. InvalidArgument (saying why) otherwise.
+[[nodiscard]] Result<std::chrono::nanoseconds> ParseGoDuration(std::string_view text);
+
+// Go's Duration.String(): "1h30m0s", "500ms", "0s".
+std::string FormatGoDuration(std::chrono::nanoseconds d);
+
+// TiDB's TSO layout: physical milliseconds shifted left by 18 bits, plus a logical counter.
+constexpr int kTsoLogicalBits = 18;
+inline uint64_t TsoFromUnixMillis(int64_t ms) {
+  return static_cast<uint64_t>(ms) << kTsoLogicalBits;
+}
+inline int64_t UnixMillisFromTso(uint64_t tso) {
+  return static_cast<int64_t>(tso >> kTsoLogicalBits);
+}
+
+// TiDB Operator's ParseTSString: an unsigned decimal TSO as is; "YYYY-MM-DD HH:MM:SS" in the
+// process's local time zone; or RFC 3339 ("2022-10-10T15:21:00+08:00", "...Z", optional
+// fraction). Returns the TSO (logical part 0 for times). InvalidArgument for anything else,
+// including the empty string (callers treat "" as "not set" before calling).
+[[nodiscard]] Result<uint64_t> ParseTsString(std::string_view text);
+
+}  // namespace brix::api

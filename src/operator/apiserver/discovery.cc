@@ -1,0 +1,116 @@
+#include "operator/apiserver/discovery.h"
+
+#include <set>
+
+#include "operator/api/resources.h"
+
+namespace brix::apiserver {
+
+namespace {
+
+// Changes whenever the served documents change, because kubectl caches OpenAPI by URL.
+constexpr char kOpenApiHash[] = "brixd-1";
+
+const Json kAllVerbs = {"create", "delete", "deletecollection", "get",
+                        "list",   "patch",  "update",           "watch"};
+
+std::set<std::pair<std::string, std::string>> GroupVersions() {
+  std::set<std::pair<std::string, std::string>> out;
+  for (const auto& r : api::AllResources()) out.insert({r.group, r.version});
+  return out;
+}
+
+std::string OpenApiPath(const std::string& group, const std::string& version) {
+  return group.empty() ? "api/" + version : "apis/" + group + "/" + version;
+}
+
+}  // namespace
+
+Json VersionDocument() {
+  return {{"major", "1"},
+          {"minor", "32"},
+          {"gitVersion", "v1.32.4-brixd"},
+          {"gitCommit", "0000000000000000000000000000000000000000"},
+          {"gitTreeState", "clean"},
+          {"buildDate", "2025-01-01T00:00:00Z"},
+          {"goVersion", "go1.23"},
+          {"compiler", "gc"},
+          {"platform", "linux/amd64"}};
+}
+
+Json CoreVersionsDocument(const std::string& server_address) {
+  return {{"kind", "APIVersions"},
+          {"versions", {"v1"}},
+          {"serverAddressByClientCIDRs",
+           {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", server_address}}}}};
+}
+
+Json GroupListDocument() {
+  Json groups = Json::array();
+  for (const auto& [group, version] : GroupVersions()) {
+    if (group.empty()) continue;
+    Json gv = {{"groupVersion", group + "/" + version}, {"version", version}};
+    groups.push_back({{"name", group}, {"versions", {gv}}, {"preferredVersion", gv}});
+  }
+  return {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}};
+}
+
+std::optional<Json> ResourceListDocument(const std::string& group, const std::string& version) {
+  Json resources = Json::array();
+  for (const auto& r : api::AllResources()) {
+    if (r.group != group || r.version != version) continue;
+    Json entry = {{"name", r.plural},
+                  {"singularName", r.singular},
+                  {"namespaced", r.namespaced},
+                  {"kind", r.kind},
+                  {"verbs", kAllVerbs}};
+    if (!r.short_names.empty()) entry["shortNames"] = r.short_names;
+    if (r.custom) entry["categories"] = {"all"};
+    resources.push_back(std::move(entry));
+    if (r.has_status) {
+      resources.push_back({{"name", r.plural + "/status"},
+                           {"singularName", ""},
+                           {"namespaced", r.namespaced},
+                           {"kind", r.kind},
+                           {"verbs", {"get", "patch", "update"}}});
+    }
+  }
+  if (resources.empty()) return std::nullopt;
+  return Json{{"kind", "APIResourceList"},
+              {"apiVersion", "v1"},
+              {"groupVersion", group.empty() ? version : group + "/" + version},
+              {"resources", resources}};
+}
+
+Json OpenApiRootDocument() {
+  Json paths = Json::object();
+  for (const auto& [group, version] : GroupVersions()) {
+    std::string p = OpenApiPath(group, version);
+    paths[p] = {{"serverRelativeURL", "/openapi/v3/" + p + "?hash=" + kOpenApiHash}};
+  }
+  return {{"paths", paths}};
+}
+
+std::optional<Json> OpenApiGroupVersionDocument(const std::string& group,
+                                                const std::string& version) {
+  Json paths = Json::object();
+  for (const auto& r : api::AllResources()) {
+    if (r.group != group || r.version != version) continue;
+    std::string base = "/" + OpenApiPath(group, version) + "/namespaces/{namespace}/" + r.plural;
+    // No requestBody on purpose: kubectl then picks the patch type by its built-in rules
+    // (merge patch for custom resources, strategic merge patch for built-ins).
+    Json op = {
+        {"x-kubernetes-group-version-kind",
+         {{"group", group}, {"version", version}, {"kind", r.kind}}},
+        {"parameters",
+         {{{"name", "fieldValidation"}, {"in", "query"}, {"schema", {{"type", "string"}}}}}}};
+    paths[base + "/{name}"] = {{"patch", op}};
+  }
+  if (paths.empty()) return std::nullopt;
+  return Json{{"openapi", "3.0.0"},
+              {"info", {{"title", "Kubernetes"}, {"version", "v1.32.4"}}},
+              {"components", {{"schemas", Json::object()}}},
+              {"paths", paths}};
+}
+
+}  // namespace brix::apiserver

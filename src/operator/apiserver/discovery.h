@@ -1,0 +1,31 @@
+// Discovery and OpenAPI documents generated from the resource table
+// (reference/kube-api.md §2.1-2.4): legacy discovery (/api, /apis, /api/v1, /apis/<g>/<v>),
+// /version, and the OpenAPI v3 stub that makes `kubectl apply` use server-side validation.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace brix::apiserver {
+
+using Json = nlohmann::json;
+
+// /version. Minor 32: the gcloud kubectl dispatcher picks its kubectl by this answer, and
+// versions <= 1.28 would need OpenAPI v2.
+Json VersionDocument();
+// /api: APIVersions.
+Json CoreVersionsDocument(const std::string& server_address);
+// /apis: APIGroupList of every non-core group.
+Json GroupListDocument();
+// /api/v1 or /apis/<group>/<version>: APIResourceList; nullopt for an unknown group/version.
+std::optional<Json> ResourceListDocument(const std::string& group, const std::string& version);
+// /openapi/v3: the root listing every group/version (kubectl refuses to apply a kind whose
+// group/version is missing here).
+Json OpenApiRootDocument();
+// /openapi/v3/api/v1 or /openapi/v3/apis/<g>/<v>: a PATCH operation per kind carrying
+// x-kubernetes-group-version-kind and the fieldValidation parameter.
+std::optional<Json> OpenApiGroupVersionDocument(const std::string& group,
+                                                const std::string& version);
+
+}  // namespace brix::apiserver

@@ -1,0 +1,564 @@
+#include "operator/apiserver/server.h"
+
+#include <httplib.h>
+#include <openssl/pem.h>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
+#include "common/encoding.h"
+#include "etcd/etcd_client.h"
+#include "operator/api/resources.h"
+#include "operator/apiserver/api_error.h"
+#include "operator/apiserver/discovery.h"
+#include "operator/apiserver/registry.h"
+#include "operator/apiserver/secret_protobuf.h"
+#include "operator/apiserver/selector.h"
+#include "operator/apiserver/table.h"
+
+namespace brix::apiserver {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr char kJson[] = "application/json";
+// Not plain "application/json": httplib would gzip the stream (kubectl accepts gzip), and its
+// compressor holds events back until enough bytes accumulate.
+constexpr char kWatchContentType[] = "application/json;stream=watch";
+// While a watch is idle a newline is sent this often: JSON stream decoders skip it, and the
+// failed write is how a closed client is noticed (httplib cannot tell otherwise).
+constexpr auto kWatchHeartbeat = std::chrono::seconds(1);
+
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> out;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    std::string part =
+        path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (!part.empty()) out.push_back(part);
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return out;
+}
+
+// What a resource URL names.
+struct Target {
+  const api::ResourceInfo* info = nullptr;
+  std::string ns;    // empty: all namespaces
+  std::string name;  // empty: the collection
+  bool status = false;
+};
+
+std::vector<std::string> SupportedFieldLabels(const api::ResourceInfo& info) {
+  std::vector<std::string> labels = {"metadata.name", "metadata.namespace"};
+  if (info.kind == "Event") {
+    for (const char* f :
+         {"involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+          "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
+          "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"}) {
+      labels.push_back(f);
+    }
+  }
+  if (info.kind == "Secret") labels.push_back("type");
+  if (info.kind == "Job") labels.push_back("status.successful");
+  return labels;
+}
+
+// The events of one watch request, handed from etcd's watch thread to the HTTP thread.
+struct WatchQueue {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::string> lines;
+  bool ended = false;
+
+  void Push(std::string line) {
+    std::lock_guard<std::mutex> lock(mu);
+    lines.push_back(std::move(line));
+    cv.notify_all();
+  }
+  void End() {
+    std::lock_guard<std::mutex> lock(mu);
+    ended = true;
+    cv.notify_all();
+  }
+};
+
+}  // namespace
+
+struct ApiServer::Impl {
+  ServerOptions options;
+  std::unique_ptr<etcd::EtcdClient> etcd;
+  std::unique_ptr<Registry> registry;
+  std::unique_ptr<httplib::Server> http;
+  int port = 0;
+  std::thread thread;
+  std::atomic<bool> stopping{false};
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+
+  void Reply(httplib::Response& res, int code, const Json& body) {
+    res.status = code;
+    res.set_header("Cache-Control", "no-cache, private");
+    res.set_content(body.dump(), kJson);
+  }
+  void Fail(httplib::Response& res, const ApiError& e) { Reply(res, e.code, e.ToStatus()); }
+
+  bool Authorized(const httplib::Request& req) {
+    const std::string& path = req.path;
+    if (path == "/version" || path == "/healthz" || path == "/livez" || path == "/readyz") {
+      return true;
+    }
+    std::string want = "Bearer " + options.token;
+    std::string got = req.get_header_value("Authorization");
+    if (got.size() != want.size()) return false;
+    unsigned char diff = 0;  // constant time, so the token cannot be guessed byte by byte
+    for (size_t i = 0; i < want.size(); ++i) diff |= static_cast<unsigned char>(got[i] ^ want[i]);
+    return diff == 0;
+  }
+
+  void Handle(const httplib::Request& req, httplib::Response& res) {
+    try {
+      Route(req, res);
+    } catch (const std::exception& e) {
+      Fail(res,
+           ApiError{500, "InternalError", std::string("internal error: ") + e.what(), nullptr});
+    }
+    spdlog::debug("{} {} -> {}", req.method, req.path, res.status);
+  }
+
+  void Route(const httplib::Request& req, httplib::Response& res) {
+    const std::string& path = req.path;
+    std::vector<std::string> p = SplitPath(path);
+    if (req.method == "GET") {
+      if (path == "/version") return Reply(res, 200, VersionDocument());
+      if (path == "/healthz" || path == "/livez" || path == "/readyz") {
+        res.set_content("ok", "text/plain");
+        return;
+      }
+      if (path == "/api") {
+        return Reply(res, 200, CoreVersionsDocument(options.host + ":" + std::to_string(port)));
+      }
+      if (path == "/apis") return Reply(res, 200, GroupListDocument());
+      if (p.size() == 2 && p[0] == "api") {
+        if (auto doc = ResourceListDocument("", p[1])) return Reply(res, 200, *doc);
+      }
+      if (p.size() == 2 && p[0] == "apis") {
+        for (const auto& g : GroupListDocument()["groups"]) {
+          if (g["name"] == p[1]) {
+            Json doc = g;
+            doc["kind"] = "APIGroup";
+            doc["apiVersion"] = "v1";
+            return Reply(res, 200, doc);
+          }
+        }
+      }
+      if (p.size() == 3 && p[0] == "apis") {
+        if (auto doc = ResourceListDocument(p[1], p[2])) return Reply(res, 200, *doc);
+      }
+      if (path == "/openapi/v3") return Reply(res, 200, OpenApiRootDocument());
+      if (p.size() == 4 && p[0] == "openapi" && p[1] == "v3" && p[2] == "api") {
+        if (auto doc = OpenApiGroupVersionDocument("", p[3])) return Reply(res, 200, *doc);
+      }
+      if (p.size() == 5 && p[0] == "openapi" && p[1] == "v3" && p[2] == "apis") {
+        if (auto doc = OpenApiGroupVersionDocument(p[3], p[4])) return Reply(res, 200, *doc);
+      }
+    }
+    // Resource URLs: /api/v1/... and /apis/<group>/<version>/...
+    std::string group, version;
+    size_t rest = 0;
+    if (p.size() >= 3 && p[0] == "api") {
+      version = p[1];
+      rest = 2;
+    } else if (p.size() >= 4 && p[0] == "apis") {
+      group = p[1];
+      version = p[2];
+      rest = 3;
+    } else {
+      return Fail(res, NotFoundPath(path));
+    }
+    Target t;
+    std::vector<std::string> r(p.begin() + static_cast<long>(rest), p.end());
+    if (r.size() >= 3 && r[0] == "namespaces") {
+      t.ns = r[1];
+      r.erase(r.begin(), r.begin() + 2);
+    }
+    if (r.empty() || r.size() > 3) return Fail(res, NotFoundPath(path));
+    t.info = api::FindResource(group, version, r[0]);
+    if (t.info == nullptr) return Fail(res, NotFoundPath(path));
+    if (r.size() >= 2) t.name = r[1];
+    if (r.size() == 3) {
+      if (r[2] != "status" || !t.info->has_status) return Fail(res, NotFoundPath(path));
+      t.status = true;
+    }
+    if (!t.name.empty() && t.ns.empty()) return Fail(res, NotFoundPath(path));
+    if (req.method == "GET") {
+      if (!t.name.empty()) return GetOne(req, res, t);
+      if (req.get_param_value("watch") == "true" || req.get_param_value("watch") == "1") {
+        return WatchCollection(req, res, t);
+      }
+      return ListCollection(req, res, t);
+    }
+    if (t.ns.empty()) return Fail(res, ApiError::MethodNotAllowed("writes need a namespace"));
+    if (req.method == "POST" && t.name.empty()) return CreateOne(req, res, t);
+    if (t.name.empty()) {
+      return Fail(res,
+                  ApiError::MethodNotAllowed(req.method + " is not supported on a collection"));
+    }
+    if (req.method == "PUT") return UpdateOne(req, res, t);
+    if (req.method == "PATCH") return PatchOne(req, res, t);
+    if (req.method == "DELETE" && !t.status) return DeleteOne(req, res, t);
+    return Fail(res, ApiError::MethodNotAllowed(req.method + " is not supported here"));
+  }
+
+  static ApiError NotFoundPath(const std::string& path) {
+    return ApiError{404, "NotFound",
+                    "the server could not find the requested resource (" + path + ")",
+                    Json::object()};
+  }
+
+  static bool WantsTable(const httplib::Request& req) {
+    return req.get_header_value("Accept").find("as=Table") != std::string::npos;
+  }
+
+  WriteOptions WriteOptionsFor(const httplib::Request& req) {
+    WriteOptions o;
+    std::string v = req.get_param_value("fieldValidation");
+    if (v == "Ignore" || v == "Warn") o.field_validation = FieldValidation::kIgnore;
+    o.dry_run = req.has_param("dryRun");
+    return o;
+  }
+
+  // The request body as JSON (protobuf only for Secrets, as kubectl >= 1.32 sends them).
+  ApiResult<Json> Body(const httplib::Request& req, const Target& t) {
+    std::string type = req.get_header_value("Content-Type");
+    if (type.starts_with("application/vnd.kubernetes.protobuf")) {
+      if (t.info->kind != "Secret") {
+        return ApiError::UnsupportedMediaType(
+            "protobuf request bodies are only supported for Secrets; send application/json");
+      }
+      auto secret = DecodeSecretProtobuf(req.body);
+      if (!secret.ok()) return ApiError::BadRequest(secret.status().message());
+      return std::move(secret).value();
+    }
+    Json body = Json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) {
+      return ApiError::BadRequest("the request body is not valid JSON");
+    }
+    return body;
+  }
+
+  struct Selectors {
+    LabelSelector labels;
+    FieldSelector fields;
+    bool Matches(const Json& object) const {
+      return labels.Matches(object["metadata"].value("labels", Json(nullptr))) &&
+             fields.Matches(object);
+    }
+  };
+
+  ApiResult<Selectors> ParseSelectors(const httplib::Request& req, const Target& t) {
+    auto labels = LabelSelector::Parse(req.get_param_value("labelSelector"));
+    if (!labels.ok()) return ApiError::BadRequest(labels.status().message());
+    auto fields =
+        FieldSelector::Parse(req.get_param_value("fieldSelector"), SupportedFieldLabels(*t.info));
+    if (!fields.ok()) return ApiError::BadRequest(fields.status().message());
+    return Selectors{std::move(labels).value(), std::move(fields).value()};
+  }
+
+  void GetOne(const httplib::Request& req, httplib::Response& res, const Target& t) {
+    auto object = registry->Get(*t.info, t.ns, t.name);
+    if (!object.ok()) return Fail(res, object.error());
+    if (WantsTable(req)) {
+      return Reply(res, 200,
+                   ToTable(*t.info, {object.value()}, std::chrono::system_clock::now(),
+                           object.value()["metadata"].value("resourceVersion", "")));
+    }
+    Reply(res, 200, object.value());
+  }
+
+  void ListCollection(const httplib::Request& req, httplib::Response& res, const Target& t) {
+    auto selectors = ParseSelectors(req, t);
+    if (!selectors.ok()) return Fail(res, selectors.error());
+    auto list = registry->List(*t.info, t.ns);
+    if (!list.ok()) return Fail(res, list.error());
+    std::vector<Json> items;
+    for (auto& item : list.value().items) {
+      if (selectors.value().Matches(item)) items.push_back(std::move(item));
+    }
+    std::string rv = std::to_string(list.value().revision);
+    if (WantsTable(req)) {
+      return Reply(res, 200, ToTable(*t.info, items, std::chrono::system_clock::now(), rv));
+    }
+    Reply(res, 200,
+          {{"kind", t.info->list_kind()},
+           {"apiVersion", t.info->group_version()},
+           {"metadata", {{"resourceVersion", rv}}},
+           {"items", items}});
+  }
+
+  void CreateOne(const httplib::Request& req, httplib::Response& res, const Target& t) {
+    auto body = Body(req, t);
+    if (!body.ok()) return Fail(res, body.error());
+    auto created = registry->Create(*t.info, t.ns, std::move(body.value()), WriteOptionsFor(req));
+    if (!created.ok()) return Fail(res, created.error());
+    Reply(res, 201, created.value());
+  }
+
+  void UpdateOne(const httplib::Request& req, httplib::Response& res, const Target& t) {
+    auto body = Body(req, t);
+    if (!body.ok()) return Fail(res, body.error());
+    auto updated = registry->Update(*t.info, t.ns, t.name, std::move(body.value()), t.status,
+                                    WriteOptionsFor(req));
+    if (!updated.ok()) return Fail(res, updated.error());
+    Reply(res, 200, updated.value());
+  }
+
+  void PatchOne(const httplib::Request& req, httplib::Response& res, const Target& t) {
+    std::string type = req.get_header_value("Content-Type");
+    PatchType patch_type;
+    if (type.starts_with("application/merge-patch+json")) {
+      patch_type = PatchType::kMerge;
+    } else if (type.starts_with("application/strategic-merge-patch+json") && !t.info->custom) {
+      patch_type = PatchType::kStrategicMerge;
+    } else if (type.starts_with("application/json-patch+json")) {
+      patch_type = PatchType::kJson;
+    } else if (type.starts_with("application/apply-patch")) {
+      patch_type = PatchType::kApply;
+    } else {
+      return Fail(
+          res, ApiError::UnsupportedMediaType(
+                   "the body of the request was in an unknown format - accepted media "
+                   "types include: application/json-patch+json, "
+                   "application/merge-patch+json, application/apply-patch+yaml" +
+                   std::string(t.info->custom ? "" : ", application/strategic-merge-patch+json")));
+    }
+    Json patch = Json::parse(req.body, nullptr, false);
+    if (patch.is_discarded()) {
+      return Fail(res, ApiError::BadRequest("the patch is not valid JSON (YAML apply patches are "
+                                            "not supported; kubectl sends JSON)"));
+    }
+    auto patched =
+        registry->Patch(*t.info, t.ns, t.name, patch_type, patch, t.status, WriteOptionsFor(req));
+    if (!patched.ok()) return Fail(res, patched.error());
+    Reply(res, 200, patched.value());
+  }
+
+  void DeleteOne(const httplib::Request& req, httplib::Response& res, const Target& t) {
+    std::string precondition;
+    if (!req.body.empty()) {
+      Json options = Json::parse(req.body, nullptr, false);
+      if (options.is_object() && options.contains("preconditions") &&
+          options["preconditions"].is_object()) {
+        precondition = options["preconditions"].value("resourceVersion", "");
+      }
+    }
+    auto deleted = registry->Delete(*t.info, t.ns, t.name, precondition);
+    if (!deleted.ok()) return Fail(res, deleted.error());
+    Reply(res, 200, deleted.value());
+  }
+
+  void WatchCollection(const httplib::Request& req, httplib::Response& res, const Target& t) {
+    auto selectors = ParseSelectors(req, t);
+    if (!selectors.ok()) return Fail(res, selectors.error());
+    bool table = WantsTable(req);
+    std::optional<Clock::time_point> deadline;
+    if (req.has_param("timeoutSeconds")) {
+      try {
+        deadline =
+            Clock::now() + std::chrono::seconds(std::stoll(req.get_param_value("timeoutSeconds")));
+      } catch (const std::exception&) {
+        return Fail(res, ApiError::BadRequest("timeoutSeconds must be an integer"));
+      }
+    }
+    auto queue = std::make_shared<WatchQueue>();
+    const api::ResourceInfo& info = *t.info;
+    const api::ResourceInfo* info_ptr = t.info;
+    // Only the first Table event carries the column definitions, as the API server does.
+    auto first_table = std::make_shared<std::atomic<bool>>(true);
+    auto encode = [info_ptr, table, first_table](const WatchEvent& e) {
+      Json object = e.object;
+      if (table) {
+        object = ToTable(*info_ptr, {e.object}, std::chrono::system_clock::now(),
+                         e.object["metadata"].value("resourceVersion", ""),
+                         first_table->exchange(false));
+      }
+      return Json{{"type", e.type}, {"object", object}}.dump() + "\n";
+    };
+    int64_t after = 0;
+    std::string rv = req.get_param_value("resourceVersion");
+    if (rv.empty() || rv == "0") {
+      // No starting point: the current state as ADDED events, then changes after it.
+      auto list = registry->List(info, t.ns);
+      if (!list.ok()) return Fail(res, list.error());
+      for (auto& item : list.value().items) {
+        if (selectors.value().Matches(item)) queue->Push(encode({"ADDED", std::move(item)}));
+      }
+      after = list.value().revision;
+    } else {
+      try {
+        after = std::stoll(rv);
+      } catch (const std::exception&) {
+        return Fail(res, ApiError::BadRequest("resourceVersion must be an integer"));
+      }
+    }
+    Selectors sel = std::move(selectors.value());
+    auto watch = registry->Watch(info, t.ns, after, [queue, sel, encode](const WatchEvent& e) {
+      if (sel.Matches(e.object)) queue->Push(encode(e));
+      return true;
+    });
+    if (!watch.ok()) return Fail(res, ApiError::FromStatus(watch.status()));
+    std::shared_ptr<etcd::Watch> etcd_watch(std::move(watch).value());
+    res.status = 200;
+    res.set_header("Cache-Control", "no-cache, private");
+    res.set_chunked_content_provider(
+        kWatchContentType,
+        [this, queue, etcd_watch, deadline](size_t, httplib::DataSink& sink) {
+          std::unique_lock<std::mutex> lock(queue->mu);
+          queue->cv.wait_for(lock, kWatchHeartbeat,
+                             [&] { return !queue->lines.empty() || queue->ended; });
+          std::deque<std::string> lines;
+          lines.swap(queue->lines);
+          lock.unlock();
+          for (const auto& line : lines) {
+            if (!sink.write(line.data(), line.size())) return false;
+          }
+          if (!etcd_watch->running()) {
+            // The revision was compacted or etcd went away: tell the client to re-list.
+            Json status = {{"kind", "Status"},
+                           {"apiVersion", "v1"},
+                           {"metadata", Json::object()},
+                           {"status", "Failure"},
+                           {"reason", "Expired"},
+                           {"code", 410},
+                           {"message", "watch ended: " + etcd_watch->error().ToString()}};
+            std::string line = Json{{"type", "ERROR"}, {"object", status}}.dump() + "\n";
+            sink.write(line.data(), line.size());
+            sink.done();
+            return true;
+          }
+          if (stopping.load() || (deadline && Clock::now() >= *deadline)) {
+            sink.done();
+            return true;
+          }
+          if (lines.empty() && !sink.write("\n", 1)) return false;
+          return true;
+        },
+        [etcd_watch](bool) {});
+  }
+};
+
+ApiServer::ApiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ApiServer::~ApiServer() { Stop(); }
+
+Result<std::unique_ptr<ApiServer>> ApiServer::Start(ServerOptions options) {
+  if (options.token.empty()) return Status::InvalidArgument("brixd needs a bearer token");
+  auto impl = std::make_unique<Impl>();
+  BRIX_ASSIGN_OR_RETURN(impl->etcd, etcd::EtcdClient::Connect(options.etcd_endpoint));
+  // Fail early with a clear message when etcd is not there.
+  auto probe = impl->etcd->Get("/brix/registry");
+  if (!probe.ok()) return probe.status().WithContext("etcd at " + options.etcd_endpoint);
+  impl->registry = std::make_unique<Registry>(impl->etcd.get());
+  impl->options = options;
+  if (options.tls.cert.empty()) {
+    impl->http = std::make_unique<httplib::Server>();
+  } else {
+    BIO* cert_bio =
+        BIO_new_mem_buf(options.tls.cert.data(), static_cast<int>(options.tls.cert.size()));
+    BIO* key_bio =
+        BIO_new_mem_buf(options.tls.key.data(), static_cast<int>(options.tls.key.size()));
+    X509* cert = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
+    EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
+    BIO_free(cert_bio);
+    BIO_free(key_bio);
+    if (cert == nullptr || key == nullptr) {
+      X509_free(cert);
+      EVP_PKEY_free(key);
+      return Status::InvalidArgument("the TLS certificate or key is not valid PEM");
+    }
+    auto server = std::make_unique<httplib::SSLServer>(cert, key);  // takes its own references
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    if (!server->is_valid()) return Status::InvalidArgument("the TLS certificate was refused");
+    impl->http = std::move(server);
+  }
+  Impl* self = impl.get();
+  int threads = options.max_threads;
+  impl->http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Only SO_REUSEADDR: httplib's default also sets SO_REUSEPORT, which would let a second brixd
+  // share the port silently instead of failing to start.
+  impl->http->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  impl->http->set_keep_alive_max_count(1000);
+  impl->http->set_payload_max_length(16 << 20);
+  impl->http->set_pre_routing_handler([self](const httplib::Request& req, httplib::Response& res) {
+    if (self->Authorized(req)) return httplib::Server::HandlerResponse::Unhandled;
+    self->Reply(
+        res, 401,
+        ApiError{401, "Unauthorized", "Unauthorized: a valid bearer token is required", nullptr}
+            .ToStatus());
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  auto handler = [self](const httplib::Request& req, httplib::Response& res) {
+    self->Handle(req, res);
+  };
+  impl->http->Get(".*", handler);
+  impl->http->Post(".*", handler);
+  impl->http->Put(".*", handler);
+  impl->http->Patch(".*", handler);
+  impl->http->Delete(".*", handler);
+  if (options.port == 0) {
+    impl->port = impl->http->bind_to_any_port(options.host);
+  } else {
+    impl->port = impl->http->bind_to_port(options.host, options.port) ? options.port : -1;
+  }
+  if (impl->port <= 0) {
+    return Status::Unavailable("cannot listen on " + options.host + ":" +
+                               std::to_string(options.port));
+  }
+  impl->thread = std::thread([self] { self->http->listen_after_bind(); });
+  return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
+}
+
+int ApiServer::port() const { return impl_->port; }
+
+std::string ApiServer::url() const {
+  return std::string(impl_->options.tls.cert.empty() ? "http://" : "https://") +
+         impl_->options.host + ":" + std::to_string(impl_->port);
+}
+
+void ApiServer::Stop() {
+  if (!impl_) return;
+  {
+    std::lock_guard<std::mutex> lock(impl_->stop_mu);
+    impl_->stopping = true;
+    impl_->stop_cv.notify_all();
+  }
+  impl_->http->stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+void ApiServer::Wait() {
+  std::unique_lock<std::mutex> lock(impl_->stop_mu);
+  impl_->stop_cv.wait(lock, [this] { return impl_->stopping.load(); });
+}
+
+std::string Kubeconfig(const std::string& server_url, const std::string& ca_pem,
+                       const std::string& token, const std::string& ns) {
+  std::string out = "apiVersion: v1\nkind: Config\nclusters:\n- name: brixd\n  cluster:\n";
+  out += "    server: " + server_url + "\n";
+  if (!ca_pem.empty()) out += "    certificate-authority-data: " + Base64Encode(ca_pem) + "\n";
+  out += "users:\n- name: brixd\n  user:\n    token: " + token + "\n";
+  out += "contexts:\n- name: brixd\n  context:\n    cluster: brixd\n    user: brixd\n";
+  out += "    namespace: " + ns + "\ncurrent-context: brixd\n";
+  return out;
+}
+
+}  // namespace brix::apiserver

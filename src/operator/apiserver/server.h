@@ -1,0 +1,55 @@
+// ApiServer: brixd's Kubernetes-compatible HTTP API (DESIGN §6, reference/kube-api.md).
+//
+// Serves discovery, /version, the OpenAPI v3 stub, and CRUD, list, watch and status for the
+// resources of operator/api/resources.h, with objects in etcd (see Registry). Every request
+// except /version and the health probes must carry `Authorization: Bearer <token>`; others get
+// 401. With a certificate it serves HTTPS (kubectl only sends bearer tokens over TLS); without
+// one, plain HTTP.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "common/result.h"
+#include "operator/apiserver/tls.h"
+
+namespace brix::apiserver {
+
+struct ServerOptions {
+  std::string etcd_endpoint;  // "http://127.0.0.1:2379"
+  std::string host = "127.0.0.1";
+  int port = 0;          // 0: pick a free port
+  std::string token;     // required bearer token; must not be empty
+  int max_threads = 64;  // each open watch holds one
+  CertificatePem tls;    // empty: plain HTTP
+};
+
+class ApiServer {
+ public:
+  // Connects to etcd, binds and starts serving on a background thread.
+  [[nodiscard]] static Result<std::unique_ptr<ApiServer>> Start(ServerOptions options);
+  ~ApiServer();  // Stop()
+
+  int port() const;
+  // "https://host:port" (or http:// without TLS)
+  std::string url() const;
+  // Stops accepting, ends open watches and joins the serving thread. Idempotent.
+  void Stop();
+  // Blocks until Stop() is called from another thread (or a signal handler's helper).
+  void Wait();
+
+  struct Impl;
+
+ private:
+  explicit ApiServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// A kubeconfig (YAML) for the real kubectl: one cluster at `server_url` trusting `ca_pem`
+// (none when empty), a user with `token`, and a context using namespace `ns`.
+std::string Kubeconfig(const std::string& server_url, const std::string& ca_pem,
+                       const std::string& token, const std::string& ns = "default");
+
+}  // namespace brix::apiserver
