@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/comparator.h>
 
-#include "cluster/timestamp.h"
+#include "common/timestamp.h"
 #include "common/table_filter.h"
 
 namespace brix::cluster {
@@ -48,6 +48,7 @@ TEST(TimestampTest, AcceptedForms) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("--restored-ts"), std::string::npos);
   EXPECT_FALSE(ParseTimestamp("2024-13-01 00:00:00", "--ts").ok());
+  EXPECT_FALSE(ParseTimestamp("99999999999999999999", "--ts").ok());  // > 2^64-1
 }
 
 TEST(TableFilterTest, TidbRules) {

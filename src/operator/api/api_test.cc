@@ -39,9 +39,12 @@ TEST(TsStringTest, TsoDatetimeAndRfc3339) {
   EXPECT_EQ(*ParseTsString("2022-10-10T15:21:00+08:00"), TsoFromUnixMillis(1665386460000LL));
   EXPECT_EQ(*ParseTsString("2022-10-10T07:21:00Z"), TsoFromUnixMillis(1665386460000LL));
   EXPECT_EQ(*ParseTsString("2022-10-10T07:21:00.5Z"), TsoFromUnixMillis(1665386460500LL));
-  EXPECT_TRUE(ParseTsString("2022-10-10 15:21:00").ok());
-  for (const char* bad : {"", "***", "2022-10-10", "2022-13-10 00:00:00", "2022-10-10T15:21:00",
-                          "2022-10-10 15:21:00Z", "99999999999999999999999", "12ab"}) {
+  // A zone-less time is UTC (DESIGN §2), whichever separator it uses.
+  EXPECT_EQ(*ParseTsString("2022-10-10 07:21:00"), TsoFromUnixMillis(1665386460000LL));
+  EXPECT_EQ(*ParseTsString("2022-10-10T07:21:00"), TsoFromUnixMillis(1665386460000LL));
+  EXPECT_EQ(*ParseTsString("2022-10-10 15:21:00 +08:00"), TsoFromUnixMillis(1665386460000LL));
+  for (const char* bad : {"", "***", "2022-10-10", "2022-13-10 00:00:00", "2022-10-10 25:00:00",
+                          "99999999999999999999999", "12ab"}) {
     EXPECT_FALSE(ParseTsString(bad).ok()) << bad;
   }
 }

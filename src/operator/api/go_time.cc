@@ -4,36 +4,13 @@
 #include <cmath>
 #include <ctime>
 
+#include "common/timestamp.h"
+
 namespace brix::api {
 
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-// Reads exactly `n` digits at text[*pos] into *out.
-bool ReadDigits(std::string_view text, size_t* pos, int n, int* out) {
-  if (*pos + n > text.size()) return false;
-  int v = 0;
-  for (int i = 0; i < n; ++i) {
-    char c = text[*pos + i];
-    if (!IsDigit(c)) return false;
-    v = v * 10 + (c - '0');
-  }
-  *pos += n;
-  *out = v;
-  return true;
-}
-
-bool Expect(std::string_view text, size_t* pos, char c) {
-  if (*pos >= text.size() || text[*pos] != c) return false;
-  ++*pos;
-  return true;
-}
-
-bool ValidCivil(const std::tm& tm) {
-  return tm.tm_mon >= 1 && tm.tm_mon <= 12 && tm.tm_mday >= 1 && tm.tm_mday <= 31 &&
-         tm.tm_hour <= 23 && tm.tm_min <= 59 && tm.tm_sec <= 60;
-}
 
 }  // namespace
 
@@ -131,81 +108,15 @@ std::string FormatGoDuration(std::chrono::nanoseconds d) {
 }
 
 Result<uint64_t> ParseTsString(std::string_view text) {
-  auto bad = [&] {
+  // One timestamp syntax for every flag and field in brix (DESIGN §2): common/timestamp.h.
+  auto ts = ParseTimestamp(text, "timestamp");
+  if (!ts.ok()) {
     return Status::InvalidArgument("\"" + std::string(text) +
-                                   "\" is not a TSO, a \"YYYY-MM-DD HH:MM:SS\" time or an "
-                                   "RFC 3339 time such as \"2022-10-10T15:21:00+08:00\"");
-  };
-  if (text.empty()) return bad();
-  bool all_digits = true;
-  for (char c : text) all_digits = all_digits && IsDigit(c);
-  if (all_digits) {
-    if (text.size() > 20) return bad();
-    unsigned long long v = 0;
-    for (char c : text) {
-      unsigned long long next = v * 10 + (c - '0');
-      if (next / 10 != v) return bad();  // overflow
-      v = next;
-    }
-    return static_cast<uint64_t>(v);
+                                   "\" is not a TSO, a \"YYYY-MM-DD HH:MM:SS\" time (UTC unless a "
+                                   "zone follows) or an RFC 3339 time such as "
+                                   "\"2022-10-10T15:21:00+08:00\"");
   }
-  std::tm tm{};
-  size_t pos = 0;
-  if (!ReadDigits(text, &pos, 4, &tm.tm_year) || !Expect(text, &pos, '-') ||
-      !ReadDigits(text, &pos, 2, &tm.tm_mon) || !Expect(text, &pos, '-') ||
-      !ReadDigits(text, &pos, 2, &tm.tm_mday)) {
-    return bad();
-  }
-  if (pos >= text.size() || (text[pos] != ' ' && text[pos] != 'T' && text[pos] != 't')) {
-    return bad();
-  }
-  bool local_layout = text[pos] == ' ';
-  ++pos;
-  if (!ReadDigits(text, &pos, 2, &tm.tm_hour) || !Expect(text, &pos, ':') ||
-      !ReadDigits(text, &pos, 2, &tm.tm_min) || !Expect(text, &pos, ':') ||
-      !ReadDigits(text, &pos, 2, &tm.tm_sec) || !ValidCivil(tm)) {
-    return bad();
-  }
-  int64_t millis_fraction = 0;
-  if (!local_layout && pos < text.size() && text[pos] == '.') {
-    ++pos;
-    int64_t scale = 100;
-    size_t start = pos;
-    while (pos < text.size() && IsDigit(text[pos])) {
-      millis_fraction += (text[pos] - '0') * scale;
-      scale /= 10;
-      ++pos;
-    }
-    if (pos == start) return bad();
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  int64_t seconds;
-  if (local_layout) {
-    if (pos != text.size()) return bad();
-    tm.tm_isdst = -1;
-    seconds = static_cast<int64_t>(mktime(&tm));
-  } else {
-    int64_t offset = 0;
-    if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
-      ++pos;
-    } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
-      int sign = text[pos] == '-' ? -1 : 1;
-      ++pos;
-      int oh = 0, om = 0;
-      if (!ReadDigits(text, &pos, 2, &oh) || !Expect(text, &pos, ':') ||
-          !ReadDigits(text, &pos, 2, &om) || oh > 23 || om > 59) {
-        return bad();
-      }
-      offset = sign * (oh * 3600 + om * 60);
-    } else {
-      return bad();
-    }
-    if (pos != text.size()) return bad();
-    seconds = static_cast<int64_t>(timegm(&tm)) - offset;
-  }
-  if (seconds < 0) return bad();
-  return TsoFromUnixMillis(seconds * 1000 + millis_fraction);
+  return ts;
 }
 
 }  // namespace brix::api

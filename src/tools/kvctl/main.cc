@@ -6,7 +6,7 @@
 
 #include "cluster/catalog.h"
 #include "cluster/oracle.h"
-#include "cluster/timestamp.h"
+#include "common/timestamp.h"
 #include "common/encoding.h"
 #include "common/logging.h"
 #include "tools/kvctl/commands.h"
@@ -35,7 +35,7 @@ int Fail(const Status& s) {
 // Parses --ts (default: a fresh TSO).
 Result<uint64_t> ReadTs(Common& c, const std::string& text) {
   if (text.empty()) return c.pd_client->GetTs();
-  return cluster::ParseTimestamp(text, "--ts");
+  return ParseTimestamp(text, "--ts");
 }
 
 // "0x..." is hex; anything else is taken as raw bytes.
@@ -201,7 +201,7 @@ int main(int argc, char** argv) {
   ochecksum->add_option("-f,--filter", filters, "table filter rule (repeatable)");
   ochecksum->callback([&] {
     Status s = InitLogging(log_level);
-    auto ts = cluster::ParseTimestamp(ts_text, "--ts");
+    auto ts = ParseTimestamp(ts_text, "--ts");
     auto filter = TableFilter::Parse(filters);
     if (s.ok() && !ts.ok()) s = ts.status();
     if (s.ok() && !filter.ok()) s = filter.status();

@@ -3,15 +3,16 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "common/result.h"
 
-namespace brix::cluster {
+namespace brix {
 
 // `field` names the flag or field in the error message.
 [[nodiscard]] Result<uint64_t> ParseTimestamp(std::string_view text, std::string_view field);
 // "2026-11-24 03:00:00.123 UTC" for a TSO (its physical part).
 std::string FormatTso(uint64_t ts);
 
-}  // namespace brix::cluster
+}  // namespace brix

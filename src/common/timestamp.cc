@@ -1,11 +1,13 @@
-#include "cluster/timestamp.h"
+#include "common/timestamp.h"
 
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <string>
 
-namespace brix::cluster {
+namespace brix {
 
 Result<uint64_t> ParseTimestamp(std::string_view text, std::string_view field) {
   auto bad = [&] {
@@ -19,7 +21,10 @@ Result<uint64_t> ParseTimestamp(std::string_view text, std::string_view field) {
   for (char c : text) digits = digits && std::isdigit(static_cast<unsigned char>(c));
   if (digits) {
     if (text.size() > 20) return bad();
-    return static_cast<uint64_t>(std::stoull(std::string(text)));
+    errno = 0;
+    unsigned long long v = std::strtoull(std::string(text).c_str(), nullptr, 10);
+    if (errno == ERANGE) return bad();
+    return static_cast<uint64_t>(v);
   }
   std::string s(text);
   std::tm tm{};
@@ -78,4 +83,4 @@ std::string FormatTso(uint64_t ts) {
   return buf;
 }
 
-}  // namespace brix::cluster
+}  // namespace brix
