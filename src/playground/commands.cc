@@ -66,4 +66,17 @@ std::vector<std::string> KvnodeCommand(const std::string& pd, int port,
           "--data-dir",         data_dir};
 }
 
+std::vector<std::string> BrixdCommand(const std::string& etcd, int port,
+                                      const std::string& state_dir, const std::string& kubeconfig) {
+  return {BinDir() + "/brixd",
+          "--etcd",
+          etcd,
+          "--listen",
+          "127.0.0.1:" + std::to_string(port),
+          "--state-dir",
+          state_dir,
+          "--kubeconfig-out",
+          kubeconfig};
+}
+
 }  // namespace brix::playground

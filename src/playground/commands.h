@@ -20,4 +20,7 @@ std::vector<std::string> KvpdCommand(const std::string& etcd, int port);
 std::vector<std::string> KvnodeCommand(const std::string& pd, int port,
                                        const std::string& data_dir);
 
+std::vector<std::string> BrixdCommand(const std::string& etcd, int port,
+                                      const std::string& state_dir, const std::string& kubeconfig);
+
 }  // namespace brix::playground

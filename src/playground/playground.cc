@@ -108,6 +108,16 @@ Status Up(const Options& o) {
   json state;
   if (existing.ok()) {
     state = *existing;  // restart what died, keep what runs
+    bool has_brixd = false, has_azurite = false;
+    for (auto& p : state["processes"]) {
+      has_brixd = has_brixd || p["role"] == "brixd";
+      has_azurite = has_azurite || p["role"] == "azurite";
+    }
+    if ((o.brixd && !has_brixd) || (o.azurite && !has_azurite)) {
+      return Status::FailedPrecondition(
+          "a playground already runs in " + dir +
+          " without --brixd/--azurite; run `brix playground down --dir " + dir + "` first");
+    }
   } else {
     // Fresh playground: fix ports and command lines once; restarts reuse them.
     auto port = [&]() -> Result<int> { return FreeLoopbackPort(); };
@@ -133,6 +143,14 @@ Status Up(const Options& o) {
            {"argv", KvnodeCommand(pd_list, p, dir + "/kvnode-" + std::to_string(i))}});
     }
     state["env"] = {{"BRIX_PD", pd_list}, {"BRIX_ETCD", etcd}};
+    if (o.brixd) {
+      BRIX_ASSIGN_OR_RETURN(int p, port());
+      state["processes"].push_back(
+          {{"role", "brixd"},
+           {"port", p},
+           {"argv", BrixdCommand(etcd, p, dir + "/brixd", dir + "/kubeconfig")}});
+      state["env"]["KUBECONFIG"] = dir + "/kubeconfig";
+    }
     if (o.azurite) {
       BRIX_ASSIGN_OR_RETURN(int p, port());
       state["processes"].push_back({{"role", "azurite"}, {"port", p}, {"argv", AzuriteCommand(p)}});
@@ -175,7 +193,7 @@ Status Down(const std::string& dir) {
   BRIX_ASSIGN_OR_RETURN(json state, ReadState(dir));
   // Stop clients of etcd before etcd: nodes, then kvpd, then the rest.
   auto& procs = state["processes"];
-  for (const char* prefix : {"kvnode-", "kvpd-", "azurite", "etcd"}) {
+  for (const char* prefix : {"brixd", "kvnode-", "kvpd-", "azurite", "etcd"}) {
     for (auto& p : procs) {
       if (p["role"].get<std::string>().rfind(prefix, 0) == 0 && p.contains("pid")) {
         StopPid(p["pid"].get<pid_t>());

@@ -1,8 +1,10 @@
 // `brix playground`: a whole local deployment in one folder, on free loopback ports: etcd, kvpd
-// (one or more), N kvnodes and optionally Azurite. The processes outlive the command; their
-// pids, command lines and ports are kept in DIR/playground.json, their logs in DIR/logs/, and
-// the addresses clients need in DIR/playground.env (BRIX_PD, BRIX_ETCD, and with Azurite
-// AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_KEY, AZURE_STORAGE_CONNECTION_STRING).
+// (one or more), N kvnodes and optionally Azurite and brixd (the Kubernetes-compatible API
+// server; its kubeconfig is DIR/kubeconfig and KUBECONFIG= is added to playground.env). The
+// processes outlive the command; their pids, command lines and ports are kept in
+// DIR/playground.json, their logs in DIR/logs/, and the addresses clients need in
+// DIR/playground.env (BRIX_PD, BRIX_ETCD, and with Azurite AZURE_STORAGE_ACCOUNT,
+// AZURE_STORAGE_KEY, AZURE_STORAGE_CONNECTION_STRING).
 //
 // Up() on a folder whose playground is already there restarts only the processes that died
 // (after a kill -9, say) with their original command lines and data. Down() stops everything
@@ -20,6 +22,7 @@ struct Options {
   int nodes = 3;
   int pds = 1;
   bool azurite = false;
+  bool brixd = false;
 };
 
 [[nodiscard]] Status Up(const Options& options);

@@ -53,13 +53,19 @@ TEST(PlaygroundTest, UpRestartWhatDiedDown) {
   ASSERT_EQ(up->exit_code, 0) << up->output;
   auto env = Env(pg);
   for (const char* k : {"BRIX_PD", "BRIX_ETCD", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY",
-                        "AZURE_STORAGE_CONNECTION_STRING"}) {
+                        "AZURE_STORAGE_CONNECTION_STRING", "KUBECONFIG"}) {
     EXPECT_FALSE(env[k].empty()) << k;
   }
   auto tso = RunCommand({kBin + "/kvctl", "tso"}, {{"BRIX_PD", env["BRIX_PD"]}});
   ASSERT_EQ(tso->exit_code, 0) << tso->output;
+  // The real kubectl talks to the playground's brixd.
+  auto kubectl = RunCommand({"kubectl", "--kubeconfig", env["KUBECONFIG"], "--cache-dir",
+                             dir.path() + "/kube-cache", "get", "backup", "-n", "test1"});
+  ASSERT_TRUE(kubectl.ok());
+  EXPECT_EQ(kubectl->exit_code, 0) << kubectl->output;
+  EXPECT_NE(kubectl->output.find("No resources found"), std::string::npos) << kubectl->output;
   auto pids = Pids(pg);
-  ASSERT_EQ(pids.size(), 5u);  // etcd, kvpd-1, kvnode-1, kvnode-2, azurite
+  ASSERT_EQ(pids.size(), 6u);  // etcd, kvpd-1, kvnode-1, kvnode-2, brixd, azurite
   ::kill(pids["kvnode-2"], SIGKILL);
   ASSERT_TRUE(
       testing::PollUntil([&] { return !Running(pids["kvnode-2"]); }, std::chrono::seconds(5)));

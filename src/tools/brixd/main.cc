@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 
 #include "common/encoding.h"
 #include "common/logging.h"
@@ -96,6 +97,12 @@ int main(int argc, char** argv) {
   }
   brix::apiserver::CertificatePem tls;
   if (!state_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(state_dir, ec);  // first run: the folder may not exist
+    if (ec) {
+      std::fprintf(stderr, "brixd: --state-dir %s: %s\n", state_dir.c_str(), ec.message().c_str());
+      return 1;
+    }
     token = ReadFile(state_dir + "/token");
     tls.cert = ReadFile(state_dir + "/tls.crt");
     tls.key = ReadFile(state_dir + "/tls.key");
