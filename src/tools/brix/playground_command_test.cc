@@ -47,8 +47,8 @@ TEST(PlaygroundTest, UpRestartWhatDiedDown) {
       RunCommand({kBin + "/brix", "playground", "down", "--dir", pg}).status().IgnoreError();
     }
   } down{pg};
-  auto up =
-      RunCommand({kBin + "/brix", "playground", "up", "--dir", pg, "--nodes", "2", "--azurite"});
+  auto up = RunCommand(
+      {kBin + "/brix", "playground", "up", "--dir", pg, "--nodes", "2", "--azurite", "--brixd"});
   ASSERT_TRUE(up.ok());
   ASSERT_EQ(up->exit_code, 0) << up->output;
   auto env = Env(pg);
