@@ -16,6 +16,22 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return Status::IOError(msg);
 }
 
+// The user key and commit ts of the iterator's current entry.
+Status DecodeKeyAt(const rocksdb::Iterator& it, std::string_view* user_key, uint64_t* commit_ts) {
+  if (!DecodeMvccKey(std::string_view(it.key().data(), it.key().size()), user_key, commit_ts)) {
+    return Status::Corruption("short mvcc key");
+  }
+  return Status::OK();
+}
+
+// The op and value of the iterator's current entry.
+Status DecodeValueAt(const rocksdb::Iterator& it, MvccOp* op, std::string_view* value) {
+  if (!DecodeMvccValue(std::string_view(it.value().data(), it.value().size()), op, value)) {
+    return Status::Corruption("bad mvcc value");
+  }
+  return Status::OK();
+}
+
 bool BeforeEnd(std::string_view user_key, std::string_view end) {
   return end.empty() || user_key < end;
 }
@@ -67,10 +83,7 @@ Result<std::vector<std::pair<std::string, std::string>>> MvccStore::Scan(std::st
   while (it->Valid()) {
     std::string_view user_key;
     uint64_t commit_ts;
-    if (!DecodeMvccKey(std::string_view(it->key().data(), it->key().size()), &user_key,
-                       &commit_ts)) {
-      return Status::Corruption("short mvcc key");
-    }
+    BRIX_RETURN_IF_ERROR(DecodeKeyAt(*it, &user_key, &commit_ts));
     if (!BeforeEnd(user_key, end)) break;
     if (commit_ts > ts) {  // too new: move to this key's next version
       it->Next();
@@ -78,9 +91,7 @@ Result<std::vector<std::pair<std::string, std::string>>> MvccStore::Scan(std::st
     }
     MvccOp op;
     std::string_view value;
-    if (!DecodeMvccValue(std::string_view(it->value().data(), it->value().size()), &op, &value)) {
-      return Status::Corruption("bad mvcc value");
-    }
+    BRIX_RETURN_IF_ERROR(DecodeValueAt(*it, &op, &value));
     std::string key_copy(user_key);
     if (op == MvccOp::kPut) {
       if (out.size() == limit) {
@@ -105,17 +116,12 @@ Result<std::vector<MvccVersion>> MvccStore::ScanVersions(std::string_view start,
   for (it->Seek(EncodeMvccKey(start, UINT64_MAX)); it->Valid(); it->Next()) {
     std::string_view user_key;
     uint64_t commit_ts;
-    if (!DecodeMvccKey(std::string_view(it->key().data(), it->key().size()), &user_key,
-                       &commit_ts)) {
-      return Status::Corruption("short mvcc key");
-    }
+    BRIX_RETURN_IF_ERROR(DecodeKeyAt(*it, &user_key, &commit_ts));
     if (!BeforeEnd(user_key, end)) break;
     if (commit_ts > to_ts || commit_ts <= from_ts) continue;
     MvccOp op;
     std::string_view value;
-    if (!DecodeMvccValue(std::string_view(it->value().data(), it->value().size()), &op, &value)) {
-      return Status::Corruption("bad mvcc value");
-    }
+    BRIX_RETURN_IF_ERROR(DecodeValueAt(*it, &op, &value));
     if (out.size() == limit) {
       *more = true;
       break;
