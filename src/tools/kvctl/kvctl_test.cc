@@ -2,6 +2,8 @@
 // checksum equals the oracle's at several timestamps taken during the run.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "testing/cluster.h"
 
 namespace brix {
@@ -38,6 +40,14 @@ TEST_F(KvctlTest, ChecksumEqualsOracleAtTimestampsTakenDuringTheWorkload) {
                            "db.a,db.b", "--duration", "6s", "--seed", "7", "--oracle", oracle},
                           {}, cluster_->dir() + "/workload.log");
   ASSERT_TRUE(workload.ok());
+  // Stamps count only once the workload has recorded where it starts (its base lines).
+  auto base_lines = [&] {
+    std::ifstream in(oracle);
+    int n = 0;
+    for (std::string line; std::getline(in, line);) n += line.rfind("base ", 0) == 0;
+    return n;
+  };
+  ASSERT_TRUE(testing::PollUntil([&] { return base_lines() == 2; }, std::chrono::seconds(30)));
   std::vector<std::string> stamps;
   while (workload->Running()) {
     std::string ts = Kvctl({"tso"}).output;
