@@ -5,32 +5,12 @@
 #include <mutex>
 
 #include "etcd/etcd_rpc.grpc.pb.h"
+#include "net/grpc_status.h"
 
 namespace brix::etcd {
 namespace pb = ::etcdserverpb;
 
 namespace {
-
-Status FromGrpc(const grpc::Status& s, std::string_view what) {
-  std::string msg = "etcd " + std::string(what) + ": " + s.error_message();
-  switch (s.error_code()) {
-    case grpc::StatusCode::OK:
-      return Status::OK();
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return Status::Timeout(msg);
-    case grpc::StatusCode::UNAVAILABLE:
-      return Status::Unavailable(msg);
-    case grpc::StatusCode::NOT_FOUND:
-      return Status::NotFound(msg);
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return Status::InvalidArgument(msg);
-    case grpc::StatusCode::FAILED_PRECONDITION:
-    case grpc::StatusCode::OUT_OF_RANGE:
-      return Status::FailedPrecondition(msg);
-    default:
-      return Status::Unavailable(msg);
-  }
-}
 
 KeyValue FromPb(const pb::KeyValue& kv) {
   return KeyValue{kv.key(),          kv.value(),   kv.create_revision(),
@@ -112,7 +92,7 @@ Result<RangeResult> EtcdClient::Range(std::string_view key, std::string_view ran
   pb::RangeResponse resp;
   grpc::ClientContext ctx;
   impl_->Prepare(&ctx);
-  BRIX_RETURN_IF_ERROR(FromGrpc(impl_->kv->Range(&ctx, req, &resp), "range"));
+  BRIX_RETURN_IF_ERROR(net::FromGrpc(impl_->kv->Range(&ctx, req, &resp), "etcd range"));
   RangeResult out;
   for (const auto& kv : resp.kvs()) out.kvs.push_back(FromPb(kv));
   out.revision = resp.header().revision();
@@ -139,7 +119,7 @@ Result<int64_t> EtcdClient::Put(std::string_view key, std::string_view value, in
   pb::PutResponse resp;
   grpc::ClientContext ctx;
   impl_->Prepare(&ctx);
-  BRIX_RETURN_IF_ERROR(FromGrpc(impl_->kv->Put(&ctx, req, &resp), "put"));
+  BRIX_RETURN_IF_ERROR(net::FromGrpc(impl_->kv->Put(&ctx, req, &resp), "etcd put"));
   return resp.header().revision();
 }
 
@@ -149,7 +129,7 @@ Result<int64_t> EtcdClient::Delete(std::string_view key) {
   pb::DeleteRangeResponse resp;
   grpc::ClientContext ctx;
   impl_->Prepare(&ctx);
-  BRIX_RETURN_IF_ERROR(FromGrpc(impl_->kv->DeleteRange(&ctx, req, &resp), "delete"));
+  BRIX_RETURN_IF_ERROR(net::FromGrpc(impl_->kv->DeleteRange(&ctx, req, &resp), "etcd delete"));
   return resp.deleted();
 }
 
@@ -160,7 +140,8 @@ Result<int64_t> EtcdClient::DeletePrefix(std::string_view prefix) {
   pb::DeleteRangeResponse resp;
   grpc::ClientContext ctx;
   impl_->Prepare(&ctx);
-  BRIX_RETURN_IF_ERROR(FromGrpc(impl_->kv->DeleteRange(&ctx, req, &resp), "delete prefix"));
+  BRIX_RETURN_IF_ERROR(
+      net::FromGrpc(impl_->kv->DeleteRange(&ctx, req, &resp), "etcd delete prefix"));
   return resp.deleted();
 }
 
@@ -182,7 +163,7 @@ Result<int64_t> EtcdClient::PutIfModRevision(std::string_view key, std::string_v
   pb::TxnResponse resp;
   grpc::ClientContext ctx;
   impl_->Prepare(&ctx);
-  BRIX_RETURN_IF_ERROR(FromGrpc(impl_->kv->Txn(&ctx, req, &resp), "compare-and-put"));
+  BRIX_RETURN_IF_ERROR(net::FromGrpc(impl_->kv->Txn(&ctx, req, &resp), "etcd compare-and-put"));
   if (!resp.succeeded()) {
     int64_t now = 0;
     if (resp.responses_size() > 0 && resp.responses(0).response_range().kvs_size() > 0) {
@@ -206,7 +187,7 @@ Status EtcdClient::DeleteIfModRevision(std::string_view key, int64_t expected_mo
   pb::TxnResponse resp;
   grpc::ClientContext ctx;
   impl_->Prepare(&ctx);
-  BRIX_RETURN_IF_ERROR(FromGrpc(impl_->kv->Txn(&ctx, req, &resp), "compare-and-delete"));
+  BRIX_RETURN_IF_ERROR(net::FromGrpc(impl_->kv->Txn(&ctx, req, &resp), "etcd compare-and-delete"));
   if (!resp.succeeded()) {
     return Status::FailedPrecondition("etcd key '" + std::string(key) +
                                       "' changed (expected revision " +
@@ -221,7 +202,8 @@ Result<int64_t> EtcdClient::GrantLease(std::chrono::seconds ttl) {
   pb::LeaseGrantResponse resp;
   grpc::ClientContext ctx;
   impl_->Prepare(&ctx);
-  BRIX_RETURN_IF_ERROR(FromGrpc(impl_->lease->LeaseGrant(&ctx, req, &resp), "lease grant"));
+  BRIX_RETURN_IF_ERROR(
+      net::FromGrpc(impl_->lease->LeaseGrant(&ctx, req, &resp), "etcd lease grant"));
   if (!resp.error().empty()) return Status::Unavailable("etcd lease grant: " + resp.error());
   return resp.id();
 }
@@ -235,7 +217,7 @@ Status EtcdClient::KeepAliveOnce(int64_t lease) {
   pb::LeaseKeepAliveResponse resp;
   if (!stream->Write(req) || !stream->Read(&resp)) {
     stream->WritesDone();
-    return FromGrpc(stream->Finish(), "lease keepalive");
+    return net::FromGrpc(stream->Finish(), "etcd lease keepalive");
   }
   stream->WritesDone();
   stream->Finish().ok();  // the keepalive already succeeded; the close status does not matter
@@ -251,7 +233,7 @@ Status EtcdClient::RevokeLease(int64_t lease) {
   pb::LeaseRevokeResponse resp;
   grpc::ClientContext ctx;
   impl_->Prepare(&ctx);
-  return FromGrpc(impl_->lease->LeaseRevoke(&ctx, req, &resp), "lease revoke");
+  return net::FromGrpc(impl_->lease->LeaseRevoke(&ctx, req, &resp), "etcd lease revoke");
 }
 
 Result<std::unique_ptr<Watch>> EtcdClient::WatchPrefix(std::string_view prefix,
@@ -267,9 +249,9 @@ Result<std::unique_ptr<Watch>> EtcdClient::WatchPrefix(std::string_view prefix,
   create->set_key(RangeStart(prefix));
   create->set_range_end(PrefixEnd(prefix));
   create->set_start_revision(start_revision);
-  if (!stream->Write(req)) return FromGrpc(stream->Finish(), "watch");
+  if (!stream->Write(req)) return net::FromGrpc(stream->Finish(), "etcd watch");
   pb::WatchResponse first;
-  if (!stream->Read(&first)) return FromGrpc(stream->Finish(), "watch");
+  if (!stream->Read(&first)) return net::FromGrpc(stream->Finish(), "etcd watch");
   if (first.canceled()) {
     std::string why = first.compact_revision() > 0
                           ? "revision " + std::to_string(start_revision) +
@@ -302,7 +284,7 @@ Result<std::unique_ptr<Watch>> EtcdClient::WatchPrefix(std::string_view prefix,
     {
       std::lock_guard<std::mutex> lock(state->mu);
       if (state->error.ok() && !s.ok() && s.error_code() != grpc::StatusCode::CANCELLED) {
-        state->error = FromGrpc(s, "watch");
+        state->error = net::FromGrpc(s, "etcd watch");
       }
     }
     running->store(false);

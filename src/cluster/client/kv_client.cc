@@ -4,14 +4,11 @@
 
 #include <thread>
 
+#include "cluster/region.h"
+#include "net/grpc_status.h"
+
 namespace brix::cluster {
-namespace {
-
-bool InRegion(std::string_view key, const Region& r) {
-  return key >= r.start_key() && (r.end_key().empty() || key < r.end_key());
-}
-
-}  // namespace
+namespace {}  // namespace
 
 KvClient::KvClient(PdClient* pd, std::chrono::milliseconds retry_deadline)
     : pd_(pd), retry_deadline_(retry_deadline) {}
@@ -28,7 +25,7 @@ Result<Region> KvClient::Locate(const std::string& key) {
     auto it = regions_by_start_.upper_bound(key);
     if (it != regions_by_start_.begin()) {
       --it;
-      if (InRegion(key, it->second)) return it->second;
+      if (RegionContains(it->second, key)) return it->second;
     }
   }
   BRIX_ASSIGN_OR_RETURN(std::vector<Region> all, pd_->GetRegions("", ""));
@@ -36,7 +33,7 @@ Result<Region> KvClient::Locate(const std::string& key) {
   regions_by_start_.clear();
   for (auto& r : all) regions_by_start_[r.start_key()] = r;
   for (const auto& r : all) {
-    if (InRegion(key, r)) return r;
+    if (RegionContains(r, key)) return r;
   }
   return Status::Unavailable("no region covers the key yet");
 }
@@ -129,7 +126,7 @@ Result<std::vector<CommittedBatch>> KvClient::Write(std::vector<KvMutation> muta
       if (!gs.ok()) {
         // Ambiguous only if the node applied it; a retry writes the same values again at a
         // new ts, which is harmless for puts and deletes.
-        failure = FromGrpcStatus(gs, "write");
+        failure = net::FromGrpc(gs, "write");
         for (auto& m : muts) pending.push_back(std::move(m));
         continue;
       }
@@ -160,7 +157,7 @@ Result<std::optional<std::string>> KvClient::Get(const std::string& key, uint64_
     GetResponse resp;
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    BRIX_RETURN_IF_ERROR(FromGrpcStatus(stub->Get(&ctx, req, &resp), "get"));
+    BRIX_RETURN_IF_ERROR(net::FromGrpc(stub->Get(&ctx, req, &resp), "get"));
     if (resp.has_region_error()) return true;
     if (resp.found()) out = resp.value();
     return false;
@@ -189,7 +186,7 @@ Status KvClient::Scan(const std::string& start, const std::string& end, uint64_t
       ScanResponse resp;
       grpc::ClientContext ctx;
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-      BRIX_RETURN_IF_ERROR(FromGrpcStatus(stub->Scan(&ctx, req, &resp), "scan"));
+      BRIX_RETURN_IF_ERROR(net::FromGrpc(stub->Scan(&ctx, req, &resp), "scan"));
       if (resp.has_region_error()) return true;
       for (const auto& p : resp.pairs()) {
         if (!visit(p)) {
@@ -236,7 +233,7 @@ Status KvClient::ScanVersions(const std::string& start, const std::string& end, 
       ScanVersionsResponse resp;
       grpc::ClientContext ctx;
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-      BRIX_RETURN_IF_ERROR(FromGrpcStatus(stub->ScanVersions(&ctx, req, &resp), "scan versions"));
+      BRIX_RETURN_IF_ERROR(net::FromGrpc(stub->ScanVersions(&ctx, req, &resp), "scan versions"));
       if (resp.has_region_error()) return true;
       for (const auto& v : resp.versions()) {
         if (resume_below_ts != 0 && v.key() == cursor && v.commit_ts() >= resume_below_ts) continue;
@@ -275,7 +272,7 @@ Status KvClient::WaitResolved(uint64_t ts) {
       ResolvedTsResponse resp;
       grpc::ClientContext ctx;
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(15));
-      BRIX_RETURN_IF_ERROR(FromGrpcStatus(stub->ResolvedTs(&ctx, req, &resp), "resolved ts"));
+      BRIX_RETURN_IF_ERROR(net::FromGrpc(stub->ResolvedTs(&ctx, req, &resp), "resolved ts"));
       return false;
     });
     BRIX_RETURN_IF_ERROR(s);

@@ -4,26 +4,9 @@
 
 #include <thread>
 
-namespace brix::cluster {
+#include "net/grpc_status.h"
 
-Status FromGrpcStatus(const grpc::Status& s, const std::string& what) {
-  if (s.ok()) return Status::OK();
-  std::string msg = what + ": " + s.error_message();
-  switch (s.error_code()) {
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return Status::InvalidArgument(msg);
-    case grpc::StatusCode::NOT_FOUND:
-      return Status::NotFound(msg);
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return Status::AlreadyExists(msg);
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return Status::FailedPrecondition(msg);
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return Status::Timeout(msg);
-    default:
-      return Status::Unavailable(msg);
-  }
-}
+namespace brix::cluster {
 
 Result<std::unique_ptr<PdClient>> PdClient::Connect(const std::string& addresses,
                                                     std::chrono::milliseconds failover_timeout) {
@@ -68,7 +51,7 @@ Status PdClient::Call(const std::string& what,
     if (!leader_problem) {
       std::lock_guard<std::mutex> lock(mu_);
       leader_ = index;
-      return FromGrpcStatus(s, "kvpd " + what);
+      return net::FromGrpc(s, "kvpd " + what);
     }
     last_error = addresses_[index] + ": " + s.error_message();
     if (std::chrono::steady_clock::now() >= deadline) {

@@ -53,7 +53,4 @@ class PdClient {
   size_t leader_ = 0;
 };
 
-// Converts a gRPC status from a cluster RPC to a Status (UNAVAILABLE → Unavailable, ...).
-Status FromGrpcStatus(const grpc::Status& s, const std::string& what);
-
 }  // namespace brix::cluster

@@ -15,22 +15,11 @@
 #include "cluster/client/pd_client.h"
 #include "cluster/node/mvcc_store.h"
 #include "cluster/proto/cluster.grpc.pb.h"
+#include "cluster/region.h"
+#include "net/grpc_status.h"
 
 namespace brix::cluster {
 namespace {
-
-grpc::Status ToGrpc(const Status& s) {
-  if (s.ok()) return grpc::Status::OK;
-  auto code = grpc::StatusCode::INTERNAL;
-  if (s.IsRetryable()) code = grpc::StatusCode::UNAVAILABLE;
-  if (s.IsInvalidArgument()) code = grpc::StatusCode::INVALID_ARGUMENT;
-  if (s.code() == Status::Code::kFailedPrecondition) code = grpc::StatusCode::FAILED_PRECONDITION;
-  return grpc::Status(code, s.message());
-}
-
-bool InRegion(std::string_view key, const Region& r) {
-  return key >= r.start_key() && (r.end_key().empty() || key < r.end_key());
-}
 
 // Clamps [start, end) to the region.
 void Clamp(const Region& r, std::string* start, std::string* end) {
@@ -112,7 +101,7 @@ struct NodeServer::Impl final : public KvNode::Service {
         auto it = regions.find(region_id);
         if (it != regions.end() && it->second.epoch() == epoch) {
           for (auto k : keys) {
-            if (!InRegion(k, it->second)) {
+            if (!RegionContains(it->second, k)) {
               err->set_key_not_in_region(true);
               err->set_message("key outside region " + std::to_string(region_id));
               return false;
@@ -222,7 +211,7 @@ struct NodeServer::Impl final : public KvNode::Service {
     {
       std::shared_lock<std::shared_mutex> gate(ts_gate);
       auto got = TsWithFreshRegions();
-      if (!got.ok()) return ToGrpc(got.status());
+      if (!got.ok()) return net::ToGrpc(got.status());
       ts = *got;
       std::lock_guard<std::mutex> lock(inflight_mu);
       inflight.insert(ts);
@@ -241,14 +230,14 @@ struct NodeServer::Impl final : public KvNode::Service {
     resp->clear_region_error();
     Status s = store->Write(muts, ts);
     done();
-    if (!s.ok()) return ToGrpc(s);
+    if (!s.ok()) return net::ToGrpc(s);
     resp->set_commit_ts(ts);
     return grpc::Status::OK;
   }
 
   grpc::Status Get(grpc::ServerContext*, const GetRequest* req, GetResponse* resp) override {
     Status s = CheckReadTs(req->ts());  // first: it also brings the region view up to date
-    if (!s.ok()) return ToGrpc(s);
+    if (!s.ok()) return net::ToGrpc(s);
     Region region;
     if (!CheckRegion(req->region_id(), req->epoch(), {req->key()}, resp->mutable_region_error(),
                      &region)) {
@@ -256,7 +245,7 @@ struct NodeServer::Impl final : public KvNode::Service {
     }
     resp->clear_region_error();
     auto v = store->Get(req->key(), req->ts());
-    if (!v.ok()) return ToGrpc(v.status());
+    if (!v.ok()) return net::ToGrpc(v.status());
     if (v->has_value()) {
       resp->set_found(true);
       resp->set_value(**v);
@@ -266,7 +255,7 @@ struct NodeServer::Impl final : public KvNode::Service {
 
   grpc::Status Scan(grpc::ServerContext*, const ScanRequest* req, ScanResponse* resp) override {
     Status s = CheckReadTs(req->ts());  // first: it also brings the region view up to date
-    if (!s.ok()) return ToGrpc(s);
+    if (!s.ok()) return net::ToGrpc(s);
     Region region;
     if (!CheckRegion(req->region_id(), req->epoch(), {}, resp->mutable_region_error(), &region)) {
       return grpc::Status::OK;
@@ -276,7 +265,7 @@ struct NodeServer::Impl final : public KvNode::Service {
     Clamp(region, &start, &end);
     bool more = false;
     auto rows = store->Scan(start, end, req->ts(), req->limit() ? req->limit() : 1024, &more);
-    if (!rows.ok()) return ToGrpc(rows.status());
+    if (!rows.ok()) return net::ToGrpc(rows.status());
     for (auto& [k, v] : *rows) {
       KvPair* p = resp->add_pairs();
       p->set_key(std::move(k));
@@ -289,23 +278,23 @@ struct NodeServer::Impl final : public KvNode::Service {
   grpc::Status ScanVersions(grpc::ServerContext*, const ScanVersionsRequest* req,
                             ScanVersionsResponse* resp) override {
     Status s = CheckReadTs(req->to_ts());  // first: it also brings the region view up to date
-    if (!s.ok()) return ToGrpc(s);
+    if (!s.ok()) return net::ToGrpc(s);
     Region region;
     if (!CheckRegion(req->region_id(), req->epoch(), {}, resp->mutable_region_error(), &region)) {
       return grpc::Status::OK;
     }
     resp->clear_region_error();
     if (req->from_ts() != 0 && req->from_ts() < gc_safepoint.load()) {
-      return ToGrpc(Status::FailedPrecondition("versions after " + std::to_string(req->from_ts()) +
-                                               " may be gone: GC safepoint is " +
-                                               std::to_string(gc_safepoint.load())));
+      return net::ToGrpc(Status::FailedPrecondition(
+          "versions after " + std::to_string(req->from_ts()) + " may be gone: GC safepoint is " +
+          std::to_string(gc_safepoint.load())));
     }
     std::string start = req->start_key(), end = req->end_key();
     Clamp(region, &start, &end);
     bool more = false;
     auto versions = store->ScanVersions(start, end, req->from_ts(), req->to_ts(),
                                         req->limit() ? req->limit() : 1024, &more);
-    if (!versions.ok()) return ToGrpc(versions.status());
+    if (!versions.ok()) return net::ToGrpc(versions.status());
     for (auto& v : *versions) {
       Version* out = resp->add_versions();
       out->set_key(std::move(v.key));
@@ -322,7 +311,7 @@ struct NodeServer::Impl final : public KvNode::Service {
     if (req->at_least() > 0) {
       Status s = WaitResolved(req->at_least(),
                               std::chrono::milliseconds(req->wait_ms() ? req->wait_ms() : 5000));
-      if (!s.ok()) return ToGrpc(s);
+      if (!s.ok()) return net::ToGrpc(s);
     }
     resp->set_resolved_ts(CurrentResolved());
     resp->set_store_id(store_id);

@@ -10,7 +10,9 @@
 #include <thread>
 
 #include "cluster/proto/cluster.grpc.pb.h"
+#include "cluster/region.h"
 #include "etcd/etcd_client.h"
+#include "net/grpc_status.h"
 
 namespace brix::cluster {
 namespace {
@@ -31,20 +33,6 @@ uint64_t NowMs() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count());
-}
-
-grpc::Status ToGrpc(const Status& s) {
-  if (s.ok()) return grpc::Status::OK;
-  auto code = grpc::StatusCode::UNAVAILABLE;
-  if (s.IsInvalidArgument()) code = grpc::StatusCode::INVALID_ARGUMENT;
-  if (s.IsNotFound()) code = grpc::StatusCode::NOT_FOUND;
-  if (s.IsAlreadyExists()) code = grpc::StatusCode::ALREADY_EXISTS;
-  if (s.code() == Status::Code::kFailedPrecondition) code = grpc::StatusCode::FAILED_PRECONDITION;
-  return grpc::Status(code, s.message());
-}
-
-bool KeyInRange(std::string_view key, const pb::Region& r) {
-  return key >= r.start_key() && (r.end_key().empty() || key < r.end_key());
 }
 
 struct ServiceSafePoint {
@@ -212,7 +200,7 @@ struct PdServer::Impl final : public pb::PD::Service {
   Result<std::pair<pb::Region, pb::Region>> SplitLocked(const std::string& key) {
     for (int i = 0; i < region_map.regions_size(); ++i) {
       pb::Region* r = region_map.mutable_regions(i);
-      if (!KeyInRange(key, *r)) continue;
+      if (!RegionContains(*r, key)) continue;
       if (r->start_key() == key) return std::make_pair(*r, *r);
       pb::Region right = *r;
       right.set_id(NextRegionId());
@@ -266,7 +254,7 @@ struct PdServer::Impl final : public pb::PD::Service {
     }
     if (tso_physical >= tso_high_water) {
       Status s = RaiseHighWater(tso_physical);
-      if (!s.ok()) return ToGrpc(s);
+      if (!s.ok()) return net::ToGrpc(s);
     }
     tso_logical += count;
     resp->set_ts(ComposeTs(tso_physical, tso_logical));
@@ -288,7 +276,7 @@ struct PdServer::Impl final : public pb::PD::Service {
     store.set_address(req->address());
     store.set_last_heartbeat_unix_ms(static_cast<int64_t>(NowMs()));
     Status s = etcd->Put(kStoresPrefix + std::to_string(id), store.SerializeAsString()).status();
-    if (!s.ok()) return ToGrpc(s);
+    if (!s.ok()) return net::ToGrpc(s);
     stores[id] = store;
     if (region_map.regions_size() == 0) {  // bootstrap: the first store owns the whole key space
       pb::Region* r = region_map.add_regions();
@@ -296,7 +284,7 @@ struct PdServer::Impl final : public pb::PD::Service {
       r->set_epoch(1);
       r->set_store_id(id);
       s = SaveRegions();
-      if (!s.ok()) return ToGrpc(s);
+      if (!s.ok()) return net::ToGrpc(s);
     }
     resp->set_store_id(id);
     spdlog::info("kvpd: store {} registered at {}", id, req->address());
@@ -349,9 +337,9 @@ struct PdServer::Impl final : public pb::PD::Service {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "empty split key");
     std::lock_guard<std::mutex> lock(mu);
     auto split = SplitLocked(req->split_key());
-    if (!split.ok()) return ToGrpc(split.status());
+    if (!split.ok()) return net::ToGrpc(split.status());
     Status s = SaveRegions();
-    if (!s.ok()) return ToGrpc(s);
+    if (!s.ok()) return net::ToGrpc(s);
     *resp->mutable_left() = split->first;
     *resp->mutable_right() = split->second;
     return grpc::Status::OK;
@@ -363,17 +351,17 @@ struct PdServer::Impl final : public pb::PD::Service {
     std::lock_guard<std::mutex> lock(mu);
     std::string name_key = kTablesPrefix + req->db() + "." + req->name();
     auto existing = etcd->Get(name_key);
-    if (!existing.ok()) return ToGrpc(existing.status());
+    if (!existing.ok()) return net::ToGrpc(existing.status());
     if (existing->has_value()) {
       resp->set_table_id(std::stoll((*existing)->value));
       return grpc::Status::OK;
     }
     auto next = etcd->Get(kNextTableKey);
-    if (!next.ok()) return ToGrpc(next.status());
+    if (!next.ok()) return net::ToGrpc(next.status());
     int64_t id = next->has_value() ? std::stoll((*next)->value) : 100;
     auto bumped = etcd->PutIfModRevision(kNextTableKey, std::to_string(id + 1),
                                          next->has_value() ? (*next)->mod_revision : 0);
-    if (!bumped.ok()) return ToGrpc(bumped.status());
+    if (!bumped.ok()) return net::ToGrpc(bumped.status());
     // Give the table its own region, on the store with the fewest regions. The range is empty
     // (the id is new), so moving it to another store moves no data.
     std::string start = "t", end = "t";
@@ -382,9 +370,9 @@ struct PdServer::Impl final : public pb::PD::Service {
     for (int i = 7; i >= 0; --i)
       end.push_back(static_cast<char>((static_cast<uint64_t>(id + 1) >> (8 * i)) & 0xff));
     auto left = SplitLocked(start);
-    if (!left.ok()) return ToGrpc(left.status());
+    if (!left.ok()) return net::ToGrpc(left.status());
     auto right = SplitLocked(end);
-    if (!right.ok()) return ToGrpc(right.status());
+    if (!right.ok()) return net::ToGrpc(right.status());
     std::map<uint64_t, int> load;
     for (const auto& [sid, s] : stores) load[sid] = 0;
     for (const auto& r : region_map.regions()) ++load[r.store_id()];
@@ -404,9 +392,9 @@ struct PdServer::Impl final : public pb::PD::Service {
       }
     }
     Status s = SaveRegions();
-    if (!s.ok()) return ToGrpc(s);
+    if (!s.ok()) return net::ToGrpc(s);
     s = etcd->Put(name_key, std::to_string(id)).status();
-    if (!s.ok()) return ToGrpc(s);
+    if (!s.ok()) return net::ToGrpc(s);
     resp->set_table_id(id);
     return grpc::Status::OK;
   }
@@ -428,7 +416,7 @@ struct PdServer::Impl final : public pb::PD::Service {
       Status s = etcd->Put(kServiceSpPrefix + req->service(),
                            std::to_string(sp.ts) + " " + std::to_string(sp.expire_ms))
                      .status();
-      if (!s.ok()) return ToGrpc(s);
+      if (!s.ok()) return net::ToGrpc(s);
       service_safepoints[req->service()] = sp;
     }
     uint64_t min = 0;
@@ -455,14 +443,14 @@ struct PdServer::Impl final : public pb::PD::Service {
       return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
                           "log task '" + req->name() + "' exists");
     }
-    return ToGrpc(s);
+    return net::ToGrpc(s);
   }
 
   grpc::Status LogTaskGet(grpc::ServerContext*, const pb::LogTaskGetRequest* req,
                           pb::LogTaskGetResponse* resp) override {
     if (!Leading()) return NotLeader();
     auto def = etcd->Get(kLogTaskPrefix + req->name() + "/def");
-    if (!def.ok()) return ToGrpc(def.status());
+    if (!def.ok()) return net::ToGrpc(def.status());
     if (!def->has_value()) return grpc::Status::OK;
     resp->set_found(true);
     resp->set_definition((*def)->value);
@@ -480,7 +468,7 @@ struct PdServer::Impl final : public pb::PD::Service {
                            pb::LogTaskListResponse* resp) override {
     if (!Leading()) return NotLeader();
     auto all = etcd->GetPrefix(kLogTaskPrefix);
-    if (!all.ok()) return ToGrpc(all.status());
+    if (!all.ok()) return net::ToGrpc(all.status());
     for (const auto& kv : all->kvs) {
       std::string rest = kv.key.substr(kLogTaskPrefix.size());
       if (rest.size() > 4 && rest.compare(rest.size() - 4, 4, "/def") == 0) {
@@ -495,7 +483,7 @@ struct PdServer::Impl final : public pb::PD::Service {
     if (!Leading()) return NotLeader();
     std::lock_guard<std::mutex> lock(mu);
     log_checkpoints.erase(req->name());
-    return ToGrpc(etcd->DeletePrefix(kLogTaskPrefix + req->name() + "/").status());
+    return net::ToGrpc(etcd->DeletePrefix(kLogTaskPrefix + req->name() + "/").status());
   }
 
   grpc::Status LogCheckpoint(grpc::ServerContext*, const pb::LogCheckpointRequest* req,
@@ -508,7 +496,7 @@ struct PdServer::Impl final : public pb::PD::Service {
           etcd->Put(kLogTaskPrefix + req->name() + "/ckpt/" + std::to_string(req->store_id()),
                     std::to_string(req->checkpoint()))
               .status();
-      if (!s.ok()) return ToGrpc(s);
+      if (!s.ok()) return net::ToGrpc(s);
       mine = req->checkpoint();
     }
     uint64_t global = 0;
