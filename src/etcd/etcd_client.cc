@@ -145,14 +145,22 @@ Result<int64_t> EtcdClient::DeletePrefix(std::string_view prefix) {
   return resp.deleted();
 }
 
-Result<int64_t> EtcdClient::PutIfModRevision(std::string_view key, std::string_view value,
-                                             int64_t expected_mod_revision, int64_t lease) {
+namespace {
+// A transaction that only applies if `key`'s mod revision is `expected` (0: key absent).
+pb::TxnRequest ModRevisionGuard(std::string_view key, int64_t expected) {
   pb::TxnRequest req;
   pb::Compare* cmp = req.add_compare();
   cmp->set_key(std::string(key));
   cmp->set_target(pb::Compare::MOD);
   cmp->set_result(pb::Compare::EQUAL);
-  cmp->set_mod_revision(expected_mod_revision);
+  cmp->set_mod_revision(expected);
+  return req;
+}
+}  // namespace
+
+Result<int64_t> EtcdClient::PutIfModRevision(std::string_view key, std::string_view value,
+                                             int64_t expected_mod_revision, int64_t lease) {
+  pb::TxnRequest req = ModRevisionGuard(key, expected_mod_revision);
   pb::PutRequest* put = req.add_success()->mutable_request_put();
   put->set_key(std::string(key));
   put->set_value(std::string(value));
@@ -177,12 +185,7 @@ Result<int64_t> EtcdClient::PutIfModRevision(std::string_view key, std::string_v
 }
 
 Status EtcdClient::DeleteIfModRevision(std::string_view key, int64_t expected_mod_revision) {
-  pb::TxnRequest req;
-  pb::Compare* cmp = req.add_compare();
-  cmp->set_key(std::string(key));
-  cmp->set_target(pb::Compare::MOD);
-  cmp->set_result(pb::Compare::EQUAL);
-  cmp->set_mod_revision(expected_mod_revision);
+  pb::TxnRequest req = ModRevisionGuard(key, expected_mod_revision);
   req.add_success()->mutable_request_delete_range()->set_key(std::string(key));
   pb::TxnResponse resp;
   grpc::ClientContext ctx;
