@@ -23,7 +23,7 @@ trap cleanup EXIT
 "$bin/brix" playground up --dir "$dir/src" --nodes 3 --azurite >/dev/null
 "$bin/brix" playground up --dir "$dir/dst1" --nodes 3 >/dev/null
 "$bin/brix" playground up --dir "$dir/dst2" --nodes 3 >/dev/null
-pd_of() { grep '^BRIX_PD=' "$dir/$1/playground.env" | cut -d= -f2; }
+pd_of() { (set -a; . "$dir/$1/playground.env"; echo "$BRIX_PD"); }
 set -a; . "$dir/src/playground.env"; set +a
 src_pd=$(pd_of src)
 value=1000
@@ -35,14 +35,17 @@ json() { python3 -c "import json,sys; d=json.loads(sys.stdin.read().strip().spli
 
 echo "== baseline A: plain RocksDB scan + SstFileWriter (zstd), one core, all three nodes' data"
 base_a=$("$bin/sst_baseline" --out "$dir/baseline-sst" "$dir"/src/kvnode-*/db)
+echo "$base_a"
 rm -rf "$dir/baseline-sst"
 
 echo "== brix backup to local storage"
 bl=$("$bin/brix" backup full --pd "$src_pd" -s "local://$dir/bk-local" --checksum=false --output json)
 echo "$bl"
 echo "== baseline B: curl Put Blob of the same SST files to the same Azurite (3 at a time)"
-base_b=$("$bin/curl_upload" --endpoint "$(python3 -c "import os;print([p.split('=',1)[1] for p in os.environ['AZURE_STORAGE_CONNECTION_STRING'].split(';') if p.startswith('BlobEndpoint=')][0])")" \
+endpoint=$(echo "$AZURE_STORAGE_CONNECTION_STRING" | tr ';' '\n' | sed -n 's/^BlobEndpoint=//p')
+base_b=$("$bin/curl_upload" --endpoint "$endpoint" \
   --container baseline --parallel 3 "$dir/bk-local")
+echo "$base_b"
 echo "== brix backup to Azurite"
 ba=$("$bin/brix" backup full --pd "$src_pd" -s "azure://bench/snap" --checksum=false --output json)
 echo "$ba"
