@@ -33,7 +33,8 @@ Result<Found> GetTask(cluster::PdClient& pd, const std::string& name) {
   BRIX_RETURN_IF_ERROR(pd.Call("LogTaskGet", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
     return s.LogTaskGet(&c, req, &f.raw);
   }));
-  if (!f.raw.found()) return Status::NotFound("--task-name: no log backup task named '" + name + "'");
+  if (!f.raw.found())
+    return Status::NotFound("--task-name: no log backup task named '" + name + "'");
   if (!f.task.ParseFromString(f.raw.definition())) {
     return Status::Corruption("log task '" + name + "' definition does not parse");
   }
@@ -53,10 +54,14 @@ Status PutTask(cluster::PdClient& pd, const LogTask& task, bool create_only) {
 
 const char* StateName(LogTask::State s) {
   switch (s) {
-    case LogTask::RUNNING: return "running";
-    case LogTask::PAUSED: return "paused";
-    case LogTask::STOPPED: return "stopped";
-    default: return "unknown";
+    case LogTask::RUNNING:
+      return "running";
+    case LogTask::PAUSED:
+      return "paused";
+    case LogTask::STOPPED:
+      return "stopped";
+    default:
+      return "unknown";
   }
 }
 
@@ -129,9 +134,10 @@ Result<uint64_t> StartLogTask(const LogStartOptions& o) {
     cluster::LogTaskDeleteRequest del;
     del.set_name(o.task_name);
     cluster::LogTaskDeleteResponse dresp;
-    BRIX_RETURN_IF_ERROR(pd->Call("LogTaskDelete", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
-      return s.LogTaskDelete(&c, del, &dresp);
-    }));
+    BRIX_RETURN_IF_ERROR(
+        pd->Call("LogTaskDelete", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
+          return s.LogTaskDelete(&c, del, &dresp);
+        }));
   }
   BRIX_RETURN_IF_ERROR(PutTask(*pd, task, /*create_only=*/true));
   return start;
@@ -162,7 +168,8 @@ Status PauseLogTask(const std::string& pd_addr, const std::string& name) {
   BRIX_ASSIGN_OR_RETURN(Found f, GetTask(*pd, name));
   if (f.task.state() != LogTask::RUNNING) {
     return Status::FailedPrecondition("log backup task '" + name + "' is " +
-                                      StateName(f.task.state()) + "; only a running task can be paused");
+                                      StateName(f.task.state()) +
+                                      "; only a running task can be paused");
   }
   // The versions after the checkpoint must survive the pause: hold them for a day.
   BRIX_RETURN_IF_ERROR(

@@ -23,7 +23,7 @@ namespace brix::br {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr size_t kMaxRawFileBytes = 64 << 20;   // cut data files at this many raw bytes
+constexpr size_t kMaxRawFileBytes = 64 << 20;  // cut data files at this many raw bytes
 constexpr int64_t kSafePointTtlSeconds = 24 * 3600;
 
 // Appends length-prefixed LogEntry records to a local file; rotated at each flush.
@@ -153,7 +153,10 @@ class TaskRunner {
  public:
   TaskRunner(cluster::NodeContext* node, LogTask task, uint64_t checkpoint,
              std::chrono::milliseconds interval)
-      : node_(node), task_(std::move(task)), checkpoint_(checkpoint), interval_(interval),
+      : node_(node),
+        task_(std::move(task)),
+        checkpoint_(checkpoint),
+        interval_(interval),
         dir_(node->work_dir() + "/log/" + task_.name()) {
     std::error_code ec;
     fs::remove_all(dir_, ec);  // buffers of an earlier life: the re-scan covers them
@@ -223,23 +226,31 @@ class TaskRunner {
 
   // First call: the re-scan of (checkpoint, R]. Later: the buffered writes.
   Status Flush(storage::ExternalStorage& storage) {
+    if (!rescanned_) {
+      // A write that committed after the last resolve but before our observer was registered
+      // is in neither the buffer nor a re-scan up to a stale resolved ts. A ts taken now is
+      // above every such write; once resolved past it, the re-scan covers them.
+      BRIX_ASSIGN_OR_RETURN(uint64_t fresh, node_->pd()->GetTs());
+      BRIX_RETURN_IF_ERROR(node_->WaitResolved(fresh, std::chrono::seconds(30)));
+    }
     uint64_t resolved = node_->ResolvedTs();
     if (resolved <= checkpoint_) return Status::OK();
     FlushWriter writer(storage, node_->store_id(), resolved, task_.name());
     if (!rescanned_) {
       Status added;
-      BRIX_RETURN_IF_ERROR(node_->store()->Visit(
-          "", "", checkpoint_, resolved, cluster::VisitMode::kAllVersions,
-          [&](const cluster::MvccEntry& e) {
-            if (!IsLoggedKey(e.user_key)) return true;
-            LogEntry le;
-            le.set_key(std::string(e.user_key));
-            le.set_ts(e.commit_ts);
-            le.set_is_delete(e.op == cluster::MvccOp::kDelete);
-            if (e.op == cluster::MvccOp::kPut) le.set_value(std::string(e.value));
-            added = writer.Add(std::move(le));
-            return added.ok();
-          }));
+      BRIX_RETURN_IF_ERROR(
+          node_->store()->Visit("", "", checkpoint_, resolved, cluster::VisitMode::kAllVersions,
+                                [&](const cluster::MvccEntry& e) {
+                                  if (!IsLoggedKey(e.user_key)) return true;
+                                  LogEntry le;
+                                  le.set_key(std::string(e.user_key));
+                                  le.set_ts(e.commit_ts);
+                                  le.set_is_delete(e.op == cluster::MvccOp::kDelete);
+                                  if (e.op == cluster::MvccOp::kPut)
+                                    le.set_value(std::string(e.value));
+                                  added = writer.Add(std::move(le));
+                                  return added.ok();
+                                }));
       BRIX_RETURN_IF_ERROR(added);
     }
     // Every write ≤ resolved was appended before resolved was published: rotate after reading it.
@@ -262,8 +273,9 @@ class TaskRunner {
     // The checkpoint moves only once the data and meta are durable on the storage.
     BRIX_ASSIGN_OR_RETURN(uint64_t global, ReportCheckpoint(resolved, ""));
     if (global > 0) {
-      storage.Put(std::string(kGlobalCheckpointPrefix) + std::to_string(node_->store_id()) + ".ts",
-                  std::to_string(global))
+      storage
+          .Put(std::string(kGlobalCheckpointPrefix) + std::to_string(node_->store_id()) + ".ts",
+               std::to_string(global))
           .IgnoreError();
       node_->pd()
           ->UpdateServiceSafePoint("log-" + task_.name(), global - 1, kSafePointTtlSeconds)
@@ -280,8 +292,8 @@ class TaskRunner {
     req.set_checkpoint(checkpoint);
     req.set_error(error);
     cluster::LogCheckpointResponse resp;
-    BRIX_RETURN_IF_ERROR(node_->pd()->Call(
-        "LogCheckpoint", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
+    BRIX_RETURN_IF_ERROR(
+        node_->pd()->Call("LogCheckpoint", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
           return s.LogCheckpoint(&c, req, &resp);
         }));
     return resp.global_checkpoint();

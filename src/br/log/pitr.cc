@@ -80,8 +80,9 @@ class PitrRun {
  private:
   Status CheckBounds(const BackupMeta& snap, const LogRange& range, const LogLocation& loc) {
     if (snap.start_version() != 0) {
-      return Status::InvalidArgument("--full-backup-storage must hold a full backup, not an "
-                                     "incremental one");
+      return Status::InvalidArgument(
+          "--full-backup-storage must hold a full backup, not an "
+          "incremental one");
     }
     if (snap.cluster_id() != loc.cluster_id()) {
       return Status::InvalidArgument("the snapshot (cluster " + std::to_string(snap.cluster_id()) +
@@ -97,11 +98,10 @@ class PitrRun {
           std::to_string(range.min_ts));
     }
     if (ts < lo || ts > hi) {
-      return Status::InvalidArgument("--restored-ts " + std::to_string(ts) +
-                                     " is outside the restorable range [" + std::to_string(lo) +
-                                     ", " + std::to_string(hi) + "] (snapshot ts " +
-                                     std::to_string(lo) + ", log checkpoint " +
-                                     std::to_string(hi) + ")");
+      return Status::InvalidArgument(
+          "--restored-ts " + std::to_string(ts) + " is outside the restorable range [" +
+          std::to_string(lo) + ", " + std::to_string(hi) + "] (snapshot ts " + std::to_string(lo) +
+          ", log checkpoint " + std::to_string(hi) + ")");
     }
     return Status::OK();
   }
@@ -268,7 +268,9 @@ class PitrRun {
           attempt = 0;
           continue;
         }
-        error = !st.ok() ? st.error_message() : !resp.region_error().empty() ? resp.region_error() : resp.error();
+        error = !st.ok()                       ? st.error_message()
+                : !resp.region_error().empty() ? resp.region_error()
+                                               : resp.error();
       } else {
         error = "store " + std::to_string(region.store_id()) + " unknown";
       }

@@ -9,10 +9,9 @@ Result<TruncateSummary> TruncateLog(const std::string& storage_url, uint64_t unt
   BRIX_ASSIGN_OR_RETURN(auto storage, storage::OpenStorage(storage_url, env));
   BRIX_ASSIGN_OR_RETURN(LogRange range, ReadLogRange(*storage));
   if (until > range.checkpoint) {
-    return Status::InvalidArgument("--until " + std::to_string(until) +
-                                   " is past the global checkpoint " +
-                                   std::to_string(range.checkpoint) +
-                                   ": data after the checkpoint may still be arriving");
+    return Status::InvalidArgument(
+        "--until " + std::to_string(until) + " is past the global checkpoint " +
+        std::to_string(range.checkpoint) + ": data after the checkpoint may still be arriving");
   }
   TruncateSummary sum;
   sum.until = until;

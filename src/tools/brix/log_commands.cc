@@ -72,8 +72,9 @@ int StatusCmd(const LogArgs& a) {
   auto st = br::GetLogTaskStatus(a.pd, a.task);
   if (!st.ok()) return Fail(st.status());
   nlohmann::json stores = nlohmann::json::array();
-  std::string text = "task: " + st->name + "\nstate: " + st->state + "\nstart ts: " +
-                     Ts(st->start_ts) + "\ncheckpoint ts: " + Ts(st->checkpoint_ts) +
+  std::string text = "task: " + st->name + "\nstate: " + st->state +
+                     "\nstart ts: " + Ts(st->start_ts) +
+                     "\ncheckpoint ts: " + Ts(st->checkpoint_ts) +
                      "\ncheckpoint lag: " + std::to_string(st->checkpoint_lag_seconds) +
                      " s\nstorage: " + st->storage;
   for (const auto& [store, ts] : st->store_checkpoints) {
@@ -113,8 +114,8 @@ int Truncate(const LogArgs& a) {
       return Fail(Status::InvalidArgument(
           "log truncate deletes data: confirm with -y (stdin is not a terminal to ask)"));
     }
-    std::cerr << "Remove log data no restore to a point >= " << Ts(*until)
-              << " needs from " << a.storage << "? [y/N] ";
+    std::cerr << "Remove log data no restore to a point >= " << Ts(*until) << " needs from "
+              << a.storage << "? [y/N] ";
     std::string answer;
     std::getline(std::cin, answer);
     if (answer != "y" && answer != "Y" && answer != "yes") {
