@@ -46,8 +46,17 @@ Result<TableRef> CreateTable(KvClient& kv, const std::string& db, const std::str
   if (existing.ok()) return Status::AlreadyExists("table " + db + "." + name + " already exists");
   if (!existing.status().IsNotFound()) return existing.status();
   BRIX_ASSIGN_OR_RETURN(int64_t id, kv.pd()->AllocTableId(db, name));
-  BRIX_RETURN_IF_ERROR(kv.Write({{CatalogKey(db, name), false, std::to_string(id)}}).status());
-  return TableRef{id, db, name};
+  TableRef table{id, db, name};
+  BRIX_RETURN_IF_ERROR(PublishTables(kv, {table}));
+  return table;
+}
+
+Status PublishTables(KvClient& kv, const std::vector<TableRef>& tables,
+                     std::vector<KvMutation> also) {
+  for (const auto& t : tables)
+    also.push_back({CatalogKey(t.db, t.name), false, std::to_string(t.id)});
+  if (also.empty()) return Status::OK();
+  return kv.Write(std::move(also)).status();
 }
 
 Result<std::map<std::string, KvChecksum>> ChecksumTables(KvClient& kv, uint64_t ts,

@@ -27,6 +27,10 @@ struct TableRef {
 // Creates the table (id from kvpd, own region), or AlreadyExists.
 [[nodiscard]] Result<TableRef> CreateTable(KvClient& kv, const std::string& db,
                                            const std::string& name);
+// Makes tables whose ids were allocated earlier (kvpd AllocTableId) visible in the catalog, in
+// one atomic write together with `also` (restore publishes its data this way, last).
+[[nodiscard]] Status PublishTables(KvClient& kv, const std::vector<TableRef>& tables,
+                                   std::vector<KvMutation> also = {});
 // The table, or NotFound naming it.
 [[nodiscard]] Result<TableRef> FindTable(KvClient& kv, const std::string& db,
                                          const std::string& name, uint64_t ts);

@@ -57,4 +57,10 @@ std::optional<SystemTime> ParseIso8601Utc(std::string_view text) {
   return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
+int64_t UnixMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace brix

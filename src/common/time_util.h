@@ -15,6 +15,8 @@ using SystemTime = std::chrono::system_clock::time_point;
 std::string FormatRfc1123(SystemTime t);
 // "2024-01-01T00:00:00Z"
 std::string FormatIso8601(SystemTime t);
+// Milliseconds since the Unix epoch, now.
+int64_t UnixMillis();
 // Parses "YYYY-MM-DDTHH:MM:SS[.fff]Z" (UTC only). nullopt if malformed.
 std::optional<SystemTime> ParseIso8601Utc(std::string_view text);
 

@@ -6,18 +6,13 @@
 #include "cluster/client/pd_client.h"
 #include "common/redact.h"
 #include "common/table_filter.h"
+#include "common/time_util.h"
 #include "storage/open_storage.h"
 
 namespace brix::br {
 namespace {
 
 constexpr int64_t kSafePointTtlSeconds = 24 * 3600;
-
-int64_t UnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string SafePointName(const std::string& task) { return "log-" + task; }
 
@@ -127,7 +122,7 @@ Result<uint64_t> StartLogTask(const LogStartOptions& o) {
   task.set_start_ts(start);
   for (const auto& f : o.filter) task.add_filter(f);
   task.set_state(LogTask::RUNNING);
-  task.set_created_unix_ms(UnixMs());
+  task.set_created_unix_ms(UnixMillis());
   task.set_cluster_id(cluster_id);
   if (existing.ok()) {
     // Replacing a stopped task of the same name: its checkpoints belong to the old one.
@@ -157,7 +152,7 @@ Result<LogTaskStatus> GetLogTaskStatus(const std::string& pd_addr, const std::st
     if (!err.empty()) st.store_errors[store] = err;
   }
   if (f.task.state() == LogTask::RUNNING && !st.store_errors.empty()) st.state = "error";
-  double now_ms = static_cast<double>(UnixMs());
+  double now_ms = static_cast<double>(UnixMillis());
   st.checkpoint_lag_seconds =
       std::max(0.0, (now_ms - static_cast<double>(st.checkpoint_ts >> 18)) / 1000.0);
   return st;

@@ -281,14 +281,7 @@ class PitrRun {
     }
   }
 
-  Status PublishNewTables() {
-    if (new_tables_.empty()) return Status::OK();
-    std::vector<cluster::KvMutation> muts;
-    for (const auto& t : new_tables_) {
-      muts.push_back({cluster::CatalogKey(t.db, t.name), false, std::to_string(t.id)});
-    }
-    return kv_->Write(std::move(muts)).status();
-  }
+  Status PublishNewTables() { return cluster::PublishTables(*kv_, new_tables_); }
 
   const PitrOptions& options_;
   const ProgressFn& progress_;

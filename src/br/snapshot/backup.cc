@@ -20,6 +20,7 @@
 #include "cluster/client/pd_client.h"
 #include "common/random.h"
 #include "common/table_filter.h"
+#include "common/time_util.h"
 #include "common/timestamp.h"
 #include "storage/open_storage.h"
 
@@ -36,12 +37,6 @@ constexpr int kRangeErrorLimit = 8;                      // non-routing failures
 
 double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-int64_t UnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 struct KeyRange {
@@ -238,7 +233,7 @@ class BackupRun {
     for (const auto& f : options_.filter) lock_.add_filter(f);
     lock_.set_compression(options_.compression);
     lock_.set_safepoint_service("br-" + NewUuid());
-    lock_.set_started_unix_ms(UnixMs());
+    lock_.set_started_unix_ms(UnixMillis());
     // Protect first, then check: once registered, GC cannot pass it; if GC had already passed
     // the ts, the versions may be gone.
     BRIX_RETURN_IF_ERROR(
@@ -294,7 +289,8 @@ class BackupRun {
       for (auto& r : pending_) *cp.add_ranges() = std::move(r);
       pending_.clear();
     }
-    std::string name = std::string(kCheckpointPrefix) + std::to_string(UnixMs()) + "-" + NewUuid();
+    std::string name =
+        std::string(kCheckpointPrefix) + std::to_string(UnixMillis()) + "-" + NewUuid();
     Status s = storage_->Put(name, cp.SerializeAsString());
     if (!s.ok()) {  // keep them for the next flush
       std::lock_guard<std::mutex> lock(mu_);
@@ -459,7 +455,7 @@ class BackupRun {
     meta.set_end_version(lock_.backup_ts());
     for (const auto& f : options_.filter) meta.add_filter(f);
     meta.set_br_version("brix 0.1");
-    meta.set_created_unix_ms(UnixMs());
+    meta.set_created_unix_ms(UnixMillis());
     meta.set_compression(options_.compression);
     const bool snapshot = lock_.last_backup_ts() == 0;
 

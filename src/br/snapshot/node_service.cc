@@ -18,6 +18,7 @@
 #include "common/parallel.h"
 #include "common/random.h"
 #include "common/rate_limiter.h"
+#include "common/time_util.h"
 #include "net/grpc_status.h"
 #include "storage/file_stream.h"
 
@@ -25,12 +26,6 @@ namespace brix::br {
 namespace {
 
 namespace fs = std::filesystem;
-
-int64_t UnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Result<std::string> Sha256OfFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -236,7 +231,7 @@ class NodeBackupService final : public NodeBackup::Service {
       std::string name = std::to_string(node_->store_id()) + "/" + std::to_string(region.id()) +
                          "_" + std::to_string(region.epoch()) + "_" +
                          HexEncode(Sha256(file.start_key())).substr(0, 16) + "_" +
-                         std::to_string(UnixMs()) + "_" + std::to_string(seq++) + ".sst";
+                         std::to_string(UnixMillis()) + "_" + std::to_string(seq++) + ".sst";
       std::string end_key = last_user_key;
       end_key.push_back('\0');  // exclusive bound just above the last key
       file.set_name(name);
