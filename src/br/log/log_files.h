@@ -38,6 +38,7 @@ struct LogRange {
   uint64_t min_ts = 0;      // max(start ts, truncation bound)
   uint64_t checkpoint = 0;  // the global checkpoint last written to the storage
   std::string task;
+  std::vector<std::string> compactions;  // "name [from, until] N inputs -> M SSTs"
 };
 [[nodiscard]] Result<LogRange> ReadLogRange(storage::ExternalStorage& storage);
 

@@ -2,12 +2,15 @@
 // workload oracle: a PITR to ts T must hold exactly what `kvctl workload` says was committed at T.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <random>
 #include <thread>
 
+#include "br/log/compaction.h"
 #include "br/log/log_task.h"
 #include "br/log/pitr.h"
 #include "br/log/truncate.h"
+#include "br/log/validate_log.h"
 #include "br/snapshot/backup.h"
 #include "cluster/catalog.h"
 #include "cluster/oracle.h"
@@ -93,6 +96,19 @@ class LogBackupTest : public ::testing::Test {
     return b.ok() ? b->backup_ts : 0;
   }
 
+  LogCompaction Compact(const std::string& url, uint64_t from, uint64_t until,
+                        const std::string& name) {
+    CompactOptions o;
+    o.storage_url = url;
+    o.from_ts = from;
+    o.until_ts = until;
+    o.name = name;
+    o.env = env_;
+    auto c = CompactLog(o);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? *c : LogCompaction();
+  }
+
   Result<PitrSummary> Pitr(testing::ClusterHarness& target, const std::string& log_url,
                            const std::string& full_url, uint64_t ts) {
     PitrOptions o;
@@ -104,12 +120,20 @@ class LogBackupTest : public ::testing::Test {
     return RestorePoint(o);
   }
 
-  // PITR into a fresh cluster, then compare with the oracle at ts.
-  void ExpectExactPitr(const std::string& log_url, const std::string& full_url, uint64_t ts) {
+  // PITR into a fresh cluster, then compare with the oracle at ts. Returns the summary.
+  PitrSummary ExpectExactPitr(const std::string& log_url, const std::string& full_url,
+                              uint64_t ts) {
+    PitrSummary out;
+    ExpectExactPitrInto(log_url, full_url, ts, &out);
+    return out;
+  }
+  void ExpectExactPitrInto(const std::string& log_url, const std::string& full_url, uint64_t ts,
+                           PitrSummary* out) {
     auto target = StartCluster(1, false);
     ASSERT_NE(target, nullptr);
     auto r = Pitr(*target, log_url, full_url, ts);
     ASSERT_TRUE(r.ok()) << "PITR to " << ts << ": " << r.status().ToString();
+    *out = *r;
     auto filter = *TableFilter::Parse({"app.*"});
     auto want = cluster::OracleChecksum(oracle_, ts, filter);
     ASSERT_TRUE(want.ok()) << want.status().ToString();
@@ -256,6 +280,111 @@ TEST_F(LogBackupTest, StopIsFinalAndANewTaskStartsOnANewPrefix) {
   EXPECT_EQ(st->state, "running");
   EXPECT_LT(st->checkpoint_lag_seconds, 30);
   ExpectExactPitr(Url("log2"), Url("full"), end);
+}
+
+TEST_F(LogBackupTest, PitrIsTheSameWithoutOneAndTwoOverlappingCompactions) {
+  const uint64_t seed = Seed();
+  const int points = EnvInt("BRIX_COMPACT_POINTS", 10);
+  ASSERT_TRUE(StartLogTask(LogTo("compact", Url("log"))).ok());
+  uint64_t snapshot = FullBackup(Url("full"));
+  StartWorkload(10, seed);
+  JoinWorkload();
+  uint64_t end = Now();
+  WaitCheckpoint("compact", Url("log"), end);
+  std::mt19937_64 rng(seed);
+  std::vector<uint64_t> stamps = {end};
+  while (static_cast<int>(stamps.size()) < points)
+    stamps.push_back(snapshot + rng() % (end - snapshot));
+  const uint64_t span = end - snapshot;
+  for (uint64_t ts : stamps) ExpectExactPitr(Url("log"), Url("full"), ts);
+  // One compaction over the middle of the window.
+  LogCompaction c1 = Compact(Url("log"), snapshot + span / 4, snapshot + span * 3 / 4, "c1");
+  EXPECT_GT(c1.input_files_size(), 0);
+  for (uint64_t ts : stamps) {
+    PitrSummary s = ExpectExactPitr(Url("log"), Url("full"), ts);
+    if (ts == end) {
+      EXPECT_GT(s.compacted_ssts, 0u) << "the compaction was not used";
+    }
+  }
+  // A second one overlapping the first.
+  LogCompaction c2 = Compact(Url("log"), snapshot + span / 2, end, "c2");
+  EXPECT_GT(c2.input_files_size(), 0);
+  for (uint64_t ts : stamps) ExpectExactPitr(Url("log"), Url("full"), ts);
+  auto range = LogMetadata(Url("log"));
+  ASSERT_TRUE(range.ok());
+  EXPECT_EQ(range->compactions.size(), 2u);
+  auto report = ValidateLogLocation(Url("log"), env_);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->ok()) << report->problems.front();
+}
+
+TEST_F(LogBackupTest, CompactionKilledMidwayIsResumedAndEmptyWindowsChangeNothing) {
+  tools::LoadArgs more;
+  for (int i = 0; i < 8; ++i) more.tables.push_back("many.t" + std::to_string(i));
+  more.rows = 200;
+  more.value_size = 32;
+  ASSERT_TRUE(StartLogTask(LogTo("killed", Url("log"))).ok());
+  uint64_t snapshot = FullBackup(Url("full"));
+  ASSERT_TRUE(tools::RunLoad(source_->kv(), more).ok());
+  StartWorkload(4, Seed());
+  JoinWorkload();
+  uint64_t end = Now();
+  WaitCheckpoint("killed", Url("log"), end);
+
+  // An empty window (before anything was logged) finishes and changes nothing.
+  LogCompaction empty = Compact(Url("log"), snapshot - 2000, snapshot - 1000, "empty");
+  EXPECT_EQ(empty.input_files_size(), 0);
+
+  // Slow storage (50 ms per call), one table at a time: killed after its first table.
+  const std::string brix = std::string(BRIX_BIN_DIR) + "/brix";
+  std::vector<std::string> argv = {brix,
+                                   "log",
+                                   "compact",
+                                   "-s",
+                                   Url("log"),
+                                   "--from",
+                                   std::to_string(snapshot),
+                                   "--until",
+                                   std::to_string(end),
+                                   "--concurrency",
+                                   "1",
+                                   "--name",
+                                   "k"};
+  auto child = ChildProcess::Start(argv, {{"BRIX_STORAGE_FAULTS", "rate=0,latency-ms=50"}},
+                                   dir_.path() + "/compact.log");
+  ASSERT_TRUE(child.ok());
+  auto cmetas = [&] {
+    int n = 0;
+    std::error_code ec;
+    for (const auto& d :
+         std::filesystem::directory_iterator(dir_.path() + "/log/v1/compactions", ec)) {
+      std::error_code ec2;
+      for (const auto& m : std::filesystem::directory_iterator(d.path() / "metas", ec2)) {
+        (void)m;
+        ++n;
+      }
+    }
+    return n;
+  };
+  ASSERT_TRUE(testing::PollUntil([&] { return cmetas() >= 1; }, std::chrono::seconds(60)));
+  child->Kill();
+  auto before = LogMetadata(Url("log"));
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->compactions.size(), 1u) << "only the empty one is finished";
+  auto rerun = RunCommand(argv, {});
+  ASSERT_TRUE(rerun.ok());
+  ASSERT_EQ(rerun->exit_code, 0) << rerun->output;
+  EXPECT_NE(rerun->output.find("\"status\":\"finished\""), std::string::npos) << rerun->output;
+  EXPECT_NE(rerun->output.find("[READ_META("), std::string::npos);
+  auto report = ValidateLogLocation(Url("log"), env_);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << report->problems.front();
+  PitrSummary s = ExpectExactPitr(Url("log"), Url("full"), end);
+  EXPECT_GT(s.compacted_ssts, 0u);
+  // Truncating past the whole window removes the compactions made of it.
+  auto sum = TruncateLog(Url("log"), end);
+  ASSERT_TRUE(sum.ok()) << sum.status().ToString();
+  EXPECT_GE(sum->compactions_removed, 1u);
 }
 
 }  // namespace

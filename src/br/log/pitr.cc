@@ -5,12 +5,16 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
 
+#include "br/log/compaction.h"
 #include "br/log/log_files.h"
 #include "br/proto/log.grpc.pb.h"
 #include "br/snapshot/backup_meta.h"
+#include "br/snapshot/importer.h"
 #include "br/snapshot/node_channel.h"
 #include "br/snapshot/restore.h"
+#include "br/storage_target.h"
 #include "cluster/catalog.h"
 #include "cluster/client/kv_client.h"
 #include "cluster/client/pd_client.h"
@@ -157,14 +161,56 @@ class PitrRun {
 
   Status Replay(uint64_t snapshot_ts, PitrSummary* sum) {
     BRIX_ASSIGN_OR_RETURN(auto metas, ReadLogMetas(*log_));
-    std::vector<LogFile> files;
+    // Compactions overlapping the window replace the raw files they were made from: their SSTs
+    // hold every version of those files, so ingesting them (filtered to the window) is the
+    // same as replaying the files.
+    BRIX_ASSIGN_OR_RETURN(auto compactions, ReadCompactions(*log_));
+    std::set<std::string> covered;
+    std::vector<const LogCompaction*> used;
+    for (const auto& c : compactions) {
+      if (c.input_files_size() == 0 || c.input_max_ts() <= snapshot_ts ||
+          c.input_min_ts() > options_.restored_ts)
+        continue;
+      used.push_back(&c);
+      covered.insert(c.input_files().begin(), c.input_files().end());
+    }
+    std::vector<LogFile> files, catalog_files;
     for (const auto& m : metas) {
       for (const auto& f : m.files()) {
-        if (f.max_ts() > snapshot_ts && f.min_ts() <= options_.restored_ts) files.push_back(f);
+        if (f.max_ts() <= snapshot_ts || f.min_ts() > options_.restored_ts) continue;
+        if (f.has_catalog()) catalog_files.push_back(f);  // read for the catalog either way
+        if (!covered.count(f.name())) files.push_back(f);
       }
     }
-    BRIX_RETURN_IF_ERROR(MapLoggedTables(files, snapshot_ts));
+    BRIX_RETURN_IF_ERROR(MapLoggedTables(catalog_files, snapshot_ts));
     BRIX_RETURN_IF_ERROR(LoadRegions());
+    std::vector<ImportFile> imports;
+    for (const LogCompaction* c : used) {
+      for (const auto& sub : c->subcompactions()) {
+        auto mapped = id_map_.find(sub.table_id());
+        if (mapped == id_map_.end()) continue;
+        for (const auto& sst : sub.ssts()) {
+          if (sst.end_version() <= snapshot_ts || sst.start_version() > options_.restored_ts)
+            continue;
+          ImportFile f;
+          f.file = sst;
+          f.rewrite.set_old_prefix(cluster::TablePrefix(sub.table_id()));
+          f.rewrite.set_new_prefix(cluster::TablePrefix(mapped->second));
+          f.min_ts_exclusive = snapshot_ts;
+          f.max_ts = options_.restored_ts;
+          imports.push_back(std::move(f));
+          sum->compacted_ssts += 1;
+          sum->log_bytes += sst.total_bytes();
+        }
+      }
+    }
+    if (!imports.empty()) {
+      Importer importer(
+          *pd_,
+          MakeStorageTarget(options_.log_storage_url, options_.send_credentials, options_.env),
+          options_.concurrency, 0, progress_);
+      BRIX_RETURN_IF_ERROR(importer.Run(imports));
+    }
     std::atomic<uint64_t> entries{0}, bytes{0}, done{0};
     TaskGroup group(std::max(1, options_.concurrency));
     for (const auto& f : files) {
@@ -203,7 +249,7 @@ class PitrRun {
     BRIX_RETURN_IF_ERROR(group.Wait());
     sum->log_files = files.size();
     sum->log_entries = entries.load();
-    sum->log_bytes = bytes.load();
+    sum->log_bytes += bytes.load();
     return Status::OK();
   }
 

@@ -30,10 +30,11 @@ struct PitrSummary {
   uint64_t snapshot_ts = 0;
   uint64_t restored_ts = 0;
   uint64_t snapshot_kvs = 0;
-  uint64_t log_files = 0;
-  uint64_t log_entries = 0;  // versions applied
-  uint64_t log_bytes = 0;    // raw (uncompressed) bytes of the files read
-  double log_seconds = 0;    // replay time
+  uint64_t log_files = 0;       // raw files replayed
+  uint64_t compacted_ssts = 0;  // compacted SSTs ingested instead of raw files
+  uint64_t log_entries = 0;     // versions applied
+  uint64_t log_bytes = 0;       // raw (uncompressed) bytes of the files read
+  double log_seconds = 0;       // replay time
   double seconds = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "br/log/truncate.h"
 
+#include "br/log/compaction.h"
 #include "storage/open_storage.h"
 
 namespace brix::br {
@@ -20,6 +21,9 @@ Result<TruncateSummary> TruncateLog(const std::string& storage_url, uint64_t unt
     loc.set_truncated_until(until);
     BRIX_RETURN_IF_ERROR(storage->Put(kLogLocationName, loc.SerializeAsString()));
   }
+  // Compactions made only of versions below the bound go first: PITR no longer uses them, and
+  // after this no compaction names a raw file truncate is about to delete and still matters.
+  BRIX_ASSIGN_OR_RETURN(sum.compactions_removed, DeleteCompactionsBelow(*storage, until));
   std::vector<std::string> names;
   BRIX_ASSIGN_OR_RETURN(auto metas, ReadLogMetas(*storage, &names));
   for (size_t i = 0; i < metas.size(); ++i) {
@@ -54,7 +58,16 @@ Result<TruncateSummary> TruncateLog(const std::string& storage_url, uint64_t unt
 
 Result<LogRange> LogMetadata(const std::string& storage_url, const EnvLookup& env) {
   BRIX_ASSIGN_OR_RETURN(auto storage, storage::OpenStorage(storage_url, env));
-  return ReadLogRange(*storage);
+  BRIX_ASSIGN_OR_RETURN(LogRange range, ReadLogRange(*storage));
+  BRIX_ASSIGN_OR_RETURN(auto compactions, ReadCompactions(*storage));
+  for (const auto& c : compactions) {
+    size_t ssts = 0;
+    for (const auto& s : c.subcompactions()) ssts += static_cast<size_t>(s.ssts_size());
+    range.compactions.push_back(
+        c.name() + " [" + std::to_string(c.from_ts()) + ", " + std::to_string(c.until_ts()) + "] " +
+        std::to_string(c.input_files_size()) + " inputs -> " + std::to_string(ssts) + " SSTs");
+  }
+  return range;
 }
 
 }  // namespace brix::br

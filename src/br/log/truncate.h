@@ -15,6 +15,7 @@ struct TruncateSummary {
   uint64_t bytes_removed = 0;
   uint64_t metas_removed = 0;
   uint64_t metas_rewritten = 0;
+  uint64_t compactions_removed = 0;
 };
 
 // Removes every log data file whose versions are all older than `until` (no restore to a point
@@ -24,7 +25,7 @@ struct TruncateSummary {
 [[nodiscard]] Result<TruncateSummary> TruncateLog(const std::string& storage_url, uint64_t until,
                                                   const EnvLookup& env = ProcessEnv());
 
-// The restorable range of a log location.
+// The restorable range of a log location (LogRange::compactions lists its compactions).
 [[nodiscard]] Result<LogRange> LogMetadata(const std::string& storage_url,
                                            const EnvLookup& env = ProcessEnv());
 

@@ -331,6 +331,8 @@ class NodeBackupService final : public NodeBackup::Service {
       }
       Status failed;
       Status read = ReadSst(local, [&](const cluster::MvccEntry& e) {
+        if (e.commit_ts <= req.min_ts_exclusive() || (req.max_ts() && e.commit_ts > req.max_ts()))
+          return true;
         std::string key(e.encoded_key);
         if (!Rewrite(&key, req.rewrite())) {
           failed = Status::Corruption("file " + file.name() + " holds a key outside its table");

@@ -9,6 +9,7 @@
 
 #include "br/proto/backup.grpc.pb.h"
 #include "br/snapshot/backup_meta.h"
+#include "br/snapshot/importer.h"
 #include "br/snapshot/node_channel.h"
 #include "br/storage_target.h"
 #include "cluster/catalog.h"
@@ -23,24 +24,12 @@ namespace brix::br {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr int kDownloadAttempts = 5;
 
 // Where the target remembers how far it restored from a source cluster, so an incremental
 // backup is only applied on top of the link before it.
 std::string RestoredMarkerKey(uint64_t source_cluster_id) {
   return std::string(1, cluster::kMetaPrefix) + "_br/restored/" + std::to_string(source_cluster_id);
 }
-
-std::string RewriteKey(const std::string& key, const RewriteRule& rule) {
-  if (key.compare(0, rule.old_prefix().size(), rule.old_prefix()) != 0) return key;
-  return rule.new_prefix() + key.substr(rule.old_prefix().size());
-}
-
-struct Task {
-  uint64_t store_id = 0;
-  DownloadRequest request;
-  uint64_t bytes = 0;
-};
 
 class RestoreRun {
  public:
@@ -72,9 +61,15 @@ class RestoreRun {
     BRIX_RETURN_IF_ERROR(CheckTarget());
     BRIX_RETURN_IF_ERROR(CheckFiles());
     BRIX_RETURN_IF_ERROR(AssignTableIds());
-    BRIX_RETURN_IF_ERROR(PlanDownloads());
-    BRIX_RETURN_IF_ERROR(DownloadAll());
-    BRIX_RETURN_IF_ERROR(IngestAll());
+    {
+      std::vector<ImportFile> imports;
+      for (const auto& f : files_) imports.push_back({f, rules_[f.table_id()], 0, 0});
+      Importer importer(
+          *pd_, MakeStorageTarget(options_.storage_url, options_.send_credentials, options_.env),
+          options_.concurrency, options_.ratelimit_mib, progress_);
+      BRIX_RETURN_IF_ERROR(importer.Run(imports));
+      bytes_done_ = importer.bytes();
+    }
     BRIX_RETURN_IF_ERROR(Publish());
     BRIX_ASSIGN_OR_RETURN(uint64_t now, pd_->AdvanceTs(meta_.end_version()));
     if (options_.checksum) BRIX_RETURN_IF_ERROR(VerifyChecksums(now));
@@ -171,127 +166,6 @@ class RestoreRun {
     return Status::OK();
   }
 
-  Status PlanDownloads() {
-    StorageTarget target =
-        MakeStorageTarget(options_.storage_url, options_.send_credentials, options_.env);
-    for (const auto& f : files_) {
-      const RewriteRule& rule = rules_[f.table_id()];
-      std::string start = RewriteKey(f.start_key(), rule);
-      std::string end = RewriteKey(f.end_key(), rule);
-      BRIX_ASSIGN_OR_RETURN(auto regions, pd_->GetRegions(start, end));
-      for (const auto& region : regions) {
-        Task task;
-        task.store_id = region.store_id();
-        task.bytes = f.size();
-        DownloadRequest& req = task.request;
-        req.set_uuid(NewUuid());
-        *req.mutable_storage() = target;
-        *req.add_files() = f;
-        *req.mutable_rewrite() = rule;
-        req.set_start_key(std::max(start, region.start_key()));
-        req.set_end_key(region.end_key().empty() ? end : std::min(end, region.end_key()));
-        req.set_ratelimit_bytes_per_sec(options_.ratelimit_mib * 1024 * 1024);
-        tasks_.push_back(std::move(task));
-      }
-    }
-    BRIX_ASSIGN_OR_RETURN(auto stores, pd_->GetStores());
-    for (const auto& s : stores) addresses_[s.id()] = s.address();
-    return Status::OK();
-  }
-
-  Result<NodeBackup::Stub*> StubFor(uint64_t store_id) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = stubs_.find(store_id);
-    if (it != stubs_.end()) return it->second.get();
-    auto addr = addresses_.find(store_id);
-    if (addr == addresses_.end()) {
-      return Status::Unavailable("store " + std::to_string(store_id) + " is not registered");
-    }
-    auto stub = NodeBackup::NewStub(NodeChannel(addr->second));
-    auto* raw = stub.get();
-    stubs_[store_id] = std::move(stub);
-    return raw;
-  }
-
-  Status DownloadOne(Task& task) {
-    BRIX_ASSIGN_OR_RETURN(NodeBackup::Stub * stub, StubFor(task.store_id));
-    Status last;
-    for (int attempt = 1; attempt <= kDownloadAttempts; ++attempt) {
-      grpc::ClientContext ctx;
-      DownloadResponse resp;
-      grpc::Status st = stub->Download(&ctx, task.request, &resp);
-      if (st.ok() && resp.error().empty()) {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (!resp.empty()) staged_[task.store_id].push_back(task.request.uuid());
-        bytes_done_ += task.bytes;
-        ++tasks_done_;
-        return Status::OK();
-      }
-      if (st.ok()) {
-        // A verified corruption is final; anything else (storage hiccups) is retried.
-        if (resp.corrupt()) return Status::Corruption(resp.error());
-        last = Status::IOError(resp.error());
-      } else {
-        last = Status::Unavailable("store " + std::to_string(task.store_id) + ": " +
-                                   st.error_message());
-      }
-      spdlog::warn("restore: download try {} failed: {}", attempt, last.ToString());
-      std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt * attempt));
-    }
-    return last;
-  }
-
-  Status DownloadAll() {
-    std::atomic<bool> stop{false};
-    std::thread reporter([&] {
-      while (!stop.load()) {
-        if (progress_) {
-          std::lock_guard<std::mutex> lock(mu_);
-          progress_({"download", tasks_done_, tasks_.size(), bytes_done_});
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      }
-    });
-    // Concurrency is per node: one group per store.
-    std::map<uint64_t, std::vector<Task*>> by_store;
-    for (auto& t : tasks_) by_store[t.store_id].push_back(&t);
-    std::vector<Status> results(by_store.size());
-    std::vector<std::thread> threads;
-    size_t i = 0;
-    for (auto& [store, list] : by_store) {
-      threads.emplace_back([&, idx = i++, list = list] {
-        TaskGroup group(options_.concurrency);
-        for (Task* t : list) group.Submit([&, t] { return DownloadOne(*t); });
-        results[idx] = group.Wait();
-      });
-    }
-    for (auto& t : threads) t.join();
-    stop = true;
-    reporter.join();
-    for (const auto& r : results) {
-      if (!r.ok()) return r.WithContext("nothing was ingested; restore refused");
-    }
-    return Status::OK();
-  }
-
-  Status IngestAll() {
-    if (progress_) progress_({"ingest", 0, staged_.size(), bytes_done_});
-    for (const auto& [store, uuids] : staged_) {
-      BRIX_ASSIGN_OR_RETURN(NodeBackup::Stub * stub, StubFor(store));
-      IngestRequest req;
-      for (const auto& u : uuids) req.add_uuids(u);
-      grpc::ClientContext ctx;
-      IngestResponse resp;
-      grpc::Status st = stub->Ingest(&ctx, req, &resp);
-      if (!st.ok())
-        return Status::Unavailable("ingest on store " + std::to_string(store) + ": " +
-                                   st.error_message());
-      if (!resp.error().empty())
-        return Status::IOError("ingest on store " + std::to_string(store) + ": " + resp.error());
-    }
-    return Status::OK();
-  }
-
   // Makes the tables visible and records how far the target got from the source cluster.
   Status Publish() {
     std::vector<cluster::KvMutation> muts;
@@ -334,14 +208,7 @@ class RestoreRun {
   std::map<int64_t, RewriteRule> rules_;        // source table id → prefix rewrite
   std::vector<cluster::TableRef> unpublished_;  // created by this restore, not yet in catalog
   std::vector<cluster::TableRef> restored_;
-  std::vector<Task> tasks_;
-  std::map<uint64_t, std::string> addresses_;
-
-  std::mutex mu_;
-  std::map<uint64_t, std::unique_ptr<NodeBackup::Stub>> stubs_;
-  std::map<uint64_t, std::vector<std::string>> staged_;  // store → uuids to ingest
   uint64_t bytes_done_ = 0;
-  uint64_t tasks_done_ = 0;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "br/log/validate_log.h"
 #include "br/snapshot/backup.h"
 #include "br/snapshot/backup_meta.h"
 #include "br/snapshot/restore.h"
@@ -186,6 +187,11 @@ int RunRestore(const std::string& kind, const SnapshotArgs& a) {
 
 int RunValidate(const std::string& url, const std::string& output) {
   auto r = br::ValidateBackup(url, ProcessEnv());
+  if (!r.ok() && r.status().IsNotFound()) {
+    // Not a snapshot backup: maybe a log backup location.
+    auto log = br::ValidateLogLocation(url, ProcessEnv());
+    if (log.ok() || !log.status().IsNotFound()) r = std::move(log);
+  }
   if (!r.ok()) return Fail(r.status());
   if (output == "json") {
     nlohmann::json j = {

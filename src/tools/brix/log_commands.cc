@@ -6,6 +6,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "br/log/compaction.h"
 #include "br/log/log_task.h"
 #include "br/log/pitr.h"
 #include "br/log/truncate.h"
@@ -16,7 +17,8 @@ namespace brix::tools {
 namespace {
 
 struct LogArgs {
-  std::string pd, task, storage, full_storage, start_ts, until, restored_ts;
+  std::string pd, task, storage, full_storage, start_ts, until, restored_ts, from;
+  std::string name = "compaction";
   std::vector<std::string> filters;
   bool yes = false;
   bool send_credentials = true;
@@ -130,20 +132,82 @@ int Truncate(const LogArgs& a) {
          {"files_removed", sum->files_removed},
          {"bytes_removed", sum->bytes_removed},
          {"metas_removed", sum->metas_removed},
-         {"metas_rewritten", sum->metas_rewritten}},
+         {"metas_rewritten", sum->metas_rewritten},
+         {"compactions_removed", sum->compactions_removed}},
         "truncated until " + Ts(sum->until) + ": removed " + std::to_string(sum->files_removed) +
             " data files (" + std::to_string(sum->bytes_removed) + " bytes), " +
             std::to_string(sum->metas_removed) + " metadata files removed, " +
-            std::to_string(sum->metas_rewritten) + " rewritten");
+            std::to_string(sum->metas_rewritten) + " rewritten, " +
+            std::to_string(sum->compactions_removed) + " compactions removed");
   return 0;
 }
 
 int Metadata(const LogArgs& a) {
   auto r = br::LogMetadata(a.storage);
   if (!r.ok()) return Fail(r.status());
-  Print(a, {{"task", r->task}, {"min_ts", r->min_ts}, {"global_checkpoint", r->checkpoint}},
-        "task: " + r->task + "\nrestorable from: " + Ts(r->min_ts) +
-            "\nglobal checkpoint: " + Ts(r->checkpoint));
+  std::string text = "task: " + r->task + "\nrestorable from: " + Ts(r->min_ts) +
+                     "\nglobal checkpoint: " + Ts(r->checkpoint);
+  for (const auto& c : r->compactions) text += "\ncompaction: " + c;
+  Print(a,
+        {{"task", r->task},
+         {"min_ts", r->min_ts},
+         {"global_checkpoint", r->checkpoint},
+         {"compactions", r->compactions}},
+        text);
+  return 0;
+}
+
+// Progress lines are JSON on stderr (what the CompactBackup controller parses), the last one
+// says finished or aborted.
+int Compact(const LogArgs& a) {
+  br::CompactOptions o;
+  o.storage_url = a.storage;
+  o.concurrency = a.concurrency;
+  o.name = a.name;
+  auto from = ParseTimestamp(a.from, "--from");
+  if (!from.ok()) return Fail(from.status());
+  auto until = ParseTimestamp(a.until, "--until");
+  if (!until.ok()) return Fail(until.status());
+  o.from_ts = *from;
+  o.until_ts = *until;
+  br::CompactProgress last;
+  auto line = [](const br::CompactProgress& p) {
+    nlohmann::json j = {{"meta_completed", p.meta_completed},
+                        {"meta_total", p.meta_total},
+                        {"bytes_compacted", p.bytes_compacted},
+                        {"bytes_to_compact", p.bytes_to_compact},
+                        {"input_max_ts", p.input_max_ts},
+                        {"progress", "[READ_META(" + std::to_string(p.meta_completed) + "/" +
+                                         std::to_string(p.meta_total) + "),COMPACT_WORK(" +
+                                         std::to_string(p.work_completed) + "/" +
+                                         std::to_string(p.work_total) + ")]"}};
+    return j;
+  };
+  auto r = br::CompactLog(o, [&](const br::CompactProgress& p) {
+    last = p;
+    std::cerr << line(p).dump() << "\n";
+  });
+  nlohmann::json end = line(last);
+  if (!r.ok()) {
+    end["status"] = "aborted";
+    end["error"] = r.status().ToString();
+    std::cerr << end.dump() << "\n";
+    return Fail(r.status());
+  }
+  end["status"] = "finished";
+  end["input_files"] = r->input_files_size();
+  end["subcompactions"] = r->subcompactions_size();
+  std::cerr << end.dump() << "\n";
+  Print(a,
+        {{"name", r->name()},
+         {"from_ts", r->from_ts()},
+         {"until_ts", r->until_ts()},
+         {"input_files", r->input_files_size()},
+         {"input_bytes", r->input_bytes()},
+         {"subcompactions", r->subcompactions_size()}},
+        "compaction " + r->name() + " finished: " + std::to_string(r->input_files_size()) +
+            " log files (" + std::to_string(r->input_bytes()) + " bytes) -> " +
+            std::to_string(r->subcompactions_size()) + " subcompactions");
   return 0;
 }
 
@@ -170,13 +234,15 @@ int Point(const LogArgs& a) {
   std::snprintf(text, sizeof(text),
                 "Restore point success summary: restored-ts=%llu snapshot-ts=%llu "
                 "snapshot-kvs=%llu log-files=%llu log-kvs=%llu log-bytes=%llu "
-                "replay-seconds=%.2f replay=%.1f MB/s seconds=%.2f",
+                "compacted-ssts=%llu replay-seconds=%.2f replay=%.1f MB/s seconds=%.2f",
                 static_cast<unsigned long long>(r->restored_ts),
                 static_cast<unsigned long long>(r->snapshot_ts),
                 static_cast<unsigned long long>(r->snapshot_kvs),
                 static_cast<unsigned long long>(r->log_files),
                 static_cast<unsigned long long>(r->log_entries),
-                static_cast<unsigned long long>(r->log_bytes), r->log_seconds, replay, r->seconds);
+                static_cast<unsigned long long>(r->log_bytes),
+                static_cast<unsigned long long>(r->compacted_ssts), r->log_seconds, replay,
+                r->seconds);
   Print(a,
         {{"restored_ts", r->restored_ts},
          {"snapshot_ts", r->snapshot_ts},
@@ -184,6 +250,7 @@ int Point(const LogArgs& a) {
          {"log_files", r->log_files},
          {"log_kvs", r->log_entries},
          {"log_bytes", r->log_bytes},
+         {"compacted_ssts", r->compacted_ssts},
          {"replay_seconds", r->log_seconds},
          {"replay_mb_per_second", replay},
          {"seconds", r->seconds}},
@@ -241,6 +308,16 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
   c->add_option("--storage,-s", metadata->storage, "log location")->required();
   AddOutput(c, metadata.get());
   c->callback([metadata, exit_code] { *exit_code = Metadata(*metadata); });
+
+  auto compact = std::make_shared<LogArgs>();
+  c = log->add_subcommand("compact", "merge a window of log files into sorted SSTs for PITR");
+  c->add_option("--storage,-s", compact->storage, "log location")->required();
+  c->add_option("--from", compact->from, "window start (TSO, datetime or RFC 3339)")->required();
+  c->add_option("--until", compact->until, "window end (TSO, datetime or RFC 3339)")->required();
+  c->add_option("--concurrency", compact->concurrency, "files and tables in flight");
+  c->add_option("--name", compact->name, "compaction name (default: compaction)");
+  AddOutput(c, compact.get());
+  c->callback([compact, exit_code] { *exit_code = Compact(*compact); });
 
   auto point = std::make_shared<LogArgs>();
   auto* restore = app.get_subcommand("restore");

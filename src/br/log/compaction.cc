@@ -1,0 +1,280 @@
+#include "br/log/compaction.h"
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+
+#include "br/log/log_files.h"
+#include "br/sst.h"
+#include "cluster/mvcc.h"
+#include "common/crc64.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/parallel.h"
+#include "common/random.h"
+#include "common/time_util.h"
+#include "storage/open_storage.h"
+
+namespace brix::br {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr uint64_t kSstCutBytes = 64ull << 20;
+
+std::string DirOf(const CompactOptions& o) {
+  std::string id = o.name + "/" + std::to_string(o.from_ts) + "/" + std::to_string(o.until_ts);
+  return std::string(kCompactionPrefix) + o.name + "_" + HexEncode(Sha256(id)).substr(0, 16) + "/";
+}
+
+struct Version {
+  std::string key;
+  uint64_t ts;
+  bool is_delete;
+  std::string value;
+};
+
+// Sorts, de-duplicates and writes one table's versions as SSTs; uploads them.
+Result<Subcompaction> CompactTable(storage::ExternalStorage& storage, const std::string& dir,
+                                   int64_t table_id, std::vector<Version>& versions) {
+  std::sort(versions.begin(), versions.end(), [](const Version& a, const Version& b) {
+    if (a.key != b.key) return a.key < b.key;
+    return a.ts > b.ts;  // newest first, as the MVCC encoding orders them
+  });
+  Subcompaction sub;
+  sub.set_table_id(table_id);
+  sub.set_input_min_ts(UINT64_MAX);
+  std::string tmp = (fs::temp_directory_path() / ("brix-compact-" + NewUuid())).string();
+  fs::create_directories(tmp);
+  std::unique_ptr<SstWriter> writer;
+  std::string path;
+  BackupFile file;
+  cluster::KvChecksum sum;
+  std::string last_key;
+  int seq = 0;
+  auto finish = [&]() -> Status {
+    if (!writer) return Status::OK();
+    BRIX_ASSIGN_OR_RETURN(uint64_t size, writer->Finish());
+    writer.reset();
+    std::string data;
+    {
+      std::ifstream in(path, std::ios::binary);
+      data.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    fs::remove(path);
+    std::string name = dir + "outputs/" + std::to_string(table_id) + "_" + std::to_string(seq++) +
+                       "_" + NewUuid() + ".sst";
+    BRIX_RETURN_IF_ERROR(storage.Put(name, data));
+    std::string end = last_key;
+    end.push_back('\0');
+    file.set_name(name);
+    file.set_sha256(Sha256(data));
+    file.set_end_key(end);
+    file.set_size(size);
+    file.set_crc64xor(sum.crc64xor);
+    file.set_total_kvs(sum.kvs);
+    file.set_total_bytes(sum.bytes);
+    file.set_table_id(table_id);
+    file.set_compression("zstd");
+    *sub.add_ssts() = file;
+    file.Clear();
+    sum = {};
+    return Status::OK();
+  };
+  const Version* prev = nullptr;
+  for (const auto& v : versions) {
+    if (prev && prev->key == v.key && prev->ts == v.ts) {  // the same version twice (re-scan)
+      sub.set_duplicates(sub.duplicates() + 1);
+      continue;
+    }
+    if (writer && sum.bytes >= kSstCutBytes && v.key != last_key) BRIX_RETURN_IF_ERROR(finish());
+    if (!writer) {
+      path = tmp + "/" + NewUuid() + ".sst";
+      BRIX_ASSIGN_OR_RETURN(writer, SstWriter::Create(path, "zstd"));
+      file.set_start_key(v.key);
+      file.set_start_version(v.ts);
+    }
+    std::string encoded = cluster::EncodeMvccKey(v.key, v.ts);
+    std::string stored = cluster::EncodeMvccValue(
+        v.is_delete ? cluster::MvccOp::kDelete : cluster::MvccOp::kPut, v.value);
+    BRIX_RETURN_IF_ERROR(writer->Add(encoded, stored));
+    cluster::MvccEntry e;
+    e.encoded_key = encoded;
+    e.stored_value = stored;
+    AddEntryChecksum(e, /*snapshot=*/false, &sum);
+    file.set_start_version(std::min(file.start_version(), v.ts));
+    file.set_end_version(std::max(file.end_version(), v.ts));
+    sub.set_input_min_ts(std::min(sub.input_min_ts(), v.ts));
+    sub.set_input_max_ts(std::max(sub.input_max_ts(), v.ts));
+    sub.set_kvs(sub.kvs() + 1);
+    last_key = v.key;
+    prev = &v;
+  }
+  Status s = finish();
+  fs::remove_all(tmp);
+  BRIX_RETURN_IF_ERROR(s);
+  return sub;
+}
+
+}  // namespace
+
+Result<LogCompaction> CompactLog(const CompactOptions& o, const CompactProgressFn& progress) {
+  if (o.until_ts < o.from_ts) {
+    return Status::InvalidArgument("--until " + std::to_string(o.until_ts) + " is before --from " +
+                                   std::to_string(o.from_ts));
+  }
+  if (o.concurrency <= 0) return Status::InvalidArgument("--concurrency must be positive");
+  if (o.name.empty() || o.name.find('/') != std::string::npos) {
+    return Status::InvalidArgument("--name '" + o.name + "': must be non-empty, without '/'");
+  }
+  BRIX_ASSIGN_OR_RETURN(auto storage, storage::OpenStorage(o.storage_url, o.env));
+  BRIX_ASSIGN_OR_RETURN(LogLocation loc, ReadLogLocation(*storage));
+  (void)loc;
+  const std::string dir = DirOf(o);
+  CompactProgress p;
+  auto report = [&] {
+    if (progress) progress(p);
+  };
+  if (auto done = storage->Get(dir + "compaction.meta"); done.ok()) {
+    LogCompaction c;
+    if (c.ParseFromString(*done)) return c;  // finished earlier: nothing to do
+  }
+
+  // READ_META
+  BRIX_ASSIGN_OR_RETURN(auto metas, ReadLogMetas(*storage));
+  p.meta_total = metas.size();
+  std::vector<LogFile> inputs;
+  for (const auto& m : metas) {
+    for (const auto& f : m.files()) {
+      if (f.max_ts() >= o.from_ts && f.min_ts() <= o.until_ts) {
+        inputs.push_back(f);
+        p.bytes_to_compact += f.size();
+        p.input_max_ts = std::max(p.input_max_ts, f.max_ts());
+      }
+    }
+    ++p.meta_completed;
+    report();
+  }
+  std::sort(inputs.begin(), inputs.end(),
+            [](const LogFile& a, const LogFile& b) { return a.name() < b.name(); });
+
+  // Which tables a re-run already has.
+  std::map<int64_t, Subcompaction> finished;
+  BRIX_ASSIGN_OR_RETURN(auto cmetas, storage->ListAll(dir + "metas/"));
+  for (const auto& c : cmetas) {
+    auto data = storage->Get(c.name);
+    Subcompaction sub;
+    if (data.ok() && sub.ParseFromString(*data)) finished[sub.table_id()] = sub;
+  }
+
+  // Load every input (verified) and bucket its versions by table.
+  std::map<int64_t, std::vector<Version>> by_table;
+  std::mutex mu;
+  std::atomic<uint64_t> loaded{0};
+  {
+    TaskGroup group(o.concurrency);
+    for (const auto& f : inputs) {
+      group.Submit([&, f]() -> Status {
+        BRIX_ASSIGN_OR_RETURN(std::string data, storage->Get(f.name()));
+        if (Sha256(data) != f.sha256()) {
+          return Status::Corruption("log file " + f.name() + ": SHA-256 does not match its meta");
+        }
+        BRIX_ASSIGN_OR_RETURN(LogBatch batch, DecodeLogBatch(data));
+        std::map<int64_t, std::vector<Version>> local;
+        for (auto& e : *batch.mutable_entries()) {
+          auto table = cluster::TableIdOf(e.key());
+          if (!table || finished.count(*table)) continue;
+          local[*table].push_back(
+              {std::move(*e.mutable_key()), e.ts(), e.is_delete(), std::move(*e.mutable_value())});
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        for (auto& [t, list] : local) {
+          auto& dst = by_table[t];
+          dst.insert(dst.end(), std::make_move_iterator(list.begin()),
+                     std::make_move_iterator(list.end()));
+        }
+        loaded += f.size();
+        return Status::OK();
+      });
+    }
+    BRIX_RETURN_IF_ERROR(group.Wait());
+  }
+
+  // COMPACT_WORK: one subcompaction per table.
+  p.work_total = by_table.size() + finished.size();
+  p.work_completed = finished.size();
+  report();
+  {
+    TaskGroup group(o.concurrency);
+    for (auto& [table, versions] : by_table) {
+      group.Submit([&, table = table, &versions = versions]() -> Status {
+        BRIX_ASSIGN_OR_RETURN(Subcompaction sub, CompactTable(*storage, dir, table, versions));
+        BRIX_RETURN_IF_ERROR(storage->Put(dir + "metas/" + std::to_string(table) + ".cmeta",
+                                          sub.SerializeAsString()));
+        std::vector<Version>().swap(versions);
+        std::lock_guard<std::mutex> lock(mu);
+        finished[table] = sub;
+        ++p.work_completed;
+        p.bytes_compacted =
+            std::min<uint64_t>(p.bytes_to_compact, p.bytes_to_compact * p.work_completed /
+                                                       std::max<uint64_t>(1, p.work_total));
+        report();
+        return Status::OK();
+      });
+    }
+    BRIX_RETURN_IF_ERROR(group.Wait());
+  }
+  p.bytes_compacted = p.bytes_to_compact;
+
+  LogCompaction c;
+  c.set_name(o.name);
+  c.set_from_ts(o.from_ts);
+  c.set_until_ts(o.until_ts);
+  c.set_input_min_ts(UINT64_MAX);
+  for (const auto& f : inputs) {
+    c.add_input_files(f.name());
+    c.set_input_min_ts(std::min(c.input_min_ts(), f.min_ts()));
+    c.set_input_max_ts(std::max(c.input_max_ts(), f.max_ts()));
+    c.set_input_bytes(c.input_bytes() + f.size());
+  }
+  if (inputs.empty()) c.set_input_min_ts(0);
+  for (auto& [table, sub] : finished) *c.add_subcompactions() = sub;
+  c.set_created_unix_ms(UnixMillis());
+  BRIX_RETURN_IF_ERROR(storage->Put(dir + "compaction.meta", c.SerializeAsString()));
+  report();
+  return c;
+}
+
+Result<std::vector<LogCompaction>> ReadCompactions(storage::ExternalStorage& storage) {
+  BRIX_ASSIGN_OR_RETURN(auto objects, storage.ListAll(kCompactionPrefix));
+  std::vector<LogCompaction> out;
+  for (const auto& o : objects) {
+    if (!o.name.ends_with("/compaction.meta")) continue;
+    BRIX_ASSIGN_OR_RETURN(std::string data, storage.Get(o.name));
+    LogCompaction c;
+    if (!c.ParseFromString(data)) return Status::Corruption(o.name + " does not parse");
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<uint64_t> DeleteCompactionsBelow(storage::ExternalStorage& storage, uint64_t until) {
+  BRIX_ASSIGN_OR_RETURN(auto objects, storage.ListAll(kCompactionPrefix));
+  uint64_t removed = 0;
+  for (const auto& o : objects) {
+    if (!o.name.ends_with("/compaction.meta")) continue;
+    BRIX_ASSIGN_OR_RETURN(std::string data, storage.Get(o.name));
+    LogCompaction c;
+    if (!c.ParseFromString(data) || c.input_files_size() == 0 || c.input_max_ts() >= until)
+      continue;
+    std::string dir = o.name.substr(0, o.name.size() - std::string("compaction.meta").size());
+    BRIX_RETURN_IF_ERROR(storage.Delete(o.name));
+    BRIX_RETURN_IF_ERROR(storage.DeletePrefix(dir).status());
+    ++removed;
+  }
+  return removed;
+}
+
+}  // namespace brix::br
