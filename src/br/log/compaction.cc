@@ -70,6 +70,7 @@ Result<Subcompaction> CompactTable(storage::ExternalStorage& storage, const std:
     std::string end = last_key;
     end.push_back('\0');
     file.set_name(name);
+    file.set_start_version(file.start_version() - 1);  // (start, end], as backup files say it
     file.set_sha256(Sha256(data));
     file.set_end_key(end);
     file.set_size(size);

@@ -332,23 +332,6 @@ TEST_F(SnapshotTest, FinishesWhenANodeIsKilledAndRestartedMidBackup) {
   EXPECT_EQ(Sums(*target, {}), Sums(*source_, {}, result->backup_ts));
 }
 
-TEST_F(SnapshotTest, RateLimitHoldsUploadsToTheGivenMiBPerSecond) {
-  auto one = StartCluster(1);
-  ASSERT_NE(one, nullptr);
-  Load(*one, {"app.t1"}, 20000, 4000);  // ~80 MiB of random (incompressible) values
-  BackupOptions o = BackupTo(*one, Url("bk"));
-  o.ratelimit_mib = 20;
-  o.compression = "none";
-  o.checksum = false;            // time only the transfer
-  o.sst_max_bytes = 8ull << 20;  // uploads overlap the scan of the next file
-  auto b = RunBackup(o);
-  ASSERT_TRUE(b.ok()) << b.status().ToString();
-  double mib_per_s = static_cast<double>(b->backup_size) / (1 << 20) / b->seconds;
-  std::printf("rate limit 20 MiB/s: %.1f MiB in %.2f s = %.2f MiB/s\n",
-              static_cast<double>(b->backup_size) / (1 << 20), b->seconds, mib_per_s);
-  EXPECT_NEAR(mib_per_s, 20.0, 3.0);
-}
-
 TEST_F(SnapshotTest, TenPercentStorageFaultsStillGiveAnExactBackupAndRestore) {
   Load(*source_, {"app.t1", "app.t2", "web.u"}, 3000, 200);
   auto faulty = MapEnv({{"BRIX_STORAGE_FAULTS", "rate=0.1,seed=42"}});
