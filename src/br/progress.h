@@ -10,10 +10,10 @@
 namespace brix::br {
 
 struct Progress {
-  std::string step;     // e.g. "backup", "checksum", "download", "ingest"
-  uint64_t done = 0;    // units finished in this step
-  uint64_t total = 0;   // units in this step (0 = unknown)
-  uint64_t bytes = 0;   // bytes moved so far in this step
+  std::string step;    // e.g. "backup", "checksum", "download", "ingest"
+  uint64_t done = 0;   // units finished in this step
+  uint64_t total = 0;  // units in this step (0 = unknown)
+  uint64_t bytes = 0;  // bytes moved so far in this step
 };
 
 // Called from engine threads, possibly concurrently; must be cheap and thread-safe.

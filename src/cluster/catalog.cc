@@ -1,6 +1,9 @@
 #include "cluster/catalog.h"
 
 #include <algorithm>
+#include <mutex>
+
+#include "common/parallel.h"
 
 namespace brix::cluster {
 
@@ -51,16 +54,30 @@ Result<std::map<std::string, KvChecksum>> ChecksumTables(KvClient& kv, uint64_t 
                                                          const TableFilter& filter) {
   BRIX_RETURN_IF_ERROR(kv.WaitResolved(ts));
   BRIX_ASSIGN_OR_RETURN(std::vector<TableRef> tables, ListTables(kv, ts));
+  std::erase_if(tables, [&](const TableRef& t) { return !filter.Matches(t.db, t.name); });
+  return ChecksumTables(kv, ts, tables);
+}
+
+Result<std::map<std::string, KvChecksum>> ChecksumTables(KvClient& kv, uint64_t ts,
+                                                         const std::vector<TableRef>& tables) {
+  BRIX_RETURN_IF_ERROR(kv.WaitResolved(ts));
   std::map<std::string, KvChecksum> sums;
+  std::mutex mu;
+  TaskGroup group(8);  // tables live in their own regions, often on different nodes
   for (const auto& t : tables) {
-    if (!filter.Matches(t.db, t.name)) continue;
-    KvChecksum& sum = sums[t.FullName()];
-    BRIX_RETURN_IF_ERROR(
-        kv.Scan(TablePrefix(t.id), TablePrefix(t.id + 1), ts, [&](const KvPair& p) {
-          sum.Add(p.key(), p.value());
-          return true;
-        }));
+    group.Submit([&, t]() -> Status {
+      KvChecksum sum;
+      BRIX_RETURN_IF_ERROR(
+          kv.Scan(TablePrefix(t.id), TablePrefix(t.id + 1), ts, [&](const KvPair& p) {
+            sum.Add(p.key(), p.value());
+            return true;
+          }));
+      std::lock_guard<std::mutex> lock(mu);
+      sums[t.FullName()] = sum;
+      return Status::OK();
+    });
   }
+  BRIX_RETURN_IF_ERROR(group.Wait());
   return sums;
 }
 

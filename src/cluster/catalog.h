@@ -34,6 +34,11 @@ struct TableRef {
 // Per-table checksums at `ts` of the tables the filter selects (waits for resolved ts ≥ ts).
 [[nodiscard]] Result<std::map<std::string, KvChecksum>> ChecksumTables(KvClient& kv, uint64_t ts,
                                                                        const TableFilter& filter);
+// Per-table checksums at `ts` of the given tables, keyed by full name; tables are scanned in
+// parallel (waits for resolved ts ≥ ts).
+[[nodiscard]] Result<std::map<std::string, KvChecksum>> ChecksumTables(
+    KvClient& kv, uint64_t ts, const std::vector<TableRef>& tables);
+
 // Prints one line per table and a last "total ..." line (kvctl's format).
 std::string FormatChecksums(const std::map<std::string, KvChecksum>& sums);
 

@@ -28,16 +28,16 @@ struct BackupOptions {
   // TiDB table-filter rules; empty = every table. `brix backup db --db D` passes {"D.*"},
   // `table --db D --table T` passes {"D.T"}.
   std::vector<std::string> filter;
-  uint64_t backup_ts = 0;                  // 0 = a fresh ts from kvpd
-  std::chrono::milliseconds time_ago{0};   // shifts the physical part of the chosen ts back
-  uint64_t last_backup_ts = 0;             // > 0: incremental, every version in (last, backup]
-  int concurrency = 4;                     // ranges in flight per node
-  double ratelimit_mib = 0;                // MiB/s of uploaded bytes per node; 0 = unlimited
-  bool checksum = true;                    // compare file checksums with a cluster checksum
-  std::string compression = "zstd";        // zstd | lz4 | none
-  bool send_credentials = true;            // false: nodes use their own environment
-  uint64_t sst_max_bytes = 96ull << 20;    // cut files at this many logical bytes
-  EnvLookup env = ProcessEnv();            // storage credentials of the coordinator
+  uint64_t backup_ts = 0;                 // 0 = a fresh ts from kvpd
+  std::chrono::milliseconds time_ago{0};  // shifts the physical part of the chosen ts back
+  uint64_t last_backup_ts = 0;            // > 0: incremental, every version in (last, backup]
+  int concurrency = 4;                    // ranges in flight per node
+  double ratelimit_mib = 0;               // MiB/s of uploaded bytes per node; 0 = unlimited
+  bool checksum = true;                   // compare file checksums with a cluster checksum
+  std::string compression = "zstd";       // zstd | lz4 | none
+  bool send_credentials = true;           // false: nodes use their own environment
+  uint64_t sst_max_bytes = 96ull << 20;   // cut files at this many logical bytes
+  EnvLookup env = ProcessEnv();           // storage credentials of the coordinator
 };
 
 struct BackupSummary {
@@ -45,11 +45,11 @@ struct BackupSummary {
   uint64_t last_backup_ts = 0;
   uint64_t files = 0;
   uint64_t total_kvs = 0;
-  uint64_t total_bytes = 0;   // logical: key + value bytes
-  uint64_t backup_size = 0;   // stored bytes (compressed SSTs)
+  uint64_t total_bytes = 0;  // logical: key + value bytes
+  uint64_t backup_size = 0;  // stored bytes (compressed SSTs)
   uint64_t tables = 0;
   double seconds = 0;
-  bool resumed = false;       // continued an interrupted run
+  bool resumed = false;  // continued an interrupted run
 };
 
 [[nodiscard]] Result<BackupSummary> RunBackup(const BackupOptions& options,

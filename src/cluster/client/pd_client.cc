@@ -163,4 +163,22 @@ Result<uint64_t> PdClient::GetGcSafePoint() {
   return resp.gc_safepoint();
 }
 
+Result<uint64_t> PdClient::GetClusterId() {
+  GetClusterInfoResponse resp;
+  BRIX_RETURN_IF_ERROR(Call("GetClusterInfo", [&](PD::Stub& s, grpc::ClientContext& c) {
+    return s.GetClusterInfo(&c, GetClusterInfoRequest(), &resp);
+  }));
+  return resp.cluster_id();
+}
+
+Result<uint64_t> PdClient::AdvanceTs(uint64_t min_ts) {
+  AdvanceTsRequest req;
+  req.set_min_ts(min_ts);
+  AdvanceTsResponse resp;
+  BRIX_RETURN_IF_ERROR(Call("AdvanceTs", [&](PD::Stub& s, grpc::ClientContext& c) {
+    return s.AdvanceTs(&c, req, &resp);
+  }));
+  return resp.ts();
+}
+
 }  // namespace brix::cluster

@@ -26,6 +26,9 @@ class PdClient {
   [[nodiscard]] Result<uint64_t> GetTs();
   // A ts and the region-map version current when it was issued (for nodes).
   [[nodiscard]] Result<GetTsResponse> GetTsAndRegionVersion();
+  [[nodiscard]] Result<uint64_t> GetClusterId();
+  // Every ts issued after this returns is greater than min_ts; returns a fresh one.
+  [[nodiscard]] Result<uint64_t> AdvanceTs(uint64_t min_ts);
   [[nodiscard]] Result<uint64_t> RegisterStore(const std::string& address, uint64_t store_id);
   [[nodiscard]] Result<HeartbeatResponse> Heartbeat(uint64_t store_id, uint64_t resolved_ts);
   [[nodiscard]] Result<std::vector<Store>> GetStores();

@@ -132,6 +132,50 @@ Result<std::vector<MvccVersion>> MvccStore::ScanVersions(std::string_view start,
   return out;
 }
 
+Status MvccStore::Visit(std::string_view start, std::string_view end, uint64_t from_ts,
+                        uint64_t to_ts, VisitMode mode,
+                        const std::function<bool(const MvccEntry&)>& visit) {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // a bulk scan would evict what foreground reads need
+  std::string upper;
+  rocksdb::Slice upper_slice;
+  if (!end.empty()) {
+    upper = EncodeMvccKey(end, UINT64_MAX);  // the first entry of `end`
+    upper_slice = upper;
+    ro.iterate_upper_bound = &upper_slice;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  std::string done_key;  // kNewestLive: the key whose visible version was already decided
+  bool have_done = false;
+  for (it->Seek(EncodeMvccKey(start, UINT64_MAX)); it->Valid(); it->Next()) {
+    MvccEntry e;
+    e.encoded_key = std::string_view(it->key().data(), it->key().size());
+    e.stored_value = std::string_view(it->value().data(), it->value().size());
+    if (!DecodeMvccKey(e.encoded_key, &e.user_key, &e.commit_ts))
+      return Status::Corruption("short mvcc key");
+    if (!DecodeMvccValue(e.stored_value, &e.op, &e.value))
+      return Status::Corruption("bad mvcc value");
+    if (mode == VisitMode::kAllVersions) {
+      if (e.commit_ts > to_ts || e.commit_ts <= from_ts) continue;
+    } else {
+      if (e.commit_ts > to_ts) continue;
+      if (have_done && e.user_key == done_key) continue;  // an older version of a decided key
+      done_key.assign(e.user_key);
+      have_done = true;
+      if (e.op != MvccOp::kPut) continue;
+    }
+    if (!visit(e)) break;
+  }
+  return FromRocks(it->status(), "visit");
+}
+
+Status MvccStore::Ingest(const std::vector<std::string>& sst_paths) {
+  if (sst_paths.empty()) return Status::OK();
+  rocksdb::IngestExternalFileOptions opts;
+  opts.move_files = true;
+  return FromRocks(db_->IngestExternalFile(sst_paths, opts), "ingest");
+}
+
 Result<uint64_t> MvccStore::Gc(uint64_t safepoint) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   rocksdb::WriteBatch batch;

@@ -5,6 +5,7 @@
 // a delete hides older versions. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,21 @@ struct MvccVersion {
   std::string value;
 };
 
+// One stored entry as a visitor sees it: views into the iterator, valid during the call only.
+struct MvccEntry {
+  std::string_view user_key;
+  uint64_t commit_ts = 0;
+  MvccOp op = MvccOp::kPut;
+  std::string_view value;
+  std::string_view encoded_key;   // as stored (cluster/mvcc.h encoding)
+  std::string_view stored_value;  // op byte ‖ value
+};
+
+enum class VisitMode {
+  kNewestLive,   // per key, its newest version ≤ to_ts, if that is a put (a snapshot at to_ts)
+  kAllVersions,  // every version, deletes included, with from_ts < commit_ts ≤ to_ts
+};
+
 class MvccStore {
  public:
   [[nodiscard]] static Result<std::unique_ptr<MvccStore>> Open(const std::string& path);
@@ -49,6 +65,14 @@ class MvccStore {
                                                               std::string_view end,
                                                               uint64_t from_ts, uint64_t to_ts,
                                                               size_t limit, bool* more);
+  // Streams entries of [start, end) (end "" = no bound) in storage order to `visit` until it
+  // returns false. For bulk readers (backup, log re-scan): no per-key seeks, no copies.
+  [[nodiscard]] Status Visit(std::string_view start, std::string_view end, uint64_t from_ts,
+                             uint64_t to_ts, VisitMode mode,
+                             const std::function<bool(const MvccEntry&)>& visit);
+  // Moves the given SST files (written with MvccComparator) into the store atomically.
+  [[nodiscard]] Status Ingest(const std::vector<std::string>& sst_paths);
+
   // Drops versions no read at or above `safepoint` can see: for each key, everything older than
   // its newest version ≤ safepoint, and that version too if it is a delete. Returns how many.
   [[nodiscard]] Result<uint64_t> Gc(uint64_t safepoint);

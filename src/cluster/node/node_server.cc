@@ -49,12 +49,13 @@ Status WriteStoreId(const std::string& dir, uint64_t id) {
 
 }  // namespace
 
-struct NodeServer::Impl final : public KvNode::Service {
+struct NodeServer::Impl final : public KvNode::Service, public NodeContext {
   NodeOptions options;
-  std::unique_ptr<PdClient> pd;
-  std::unique_ptr<MvccStore> store;
+  std::vector<std::unique_ptr<grpc::Service>> extra_services;
+  std::unique_ptr<PdClient> pd_;
+  std::unique_ptr<MvccStore> store_;
   std::unique_ptr<grpc::Server> server;
-  uint64_t store_id = 0;
+  uint64_t store_id_ = 0;
 
   // Regions this store owns, from kvpd.
   std::mutex region_mu;
@@ -77,7 +78,7 @@ struct NodeServer::Impl final : public KvNode::Service {
 
   // ---------- regions ----------
   Status RefreshRegions() {
-    BRIX_ASSIGN_OR_RETURN(HeartbeatResponse hb, pd->Heartbeat(store_id, CurrentResolved()));
+    BRIX_ASSIGN_OR_RETURN(HeartbeatResponse hb, pd_->Heartbeat(store_id_, CurrentResolved()));
     ApplyHeartbeat(hb);
     return Status::OK();
   }
@@ -114,7 +115,7 @@ struct NodeServer::Impl final : public KvNode::Service {
         if (attempt == 1 || !client_newer) {
           if (it == regions.end()) {
             err->set_not_owner(true);
-            err->set_message("store " + std::to_string(store_id) + " does not own region " +
+            err->set_message("store " + std::to_string(store_id_) + " does not own region " +
                              std::to_string(region_id));
           } else {
             err->set_epoch_not_match(true);
@@ -132,7 +133,7 @@ struct NodeServer::Impl final : public KvNode::Service {
   // A ts comes with kvpd's region-map version at that moment; if it is newer than ours, our
   // view is stale and is refreshed before any request is checked against it.
   Result<uint64_t> TsWithFreshRegions() {
-    BRIX_ASSIGN_OR_RETURN(GetTsResponse r, pd->GetTsAndRegionVersion());
+    BRIX_ASSIGN_OR_RETURN(GetTsResponse r, pd_->GetTsAndRegionVersion());
     bool stale;
     {
       std::lock_guard<std::mutex> lock(region_mu);
@@ -168,7 +169,7 @@ struct NodeServer::Impl final : public KvNode::Service {
   }
 
   // Waits until the resolved ts reaches `ts` (resolving on demand).
-  Status WaitResolved(uint64_t ts, std::chrono::milliseconds timeout) {
+  Status WaitResolved(uint64_t ts, std::chrono::milliseconds timeout) override {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (CurrentResolved() < ts) {
       if (std::chrono::steady_clock::now() >= deadline) {
@@ -197,6 +198,18 @@ struct NodeServer::Impl final : public KvNode::Service {
       std::unique_lock<std::mutex> lock(stop_mu);
       stop_cv.wait_for(lock, interval, [&] { return stopping.load(); });
     }
+  }
+
+  // ---------- NodeContext ----------
+  MvccStore* store() override { return store_.get(); }
+  PdClient* pd() override { return pd_.get(); }
+  uint64_t store_id() const override { return store_id_; }
+  std::string work_dir() const override { return options.data_dir + "/work"; }
+  Result<Region> OwnedRegion(uint64_t region_id, uint64_t epoch) override {
+    RegionError err;
+    Region region;
+    if (!CheckRegion(region_id, epoch, {}, &err, &region)) return Status::Aborted(err.message());
+    return region;
   }
 
   // ---------- RPCs ----------
@@ -228,7 +241,7 @@ struct NodeServer::Impl final : public KvNode::Service {
       return grpc::Status::OK;
     }
     resp->clear_region_error();
-    Status s = store->Write(muts, ts);
+    Status s = store_->Write(muts, ts);
     done();
     if (!s.ok()) return net::ToGrpc(s);
     resp->set_commit_ts(ts);
@@ -244,7 +257,7 @@ struct NodeServer::Impl final : public KvNode::Service {
       return grpc::Status::OK;
     }
     resp->clear_region_error();
-    auto v = store->Get(req->key(), req->ts());
+    auto v = store_->Get(req->key(), req->ts());
     if (!v.ok()) return net::ToGrpc(v.status());
     if (v->has_value()) {
       resp->set_found(true);
@@ -264,7 +277,7 @@ struct NodeServer::Impl final : public KvNode::Service {
     std::string start = req->start_key(), end = req->end_key();
     Clamp(region, &start, &end);
     bool more = false;
-    auto rows = store->Scan(start, end, req->ts(), req->limit() ? req->limit() : 1024, &more);
+    auto rows = store_->Scan(start, end, req->ts(), req->limit() ? req->limit() : 1024, &more);
     if (!rows.ok()) return net::ToGrpc(rows.status());
     for (auto& [k, v] : *rows) {
       KvPair* p = resp->add_pairs();
@@ -292,8 +305,8 @@ struct NodeServer::Impl final : public KvNode::Service {
     std::string start = req->start_key(), end = req->end_key();
     Clamp(region, &start, &end);
     bool more = false;
-    auto versions = store->ScanVersions(start, end, req->from_ts(), req->to_ts(),
-                                        req->limit() ? req->limit() : 1024, &more);
+    auto versions = store_->ScanVersions(start, end, req->from_ts(), req->to_ts(),
+                                         req->limit() ? req->limit() : 1024, &more);
     if (!versions.ok()) return net::ToGrpc(versions.status());
     for (auto& v : *versions) {
       Version* out = resp->add_versions();
@@ -314,7 +327,7 @@ struct NodeServer::Impl final : public KvNode::Service {
       if (!s.ok()) return net::ToGrpc(s);
     }
     resp->set_resolved_ts(CurrentResolved());
-    resp->set_store_id(store_id);
+    resp->set_store_id(store_id_);
     return grpc::Status::OK;
   }
 };
@@ -327,12 +340,12 @@ Result<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeOptions& options
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return Status::IOError("create " + options.data_dir + ": " + ec.message());
-  BRIX_ASSIGN_OR_RETURN(impl->pd, PdClient::Connect(options.pd));
-  BRIX_ASSIGN_OR_RETURN(impl->store, MvccStore::Open(options.data_dir + "/db"));
+  BRIX_ASSIGN_OR_RETURN(impl->pd_, PdClient::Connect(options.pd));
+  BRIX_ASSIGN_OR_RETURN(impl->store_, MvccStore::Open(options.data_dir + "/db"));
   BRIX_ASSIGN_OR_RETURN(uint64_t known_id, ReadStoreId(options.data_dir));
-  BRIX_ASSIGN_OR_RETURN(impl->store_id, impl->pd->RegisterStore(options.listen, known_id));
-  if (known_id != impl->store_id)
-    BRIX_RETURN_IF_ERROR(WriteStoreId(options.data_dir, impl->store_id));
+  BRIX_ASSIGN_OR_RETURN(impl->store_id_, impl->pd_->RegisterStore(options.listen, known_id));
+  if (known_id != impl->store_id_)
+    BRIX_RETURN_IF_ERROR(WriteStoreId(options.data_dir, impl->store_id_));
   BRIX_RETURN_IF_ERROR(impl->RefreshRegions());
   BRIX_RETURN_IF_ERROR(impl->Resolve());
 
@@ -341,7 +354,12 @@ Result<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeOptions& options
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(64 << 20);
   builder.SetMaxSendMessageSize(64 << 20);
-  builder.RegisterService(impl.get());
+  builder.RegisterService(static_cast<KvNode::Service*>(impl.get()));
+  std::filesystem::create_directories(impl->work_dir(), ec);
+  for (const auto& factory : options.services) {
+    impl->extra_services.push_back(factory(impl.get()));
+    builder.RegisterService(impl->extra_services.back().get());
+  }
   impl->server = builder.BuildAndStart();
   if (!impl->server || port == 0)
     return Status::Unavailable("kvnode: cannot listen on " + options.listen);
@@ -349,7 +367,7 @@ Result<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeOptions& options
   Impl* raw = impl.get();
   impl->threads.emplace_back([raw] {
     raw->Loop(raw->options.heartbeat_interval, [raw] {
-      auto hb = raw->pd->Heartbeat(raw->store_id, raw->CurrentResolved());
+      auto hb = raw->pd_->Heartbeat(raw->store_id_, raw->CurrentResolved());
       if (hb.ok()) raw->ApplyHeartbeat(*hb);
     });
   });
@@ -359,12 +377,12 @@ Result<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeOptions& options
     raw->Loop(raw->options.gc_interval, [raw] {
       uint64_t sp = raw->gc_safepoint.load();
       if (sp == 0) return;
-      auto removed = raw->store->Gc(sp);
+      auto removed = raw->store_->Gc(sp);
       if (removed.ok() && *removed > 0)
         spdlog::info("kvnode: GC at {} removed {} versions", sp, *removed);
     });
   });
-  spdlog::info("kvnode: store {} serving on {}", impl->store_id, options.listen);
+  spdlog::info("kvnode: store {} serving on {}", impl->store_id_, options.listen);
   return std::unique_ptr<NodeServer>(new NodeServer(std::move(impl)));
 }
 
@@ -374,7 +392,7 @@ NodeServer::~NodeServer() {
   impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
 }
 
-uint64_t NodeServer::store_id() const { return impl_->store_id; }
+uint64_t NodeServer::store_id() const { return impl_->store_id_; }
 
 void NodeServer::Wait() {
   std::unique_lock<std::mutex> lock(impl_->stop_mu);

@@ -11,13 +11,40 @@
 // a read never misses a write it should see.
 #pragma once
 
+#include <grpcpp/impl/service_type.h>
+
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "cluster/proto/cluster.pb.h"
 #include "common/result.h"
 
 namespace brix::cluster {
+
+class MvccStore;
+class PdClient;
+
+// What a node offers to the services that run inside it (backup, import, log backup): they are
+// built outside this library (src/br/) and plugged in through NodeOptions::services.
+class NodeContext {
+ public:
+  virtual ~NodeContext() = default;
+  virtual MvccStore* store() = 0;
+  virtual PdClient* pd() = 0;
+  virtual uint64_t store_id() const = 0;
+  // A folder of the node's own for temporary and staged files.
+  virtual std::string work_dir() const = 0;
+  // The region if this store owns it at `epoch`. Aborted (a routing error: re-locate and retry)
+  // if the region moved, split or is unknown.
+  [[nodiscard]] virtual Result<Region> OwnedRegion(uint64_t region_id, uint64_t epoch) = 0;
+  // Waits until the resolved ts reaches `ts`; Timeout after `timeout`.
+  [[nodiscard]] virtual Status WaitResolved(uint64_t ts, std::chrono::milliseconds timeout) = 0;
+};
+
+using NodeServiceFactory = std::function<std::unique_ptr<grpc::Service>(NodeContext*)>;
 
 struct NodeOptions {
   std::string pd;        // kvpd addresses
@@ -26,6 +53,8 @@ struct NodeOptions {
   std::chrono::milliseconds heartbeat_interval{500};
   std::chrono::milliseconds resolve_interval{200};
   std::chrono::milliseconds gc_interval{10'000};
+  // Extra gRPC services served on the same port (kvnode adds BR's backup/import service).
+  std::vector<NodeServiceFactory> services;
 };
 
 class NodeServer {

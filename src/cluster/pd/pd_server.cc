@@ -11,6 +11,7 @@
 
 #include "cluster/proto/cluster.grpc.pb.h"
 #include "cluster/region.h"
+#include "common/random.h"
 #include "etcd/etcd_client.h"
 #include "net/grpc_status.h"
 
@@ -21,6 +22,7 @@ namespace pb = ::brix::cluster;
 const std::string kRoot = "/brix/pd/";
 const std::string kLeaderKey = kRoot + "leader";
 const std::string kTsoKey = kRoot + "tso/high_water_ms";
+const std::string kClusterIdKey = kRoot + "cluster_id";
 const std::string kRegionsKey = kRoot + "regions";
 const std::string kStoresPrefix = kRoot + "stores/";
 const std::string kTablesPrefix = kRoot + "tables/";
@@ -58,6 +60,7 @@ struct PdServer::Impl final : public pb::PD::Service {
 
   // State (valid while leader; reloaded on each election win). Guarded by mu.
   std::mutex mu;
+  uint64_t cluster_id = 0;
   uint64_t tso_physical = 0, tso_logical = 0, tso_high_water = 0;
   int64_t tso_key_revision = 0;
   pb::GetRegionsResponse region_map;  // all regions
@@ -121,6 +124,7 @@ struct PdServer::Impl final : public pb::PD::Service {
 
   Status LoadState() {
     std::lock_guard<std::mutex> lock(mu);
+    BRIX_ASSIGN_OR_RETURN(cluster_id, LoadOrCreateClusterId());
     // TSO: start above everything a previous leader may have issued.
     BRIX_ASSIGN_OR_RETURN(auto hwm, etcd->Get(kTsoKey));
     uint64_t persisted = hwm ? std::stoull(hwm->value) : 0;
@@ -163,6 +167,22 @@ struct PdServer::Impl final : public pb::PD::Service {
           std::stoull(kv.value);
     }
     return Status::OK();
+  }
+
+  // The first leader of a new cluster picks its id; a race between two first leaders is settled
+  // by the create-only put, and the loser reads the winner's id.
+  Result<uint64_t> LoadOrCreateClusterId() {
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      BRIX_ASSIGN_OR_RETURN(auto existing, etcd->Get(kClusterIdKey));
+      if (existing) return std::stoull(existing->value);
+      std::string bytes = RandomBytes16();
+      uint64_t id = 0;
+      for (int i = 0; i < 8; ++i) id = (id << 8) | static_cast<unsigned char>(bytes[i]);
+      id = (id >> 1) | 1;  // non-zero, fits in int64 for JSON readers
+      auto put = etcd->PutIfModRevision(kClusterIdKey, std::to_string(id), 0);
+      if (put.ok()) return id;
+    }
+    return Status::Unavailable("cannot settle the cluster id");
   }
 
   // Requires mu. Persists a mark above `physical` by CAS; a failed CAS means another leader.
@@ -259,6 +279,32 @@ struct PdServer::Impl final : public pb::PD::Service {
     tso_logical += count;
     resp->set_ts(ComposeTs(tso_physical, tso_logical));
     resp->set_region_version(static_cast<uint64_t>(regions_revision));
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetClusterInfo(grpc::ServerContext*, const pb::GetClusterInfoRequest*,
+                              pb::GetClusterInfoResponse* resp) override {
+    if (!Leading()) return NotLeader();
+    std::lock_guard<std::mutex> lock(mu);
+    resp->set_cluster_id(cluster_id);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status AdvanceTs(grpc::ServerContext*, const pb::AdvanceTsRequest* req,
+                         pb::AdvanceTsResponse* resp) override {
+    if (!Leading()) return NotLeader();
+    std::lock_guard<std::mutex> lock(mu);
+    uint64_t min_physical = req->min_ts() >> 18;
+    if (ComposeTs(tso_physical, tso_logical) <= req->min_ts()) {
+      tso_physical = min_physical + 1;  // the next millisecond is above every ts of min's
+      tso_logical = 0;
+    }
+    if (tso_physical >= tso_high_water) {
+      Status s = RaiseHighWater(tso_physical);
+      if (!s.ok()) return net::ToGrpc(s);
+    }
+    ++tso_logical;
+    resp->set_ts(ComposeTs(tso_physical, tso_logical));
     return grpc::Status::OK;
   }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "common/logging.h"
+#include "tools/brix/br_commands.h"
 #include "tools/brix/manager_command.h"
 #include "tools/brix/playground_command.h"
 #include "tools/brix/storage_command.h"
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   int exit_code = 0;
   brix::tools::AddStorageCommands(app, &exit_code);
+  brix::tools::AddSnapshotCommands(app, &exit_code);
   brix::tools::AddPlaygroundCommands(app, &exit_code);
   brix::tools::AddManagerCommands(app, &exit_code);
   app.parse_complete_callback([&] {

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "br/snapshot/node_service.h"
 #include "cluster/node/node_server.h"
 #include "common/logging.h"
 #include "common/signals.h"
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
   CLI11_PARSE(app, argc, argv);
   options.gc_interval = std::chrono::milliseconds(gc_interval_ms);
+  options.services.push_back(brix::br::NewNodeBackupService);
   if (auto s = brix::InitLogging(log_level); !s.ok()) {
     std::fprintf(stderr, "error: %s\n", s.message().c_str());
     return 2;

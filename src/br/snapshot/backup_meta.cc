@@ -1,0 +1,42 @@
+#include "br/snapshot/backup_meta.h"
+
+#include <google/protobuf/util/json_util.h>
+
+namespace brix::br {
+
+Result<BackupMeta> ReadBackupMeta(storage::ExternalStorage& storage) {
+  auto data = storage.Get(kBackupMetaName);
+  if (!data.ok()) {
+    if (!data.status().IsNotFound()) return data.status();
+    BRIX_ASSIGN_OR_RETURN(bool locked, storage.Exists(kBackupLockName));
+    if (locked) {
+      return Status::NotFound(
+          storage.Describe() +
+          " holds an incomplete backup (backup.lock but no backupmeta): it was interrupted or is "
+          "still running; run the same backup command again to finish it");
+    }
+    return Status::NotFound("no backup at " + storage.Describe() + " (backupmeta is missing)");
+  }
+  BackupMeta meta;
+  if (!meta.ParseFromString(*data)) {
+    return Status::Corruption("backupmeta at " + storage.Describe() + " does not parse");
+  }
+  if (meta.version() != kBackupMetaVersion) {
+    return Status::NotSupported("backupmeta version " + std::to_string(meta.version()) +
+                                " is not supported (this brix reads version " +
+                                std::to_string(kBackupMetaVersion) + ")");
+  }
+  return meta;
+}
+
+Result<std::string> BackupMetaToJson(const BackupMeta& meta) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.add_whitespace = true;
+  opts.preserve_proto_field_names = true;
+  auto s = google::protobuf::util::MessageToJsonString(meta, &out, opts);
+  if (!s.ok()) return Status::Internal("backupmeta to JSON: " + std::string(s.message()));
+  return out;
+}
+
+}  // namespace brix::br

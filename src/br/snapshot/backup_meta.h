@@ -1,0 +1,24 @@
+// The objects of a snapshot backup location (DESIGN §4 storage layout) and how they are read.
+#pragma once
+
+#include <string>
+
+#include "br/proto/backup.pb.h"
+#include "common/result.h"
+#include "storage/external_storage.h"
+
+namespace brix::br {
+
+inline constexpr char kBackupMetaName[] = "backupmeta";
+inline constexpr char kBackupLockName[] = "backup.lock";
+inline constexpr char kCheckpointPrefix[] = "checkpoints/";
+inline constexpr uint32_t kBackupMetaVersion = 1;
+
+// The backupmeta of the location. NotFound says whether the location holds an interrupted (or
+// running) backup or nothing at all; Corruption if it does not parse.
+[[nodiscard]] Result<BackupMeta> ReadBackupMeta(storage::ExternalStorage& storage);
+
+// The backupmeta as JSON (brix debug meta): keys and digests in base64, as protobuf's JSON does.
+[[nodiscard]] Result<std::string> BackupMetaToJson(const BackupMeta& meta);
+
+}  // namespace brix::br

@@ -1,0 +1,356 @@
+#include "br/snapshot/node_service.h"
+
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+
+#include "br/proto/backup.grpc.pb.h"
+#include "br/sst.h"
+#include "br/storage_target.h"
+#include "common/backoff.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/parallel.h"
+#include "common/random.h"
+#include "common/rate_limiter.h"
+#include "net/grpc_status.h"
+#include "storage/file_stream.h"
+
+namespace brix::br {
+namespace {
+
+namespace fs = std::filesystem;
+
+int64_t UnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<std::string> Sha256OfFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("open " + path);
+  Sha256Hasher h;
+  std::string buf(1 << 20, '\0');
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    h.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
+  }
+  if (in.bad()) return Status::IOError("read " + path);
+  return h.Finish();
+}
+
+// A ByteSource that passes bytes through the node's rate limiter.
+class LimitedSource final : public storage::ByteSource {
+ public:
+  LimitedSource(storage::ByteSource& inner, RateLimiter& limiter)
+      : inner_(inner), limiter_(limiter) {}
+  Result<size_t> Read(char* buf, size_t n) override {
+    BRIX_ASSIGN_OR_RETURN(size_t got, inner_.Read(buf, std::min<size_t>(n, 256 << 10)));
+    limiter_.Acquire(got);
+    return got;
+  }
+  std::optional<uint64_t> Size() const override { return inner_.Size(); }
+
+ private:
+  storage::ByteSource& inner_;
+  RateLimiter& limiter_;
+};
+
+// A ByteSink that hashes, counts and rate-limits what it writes to a local file.
+class HashingFileSink final : public storage::ByteSink {
+ public:
+  HashingFileSink(std::ofstream& out, RateLimiter& limiter) : out_(out), limiter_(limiter) {}
+  Status Write(std::string_view data) override {
+    limiter_.Acquire(data.size());
+    hasher_.Update(data);
+    size_ += data.size();
+    out_.write(data.data(), static_cast<std::streamsize>(data.size()));
+    if (!out_) return Status::IOError("write staged download");
+    return Status::OK();
+  }
+  std::string Digest() { return hasher_.Finish(); }
+  uint64_t size() const { return size_; }
+
+ private:
+  std::ofstream& out_;
+  RateLimiter& limiter_;
+  Sha256Hasher hasher_;
+  uint64_t size_ = 0;
+};
+
+// Uploads a finished local file, retrying whole-file on failure (the file can be re-read,
+// unlike a stream).
+Status UploadFile(storage::ExternalStorage& storage, const std::string& name,
+                  const std::string& path, RateLimiter& limiter) {
+  Backoff backoff({.max_attempts = 6,
+                   .base_delay = std::chrono::milliseconds(200),
+                   .max_delay = std::chrono::milliseconds(5000)});
+  for (int attempt = 1;; ++attempt) {
+    BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::Open(path));
+    LimitedSource limited(*source, limiter);
+    Status s = storage.PutStream(name, limited);
+    if (s.ok() || !backoff.ShouldRetry(attempt)) return s.WithContext("upload " + name);
+    spdlog::warn("backup: upload of {} failed (try {}): {}", name, attempt, s.ToString());
+    std::this_thread::sleep_for(backoff.DelayAfter(attempt));
+  }
+}
+
+// Rewrites the table prefix of an MVCC-encoded key (same length, so order is kept).
+bool Rewrite(std::string* encoded, const RewriteRule& rule) {
+  if (rule.old_prefix().empty()) return true;
+  if (encoded->compare(0, rule.old_prefix().size(), rule.old_prefix()) != 0) return false;
+  encoded->replace(0, rule.old_prefix().size(), rule.new_prefix());
+  return true;
+}
+
+class NodeBackupService final : public NodeBackup::Service {
+ public:
+  explicit NodeBackupService(cluster::NodeContext* node)
+      : node_(node),
+        tmp_dir_(node->work_dir() + "/backup"),
+        import_dir_(node->work_dir() + "/import") {
+    // Leftovers of a run that died with the node: never ingested, never uploaded.
+    std::error_code ec;
+    fs::remove_all(tmp_dir_, ec);
+    fs::remove_all(import_dir_, ec);
+    fs::create_directories(tmp_dir_, ec);
+    fs::create_directories(import_dir_, ec);
+  }
+
+  grpc::Status Backup(grpc::ServerContext* ctx, const BackupRequest* req,
+                      grpc::ServerWriter<BackupResponse>* writer) override {
+    if (req->end_version() == 0) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "end_version is required");
+    }
+    Status s = CheckCompression(req->compression(), "compression");
+    if (!s.ok()) return net::ToGrpc(s);
+    auto storage = OpenStorageTarget(req->storage());
+    if (!storage.ok()) return net::ToGrpc(storage.status());
+    s = node_->WaitResolved(req->end_version(), std::chrono::seconds(30));
+    if (!s.ok()) return net::ToGrpc(s.WithContext("backup ts not resolved yet"));
+
+    RateLimiter limiter(req->ratelimit_bytes_per_sec());
+    std::mutex write_mu;
+    TaskGroup group(std::max<int>(1, static_cast<int>(req->concurrency())));
+    for (const auto& range : req->ranges()) {
+      if (ctx->IsCancelled()) break;
+      group.Submit([&, range]() -> Status {
+        BackupResponse resp;
+        *resp.mutable_range() = range;
+        if (ctx->IsCancelled()) return Status::OK();
+        Status st = BackupRange(*req, range, **storage, limiter, &resp);
+        if (!st.ok()) {
+          if (st.code() == Status::Code::kAborted) {
+            resp.set_region_error(st.message());
+          } else {
+            resp.set_error(st.ToString());
+          }
+          resp.clear_files();
+        }
+        std::lock_guard<std::mutex> lock(write_mu);
+        writer->Write(resp);
+        return Status::OK();
+      });
+    }
+    s = group.Wait();
+    if (!s.ok()) return net::ToGrpc(s);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Download(grpc::ServerContext*, const DownloadRequest* req,
+                        DownloadResponse* resp) override {
+    Status s = DoDownload(*req, resp);
+    if (!s.ok()) {
+      resp->set_error(s.ToString());
+      resp->set_corrupt(s.code() == Status::Code::kCorruption);
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Ingest(grpc::ServerContext*, const IngestRequest* req,
+                      IngestResponse* resp) override {
+    std::vector<std::string> paths;
+    for (const auto& uuid : req->uuids()) {
+      std::string path = StagedPath(uuid);
+      if (!fs::exists(path)) {
+        resp->set_error("staged file " + uuid + " is gone (node restarted?); download again");
+        return grpc::Status::OK;
+      }
+      paths.push_back(path);
+    }
+    Status s = node_->store()->Ingest(paths);
+    if (!s.ok()) resp->set_error(s.ToString());
+    return grpc::Status::OK;
+  }
+
+ private:
+  std::string StagedPath(const std::string& uuid) const {
+    return import_dir_ + "/" + uuid + ".sst";
+  }
+
+  // Backs up one sub-range: an Aborted status is a routing error.
+  Status BackupRange(const BackupRequest& req, const BackupRange& range,
+                     storage::ExternalStorage& storage, RateLimiter& limiter,
+                     BackupResponse* resp) {
+    BRIX_ASSIGN_OR_RETURN(cluster::Region region,
+                          node_->OwnedRegion(range.region_id(), range.epoch()));
+    std::string start = std::max(range.start_key(), region.start_key());
+    std::string end = range.end_key();
+    if (!region.end_key().empty() && (end.empty() || end > region.end_key()))
+      end = region.end_key();
+
+    const bool snapshot = req.start_version() == 0;
+    const uint64_t max_bytes = req.sst_max_bytes() ? req.sst_max_bytes() : (96ull << 20);
+    std::unique_ptr<SstWriter> writer;
+    std::string path;
+    BackupFile file;
+    cluster::KvChecksum sum;
+    std::string last_user_key;
+    Status failed;
+    int seq = 0;
+
+    auto finish = [&]() -> Status {
+      if (!writer) return Status::OK();
+      BRIX_ASSIGN_OR_RETURN(uint64_t size, writer->Finish());
+      writer.reset();
+      std::string name = std::to_string(node_->store_id()) + "/" + std::to_string(region.id()) +
+                         "_" + std::to_string(region.epoch()) + "_" +
+                         HexEncode(Sha256(file.start_key())).substr(0, 16) + "_" +
+                         std::to_string(UnixMs()) + "_" + std::to_string(seq++) + ".sst";
+      BRIX_ASSIGN_OR_RETURN(std::string digest, Sha256OfFile(path));
+      Status up = UploadFile(storage, name, path, limiter);
+      std::error_code ec;
+      fs::remove(path, ec);
+      BRIX_RETURN_IF_ERROR(up);
+      std::string end_key = last_user_key;
+      end_key.push_back('\0');  // exclusive bound just above the last key
+      file.set_name(name);
+      file.set_sha256(digest);
+      file.set_end_key(end_key);
+      file.set_start_version(req.start_version());
+      file.set_end_version(req.end_version());
+      file.set_crc64xor(sum.crc64xor);
+      file.set_total_kvs(sum.kvs);
+      file.set_total_bytes(sum.bytes);
+      file.set_size(size);
+      file.set_table_id(range.table_id());
+      file.set_compression(req.compression());
+      *resp->add_files() = file;
+      file.Clear();
+      sum = {};
+      return Status::OK();
+    };
+
+    Status visit = node_->store()->Visit(
+        start, end, req.start_version(), req.end_version(),
+        snapshot ? cluster::VisitMode::kNewestLive : cluster::VisitMode::kAllVersions,
+        [&](const cluster::MvccEntry& e) {
+          // Cut only between user keys: all versions of a key stay in one file.
+          if (writer && sum.bytes >= max_bytes && e.user_key != last_user_key) {
+            failed = finish();
+            if (!failed.ok()) return false;
+          }
+          if (!writer) {
+            path = tmp_dir_ + "/" + NewUuid() + ".sst";
+            auto w = SstWriter::Create(path, req.compression());
+            if (!w.ok()) {
+              failed = w.status();
+              return false;
+            }
+            writer = std::move(*w);
+            file.set_start_key(std::string(e.user_key));
+          }
+          failed = writer->Add(e.encoded_key, e.stored_value);
+          if (!failed.ok()) return false;
+          AddEntryChecksum(e, snapshot, &sum);
+          if (e.user_key != last_user_key) last_user_key.assign(e.user_key);
+          return true;
+        });
+    BRIX_RETURN_IF_ERROR(visit);
+    if (failed.ok()) failed = finish();
+    if (!failed.ok()) {
+      writer.reset();
+      std::error_code ec;
+      fs::remove(path, ec);
+      return failed;
+    }
+    // The region may have split while we scanned; the result is only good if it did not.
+    BRIX_RETURN_IF_ERROR(node_->OwnedRegion(range.region_id(), range.epoch()).status());
+    return Status::OK();
+  }
+
+  Status DoDownload(const DownloadRequest& req, DownloadResponse* resp) {
+    BRIX_ASSIGN_OR_RETURN(auto storage, OpenStorageTarget(req.storage()));
+    RateLimiter limiter(req.ratelimit_bytes_per_sec());
+    std::string staged = StagedPath(req.uuid());
+    std::unique_ptr<SstWriter> out;
+    uint64_t kvs = 0;
+    for (const auto& file : req.files()) {
+      std::string local = tmp_dir_ + "/" + NewUuid() + ".download";
+      std::string digest;
+      {
+        std::ofstream sink_file(local, std::ios::binary | std::ios::trunc);
+        HashingFileSink sink(sink_file, limiter);
+        BRIX_RETURN_IF_ERROR(
+            storage->GetStream(file.name(), sink).WithContext("download " + file.name()));
+        sink_file.close();
+        if (sink.size() != file.size()) {
+          fs::remove(local);
+          return Status::Corruption("file " + file.name() + " has " + std::to_string(sink.size()) +
+                                    " bytes, backupmeta says " + std::to_string(file.size()));
+        }
+        digest = sink.Digest();
+      }
+      if (digest != file.sha256()) {
+        fs::remove(local);
+        return Status::Corruption("file " + file.name() +
+                                  ": SHA-256 does not match the backupmeta (corrupt or replaced)");
+      }
+      Status failed;
+      Status read = ReadSst(local, [&](const cluster::MvccEntry& e) {
+        std::string key(e.encoded_key);
+        if (!Rewrite(&key, req.rewrite())) {
+          failed = Status::Corruption("file " + file.name() + " holds a key outside its table");
+          return false;
+        }
+        std::string_view user(key.data(), key.size() - 8);
+        if (user < req.start_key()) return true;
+        if (!req.end_key().empty() && user >= req.end_key()) return false;
+        if (!out) {
+          auto w = SstWriter::Create(staged, "lz4");
+          if (!w.ok()) {
+            failed = w.status();
+            return false;
+          }
+          out = std::move(*w);
+        }
+        failed = out->Add(key, e.stored_value);
+        ++kvs;
+        return failed.ok();
+      });
+      fs::remove(local);
+      BRIX_RETURN_IF_ERROR(read);
+      BRIX_RETURN_IF_ERROR(failed);
+    }
+    if (out) BRIX_RETURN_IF_ERROR(out->Finish().status());
+    resp->set_kvs(kvs);
+    resp->set_empty(kvs == 0);
+    return Status::OK();
+  }
+
+  cluster::NodeContext* node_;
+  std::string tmp_dir_;
+  std::string import_dir_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> NewNodeBackupService(cluster::NodeContext* node) {
+  return std::make_unique<NodeBackupService>(node);
+}
+
+}  // namespace brix::br

@@ -1,0 +1,354 @@
+#include "br/snapshot/restore.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "br/proto/backup.grpc.pb.h"
+#include "br/snapshot/backup_meta.h"
+#include "br/snapshot/node_channel.h"
+#include "br/storage_target.h"
+#include "cluster/catalog.h"
+#include "cluster/client/kv_client.h"
+#include "cluster/client/pd_client.h"
+#include "common/parallel.h"
+#include "common/random.h"
+#include "common/table_filter.h"
+#include "storage/open_storage.h"
+
+namespace brix::br {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kDownloadAttempts = 5;
+
+// Where the target remembers how far it restored from a source cluster, so an incremental
+// backup is only applied on top of the link before it.
+std::string RestoredMarkerKey(uint64_t source_cluster_id) {
+  return std::string(1, cluster::kMetaPrefix) + "_br/restored/" + std::to_string(source_cluster_id);
+}
+
+std::string RewriteKey(const std::string& key, const RewriteRule& rule) {
+  if (key.compare(0, rule.old_prefix().size(), rule.old_prefix()) != 0) return key;
+  return rule.new_prefix() + key.substr(rule.old_prefix().size());
+}
+
+struct Task {
+  uint64_t store_id = 0;
+  DownloadRequest request;
+  uint64_t bytes = 0;
+};
+
+class RestoreRun {
+ public:
+  RestoreRun(const RestoreOptions& options, const ProgressFn& progress)
+      : options_(options), progress_(progress) {}
+
+  Result<RestoreSummary> Run() {
+    auto started = Clock::now();
+    if (options_.concurrency <= 0) {
+      return Status::InvalidArgument("--concurrency must be a positive number, got " +
+                                     std::to_string(options_.concurrency));
+    }
+    if (options_.ratelimit_mib < 0) {
+      return Status::InvalidArgument("--ratelimit must be ≥ 0 MiB/s (0 = unlimited)");
+    }
+    BRIX_ASSIGN_OR_RETURN(TableFilter filter, TableFilter::Parse(options_.filter));
+    BRIX_ASSIGN_OR_RETURN(storage_, storage::OpenStorage(options_.storage_url, options_.env));
+    BRIX_ASSIGN_OR_RETURN(meta_, ReadBackupMeta(*storage_));
+    BRIX_ASSIGN_OR_RETURN(pd_, cluster::PdClient::Connect(options_.pd));
+    kv_ = std::make_unique<cluster::KvClient>(pd_.get());
+
+    for (const auto& t : meta_.tables()) {
+      if (filter.Matches(t.db(), t.name())) selected_.push_back(t);
+    }
+    if (selected_.empty()) {
+      return Status::InvalidArgument("the table filter selects none of the " +
+                                     std::to_string(meta_.tables_size()) + " tables in the backup");
+    }
+    BRIX_RETURN_IF_ERROR(CheckTarget());
+    BRIX_RETURN_IF_ERROR(CheckFiles());
+    BRIX_RETURN_IF_ERROR(AssignTableIds());
+    BRIX_RETURN_IF_ERROR(PlanDownloads());
+    BRIX_RETURN_IF_ERROR(DownloadAll());
+    BRIX_RETURN_IF_ERROR(IngestAll());
+    BRIX_RETURN_IF_ERROR(Publish());
+    BRIX_ASSIGN_OR_RETURN(uint64_t now, pd_->AdvanceTs(meta_.end_version()));
+    if (options_.checksum) BRIX_RETURN_IF_ERROR(VerifyChecksums(now));
+
+    RestoreSummary summary;
+    summary.backup_ts = meta_.end_version();
+    summary.files = files_.size();
+    for (const auto& f : files_) {
+      summary.total_kvs += f.total_kvs();
+      summary.total_bytes += f.total_bytes();
+    }
+    summary.tables = selected_.size();
+    summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return summary;
+  }
+
+ private:
+  // Nothing in the target may be touched before this passes.
+  Status CheckTarget() {
+    BRIX_ASSIGN_OR_RETURN(now_, pd_->GetTs());
+    BRIX_ASSIGN_OR_RETURN(auto marker, kv_->Get(RestoredMarkerKey(meta_.cluster_id()), now_));
+    if (meta_.start_version() != 0) {
+      std::string have = marker ? *marker : "";
+      if (have != std::to_string(meta_.start_version())) {
+        return Status::FailedPrecondition(
+            "this incremental backup holds the changes of cluster " +
+            std::to_string(meta_.cluster_id()) + " in (" + std::to_string(meta_.start_version()) +
+            ", " + std::to_string(meta_.end_version()) +
+            "], but the target's last restore from that cluster " +
+            (marker ? "reached ts " + *marker : std::string("does not exist")) +
+            ": restore the full backup and the earlier incremental backups first, in order");
+      }
+      return Status::OK();
+    }
+    for (const auto& t : selected_) {
+      auto found = cluster::FindTable(*kv_, t.db(), t.name(), now_);
+      if (found.ok()) {
+        return Status::AlreadyExists("table " + t.db() + "." + t.name() +
+                                     " already exists in the target cluster; restore into an "
+                                     "empty cluster or leave it out with -f '!" +
+                                     t.db() + "." + t.name() + "'");
+      }
+      if (!found.status().IsNotFound()) return found.status();
+    }
+    return Status::OK();
+  }
+
+  Status CheckFiles() {
+    std::map<int64_t, bool> wanted;
+    for (const auto& t : selected_) wanted[t.id()] = true;
+    for (const auto& f : meta_.files()) {
+      if (wanted.count(f.table_id())) files_.push_back(f);
+    }
+    std::mutex mu;
+    Status bad;
+    TaskGroup group(16);
+    for (const auto& f : files_) {
+      group.Submit([&, f]() -> Status {
+        auto info = storage_->Stat(f.name());
+        Status s;
+        if (!info.ok()) {
+          s = info.status().IsNotFound()
+                  ? Status::NotFound("file " + f.name() + " named by the backupmeta is missing")
+                  : info.status();
+        } else if (info->size != f.size()) {
+          s = Status::Corruption("file " + f.name() + " has " + std::to_string(info->size) +
+                                 " bytes, the backupmeta says " + std::to_string(f.size()));
+        }
+        return s;
+      });
+    }
+    return group.Wait().WithContext("refusing to restore " + storage_->Describe());
+  }
+
+  // Full backup: new ids (the tables are created, hidden, until Publish). Incremental: the ids
+  // the earlier restore created, new ones for tables born since.
+  Status AssignTableIds() {
+    for (const auto& t : selected_) {
+      int64_t id = 0;
+      auto found = cluster::FindTable(*kv_, t.db(), t.name(), now_);
+      if (found.ok()) {
+        id = found->id;
+      } else {
+        if (!found.status().IsNotFound()) return found.status();
+        BRIX_ASSIGN_OR_RETURN(id, pd_->AllocTableId(t.db(), t.name()));
+        unpublished_.push_back({id, t.db(), t.name()});
+      }
+      RewriteRule rule;
+      rule.set_old_prefix(cluster::TablePrefix(t.id()));
+      rule.set_new_prefix(cluster::TablePrefix(id));
+      rules_[t.id()] = rule;
+      restored_.push_back({id, t.db(), t.name()});
+    }
+    return Status::OK();
+  }
+
+  Status PlanDownloads() {
+    StorageTarget target =
+        MakeStorageTarget(options_.storage_url, options_.send_credentials, options_.env);
+    for (const auto& f : files_) {
+      const RewriteRule& rule = rules_[f.table_id()];
+      std::string start = RewriteKey(f.start_key(), rule);
+      std::string end = RewriteKey(f.end_key(), rule);
+      BRIX_ASSIGN_OR_RETURN(auto regions, pd_->GetRegions(start, end));
+      for (const auto& region : regions) {
+        Task task;
+        task.store_id = region.store_id();
+        task.bytes = f.size();
+        DownloadRequest& req = task.request;
+        req.set_uuid(NewUuid());
+        *req.mutable_storage() = target;
+        *req.add_files() = f;
+        *req.mutable_rewrite() = rule;
+        req.set_start_key(std::max(start, region.start_key()));
+        req.set_end_key(region.end_key().empty() ? end : std::min(end, region.end_key()));
+        req.set_ratelimit_bytes_per_sec(options_.ratelimit_mib * 1024 * 1024);
+        tasks_.push_back(std::move(task));
+      }
+    }
+    BRIX_ASSIGN_OR_RETURN(auto stores, pd_->GetStores());
+    for (const auto& s : stores) addresses_[s.id()] = s.address();
+    return Status::OK();
+  }
+
+  Result<NodeBackup::Stub*> StubFor(uint64_t store_id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = stubs_.find(store_id);
+    if (it != stubs_.end()) return it->second.get();
+    auto addr = addresses_.find(store_id);
+    if (addr == addresses_.end()) {
+      return Status::Unavailable("store " + std::to_string(store_id) + " is not registered");
+    }
+    auto stub = NodeBackup::NewStub(NodeChannel(addr->second));
+    auto* raw = stub.get();
+    stubs_[store_id] = std::move(stub);
+    return raw;
+  }
+
+  Status DownloadOne(Task& task) {
+    BRIX_ASSIGN_OR_RETURN(NodeBackup::Stub * stub, StubFor(task.store_id));
+    Status last;
+    for (int attempt = 1; attempt <= kDownloadAttempts; ++attempt) {
+      grpc::ClientContext ctx;
+      DownloadResponse resp;
+      grpc::Status st = stub->Download(&ctx, task.request, &resp);
+      if (st.ok() && resp.error().empty()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!resp.empty()) staged_[task.store_id].push_back(task.request.uuid());
+        bytes_done_ += task.bytes;
+        ++tasks_done_;
+        return Status::OK();
+      }
+      if (st.ok()) {
+        // A verified corruption is final; anything else (storage hiccups) is retried.
+        if (resp.corrupt()) return Status::Corruption(resp.error());
+        last = Status::IOError(resp.error());
+      } else {
+        last = Status::Unavailable("store " + std::to_string(task.store_id) + ": " +
+                                   st.error_message());
+      }
+      spdlog::warn("restore: download try {} failed: {}", attempt, last.ToString());
+      std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt * attempt));
+    }
+    return last;
+  }
+
+  Status DownloadAll() {
+    std::atomic<bool> stop{false};
+    std::thread reporter([&] {
+      while (!stop.load()) {
+        if (progress_) {
+          std::lock_guard<std::mutex> lock(mu_);
+          progress_({"download", tasks_done_, tasks_.size(), bytes_done_});
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    });
+    // Concurrency is per node: one group per store.
+    std::map<uint64_t, std::vector<Task*>> by_store;
+    for (auto& t : tasks_) by_store[t.store_id].push_back(&t);
+    std::vector<Status> results(by_store.size());
+    std::vector<std::thread> threads;
+    size_t i = 0;
+    for (auto& [store, list] : by_store) {
+      threads.emplace_back([&, idx = i++, list = list] {
+        TaskGroup group(options_.concurrency);
+        for (Task* t : list) group.Submit([&, t] { return DownloadOne(*t); });
+        results[idx] = group.Wait();
+      });
+    }
+    for (auto& t : threads) t.join();
+    stop = true;
+    reporter.join();
+    for (const auto& r : results) {
+      if (!r.ok()) return r.WithContext("nothing was ingested; restore refused");
+    }
+    return Status::OK();
+  }
+
+  Status IngestAll() {
+    if (progress_) progress_({"ingest", 0, staged_.size(), bytes_done_});
+    for (const auto& [store, uuids] : staged_) {
+      BRIX_ASSIGN_OR_RETURN(NodeBackup::Stub * stub, StubFor(store));
+      IngestRequest req;
+      for (const auto& u : uuids) req.add_uuids(u);
+      grpc::ClientContext ctx;
+      IngestResponse resp;
+      grpc::Status st = stub->Ingest(&ctx, req, &resp);
+      if (!st.ok())
+        return Status::Unavailable("ingest on store " + std::to_string(store) + ": " +
+                                   st.error_message());
+      if (!resp.error().empty())
+        return Status::IOError("ingest on store " + std::to_string(store) + ": " + resp.error());
+    }
+    return Status::OK();
+  }
+
+  // Makes the tables visible and records how far the target got from the source cluster.
+  Status Publish() {
+    std::vector<cluster::KvMutation> muts;
+    for (const auto& t : unpublished_) {
+      muts.push_back({cluster::CatalogKey(t.db, t.name), false, std::to_string(t.id)});
+    }
+    muts.push_back(
+        {RestoredMarkerKey(meta_.cluster_id()), false, std::to_string(meta_.end_version())});
+    return kv_->Write(std::move(muts)).status();
+  }
+
+  Status VerifyChecksums(uint64_t ts) {
+    if (progress_) progress_({"checksum", 0, restored_.size(), bytes_done_});
+    BRIX_ASSIGN_OR_RETURN(auto sums, cluster::ChecksumTables(*kv_, ts, restored_));
+    for (const auto& t : selected_) {
+      if (!t.has_checksum()) {
+        spdlog::warn("restore: backup has no checksum for {}.{}; not verified", t.db(), t.name());
+        continue;
+      }
+      cluster::KvChecksum want{t.total_kvs(), t.total_bytes(), t.crc64xor()};
+      const cluster::KvChecksum& got = sums[t.db() + "." + t.name()];
+      if (!(got == want)) {
+        return Status::Corruption("checksum mismatch after restore of table " + t.db() + "." +
+                                  t.name() + ": backup has " + want.ToString() +
+                                  ", restored data has " + got.ToString());
+      }
+    }
+    return Status::OK();
+  }
+
+  const RestoreOptions& options_;
+  const ProgressFn& progress_;
+  std::unique_ptr<storage::ExternalStorage> storage_;
+  std::unique_ptr<cluster::PdClient> pd_;
+  std::unique_ptr<cluster::KvClient> kv_;
+  BackupMeta meta_;
+  uint64_t now_ = 0;
+  std::vector<BackupTable> selected_;
+  std::vector<BackupFile> files_;
+  std::map<int64_t, RewriteRule> rules_;        // source table id → prefix rewrite
+  std::vector<cluster::TableRef> unpublished_;  // created by this restore, not yet in catalog
+  std::vector<cluster::TableRef> restored_;
+  std::vector<Task> tasks_;
+  std::map<uint64_t, std::string> addresses_;
+
+  std::mutex mu_;
+  std::map<uint64_t, std::unique_ptr<NodeBackup::Stub>> stubs_;
+  std::map<uint64_t, std::vector<std::string>> staged_;  // store → uuids to ingest
+  uint64_t bytes_done_ = 0;
+  uint64_t tasks_done_ = 0;
+};
+
+}  // namespace
+
+Result<RestoreSummary> RunRestore(const RestoreOptions& options, const ProgressFn& progress) {
+  RestoreRun run(options, progress);
+  return run.Run();
+}
+
+}  // namespace brix::br
