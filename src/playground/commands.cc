@@ -67,16 +67,19 @@ std::vector<std::string> KvnodeCommand(const std::string& pd, int port,
 }
 
 std::vector<std::string> BrixdCommand(const std::string& etcd, int port,
-                                      const std::string& state_dir, const std::string& kubeconfig) {
-  return {BinDir() + "/brixd",
-          "--etcd",
-          etcd,
-          "--listen",
-          "127.0.0.1:" + std::to_string(port),
-          "--state-dir",
-          state_dir,
-          "--kubeconfig-out",
-          kubeconfig};
+                                      const std::string& state_dir, const std::string& kubeconfig,
+                                      const std::vector<std::string>& clusters) {
+  std::vector<std::string> argv = {BinDir() + "/brixd",
+                                   "--etcd",
+                                   etcd,
+                                   "--listen",
+                                   "127.0.0.1:" + std::to_string(port),
+                                   "--state-dir",
+                                   state_dir,
+                                   "--kubeconfig-out",
+                                   kubeconfig};
+  for (const auto& c : clusters) argv.insert(argv.end(), {"--cluster", c});
+  return argv;
 }
 
 }  // namespace brix::playground

@@ -20,7 +20,9 @@ std::vector<std::string> KvpdCommand(const std::string& etcd, int port);
 std::vector<std::string> KvnodeCommand(const std::string& pd, int port,
                                        const std::string& data_dir);
 
+// `clusters`: NAMESPACE/NAME=KVPD entries for brixd's --cluster.
 std::vector<std::string> BrixdCommand(const std::string& etcd, int port,
-                                      const std::string& state_dir, const std::string& kubeconfig);
+                                      const std::string& state_dir, const std::string& kubeconfig,
+                                      const std::vector<std::string>& clusters = {});
 
 }  // namespace brix::playground

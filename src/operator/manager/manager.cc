@@ -128,6 +128,12 @@ class StatusWriter {
   std::chrono::steady_clock::time_point last_progress_{};
 };
 
+// A finished run: every step is done, whatever the last report said.
+void ProgressDone(Json& st) {
+  if (!st.contains("progresses") || !st["progresses"].is_array()) return;
+  for (auto& e : st["progresses"]) e["progress"] = 100.0;
+}
+
 Status Fail(StatusWriter& w, const std::string& reason, const Status& error,
             const std::string& command = "") {
   api::Condition c{cond::kFailed, "True", reason, error.message(), command};
@@ -160,6 +166,7 @@ Status BackupSnapshot(client::ApiClient& api, const Engine& engine, const Json& 
   if (!summary.ok()) return Fail(w, "BackupDataToRemoteFailed", summary.status());
   auto end = Clock::now();
   return w.Condition({cond::kComplete, "True", "", ""}, false, [&](Json& st) {
+    ProgressDone(st);
     st["commitTs"] = std::to_string(summary->backup_ts);
     st["backupSize"] = summary->backup_size;
     st["backupSizeReadable"] = api::HumanBytes(summary->backup_size);
@@ -287,6 +294,7 @@ Status Restore(client::ApiClient& api, const Engine& engine, const Json& restore
   if (!summary.ok()) return Fail(w, "RestoreDataFromRemoteFailed", summary.status());
   auto end = Clock::now();
   return w.Condition({cond::kComplete, "True", "", ""}, false, [&](Json& st) {
+    ProgressDone(st);
     st["commitTs"] = std::to_string(summary->backup_ts);
     st["timeStarted"] = FormatIso8601(start);
     st["timeCompleted"] = FormatIso8601(end);
