@@ -115,12 +115,19 @@ Status CreateSeedSecret(const std::string& dir, const json& env, int brixd_port)
                  {"type", "Opaque"},
                  {"metadata", {{"name", kSeedSecret}, {"namespace", kSeedNamespace}}},
                  {"data", data}};
-  auto created = api.Create(client::Secrets(), kSeedNamespace, secret);
-  if (created.ok() || !created.status().IsAlreadyExists()) return created.status();
-  auto current = api.Get(client::Secrets(), kSeedNamespace, kSeedSecret);
-  if (!current.ok()) return current.status();
-  (*current)["data"] = data;
-  return api.Update(client::Secrets(), *current).status();
+  // Azurite has no Azure AD, so the seed's AD examples (azblob-secret-ad) get the same shared
+  // key: their YAML then runs unchanged.
+  for (std::string name : {std::string(kSeedSecret), std::string(kSeedSecret) + "-ad"}) {
+    secret["metadata"]["name"] = name;
+    auto created = api.Create(client::Secrets(), kSeedNamespace, secret);
+    if (created.ok()) continue;
+    if (!created.status().IsAlreadyExists()) return created.status();
+    auto current = api.Get(client::Secrets(), kSeedNamespace, name);
+    if (!current.ok()) return current.status();
+    (*current)["data"] = data;
+    BRIX_RETURN_IF_ERROR(api.Update(client::Secrets(), *current).status());
+  }
+  return Status::OK();
 }
 
 }  // namespace

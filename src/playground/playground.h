@@ -30,7 +30,8 @@ struct Options {
 
 // With brixd, the clusters are registered as test1/demo1 (and test1/demo2), and with Azurite as
 // well the Secret test1/azblob-secret holds AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_KEY and
-// AZURE_STORAGE_ENDPOINT (the Azurite URL), so the seed's YAML runs unchanged.
+// AZURE_STORAGE_ENDPOINT (the Azurite URL), so the seed's YAML runs unchanged. Azurite has no
+// Azure AD: azblob-secret-ad, which the seed's AD examples name, holds the same shared key.
 inline constexpr char kSeedNamespace[] = "test1";
 inline constexpr char kSeedSecret[] = "azblob-secret";
 

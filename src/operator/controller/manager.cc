@@ -82,8 +82,29 @@ void ControllerManager::Work(Loop* loop) {
   }
 }
 
+void ControllerManager::CollectOrphans() {
+  for (const api::ResourceInfo* info : {&client::Backups(), &client::CompactBackups()}) {
+    auto all = ctx_.client->List(*info, "");
+    if (!all.ok()) continue;
+    for (const auto& o : *all) {
+      for (const auto& ref : o["metadata"].value("ownerReferences", client::Json::array())) {
+        if (ref.value("kind", "") != "BackupSchedule") continue;
+        auto owner = ctx_.client->Get(client::BackupSchedules(), client::NamespaceOf(o),
+                                      ref.value("name", ""));
+        bool gone = (!owner.ok() && owner.status().IsNotFound()) ||
+                    (owner.ok() && client::UidOf(*owner) != ref.value("uid", ""));
+        if (!gone) continue;
+        spdlog::info("{} {}/{}: its BackupSchedule is gone; deleting it", info->kind,
+                     client::NamespaceOf(o), client::NameOf(o));
+        ctx_.client->Delete(*info, client::NamespaceOf(o), client::NameOf(o)).IgnoreError();
+      }
+    }
+  }
+}
+
 void ControllerManager::Resync() {
   for (;;) {
+    CollectOrphans();
     for (auto& l : loops_) {
       auto all = ctx_.client->List(l->reconciler->info(), "");
       if (!all.ok()) continue;

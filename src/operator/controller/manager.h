@@ -4,7 +4,9 @@
 // object periodically, so a missed event only delays, never loses, a reconcile.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -31,6 +33,9 @@ class ControllerManager {
   };
   void Work(Loop* loop);
   void Resync();
+  // Kubernetes' garbage collector for the CRs a BackupSchedule owns: they go with it (through
+  // their own finalizers, so cleanPolicy still applies). Jobs are the job runner's.
+  void CollectOrphans();
 
   Context ctx_;
   std::vector<std::unique_ptr<Loop>> loops_;

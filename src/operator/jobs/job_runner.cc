@@ -279,6 +279,7 @@ void JobRunner::SyncOnce() {
     if (Finished(job) || running_.count(uid)) continue;
     if (job["metadata"].contains("deletionTimestamp")) continue;
     int64_t failed = StatusInt(job, "failed");
+    std::string last = job.contains("status") ? job["status"].value("lastFailure", "") : "";
     int64_t backoff_limit = job["spec"].value("backoffLimit", 6);
     if (StatusInt(job, "active") > 0) {
       // Active in the API but not ours: brixd restarted under it. Make sure the old process is
@@ -295,13 +296,13 @@ void JobRunner::SyncOnce() {
         if (client::UidOf(j) != uid) return false;
         j["status"]["active"] = 0;
         j["status"]["failed"] = failed;
-        j["status"]["lastFailure"] = "process lost: brixd restarted while the job ran";
+        last = "process lost: brixd restarted while the job ran";
+        j["status"]["lastFailure"] = last;
         return true;
       });
       if (!w.ok()) continue;
     }
     if (failed > backoff_limit) {
-      std::string last = job.contains("status") ? job["status"].value("lastFailure", "") : "";
       auto w = client::MutateStatus(*client_, client::Jobs(), ns, name, [&](Json& j) {
         if (client::UidOf(j) != uid) return false;
         std::string now = api::NowRfc3339();
