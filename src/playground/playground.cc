@@ -68,8 +68,10 @@ Status WriteFileAtomically(const std::string& path, const std::string& content) 
 Status Launch(json& p, const std::string& dir) {
   std::vector<std::string> argv = p["argv"].get<std::vector<std::string>>();
   std::string log = dir + "/logs/" + p["role"].get<std::string>() + ".log";
+  std::map<std::string, std::string> env;
+  if (p.contains("env")) env = p["env"].get<std::map<std::string, std::string>>();
   BRIX_ASSIGN_OR_RETURN(ChildProcess child,
-                        ChildProcess::Start(argv, {}, log, /*die_with_parent=*/false));
+                        ChildProcess::Start(argv, env, log, /*die_with_parent=*/false));
   pid_t pid = child.pid();
   child.Release();  // the playground outlives this command
   p["pid"] = pid;
@@ -223,6 +225,16 @@ Status Up(const Options& o) {
           std::string("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=") +
           kAzuriteKey + ";BlobEndpoint=" + endpoint + ";";
       state["env"]["AZURE_STORAGE_ENDPOINT"] = endpoint;
+      // Nodes get the account too, as TiKV pods get the Secret (envFrom) in the seed's Azure AD
+      // setup: backups with `sendCredToTikv: false` then work.
+      for (auto& proc : state["processes"]) {
+        std::string role = proc["role"].get<std::string>();
+        if (role.find("kvnode-") == std::string::npos) continue;
+        for (const char* k :
+             {"AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_CONNECTION_STRING"}) {
+          proc["env"][k] = state["env"][k];
+        }
+      }
     }
   }
 
