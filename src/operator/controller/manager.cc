@@ -70,7 +70,13 @@ void ControllerManager::Work(Loop* loop) {
   while (auto key = loop->queue->Get()) {
     size_t slash = key->find('/');
     std::string ns = key->substr(0, slash), name = key->substr(slash + 1);
-    Result<Outcome> r = loop->reconciler->Reconcile(ns, name);
+    Result<Outcome> r = Status::Internal("unset");
+    try {
+      r = loop->reconciler->Reconcile(ns, name);
+    } catch (const std::exception& e) {
+      // An object shaped in a way the controller did not expect must not take brixd down.
+      r = Status::Internal(std::string("unexpected object shape: ") + e.what());
+    }
     if (!r.ok()) {
       spdlog::warn("{} {}: {}", loop->reconciler->info().kind, *key, r.status().ToString());
       loop->queue->AddRateLimited(*key);

@@ -243,7 +243,7 @@ Result<Outcome> ScheduleController::Reconcile(const std::string& ns, const std::
   if (!got.ok()) return got.status().IsNotFound() ? Result<Outcome>(Outcome::Done()) : got.status();
   Json schedule = *got;
   if (BeingDeleted(schedule)) return Outcome::Done();
-  const Json& spec = schedule["spec"];
+  const Json spec = schedule["spec"];  // a copy: `schedule` is re-read below
   // Retention runs even when paused (§5 step 1).
   if (Status s = CollectGarbage(schedule); !s.ok()) {
     spdlog::warn("schedule {}/{}: retention: {}", ns, name, s.ToString());
@@ -263,6 +263,16 @@ Result<Outcome> ScheduleController::Reconcile(const std::string& ns, const std::
                 {"metadata", OwnedMetadata(schedule, log_name)},
                 {"spec", lspec}};
     auto created = ctx_->client->Create(client::Backups(), ns, log);
+    if (!created.ok() && created.status().IsAlreadyExists()) {
+      // Ours from an earlier reconcile that ended before it recorded it: adopt it.
+      auto existing = ctx_->client->Get(client::Backups(), ns, log_name);
+      bool ours = false;
+      if (existing.ok()) {
+        Json refs = (*existing)["metadata"].value("ownerReferences", Json::array());
+        for (const auto& ref : refs) ours = ours || ref.value("uid", "") == client::UidOf(schedule);
+      }
+      if (ours) created = existing;
+    }
     if (!created.ok()) {
       return created.status().WithContext("create log backup " + log_name);
     }

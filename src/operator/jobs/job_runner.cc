@@ -109,7 +109,11 @@ void JobRunner::Loop() {
       if (stop_) break;
       dirty_ = false;
     }
-    SyncOnce();
+    try {
+      SyncOnce();
+    } catch (const std::exception& e) {
+      spdlog::error("job runner: unexpected object shape: {}", e.what());
+    }
   }
   // Processes were forked from this thread; stop them before it ends.
   for (auto& [uid, r] : running_) r->process.Stop(std::chrono::milliseconds(2000));
