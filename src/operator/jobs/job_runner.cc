@@ -102,15 +102,26 @@ void JobRunner::Wake() {
 }
 
 void JobRunner::Loop() {
+  auto next_sync = std::chrono::steady_clock::now();
   for (;;) {
+    bool sync = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, options_.resync, [this] { return stop_ || dirty_; });
+      // While jobs run, look for exits often: a Job should say Complete right after its process
+      // ends, not a resync later.
+      auto wait = running_.empty() ? options_.resync : std::chrono::milliseconds(50);
+      cv_.wait_for(lock, wait, [this] { return stop_ || dirty_; });
       if (stop_) break;
+      sync = dirty_ || std::chrono::steady_clock::now() >= next_sync;
       dirty_ = false;
     }
     try {
-      SyncOnce();
+      if (sync) {
+        SyncOnce();
+        next_sync = std::chrono::steady_clock::now() + options_.resync;
+      } else {
+        Reap();
+      }
     } catch (const std::exception& e) {
       spdlog::error("job runner: unexpected object shape: {}", e.what());
     }
