@@ -21,6 +21,7 @@
 #include "operator/api/go_time.h"
 #include "operator/apiserver/server.h"
 #include "operator/client/registry_client.h"
+#include "operator/controller/log_checkpoint.h"
 #include "operator/controller/manager.h"
 #include "operator/jobs/job_runner.h"
 #include "playground/commands.h"
@@ -192,6 +193,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     copts.resync = std::chrono::duration_cast<std::chrono::milliseconds>(*period);
+    copts.log_checkpoint = brix::controller::KvpdLogCheckpoint;
     std::string dir = state_dir;
     if (dir.empty()) {
       char tmpl[] = "/tmp/brixd-XXXXXX";
