@@ -189,7 +189,7 @@ Status BackupLog(client::ApiClient& api, const Engine& engine, const Json& backu
     st["logSubCommandStatuses"][cmd]["timeStarted"] = FormatIso8601(start);
   }));
   LogRequest r;
-  r.subcommand = cmd == "log-stop-on-delete" ? logcmd::kStop : cmd;
+  r.subcommand = cmd;
   r.env = env;
   r.pd = env("BRIX_CLUSTER_PD").value_or("");
   r.task_name = name;
