@@ -24,9 +24,17 @@ ControllerManager::~ControllerManager() { Stop(); }
 Status ControllerManager::Start() {
   for (auto& l : loops_) {
     WorkQueue* q = l->queue.get();
-    auto w = ctx_.client->Watch(l->reconciler->info(), [q](const client::WatchEvent& e) {
-      q->Add(client::NamespaceOf(e.object) + "/" + client::NameOf(e.object));
-    });
+    bool owner_kind = &l->reconciler->info() == &client::BackupSchedules();
+    auto w = ctx_.client->Watch(
+        l->reconciler->info(), [this, q, owner_kind](const client::WatchEvent& e) {
+          q->Add(client::NamespaceOf(e.object) + "/" + client::NameOf(e.object));
+          if (owner_kind && e.type == "DELETED") {
+            // What the schedule owned goes now, not at the next resync.
+            std::lock_guard<std::mutex> lock(mu_);
+            collect_ = true;
+            cv_.notify_all();
+          }
+        });
     if (w.ok()) l->watch = std::move(w).value();
   }
   // A Job's change wakes its owner's controller.
@@ -109,15 +117,23 @@ void ControllerManager::CollectOrphans() {
 }
 
 void ControllerManager::Resync() {
+  auto next = std::chrono::steady_clock::now();
   for (;;) {
     CollectOrphans();
-    for (auto& l : loops_) {
-      auto all = ctx_.client->List(l->reconciler->info(), "");
-      if (!all.ok()) continue;
-      for (const auto& o : *all) l->queue->Add(client::NamespaceOf(o) + "/" + client::NameOf(o));
+    if (std::chrono::steady_clock::now() >= next) {
+      for (auto& l : loops_) {
+        auto all = ctx_.client->List(l->reconciler->info(), "");
+        if (!all.ok()) continue;
+        for (const auto& o : *all) {
+          l->queue->Add(client::NamespaceOf(o) + "/" + client::NameOf(o));
+        }
+      }
+      next = std::chrono::steady_clock::now() + ctx_.options.resync;
     }
     std::unique_lock<std::mutex> lock(mu_);
-    if (cv_.wait_for(lock, ctx_.options.resync, [this] { return stop_; })) return;
+    cv_.wait_until(lock, next, [this] { return stop_ || collect_; });
+    if (stop_) return;
+    collect_ = false;
   }
 }
 

@@ -44,6 +44,7 @@ class ControllerManager {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
+  bool collect_ = false;  // a BackupSchedule was deleted: collect orphans now
 };
 
 }  // namespace brix::controller
