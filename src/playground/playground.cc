@@ -268,7 +268,9 @@ Status Up(const Options& o) {
     return s;
   }
   std::string env;
-  for (auto& [k, v] : state["env"].items()) env += k + "=" + v.get<std::string>() + "\n";
+  // Quoted: values such as the connection string hold ';', which a shell sourcing the file
+  // would take as a command separator.
+  for (auto& [k, v] : state["env"].items()) env += k + "='" + v.get<std::string>() + "'\n";
   BRIX_RETURN_IF_ERROR(WriteFileAtomically(dir + "/playground.json", state.dump(2)));
   return WriteFileAtomically(dir + "/playground.env", env);
 }

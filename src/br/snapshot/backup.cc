@@ -34,6 +34,10 @@ constexpr auto kCheckpointInterval = std::chrono::seconds(2);
 constexpr auto kStallLimit = std::chrono::seconds(120);  // rounds without progress before failing
 constexpr int kRangeErrorLimit = 8;                      // non-routing failures of one range
 
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
 int64_t UnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -133,10 +137,14 @@ class BackupRun {
       ranges_.push_back({cluster::TablePrefix(t.id), cluster::TablePrefix(t.id + 1), t.id});
     }
     BRIX_RETURN_IF_ERROR(LoadCheckpoints());
+    spdlog::info("backup: ts {}, {} tables, {} ranges to do; setup took {:.3f} s",
+                 lock_.backup_ts(), tables_.size(), ranges_.size(), Since(started));
     BRIX_RETURN_IF_ERROR(BackupAllRanges());
+    spdlog::info("backup: all ranges done at {:.3f} s", Since(started));
     BRIX_ASSIGN_OR_RETURN(BackupMeta meta, BuildMeta());
     BRIX_RETURN_IF_ERROR(storage_->Put(kBackupMetaName, meta.SerializeAsString(),
                                        storage::PutOptions{.if_absent = true}));
+    spdlog::info("backup: backupmeta written at {:.3f} s", Since(started));
     Cleanup(meta);
 
     BackupSummary summary;
@@ -256,8 +264,7 @@ class BackupRun {
   Status LoadCheckpoints() {
     BRIX_ASSIGN_OR_RETURN(auto objects, storage_->ListAll(kCheckpointPrefix));
     for (const auto& o : objects) {
-      BRIX_ASSIGN_OR_RETURN(std::string data,
-                            storage_->Get(std::string(kCheckpointPrefix) + o.name));
+      BRIX_ASSIGN_OR_RETURN(std::string data, storage_->Get(o.name));
       BackupCheckpoint cp;
       if (!cp.ParseFromString(data)) {
         spdlog::warn("backup: ignoring unreadable checkpoint {}", o.name);

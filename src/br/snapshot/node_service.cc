@@ -4,8 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 #include "br/proto/backup.grpc.pb.h"
 #include "br/sst.h"
@@ -213,6 +215,20 @@ class NodeBackupService final : public NodeBackup::Service {
     Status failed;
     int seq = 0;
 
+    // Uploads run behind the scan: up to two files go up while the next one is written, so the
+    // disk, the network and the per-file pauses (hashing, fsync, commit) overlap. At most three
+    // files per range are on local disk at a time.
+    constexpr size_t kUploadsInFlight = 2;
+    std::deque<std::future<Status>> uploads;
+    auto wait_uploads = [&](size_t keep) -> Status {
+      Status first;
+      while (uploads.size() > keep) {
+        Status s = uploads.front().get();
+        uploads.pop_front();
+        if (first.ok()) first = s;
+      }
+      return first;
+    };
     auto finish = [&]() -> Status {
       if (!writer) return Status::OK();
       BRIX_ASSIGN_OR_RETURN(uint64_t size, writer->Finish());
@@ -221,15 +237,9 @@ class NodeBackupService final : public NodeBackup::Service {
                          "_" + std::to_string(region.epoch()) + "_" +
                          HexEncode(Sha256(file.start_key())).substr(0, 16) + "_" +
                          std::to_string(UnixMs()) + "_" + std::to_string(seq++) + ".sst";
-      BRIX_ASSIGN_OR_RETURN(std::string digest, Sha256OfFile(path));
-      Status up = UploadFile(storage, name, path, limiter);
-      std::error_code ec;
-      fs::remove(path, ec);
-      BRIX_RETURN_IF_ERROR(up);
       std::string end_key = last_user_key;
       end_key.push_back('\0');  // exclusive bound just above the last key
       file.set_name(name);
-      file.set_sha256(digest);
       file.set_end_key(end_key);
       file.set_start_version(req.start_version());
       file.set_end_version(req.end_version());
@@ -239,9 +249,21 @@ class NodeBackupService final : public NodeBackup::Service {
       file.set_size(size);
       file.set_table_id(range.table_id());
       file.set_compression(req.compression());
-      *resp->add_files() = file;
+      BackupFile* out = resp->add_files();
+      *out = file;
       file.Clear();
       sum = {};
+      BRIX_RETURN_IF_ERROR(wait_uploads(kUploadsInFlight - 1));
+      uploads.push_back(
+          std::async(std::launch::async, [&storage, &limiter, out, local = path]() -> Status {
+            auto digest = Sha256OfFile(local);
+            Status up =
+                digest.ok() ? UploadFile(storage, out->name(), local, limiter) : digest.status();
+            std::error_code ec;
+            fs::remove(local, ec);
+            if (up.ok()) out->set_sha256(*digest);
+            return up;
+          }));
       return Status::OK();
     };
 
@@ -270,8 +292,10 @@ class NodeBackupService final : public NodeBackup::Service {
           if (e.user_key != last_user_key) last_user_key.assign(e.user_key);
           return true;
         });
-    BRIX_RETURN_IF_ERROR(visit);
+    if (failed.ok()) failed = visit;
     if (failed.ok()) failed = finish();
+    Status uploaded = wait_uploads(0);
+    if (failed.ok()) failed = uploaded;
     if (!failed.ok()) {
       writer.reset();
       std::error_code ec;

@@ -169,6 +169,16 @@ Status MvccStore::Visit(std::string_view start, std::string_view end, uint64_t f
   return FromRocks(it->status(), "visit");
 }
 
+Status MvccStore::WriteVersions(const std::vector<MvccVersion>& versions) {
+  rocksdb::WriteBatch batch;
+  for (const auto& v : versions) {
+    batch.Put(EncodeMvccKey(v.key, v.commit_ts), EncodeMvccValue(v.op, v.value));
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Write(wo, &batch), "write versions");
+}
+
 Status MvccStore::Ingest(const std::vector<std::string>& sst_paths) {
   if (sst_paths.empty()) return Status::OK();
   rocksdb::IngestExternalFileOptions opts;

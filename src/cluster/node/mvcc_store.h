@@ -70,6 +70,9 @@ class MvccStore {
   [[nodiscard]] Status Visit(std::string_view start, std::string_view end, uint64_t from_ts,
                              uint64_t to_ts, VisitMode mode,
                              const std::function<bool(const MvccEntry&)>& visit);
+  // Writes versions with their own commit timestamps (restore of logged history); rewriting
+  // a version that exists is harmless (same key, same ts, same value).
+  [[nodiscard]] Status WriteVersions(const std::vector<MvccVersion>& versions);
   // Moves the given SST files (written with MvccComparator) into the store atomically.
   [[nodiscard]] Status Ingest(const std::vector<std::string>& sst_paths);
 

@@ -200,7 +200,22 @@ struct NodeServer::Impl final : public KvNode::Service, public NodeContext {
     }
   }
 
+  // Write observers (log backup), called before a write leaves the in-flight set.
+  std::shared_mutex observers_mu;
+  std::map<int, WriteObserver> observers;
+  int next_observer = 1;
+
   // ---------- NodeContext ----------
+  uint64_t ResolvedTs() override { return CurrentResolved(); }
+  int AddWriteObserver(WriteObserver observer) override {
+    std::unique_lock<std::shared_mutex> lock(observers_mu);
+    observers[next_observer] = std::move(observer);
+    return next_observer++;
+  }
+  void RemoveWriteObserver(int id) override {
+    std::unique_lock<std::shared_mutex> lock(observers_mu);
+    observers.erase(id);
+  }
   MvccStore* store() override { return store_.get(); }
   PdClient* pd() override { return pd_.get(); }
   uint64_t store_id() const override { return store_id_; }
@@ -242,6 +257,10 @@ struct NodeServer::Impl final : public KvNode::Service, public NodeContext {
     }
     resp->clear_region_error();
     Status s = store_->Write(muts, ts);
+    if (s.ok()) {
+      std::shared_lock<std::shared_mutex> lock(observers_mu);
+      for (const auto& [id, observe] : observers) observe(muts, ts);
+    }
     done();
     if (!s.ok()) return net::ToGrpc(s);
     resp->set_commit_ts(ts);
@@ -390,6 +409,8 @@ NodeServer::~NodeServer() {
   Shutdown();
   for (auto& t : impl_->threads) t.join();
   impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  // Plugged-in services run threads that use the store and kvpd client: stop them first.
+  impl_->extra_services.clear();
 }
 
 uint64_t NodeServer::store_id() const { return impl_->store_id_; }

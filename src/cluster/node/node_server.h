@@ -26,6 +26,12 @@ namespace brix::cluster {
 
 class MvccStore;
 class PdClient;
+struct MvccMutation;
+
+// Sees every committed batch before its ts can count as resolved, so an observer that records
+// it has seen every write ≤ the resolved ts. Called on the write path: must be quick.
+using WriteObserver =
+    std::function<void(const std::vector<MvccMutation>& mutations, uint64_t commit_ts)>;
 
 // What a node offers to the services that run inside it (backup, import, log backup): they are
 // built outside this library (src/br/) and plugged in through NodeOptions::services.
@@ -42,6 +48,10 @@ class NodeContext {
   [[nodiscard]] virtual Result<Region> OwnedRegion(uint64_t region_id, uint64_t epoch) = 0;
   // Waits until the resolved ts reaches `ts`; Timeout after `timeout`.
   [[nodiscard]] virtual Status WaitResolved(uint64_t ts, std::chrono::milliseconds timeout) = 0;
+  virtual uint64_t ResolvedTs() = 0;
+  // Returns an id for RemoveWriteObserver.
+  virtual int AddWriteObserver(WriteObserver observer) = 0;
+  virtual void RemoveWriteObserver(int id) = 0;
 };
 
 using NodeServiceFactory = std::function<std::unique_ptr<grpc::Service>(NodeContext*)>;

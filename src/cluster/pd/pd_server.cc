@@ -69,6 +69,21 @@ struct PdServer::Impl final : public pb::PD::Service {
   uint64_t gc_safepoint = 0;
   std::map<std::string, ServiceSafePoint> service_safepoints;
   std::map<std::string, std::map<uint64_t, uint64_t>> log_checkpoints;  // task → store → ts
+  std::map<std::string, std::map<uint64_t, std::string>> log_errors;    // task → store → error
+
+  // Requires mu. The minimum checkpoint over every registered store; 0 if one has none yet.
+  uint64_t GlobalCheckpoint(const std::string& task) {
+    const auto& ckpts = log_checkpoints[task];
+    uint64_t global = 0;
+    bool first = true;
+    for (const auto& [id, store] : stores) {
+      auto it = ckpts.find(id);
+      uint64_t ts = it == ckpts.end() ? 0 : it->second;
+      global = first ? ts : std::min(global, ts);
+      first = false;
+    }
+    return global;
+  }
 
   bool Leading() const { return leader.load() && NowMs() < leader_valid_until_ms.load(); }
   grpc::Status NotLeader() const {
@@ -501,12 +516,13 @@ struct PdServer::Impl final : public pb::PD::Service {
     resp->set_found(true);
     resp->set_definition((*def)->value);
     std::lock_guard<std::mutex> lock(mu);
-    uint64_t global = 0;
     for (const auto& [store, ts] : log_checkpoints[req->name()]) {
       (*resp->mutable_store_checkpoints())[store] = ts;
-      global = global == 0 ? ts : std::min(global, ts);
     }
-    resp->set_global_checkpoint(global);
+    for (const auto& [store, err] : log_errors[req->name()]) {
+      (*resp->mutable_store_errors())[store] = err;
+    }
+    resp->set_global_checkpoint(GlobalCheckpoint(req->name()));
     return grpc::Status::OK;
   }
 
@@ -529,6 +545,7 @@ struct PdServer::Impl final : public pb::PD::Service {
     if (!Leading()) return NotLeader();
     std::lock_guard<std::mutex> lock(mu);
     log_checkpoints.erase(req->name());
+    log_errors.erase(req->name());
     return net::ToGrpc(etcd->DeletePrefix(kLogTaskPrefix + req->name() + "/").status());
   }
 
@@ -536,6 +553,7 @@ struct PdServer::Impl final : public pb::PD::Service {
                              pb::LogCheckpointResponse* resp) override {
     if (!Leading()) return NotLeader();
     std::lock_guard<std::mutex> lock(mu);
+    log_errors[req->name()][req->store_id()] = req->error();
     auto& mine = log_checkpoints[req->name()][req->store_id()];
     if (req->checkpoint() > mine) {  // checkpoints only move forward
       Status s =
@@ -545,11 +563,7 @@ struct PdServer::Impl final : public pb::PD::Service {
       if (!s.ok()) return net::ToGrpc(s);
       mine = req->checkpoint();
     }
-    uint64_t global = 0;
-    for (const auto& [store, ts] : log_checkpoints[req->name()]) {
-      global = global == 0 ? ts : std::min(global, ts);
-    }
-    resp->set_global_checkpoint(global);
+    resp->set_global_checkpoint(GlobalCheckpoint(req->name()));
     return grpc::Status::OK;
   }
 };

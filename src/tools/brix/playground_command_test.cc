@@ -27,7 +27,11 @@ std::map<std::string, std::string> Env(const std::string& dir) {
   std::map<std::string, std::string> env;
   for (std::string line; std::getline(in, line);) {
     size_t eq = line.find('=');
-    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+    if (eq == std::string::npos) continue;
+    std::string value = line.substr(eq + 1);
+    if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'')
+      value = value.substr(1, value.size() - 2);
+    env[line.substr(0, eq)] = value;
   }
   return env;
 }

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "br/log/node_log.h"
 #include "br/snapshot/node_service.h"
 #include "cluster/node/node_server.h"
 #include "common/logging.h"
@@ -14,15 +15,22 @@ int main(int argc, char** argv) {
   brix::cluster::NodeOptions options;
   std::string log_level = "info";
   int64_t gc_interval_ms = 10'000;
+  int64_t log_flush_interval_ms = 10'000;
   app.add_option("--pd", options.pd, "kvpd addresses, host:port[,host:port]")->required();
   app.add_option("--listen", options.listen, "host:port to serve on")->required();
   app.add_option("--data-dir", options.data_dir, "where RocksDB and the store id live")->required();
   app.add_option("--gc-interval-ms", gc_interval_ms, "how often GC runs (default 10000)")
       ->check(CLI::PositiveNumber);
+  app.add_option("--log-flush-interval-ms", log_flush_interval_ms,
+                 "log backup: how often buffered writes are uploaded (default 10000)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
   CLI11_PARSE(app, argc, argv);
   options.gc_interval = std::chrono::milliseconds(gc_interval_ms);
   options.services.push_back(brix::br::NewNodeBackupService);
+  brix::br::NodeLogOptions log_options;
+  log_options.flush_interval = std::chrono::milliseconds(log_flush_interval_ms);
+  options.services.push_back(brix::br::NodeLogServiceFactory(log_options));
   if (auto s = brix::InitLogging(log_level); !s.ok()) {
     std::fprintf(stderr, "error: %s\n", s.message().c_str());
     return 2;

@@ -1,0 +1,123 @@
+#include "br/log/log_files.h"
+
+#include <zstd.h>
+
+#include <ctime>
+
+#include "cluster/mvcc.h"
+#include "common/parallel.h"
+
+namespace brix::br {
+
+namespace {
+
+std::string DateHour(uint64_t ts) {
+  std::time_t secs = static_cast<std::time_t>((ts >> 18) / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y%m%d/%H", &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::string LogDataName(uint64_t store_id, uint64_t flush_ts, const std::string& id) {
+  return "v1/" + DateHour(flush_ts) + "/" + std::to_string(store_id) + "/" +
+         std::to_string(flush_ts) + "-" + id + ".log";
+}
+
+std::string LogMetaName(uint64_t store_id, uint64_t flush_ts, const std::string& id) {
+  return std::string(kLogMetaPrefix) + std::to_string(flush_ts) + "-" + std::to_string(store_id) +
+         "-" + id + ".meta";
+}
+
+Result<std::string> EncodeLogBatch(const LogBatch& batch, size_t* raw_size) {
+  std::string raw = batch.SerializeAsString();
+  *raw_size = raw.size();
+  std::string out(ZSTD_compressBound(raw.size()), '\0');
+  size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), 3);
+  if (ZSTD_isError(n)) return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
+  out.resize(n);
+  return out;
+}
+
+Result<LogBatch> DecodeLogBatch(std::string_view stored) {
+  unsigned long long size = ZSTD_getFrameContentSize(stored.data(), stored.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (1ull << 32)) {
+    return Status::Corruption("log file is not a zstd frame of known size");
+  }
+  std::string raw(size, '\0');
+  size_t n = ZSTD_decompress(raw.data(), raw.size(), stored.data(), stored.size());
+  if (ZSTD_isError(n) || n != size) return Status::Corruption("log file does not decompress");
+  LogBatch batch;
+  if (!batch.ParseFromString(raw)) return Status::Corruption("log file does not parse");
+  return batch;
+}
+
+bool IsLoggedKey(std::string_view key) {
+  return (!key.empty() && key[0] == cluster::kTablePrefix) ||
+         key.starts_with(cluster::kCatalogPrefix);
+}
+
+Result<LogLocation> ReadLogLocation(storage::ExternalStorage& storage) {
+  auto data = storage.Get(kLogLocationName);
+  if (!data.ok()) {
+    if (data.status().IsNotFound()) {
+      return Status::NotFound("no log backup at " + storage.Describe() + " (v1/task is missing)");
+    }
+    return data.status();
+  }
+  LogLocation loc;
+  if (!loc.ParseFromString(*data)) return Status::Corruption("v1/task does not parse");
+  return loc;
+}
+
+Result<std::vector<LogMeta>> ReadLogMetas(storage::ExternalStorage& storage,
+                                          std::vector<std::string>* names) {
+  BRIX_ASSIGN_OR_RETURN(auto objects, storage.ListAll(kLogMetaPrefix));
+  std::vector<LogMeta> metas(objects.size());
+  TaskGroup group(16);
+  for (size_t i = 0; i < objects.size(); ++i) {
+    group.Submit([&, i]() -> Status {
+      auto data = storage.Get(objects[i].name);
+      if (!data.ok()) {
+        // Truncate may remove a meta between our list and get: it is gone on purpose.
+        if (data.status().IsNotFound()) return Status::OK();
+        return data.status();
+      }
+      if (!metas[i].ParseFromString(*data)) {
+        return Status::Corruption(objects[i].name + " does not parse");
+      }
+      return Status::OK();
+    });
+  }
+  BRIX_RETURN_IF_ERROR(group.Wait());
+  std::vector<LogMeta> out;
+  for (size_t i = 0; i < objects.size(); ++i) {
+    if (metas[i].flush_ts() == 0) continue;  // vanished
+    out.push_back(std::move(metas[i]));
+    if (names) names->push_back(objects[i].name);
+  }
+  return out;
+}
+
+Result<LogRange> ReadLogRange(storage::ExternalStorage& storage) {
+  BRIX_ASSIGN_OR_RETURN(LogLocation loc, ReadLogLocation(storage));
+  LogRange range;
+  range.task = loc.task();
+  range.min_ts = std::max(loc.start_ts(), loc.truncated_until());
+  range.checkpoint = loc.start_ts();
+  BRIX_ASSIGN_OR_RETURN(auto ckpts, storage.ListAll(kGlobalCheckpointPrefix));
+  for (const auto& o : ckpts) {
+    auto data = storage.Get(o.name);
+    if (!data.ok()) continue;
+    try {
+      range.checkpoint = std::max<uint64_t>(range.checkpoint, std::stoull(*data));
+    } catch (...) {
+    }
+  }
+  return range;
+}
+
+}  // namespace brix::br

@@ -1,0 +1,214 @@
+#include "br/log/log_task.h"
+
+#include "br/log/log_files.h"
+#include "br/proto/log.pb.h"
+#include "br/storage_target.h"
+#include "cluster/client/pd_client.h"
+#include "common/redact.h"
+#include "common/table_filter.h"
+#include "storage/open_storage.h"
+
+namespace brix::br {
+namespace {
+
+constexpr int64_t kSafePointTtlSeconds = 24 * 3600;
+
+int64_t UnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string SafePointName(const std::string& task) { return "log-" + task; }
+
+struct Found {
+  LogTask task;
+  cluster::LogTaskGetResponse raw;
+};
+
+Result<Found> GetTask(cluster::PdClient& pd, const std::string& name) {
+  cluster::LogTaskGetRequest req;
+  req.set_name(name);
+  Found f;
+  BRIX_RETURN_IF_ERROR(pd.Call("LogTaskGet", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
+    return s.LogTaskGet(&c, req, &f.raw);
+  }));
+  if (!f.raw.found())
+    return Status::NotFound("--task-name: no log backup task named '" + name + "'");
+  if (!f.task.ParseFromString(f.raw.definition())) {
+    return Status::Corruption("log task '" + name + "' definition does not parse");
+  }
+  return f;
+}
+
+Status PutTask(cluster::PdClient& pd, const LogTask& task, bool create_only) {
+  cluster::LogTaskPutRequest req;
+  req.set_name(task.name());
+  req.set_definition(task.SerializeAsString());
+  req.set_create_only(create_only);
+  cluster::LogTaskPutResponse resp;
+  return pd.Call("LogTaskPut", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
+    return s.LogTaskPut(&c, req, &resp);
+  });
+}
+
+const char* StateName(LogTask::State s) {
+  switch (s) {
+    case LogTask::RUNNING:
+      return "running";
+    case LogTask::PAUSED:
+      return "paused";
+    case LogTask::STOPPED:
+      return "stopped";
+    default:
+      return "unknown";
+  }
+}
+
+uint64_t Checkpoint(const Found& f) {
+  return std::max(f.task.start_ts(), f.raw.global_checkpoint());
+}
+
+}  // namespace
+
+Result<uint64_t> StartLogTask(const LogStartOptions& o) {
+  if (o.task_name.empty()) return Status::InvalidArgument("--task-name is required");
+  for (char c : o.task_name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+      return Status::InvalidArgument("--task-name '" + o.task_name +
+                                     "': use letters, digits, '-', '_' and '.' only");
+    }
+  }
+  BRIX_ASSIGN_OR_RETURN(TableFilter filter_check, TableFilter::Parse(o.filter));
+  (void)filter_check;
+  BRIX_ASSIGN_OR_RETURN(auto pd, cluster::PdClient::Connect(o.pd));
+  BRIX_ASSIGN_OR_RETURN(auto storage, storage::OpenStorage(o.storage_url, o.env));
+  auto existing = GetTask(*pd, o.task_name);
+  if (existing.ok() && existing->task.state() != LogTask::STOPPED) {
+    return Status::AlreadyExists("--task-name: log backup task '" + o.task_name + "' is " +
+                                 StateName(existing->task.state()) +
+                                 " already; stop it first or pick another name");
+  }
+  if (!existing.ok() && !existing.status().IsNotFound()) return existing.status();
+  auto location = ReadLogLocation(*storage);
+  if (location.ok()) {
+    return Status::AlreadyExists(
+        "--storage: " + storage->Describe() + " already holds the log backup of task '" +
+        location->task() +
+        "' (a stopped task cannot be restarted there); use a new prefix for a new task");
+  }
+  if (!location.status().IsNotFound()) return location.status();
+
+  BRIX_ASSIGN_OR_RETURN(uint64_t cluster_id, pd->GetClusterId());
+  uint64_t start = o.start_ts;
+  if (start == 0) {
+    BRIX_ASSIGN_OR_RETURN(start, pd->GetTs());
+  }
+  // Protect first, then check that GC has not passed the start already.
+  BRIX_RETURN_IF_ERROR(
+      pd->UpdateServiceSafePoint(SafePointName(o.task_name), start - 1, kSafePointTtlSeconds)
+          .status());
+  BRIX_ASSIGN_OR_RETURN(uint64_t gc, pd->GetGcSafePoint());
+  if (gc > start - 1) {
+    pd->UpdateServiceSafePoint(SafePointName(o.task_name), 0, 0).status().IgnoreError();
+    return Status::FailedPrecondition("--start-ts " + std::to_string(start) +
+                                      " is older than the GC safepoint " + std::to_string(gc));
+  }
+  LogLocation loc;
+  loc.set_task(o.task_name);
+  loc.set_start_ts(start);
+  for (const auto& f : o.filter) loc.add_filter(f);
+  loc.set_cluster_id(cluster_id);
+  BRIX_RETURN_IF_ERROR(storage->Put(kLogLocationName, loc.SerializeAsString(),
+                                    storage::PutOptions{.if_absent = true}));
+  LogTask task;
+  task.set_name(o.task_name);
+  *task.mutable_storage() = MakeStorageTarget(o.storage_url, o.send_credentials, o.env);
+  task.set_start_ts(start);
+  for (const auto& f : o.filter) task.add_filter(f);
+  task.set_state(LogTask::RUNNING);
+  task.set_created_unix_ms(UnixMs());
+  task.set_cluster_id(cluster_id);
+  if (existing.ok()) {
+    // Replacing a stopped task of the same name: its checkpoints belong to the old one.
+    cluster::LogTaskDeleteRequest del;
+    del.set_name(o.task_name);
+    cluster::LogTaskDeleteResponse dresp;
+    BRIX_RETURN_IF_ERROR(
+        pd->Call("LogTaskDelete", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
+          return s.LogTaskDelete(&c, del, &dresp);
+        }));
+  }
+  BRIX_RETURN_IF_ERROR(PutTask(*pd, task, /*create_only=*/true));
+  return start;
+}
+
+Result<LogTaskStatus> GetLogTaskStatus(const std::string& pd_addr, const std::string& name) {
+  BRIX_ASSIGN_OR_RETURN(auto pd, cluster::PdClient::Connect(pd_addr));
+  BRIX_ASSIGN_OR_RETURN(Found f, GetTask(*pd, name));
+  LogTaskStatus st;
+  st.name = name;
+  st.state = StateName(f.task.state());
+  st.start_ts = f.task.start_ts();
+  st.checkpoint_ts = Checkpoint(f);
+  st.storage = RedactUrl(f.task.storage().url());
+  for (const auto& [store, ts] : f.raw.store_checkpoints()) st.store_checkpoints[store] = ts;
+  for (const auto& [store, err] : f.raw.store_errors()) {
+    if (!err.empty()) st.store_errors[store] = err;
+  }
+  if (f.task.state() == LogTask::RUNNING && !st.store_errors.empty()) st.state = "error";
+  double now_ms = static_cast<double>(UnixMs());
+  st.checkpoint_lag_seconds =
+      std::max(0.0, (now_ms - static_cast<double>(st.checkpoint_ts >> 18)) / 1000.0);
+  return st;
+}
+
+Status PauseLogTask(const std::string& pd_addr, const std::string& name) {
+  BRIX_ASSIGN_OR_RETURN(auto pd, cluster::PdClient::Connect(pd_addr));
+  BRIX_ASSIGN_OR_RETURN(Found f, GetTask(*pd, name));
+  if (f.task.state() != LogTask::RUNNING) {
+    return Status::FailedPrecondition("log backup task '" + name + "' is " +
+                                      StateName(f.task.state()) +
+                                      "; only a running task can be paused");
+  }
+  // The versions after the checkpoint must survive the pause: hold them for a day.
+  BRIX_RETURN_IF_ERROR(
+      pd->UpdateServiceSafePoint(SafePointName(name), Checkpoint(f) - 1, kSafePointTtlSeconds)
+          .status());
+  f.task.set_state(LogTask::PAUSED);
+  return PutTask(*pd, f.task, false);
+}
+
+Status ResumeLogTask(const std::string& pd_addr, const std::string& name) {
+  BRIX_ASSIGN_OR_RETURN(auto pd, cluster::PdClient::Connect(pd_addr));
+  BRIX_ASSIGN_OR_RETURN(Found f, GetTask(*pd, name));
+  if (f.task.state() != LogTask::PAUSED) {
+    std::string why = f.task.state() == LogTask::STOPPED
+                          ? "; a stopped task is final and cannot be resumed"
+                          : "; only a paused task can be resumed";
+    return Status::FailedPrecondition("log backup task '" + name + "' is " +
+                                      StateName(f.task.state()) + why);
+  }
+  BRIX_ASSIGN_OR_RETURN(uint64_t gc, pd->GetGcSafePoint());
+  if (gc >= Checkpoint(f)) {
+    return Status::FailedPrecondition("cannot resume '" + name + "': its checkpoint " +
+                                      std::to_string(Checkpoint(f)) +
+                                      " is below the GC safepoint " + std::to_string(gc) +
+                                      " (paused for too long); stop it and start a new task");
+  }
+  f.task.set_state(LogTask::RUNNING);
+  return PutTask(*pd, f.task, false);
+}
+
+Status StopLogTask(const std::string& pd_addr, const std::string& name) {
+  BRIX_ASSIGN_OR_RETURN(auto pd, cluster::PdClient::Connect(pd_addr));
+  BRIX_ASSIGN_OR_RETURN(Found f, GetTask(*pd, name));
+  if (f.task.state() == LogTask::STOPPED) {
+    return Status::FailedPrecondition("log backup task '" + name + "' is stopped already");
+  }
+  f.task.set_state(LogTask::STOPPED);
+  BRIX_RETURN_IF_ERROR(PutTask(*pd, f.task, false));
+  return pd->UpdateServiceSafePoint(SafePointName(name), 0, 0).status();
+}
+
+}  // namespace brix::br

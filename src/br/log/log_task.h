@@ -1,0 +1,46 @@
+// `brix log start|status|pause|resume|stop` (DESIGN §5): the log-backup task in kvpd.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/env.h"
+#include "common/result.h"
+
+namespace brix::br {
+
+struct LogStartOptions {
+  std::string pd;
+  std::string task_name;
+  std::string storage_url;
+  uint64_t start_ts = 0;  // 0 = now
+  std::vector<std::string> filter;
+  bool send_credentials = true;
+  EnvLookup env = ProcessEnv();
+};
+
+// Registers the task (refused if the name runs, or the storage already holds a log backup),
+// writes v1/task to the storage and protects start_ts with the task's service safepoint.
+// Returns the start ts.
+[[nodiscard]] Result<uint64_t> StartLogTask(const LogStartOptions& options);
+
+struct LogTaskStatus {
+  std::string name;
+  std::string state;  // running | paused | stopped | error
+  uint64_t start_ts = 0;
+  uint64_t checkpoint_ts = 0;
+  double checkpoint_lag_seconds = 0;
+  std::string storage;  // URL without credentials
+  std::map<uint64_t, uint64_t> store_checkpoints;
+  std::map<uint64_t, std::string> store_errors;  // only stores with an error
+};
+
+[[nodiscard]] Result<LogTaskStatus> GetLogTaskStatus(const std::string& pd,
+                                                     const std::string& task_name);
+// Each refuses with the reason when the task is not in a state it can leave that way.
+[[nodiscard]] Status PauseLogTask(const std::string& pd, const std::string& task_name);
+[[nodiscard]] Status ResumeLogTask(const std::string& pd, const std::string& task_name);
+[[nodiscard]] Status StopLogTask(const std::string& pd, const std::string& task_name);
+
+}  // namespace brix::br

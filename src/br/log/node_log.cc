@@ -1,0 +1,460 @@
+#include "br/log/node_log.h"
+
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "br/log/log_files.h"
+#include "br/proto/log.grpc.pb.h"
+#include "br/storage_target.h"
+#include "cluster/client/pd_client.h"
+#include "cluster/node/mvcc_store.h"
+#include "common/crypto.h"
+#include "common/random.h"
+
+namespace brix::br {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr size_t kMaxRawFileBytes = 64 << 20;  // cut data files at this many raw bytes
+constexpr int64_t kSafePointTtlSeconds = 24 * 3600;
+
+// Appends length-prefixed LogEntry records to a local file; rotated at each flush.
+class BufferFile {
+ public:
+  explicit BufferFile(std::string dir) : dir_(std::move(dir)) { Open(); }
+  ~BufferFile() {
+    if (file_) std::fclose(file_);
+    std::error_code ec;
+    fs::remove(path_, ec);
+  }
+  void Append(const LogEntry& e) {
+    std::string data = e.SerializeAsString();
+    uint32_t n = static_cast<uint32_t>(data.size());
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!file_) return;
+    std::fwrite(&n, sizeof(n), 1, file_);
+    std::fwrite(data.data(), 1, data.size(), file_);
+  }
+  // Closes the current file and starts a new one; returns the closed file's path.
+  std::string Rotate() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string done = path_;
+    if (file_) std::fclose(file_);
+    file_ = nullptr;
+    Open();
+    return done;
+  }
+
+ private:
+  void Open() {
+    path_ = dir_ + "/" + NewUuid() + ".buf";
+    file_ = std::fopen(path_.c_str(), "wb");
+    if (!file_) spdlog::error("log backup: cannot open buffer {}", path_);
+  }
+  std::string dir_;
+  std::mutex mu_;
+  std::string path_;
+  std::FILE* file_ = nullptr;
+};
+
+Status ReadBufferFile(const std::string& path, const std::function<void(LogEntry&&)>& add) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return Status::IOError("open " + path);
+  std::string data;
+  for (;;) {
+    uint32_t n = 0;
+    if (std::fread(&n, sizeof(n), 1, f) != 1) break;
+    data.resize(n);
+    if (n && std::fread(data.data(), 1, n, f) != n) break;  // torn tail: the write died with us
+    LogEntry e;
+    if (e.ParseFromString(data)) add(std::move(e));
+  }
+  std::fclose(f);
+  return Status::OK();
+}
+
+// Uploads entries as data files (cut at kMaxRawFileBytes) and one meta naming them.
+class FlushWriter {
+ public:
+  FlushWriter(storage::ExternalStorage& storage, uint64_t store_id, uint64_t flush_ts,
+              const std::string& task)
+      : storage_(storage), store_id_(store_id), flush_ts_(flush_ts) {
+    meta_.set_store_id(store_id);
+    meta_.set_flush_ts(flush_ts);
+    meta_.set_task(task);
+  }
+  Status Add(LogEntry&& e) {
+    raw_ += e.ByteSizeLong();
+    *batch_.add_entries() = std::move(e);
+    if (raw_ >= kMaxRawFileBytes) return Cut();
+    return Status::OK();
+  }
+  // Data files first, then the meta: a crash leaves only unreferenced data files.
+  Status Finish() {
+    BRIX_RETURN_IF_ERROR(Cut());
+    if (meta_.files_size() == 0) return Status::OK();
+    return storage_.Put(LogMetaName(store_id_, flush_ts_, NewUuid()), meta_.SerializeAsString());
+  }
+  uint64_t kvs() const { return kvs_; }
+
+ private:
+  Status Cut() {
+    if (batch_.entries_size() == 0) return Status::OK();
+    LogFile f;
+    uint64_t min_ts = UINT64_MAX, max_ts = 0;
+    for (const auto& e : batch_.entries()) {
+      min_ts = std::min(min_ts, e.ts());
+      max_ts = std::max(max_ts, e.ts());
+    }
+    size_t raw = 0;
+    BRIX_ASSIGN_OR_RETURN(std::string data, EncodeLogBatch(batch_, &raw));
+    f.set_name(LogDataName(store_id_, flush_ts_, NewUuid()));
+    f.set_sha256(Sha256(data));
+    f.set_size(data.size());
+    f.set_raw_size(raw);
+    f.set_min_ts(min_ts);
+    f.set_max_ts(max_ts);
+    f.set_kvs(static_cast<uint64_t>(batch_.entries_size()));
+    for (const auto& e : batch_.entries()) {
+      if (e.key().starts_with(cluster::kCatalogPrefix)) {
+        f.set_has_catalog(true);
+        break;
+      }
+    }
+    BRIX_RETURN_IF_ERROR(storage_.Put(f.name(), data));
+    kvs_ += f.kvs();
+    meta_.set_min_ts(meta_.files_size() == 0 ? min_ts : std::min(meta_.min_ts(), min_ts));
+    meta_.set_max_ts(std::max(meta_.max_ts(), max_ts));
+    *meta_.add_files() = f;
+    batch_.Clear();
+    raw_ = 0;
+    return Status::OK();
+  }
+
+  storage::ExternalStorage& storage_;
+  uint64_t store_id_;
+  uint64_t flush_ts_;
+  LogMeta meta_;
+  LogBatch batch_;
+  size_t raw_ = 0;
+  uint64_t kvs_ = 0;
+};
+
+// One running task on this node.
+class TaskRunner {
+ public:
+  TaskRunner(cluster::NodeContext* node, LogTask task, uint64_t checkpoint,
+             std::chrono::milliseconds interval)
+      : node_(node),
+        task_(std::move(task)),
+        checkpoint_(checkpoint),
+        interval_(interval),
+        dir_(node->work_dir() + "/log/" + task_.name()) {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);  // buffers of an earlier life: the re-scan covers them
+    fs::create_directories(dir_, ec);
+    buffer_ = std::make_unique<BufferFile>(dir_);
+    observer_ = node_->AddWriteObserver(
+        [this](const std::vector<cluster::MvccMutation>& muts, uint64_t ts) {
+          for (const auto& m : muts) {
+            if (!IsLoggedKey(m.key)) continue;
+            LogEntry e;
+            e.set_key(m.key);
+            e.set_ts(ts);
+            e.set_is_delete(m.op == cluster::MvccOp::kDelete);
+            if (m.op == cluster::MvccOp::kPut) e.set_value(m.value);
+            buffer_->Append(e);
+          }
+        });
+    thread_ = std::thread([this] { Loop(); });
+  }
+
+  ~TaskRunner() {
+    node_->RemoveWriteObserver(observer_);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    buffer_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  const LogTask& task() const { return task_; }
+
+  // Flushes now (waits for it); returns the store checkpoint.
+  Result<uint64_t> FlushNow() {
+    std::unique_lock<std::mutex> lock(mu_);
+    uint64_t want = ++flush_requests_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return flushes_done_ >= want || stop_; });
+    if (!last_error_.ok()) return last_error_;
+    return checkpoint_;
+  }
+
+ private:
+  void Loop() {
+    auto storage = OpenStorageTarget(task_.storage());
+    while (true) {
+      uint64_t serving;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait_for(lock, rescanned_ ? interval_ : std::chrono::milliseconds(0),
+                     [&] { return stop_ || flush_requests_ > flushes_done_; });
+        if (stop_) return;
+        serving = flush_requests_;
+      }
+      Status s = storage.ok() ? Flush(**storage) : storage.status();
+      if (!storage.ok()) storage = OpenStorageTarget(task_.storage());
+      Report(s);
+      std::lock_guard<std::mutex> lock(mu_);
+      last_error_ = s;
+      flushes_done_ = std::max(flushes_done_, serving);
+      cv_.notify_all();
+    }
+  }
+
+  // First call: the re-scan of (checkpoint, R]. Later: the buffered writes.
+  Status Flush(storage::ExternalStorage& storage) {
+    if (!rescanned_) {
+      // A write that committed after the last resolve but before our observer was registered
+      // is in neither the buffer nor a re-scan up to a stale resolved ts. A ts taken now is
+      // above every such write; once resolved past it, the re-scan covers them.
+      BRIX_ASSIGN_OR_RETURN(uint64_t fresh, node_->pd()->GetTs());
+      BRIX_RETURN_IF_ERROR(node_->WaitResolved(fresh, std::chrono::seconds(30)));
+    }
+    uint64_t resolved = node_->ResolvedTs();
+    if (resolved <= checkpoint_) return Status::OK();
+    FlushWriter writer(storage, node_->store_id(), resolved, task_.name());
+    if (!rescanned_) {
+      Status added;
+      BRIX_RETURN_IF_ERROR(
+          node_->store()->Visit("", "", checkpoint_, resolved, cluster::VisitMode::kAllVersions,
+                                [&](const cluster::MvccEntry& e) {
+                                  if (!IsLoggedKey(e.user_key)) return true;
+                                  LogEntry le;
+                                  le.set_key(std::string(e.user_key));
+                                  le.set_ts(e.commit_ts);
+                                  le.set_is_delete(e.op == cluster::MvccOp::kDelete);
+                                  if (e.op == cluster::MvccOp::kPut)
+                                    le.set_value(std::string(e.value));
+                                  added = writer.Add(std::move(le));
+                                  return added.ok();
+                                }));
+      BRIX_RETURN_IF_ERROR(added);
+    }
+    // Every write ≤ resolved was appended before resolved was published: rotate after reading it.
+    pending_.push_back(buffer_->Rotate());
+    for (const auto& path : pending_) {
+      Status added;
+      BRIX_RETURN_IF_ERROR(ReadBufferFile(path, [&](LogEntry&& e) {
+        if (added.ok()) added = writer.Add(std::move(e));
+      }));
+      BRIX_RETURN_IF_ERROR(added);
+    }
+    BRIX_RETURN_IF_ERROR(writer.Finish());
+    for (const auto& path : pending_) {
+      std::error_code ec;
+      fs::remove(path, ec);
+    }
+    pending_.clear();
+    rescanned_ = true;
+    checkpoint_ = resolved;
+    // The checkpoint moves only once the data and meta are durable on the storage.
+    BRIX_ASSIGN_OR_RETURN(uint64_t global, ReportCheckpoint(resolved, ""));
+    if (global > 0) {
+      storage
+          .Put(std::string(kGlobalCheckpointPrefix) + std::to_string(node_->store_id()) + ".ts",
+               std::to_string(global))
+          .IgnoreError();
+      node_->pd()
+          ->UpdateServiceSafePoint("log-" + task_.name(), global - 1, kSafePointTtlSeconds)
+          .status()
+          .IgnoreError();
+    }
+    return Status::OK();
+  }
+
+  Result<uint64_t> ReportCheckpoint(uint64_t checkpoint, const std::string& error) {
+    cluster::LogCheckpointRequest req;
+    req.set_name(task_.name());
+    req.set_store_id(node_->store_id());
+    req.set_checkpoint(checkpoint);
+    req.set_error(error);
+    cluster::LogCheckpointResponse resp;
+    BRIX_RETURN_IF_ERROR(
+        node_->pd()->Call("LogCheckpoint", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
+          return s.LogCheckpoint(&c, req, &resp);
+        }));
+    return resp.global_checkpoint();
+  }
+
+  void Report(const Status& s) {
+    if (s.ok()) return;
+    spdlog::warn("log backup {}: flush failed (will retry): {}", task_.name(), s.ToString());
+    ReportCheckpoint(0, s.ToString()).status().IgnoreError();
+  }
+
+  cluster::NodeContext* node_;
+  LogTask task_;
+  uint64_t checkpoint_;
+  std::chrono::milliseconds interval_;
+  std::string dir_;
+  std::unique_ptr<BufferFile> buffer_;
+  int observer_ = 0;
+  std::vector<std::string> pending_;  // rotated buffers not yet uploaded
+  bool rescanned_ = false;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  uint64_t flush_requests_ = 0, flushes_done_ = 0;
+  Status last_error_;
+  std::thread thread_;
+};
+
+class NodeLogService final : public NodeLog::Service {
+ public:
+  NodeLogService(cluster::NodeContext* node, NodeLogOptions options)
+      : node_(node), options_(options) {
+    thread_ = std::thread([this] { Manage(); });
+  }
+  ~NodeLogService() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    runners_.clear();
+  }
+
+  grpc::Status Flush(grpc::ServerContext*, const LogFlushRequest*,
+                     LogFlushResponse* resp) override {
+    std::vector<std::shared_ptr<TaskRunner>> runners;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& [name, r] : runners_) runners.push_back(r);
+    }
+    for (auto& r : runners) {
+      auto ckpt = r->FlushNow();
+      if (!ckpt.ok()) {
+        resp->set_error(ckpt.status().ToString());
+      } else {
+        (*resp->mutable_checkpoints())[r->task().name()] = *ckpt;
+      }
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ApplyVersions(grpc::ServerContext*, const ApplyVersionsRequest* req,
+                             ApplyVersionsResponse* resp) override {
+    auto region = node_->OwnedRegion(req->region_id(), req->epoch());
+    if (!region.ok()) {
+      resp->set_region_error(region.status().message());
+      return grpc::Status::OK;
+    }
+    std::vector<cluster::MvccVersion> versions;
+    versions.reserve(static_cast<size_t>(req->entries_size()));
+    for (const auto& e : req->entries()) {
+      if (e.key() < region->start_key() ||
+          (!region->end_key().empty() && e.key() >= region->end_key())) {
+        resp->set_region_error("key outside region " + std::to_string(region->id()));
+        return grpc::Status::OK;
+      }
+      versions.push_back({e.key(), e.ts(),
+                          e.is_delete() ? cluster::MvccOp::kDelete : cluster::MvccOp::kPut,
+                          e.value()});
+    }
+    Status s = node_->store()->WriteVersions(versions);
+    if (!s.ok()) resp->set_error(s.ToString());
+    return grpc::Status::OK;
+  }
+
+ private:
+  // Keeps one runner per running task; none for paused, stopped or deleted ones.
+  void Manage() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, options_.poll_interval, [&] { return stop_; })) {
+      lock.unlock();
+      Sync();
+      lock.lock();
+    }
+  }
+
+  void Sync() {
+    cluster::LogTaskListResponse list;
+    Status s = node_->pd()->Call("LogTaskList", [&](cluster::PD::Stub& st, grpc::ClientContext& c) {
+      return st.LogTaskList(&c, cluster::LogTaskListRequest(), &list);
+    });
+    if (!s.ok()) return;  // kvpd unreachable: keep what runs
+    std::map<std::string, std::pair<LogTask, uint64_t>> wanted;
+    for (const auto& name : list.names()) {
+      cluster::LogTaskGetRequest req;
+      req.set_name(name);
+      cluster::LogTaskGetResponse resp;
+      s = node_->pd()->Call("LogTaskGet", [&](cluster::PD::Stub& st, grpc::ClientContext& c) {
+        return st.LogTaskGet(&c, req, &resp);
+      });
+      if (!s.ok()) return;
+      LogTask task;
+      if (!resp.found() || !task.ParseFromString(resp.definition())) continue;
+      if (task.state() != LogTask::RUNNING) continue;
+      uint64_t ckpt = task.start_ts();
+      auto it = resp.store_checkpoints().find(node_->store_id());
+      if (it != resp.store_checkpoints().end()) ckpt = std::max(ckpt, it->second);
+      wanted[name] = {task, ckpt};
+    }
+    std::vector<std::shared_ptr<TaskRunner>> retired;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto it = runners_.begin(); it != runners_.end();) {
+        auto w = wanted.find(it->first);
+        // A task re-created under the same name (new storage) is a different task.
+        if (w == wanted.end() ||
+            w->second.first.created_unix_ms() != it->second->task().created_unix_ms()) {
+          retired.push_back(it->second);
+          it = runners_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      for (auto& [name, tc] : wanted) {
+        if (runners_.count(name)) continue;
+        spdlog::info("log backup {}: starting on store {} from checkpoint {}", name,
+                     node_->store_id(), tc.second);
+        runners_[name] =
+            std::make_shared<TaskRunner>(node_, tc.first, tc.second, options_.flush_interval);
+      }
+    }
+    retired.clear();  // stops them outside the lock
+  }
+
+  cluster::NodeContext* node_;
+  NodeLogOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::map<std::string, std::shared_ptr<TaskRunner>> runners_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+cluster::NodeServiceFactory NodeLogServiceFactory(NodeLogOptions options) {
+  return [options](cluster::NodeContext* node) -> std::unique_ptr<grpc::Service> {
+    return std::make_unique<NodeLogService>(node, options);
+  };
+}
+
+}  // namespace brix::br

@@ -1,0 +1,33 @@
+// The node side of log backup (DESIGN §5), running inside every kvnode.
+//
+// A manager thread polls kvpd's task registry. For each running task the node keeps a runner:
+//  - it registers a write observer that appends every committed write (table rows and catalog
+//    entries) to a local buffer file — before the write can count as resolved, so the buffer
+//    holds every write ≤ the resolved ts;
+//  - when it starts (task start, node restart, resume after pause) it first re-scans the MVCC
+//    versions in (its store checkpoint, resolved ts] and uploads them, so the log has no gap;
+//  - every flush interval it takes the resolved ts R, rotates the buffer, uploads the rotated
+//    entries as zstd data files, then one metadata file naming them, then reports R as its store
+//    checkpoint to kvpd, writes the global checkpoint it gets back to the storage and moves the
+//    task's service safepoint up to it. A failed flush keeps its data for the next one and
+//    reports the error.
+// Paused or stopped tasks have no runner. Duplicated versions (a re-scan overlapping uploaded
+// data) are harmless: the same key and ts is the same version.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "cluster/node/node_server.h"
+
+namespace brix::br {
+
+struct NodeLogOptions {
+  std::chrono::milliseconds flush_interval{10'000};
+  std::chrono::milliseconds poll_interval{500};
+};
+
+// For NodeOptions::services: serves NodeLog (Flush, ApplyVersions) and runs the tasks.
+cluster::NodeServiceFactory NodeLogServiceFactory(NodeLogOptions options);
+
+}  // namespace brix::br

@@ -1,0 +1,316 @@
+#include "br/log/pitr.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+
+#include "br/log/log_files.h"
+#include "br/proto/log.grpc.pb.h"
+#include "br/snapshot/backup_meta.h"
+#include "br/snapshot/node_channel.h"
+#include "br/snapshot/restore.h"
+#include "cluster/catalog.h"
+#include "cluster/client/kv_client.h"
+#include "cluster/client/pd_client.h"
+#include "common/crypto.h"
+#include "common/parallel.h"
+#include "common/table_filter.h"
+#include "storage/open_storage.h"
+
+namespace brix::br {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr size_t kApplyBatchBytes = 4 << 20;
+constexpr int kApplyAttempts = 8;
+
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+class PitrRun {
+ public:
+  PitrRun(const PitrOptions& o, const ProgressFn& p) : options_(o), progress_(p) {}
+
+  Result<PitrSummary> Run() {
+    auto started = Clock::now();
+    BRIX_ASSIGN_OR_RETURN(filter_, TableFilter::Parse(options_.filter));
+    BRIX_ASSIGN_OR_RETURN(log_, storage::OpenStorage(options_.log_storage_url, options_.env));
+    BRIX_ASSIGN_OR_RETURN(auto snap_storage,
+                          storage::OpenStorage(options_.full_backup_storage_url, options_.env));
+    BRIX_ASSIGN_OR_RETURN(BackupMeta snap, ReadBackupMeta(*snap_storage));
+    BRIX_ASSIGN_OR_RETURN(LogRange range, ReadLogRange(*log_));
+    BRIX_ASSIGN_OR_RETURN(LogLocation loc, ReadLogLocation(*log_));
+    BRIX_RETURN_IF_ERROR(CheckBounds(snap, range, loc));
+    BRIX_ASSIGN_OR_RETURN(pd_, cluster::PdClient::Connect(options_.pd));
+    kv_ = std::make_unique<cluster::KvClient>(pd_.get());
+    BRIX_ASSIGN_OR_RETURN(uint64_t now, pd_->GetTs());
+    BRIX_ASSIGN_OR_RETURN(auto existing, cluster::ListTables(*kv_, now));
+    if (!existing.empty()) {
+      return Status::FailedPrecondition("restore point needs an empty target cluster; it has " +
+                                        std::to_string(existing.size()) + " table(s), e.g. " +
+                                        existing.front().FullName());
+    }
+    // Everything that can be checked is checked: now the snapshot.
+    RestoreOptions ro;
+    ro.pd = options_.pd;
+    ro.storage_url = options_.full_backup_storage_url;
+    ro.filter = options_.filter;
+    ro.concurrency = options_.concurrency;
+    ro.send_credentials = options_.send_credentials;
+    ro.env = options_.env;
+    BRIX_ASSIGN_OR_RETURN(RestoreSummary restored, RunRestore(ro, progress_));
+
+    PitrSummary sum;
+    sum.snapshot_ts = snap.end_version();
+    sum.restored_ts = options_.restored_ts;
+    sum.snapshot_kvs = restored.total_kvs;
+    auto replay_start = Clock::now();
+    BRIX_RETURN_IF_ERROR(MapTables(snap));
+    BRIX_RETURN_IF_ERROR(Replay(snap.end_version(), &sum));
+    BRIX_RETURN_IF_ERROR(PublishNewTables());
+    BRIX_RETURN_IF_ERROR(pd_->AdvanceTs(options_.restored_ts).status());
+    sum.log_seconds = Since(replay_start);
+    sum.seconds = Since(started);
+    return sum;
+  }
+
+ private:
+  Status CheckBounds(const BackupMeta& snap, const LogRange& range, const LogLocation& loc) {
+    if (snap.start_version() != 0) {
+      return Status::InvalidArgument(
+          "--full-backup-storage must hold a full backup, not an "
+          "incremental one");
+    }
+    if (snap.cluster_id() != loc.cluster_id()) {
+      return Status::InvalidArgument("the snapshot (cluster " + std::to_string(snap.cluster_id()) +
+                                     ") and the log (cluster " + std::to_string(loc.cluster_id()) +
+                                     ") come from different clusters");
+    }
+    uint64_t ts = options_.restored_ts, lo = snap.end_version(), hi = range.checkpoint;
+    if (range.min_ts > lo) {
+      return Status::InvalidArgument(
+          "the log at --storage starts at " + std::to_string(range.min_ts) +
+          (loc.truncated_until() ? " (truncated)" : "") + ", after the snapshot ts " +
+          std::to_string(lo) + ": use a full backup taken at or after " +
+          std::to_string(range.min_ts));
+    }
+    if (ts < lo || ts > hi) {
+      return Status::InvalidArgument(
+          "--restored-ts " + std::to_string(ts) + " is outside the restorable range [" +
+          std::to_string(lo) + ", " + std::to_string(hi) + "] (snapshot ts " + std::to_string(lo) +
+          ", log checkpoint " + std::to_string(hi) + ")");
+    }
+    return Status::OK();
+  }
+
+  // Source table id → target id for the snapshot's tables (restored just now).
+  Status MapTables(const BackupMeta& snap) {
+    BRIX_ASSIGN_OR_RETURN(uint64_t now, pd_->GetTs());
+    BRIX_ASSIGN_OR_RETURN(auto tables, cluster::ListTables(*kv_, now));
+    std::map<std::string, int64_t> target;
+    for (const auto& t : tables) target[t.FullName()] = t.id;
+    for (const auto& t : snap.tables()) {
+      auto it = target.find(t.db() + "." + t.name());
+      if (it != target.end()) id_map_[t.id()] = it->second;
+    }
+    return Status::OK();
+  }
+
+  // Tables created after the snapshot: found in the logged catalog entries (ts ≤ target).
+  Status MapLoggedTables(const std::vector<LogFile>& files, uint64_t snapshot_ts) {
+    std::map<std::string, std::pair<uint64_t, std::string>> latest;  // name → (ts, id text)
+    for (const auto& f : files) {
+      if (!f.has_catalog()) continue;
+      BRIX_ASSIGN_OR_RETURN(LogBatch batch, Fetch(f));
+      for (const auto& e : batch.entries()) {
+        if (!e.key().starts_with(cluster::kCatalogPrefix) || e.ts() > options_.restored_ts ||
+            e.ts() <= snapshot_ts)
+          continue;
+        std::string name = e.key().substr(cluster::kCatalogPrefix.size());
+        auto& slot = latest[name];
+        if (e.ts() >= slot.first) slot = {e.ts(), e.is_delete() ? "" : e.value()};
+      }
+    }
+    for (const auto& [name, entry] : latest) {
+      if (entry.second.empty()) continue;
+      BRIX_ASSIGN_OR_RETURN(auto parts, cluster::ParseTableName(name, "catalog entry"));
+      if (!filter_.Matches(parts.first, parts.second)) continue;
+      int64_t source_id = std::stoll(entry.second);
+      if (id_map_.count(source_id)) continue;
+      BRIX_ASSIGN_OR_RETURN(int64_t id, pd_->AllocTableId(parts.first, parts.second));
+      id_map_[source_id] = id;
+      new_tables_.push_back({id, parts.first, parts.second});
+    }
+    return Status::OK();
+  }
+
+  Result<LogBatch> Fetch(const LogFile& f) {
+    BRIX_ASSIGN_OR_RETURN(std::string data, log_->Get(f.name()));
+    if (Sha256(data) != f.sha256()) {
+      return Status::Corruption("log file " + f.name() + ": SHA-256 does not match its meta");
+    }
+    return DecodeLogBatch(data);
+  }
+
+  Status Replay(uint64_t snapshot_ts, PitrSummary* sum) {
+    BRIX_ASSIGN_OR_RETURN(auto metas, ReadLogMetas(*log_));
+    std::vector<LogFile> files;
+    for (const auto& m : metas) {
+      for (const auto& f : m.files()) {
+        if (f.max_ts() > snapshot_ts && f.min_ts() <= options_.restored_ts) files.push_back(f);
+      }
+    }
+    BRIX_RETURN_IF_ERROR(MapLoggedTables(files, snapshot_ts));
+    BRIX_RETURN_IF_ERROR(LoadRegions());
+    std::atomic<uint64_t> entries{0}, bytes{0}, done{0};
+    TaskGroup group(std::max(1, options_.concurrency));
+    for (const auto& f : files) {
+      group.Submit([&, f]() -> Status {
+        BRIX_ASSIGN_OR_RETURN(LogBatch batch, Fetch(f));
+        std::map<uint64_t, std::vector<LogEntry>> by_region;
+        std::map<uint64_t, size_t> region_bytes;
+        for (auto& e : *batch.mutable_entries()) {
+          if (e.ts() <= snapshot_ts || e.ts() > options_.restored_ts) continue;
+          auto source = cluster::TableIdOf(e.key());
+          if (!source) continue;  // catalog entries are applied through the catalog
+          auto mapped = id_map_.find(*source);
+          if (mapped == id_map_.end()) continue;  // filtered out
+          std::string prefix = cluster::TablePrefix(mapped->second);
+          e.mutable_key()->replace(0, prefix.size(), prefix);
+          BRIX_ASSIGN_OR_RETURN(uint64_t region, RegionOf(e.key()));
+          region_bytes[region] += e.ByteSizeLong();
+          by_region[region].push_back(std::move(e));
+          if (region_bytes[region] >= kApplyBatchBytes) {
+            entries += by_region[region].size();
+            BRIX_RETURN_IF_ERROR(Apply(by_region[region]));
+            by_region[region].clear();
+            region_bytes[region] = 0;
+          }
+        }
+        for (auto& [region, list] : by_region) {
+          entries += list.size();
+          BRIX_RETURN_IF_ERROR(Apply(list));
+        }
+        bytes += f.raw_size();
+        ++done;
+        if (progress_) progress_({"log", done.load(), files.size(), bytes.load()});
+        return Status::OK();
+      });
+    }
+    BRIX_RETURN_IF_ERROR(group.Wait());
+    sum->log_files = files.size();
+    sum->log_entries = entries.load();
+    sum->log_bytes = bytes.load();
+    return Status::OK();
+  }
+
+  Status LoadRegions() {
+    std::lock_guard<std::mutex> lock(mu_);
+    regions_.clear();
+    BRIX_ASSIGN_OR_RETURN(auto all, pd_->GetRegions("", ""));
+    for (const auto& r : all) regions_[r.start_key()] = r;
+    BRIX_ASSIGN_OR_RETURN(auto stores, pd_->GetStores());
+    for (const auto& s : stores) addresses_[s.id()] = s.address();
+    return Status::OK();
+  }
+
+  Result<uint64_t> RegionOf(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = regions_.upper_bound(key);
+    if (it == regions_.begin()) return Status::Internal("no region holds the key");
+    --it;
+    return it->second.id();
+  }
+
+  // Sends the entries (all in one region as of the last map) to their node(s), splitting again
+  // by region after a refresh when the map moved under us.
+  Status Apply(std::vector<LogEntry>& list) {
+    if (list.empty()) return Status::OK();
+    for (int attempt = 1;; ++attempt) {
+      cluster::Region region;
+      NodeLog::Stub* stub = nullptr;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = regions_.upper_bound(list.front().key());
+        --it;
+        region = it->second;
+        auto addr = addresses_.find(region.store_id());
+        if (addr != addresses_.end()) {
+          auto& s = stubs_[region.store_id()];
+          if (!s) s = NodeLog::NewStub(NodeChannel(addr->second));
+          stub = s.get();
+        }
+      }
+      std::string error;
+      if (stub) {
+        ApplyVersionsRequest req;
+        req.set_region_id(region.id());
+        req.set_epoch(region.epoch());
+        std::vector<LogEntry> rest;
+        for (auto& e : list) {
+          bool inside = e.key() >= region.start_key() &&
+                        (region.end_key().empty() || e.key() < region.end_key());
+          if (inside) {
+            *req.add_entries() = e;
+          } else {
+            rest.push_back(e);
+          }
+        }
+        grpc::ClientContext ctx;
+        ApplyVersionsResponse resp;
+        grpc::Status st = stub->ApplyVersions(&ctx, req, &resp);
+        if (st.ok() && resp.region_error().empty() && resp.error().empty()) {
+          if (rest.empty()) return Status::OK();
+          list = std::move(rest);
+          attempt = 0;
+          continue;
+        }
+        error = !st.ok()                       ? st.error_message()
+                : !resp.region_error().empty() ? resp.region_error()
+                                               : resp.error();
+      } else {
+        error = "store " + std::to_string(region.store_id()) + " unknown";
+      }
+      if (attempt >= kApplyAttempts) return Status::Unavailable("apply log versions: " + error);
+      spdlog::warn("restore point: apply failed (try {}): {}", attempt, error);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt * attempt));
+      BRIX_RETURN_IF_ERROR(LoadRegions());
+    }
+  }
+
+  Status PublishNewTables() {
+    if (new_tables_.empty()) return Status::OK();
+    std::vector<cluster::KvMutation> muts;
+    for (const auto& t : new_tables_) {
+      muts.push_back({cluster::CatalogKey(t.db, t.name), false, std::to_string(t.id)});
+    }
+    return kv_->Write(std::move(muts)).status();
+  }
+
+  const PitrOptions& options_;
+  const ProgressFn& progress_;
+  TableFilter filter_;
+  std::unique_ptr<storage::ExternalStorage> log_;
+  std::unique_ptr<cluster::PdClient> pd_;
+  std::unique_ptr<cluster::KvClient> kv_;
+  std::map<int64_t, int64_t> id_map_;
+  std::vector<cluster::TableRef> new_tables_;
+
+  std::mutex mu_;
+  std::map<std::string, cluster::Region> regions_;
+  std::map<uint64_t, std::string> addresses_;
+  std::map<uint64_t, std::unique_ptr<NodeLog::Stub>> stubs_;
+};
+
+}  // namespace
+
+Result<PitrSummary> RestorePoint(const PitrOptions& options, const ProgressFn& progress) {
+  if (options.restored_ts == 0) return Status::InvalidArgument("--restored-ts is required");
+  PitrRun run(options, progress);
+  return run.Run();
+}
+
+}  // namespace brix::br

@@ -1,0 +1,60 @@
+#include "br/log/truncate.h"
+
+#include "storage/open_storage.h"
+
+namespace brix::br {
+
+Result<TruncateSummary> TruncateLog(const std::string& storage_url, uint64_t until,
+                                    const EnvLookup& env) {
+  BRIX_ASSIGN_OR_RETURN(auto storage, storage::OpenStorage(storage_url, env));
+  BRIX_ASSIGN_OR_RETURN(LogRange range, ReadLogRange(*storage));
+  if (until > range.checkpoint) {
+    return Status::InvalidArgument(
+        "--until " + std::to_string(until) + " is past the global checkpoint " +
+        std::to_string(range.checkpoint) + ": data after the checkpoint may still be arriving");
+  }
+  TruncateSummary sum;
+  sum.until = until;
+  BRIX_ASSIGN_OR_RETURN(LogLocation loc, ReadLogLocation(*storage));
+  if (until > loc.truncated_until()) {
+    loc.set_truncated_until(until);
+    BRIX_RETURN_IF_ERROR(storage->Put(kLogLocationName, loc.SerializeAsString()));
+  }
+  std::vector<std::string> names;
+  BRIX_ASSIGN_OR_RETURN(auto metas, ReadLogMetas(*storage, &names));
+  for (size_t i = 0; i < metas.size(); ++i) {
+    LogMeta kept = metas[i];
+    kept.clear_files();
+    std::vector<LogFile> doomed;
+    for (const auto& f : metas[i].files()) {
+      if (f.max_ts() < until) {
+        doomed.push_back(f);
+      } else {
+        *kept.add_files() = f;
+      }
+    }
+    if (doomed.empty()) continue;
+    if (kept.files_size() == 0) {
+      BRIX_RETURN_IF_ERROR(storage->Delete(names[i]));
+      ++sum.metas_removed;
+    } else {
+      kept.set_min_ts(UINT64_MAX);
+      for (const auto& f : kept.files()) kept.set_min_ts(std::min(kept.min_ts(), f.min_ts()));
+      BRIX_RETURN_IF_ERROR(storage->Put(names[i], kept.SerializeAsString()));
+      ++sum.metas_rewritten;
+    }
+    for (const auto& f : doomed) {
+      BRIX_RETURN_IF_ERROR(storage->Delete(f.name()));
+      ++sum.files_removed;
+      sum.bytes_removed += f.size();
+    }
+  }
+  return sum;
+}
+
+Result<LogRange> LogMetadata(const std::string& storage_url, const EnvLookup& env) {
+  BRIX_ASSIGN_OR_RETURN(auto storage, storage::OpenStorage(storage_url, env));
+  return ReadLogRange(*storage);
+}
+
+}  // namespace brix::br

@@ -1,0 +1,261 @@
+#include "tools/brix/log_commands.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "br/log/log_task.h"
+#include "br/log/pitr.h"
+#include "br/log/truncate.h"
+#include "common/timestamp.h"
+#include "tools/brix/progress_bar.h"
+
+namespace brix::tools {
+namespace {
+
+struct LogArgs {
+  std::string pd, task, storage, full_storage, start_ts, until, restored_ts;
+  std::vector<std::string> filters;
+  bool yes = false;
+  bool send_credentials = true;
+  int concurrency = 8;
+  std::string output = "text";
+};
+
+int Fail(const Status& s) {
+  std::cerr << "error: " << s.ToString() << "\n";
+  return s.IsInvalidArgument() ? 2 : 1;
+}
+
+void Print(const LogArgs& a, const nlohmann::json& j, const std::string& text) {
+  if (a.output == "json") {
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << text << "\n";
+  }
+}
+
+std::string Ts(uint64_t ts) { return std::to_string(ts) + " (" + FormatTso(ts) + ")"; }
+
+void AddOutput(CLI::App* c, LogArgs* a) {
+  c->add_option("--output", a->output, "text or json")->check(CLI::IsMember({"text", "json"}));
+}
+void AddPd(CLI::App* c, LogArgs* a) {
+  c->add_option("--pd,-u", a->pd, "kvpd address(es)")->envname("BRIX_PD")->required();
+}
+void AddTask(CLI::App* c, LogArgs* a) {
+  c->add_option("--task-name", a->task, "log backup task name")->required();
+}
+
+int Start(const LogArgs& a) {
+  br::LogStartOptions o;
+  o.pd = a.pd;
+  o.task_name = a.task;
+  o.storage_url = a.storage;
+  o.filter = a.filters;
+  o.send_credentials = a.send_credentials;
+  if (!a.start_ts.empty()) {
+    auto ts = ParseTimestamp(a.start_ts, "--start-ts");
+    if (!ts.ok()) return Fail(ts.status());
+    o.start_ts = *ts;
+  }
+  auto start = br::StartLogTask(o);
+  if (!start.ok()) return Fail(start.status());
+  Print(a, {{"task", a.task}, {"start_ts", *start}, {"state", "running"}},
+        "log backup task " + a.task + " started at " + Ts(*start));
+  return 0;
+}
+
+int StatusCmd(const LogArgs& a) {
+  auto st = br::GetLogTaskStatus(a.pd, a.task);
+  if (!st.ok()) return Fail(st.status());
+  nlohmann::json stores = nlohmann::json::array();
+  std::string text = "task: " + st->name + "\nstate: " + st->state +
+                     "\nstart ts: " + Ts(st->start_ts) +
+                     "\ncheckpoint ts: " + Ts(st->checkpoint_ts) +
+                     "\ncheckpoint lag: " + std::to_string(st->checkpoint_lag_seconds) +
+                     " s\nstorage: " + st->storage;
+  for (const auto& [store, ts] : st->store_checkpoints) {
+    auto err = st->store_errors.find(store);
+    std::string e = err == st->store_errors.end() ? "" : err->second;
+    stores.push_back({{"store_id", store}, {"checkpoint_ts", ts}, {"last_error", e}});
+    text += "\nstore " + std::to_string(store) + ": checkpoint " + std::to_string(ts) +
+            (e.empty() ? "" : ", last error: " + e);
+  }
+  Print(a,
+        {{"task", st->name},
+         {"state", st->state},
+         {"start_ts", st->start_ts},
+         {"checkpoint_ts", st->checkpoint_ts},
+         {"checkpoint_lag_seconds", st->checkpoint_lag_seconds},
+         {"storage", st->storage},
+         {"stores", stores}},
+        text);
+  return 0;
+}
+
+int Transition(const LogArgs& a, const std::string& verb) {
+  Status s = verb == "pause"    ? br::PauseLogTask(a.pd, a.task)
+             : verb == "resume" ? br::ResumeLogTask(a.pd, a.task)
+                                : br::StopLogTask(a.pd, a.task);
+  if (!s.ok()) return Fail(s);
+  std::string state = verb == "pause" ? "paused" : verb == "resume" ? "running" : "stopped";
+  Print(a, {{"task", a.task}, {"state", state}}, "log backup task " + a.task + " " + state);
+  return 0;
+}
+
+int Truncate(const LogArgs& a) {
+  auto until = ParseTimestamp(a.until, "--until");
+  if (!until.ok()) return Fail(until.status());
+  if (!a.yes) {
+    if (!isatty(STDIN_FILENO)) {
+      return Fail(Status::InvalidArgument(
+          "log truncate deletes data: confirm with -y (stdin is not a terminal to ask)"));
+    }
+    std::cerr << "Remove log data no restore to a point >= " << Ts(*until) << " needs from "
+              << a.storage << "? [y/N] ";
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "y" && answer != "Y" && answer != "yes") {
+      std::cerr << "aborted\n";
+      return 1;
+    }
+  }
+  auto sum = br::TruncateLog(a.storage, *until);
+  if (!sum.ok()) return Fail(sum.status());
+  Print(a,
+        {{"until", sum->until},
+         {"files_removed", sum->files_removed},
+         {"bytes_removed", sum->bytes_removed},
+         {"metas_removed", sum->metas_removed},
+         {"metas_rewritten", sum->metas_rewritten}},
+        "truncated until " + Ts(sum->until) + ": removed " + std::to_string(sum->files_removed) +
+            " data files (" + std::to_string(sum->bytes_removed) + " bytes), " +
+            std::to_string(sum->metas_removed) + " metadata files removed, " +
+            std::to_string(sum->metas_rewritten) + " rewritten");
+  return 0;
+}
+
+int Metadata(const LogArgs& a) {
+  auto r = br::LogMetadata(a.storage);
+  if (!r.ok()) return Fail(r.status());
+  Print(a, {{"task", r->task}, {"min_ts", r->min_ts}, {"global_checkpoint", r->checkpoint}},
+        "task: " + r->task + "\nrestorable from: " + Ts(r->min_ts) +
+            "\nglobal checkpoint: " + Ts(r->checkpoint));
+  return 0;
+}
+
+int Point(const LogArgs& a) {
+  br::PitrOptions o;
+  o.pd = a.pd;
+  o.log_storage_url = a.storage;
+  o.full_backup_storage_url = a.full_storage;
+  o.filter = a.filters;
+  o.concurrency = a.concurrency;
+  o.send_credentials = a.send_credentials;
+  auto ts = ParseTimestamp(a.restored_ts, "--restored-ts");
+  if (!ts.ok()) return Fail(ts.status());
+  o.restored_ts = *ts;
+  Result<br::PitrSummary> r = Status::OK();
+  {
+    ProgressBar bar(a.output != "json");
+    r = br::RestorePoint(o, bar.Callback());
+  }
+  if (!r.ok()) return Fail(r.status());
+  double mb = static_cast<double>(r->log_bytes) / 1e6;
+  double replay = r->log_seconds > 0 ? mb / r->log_seconds : 0;
+  char text[512];
+  std::snprintf(text, sizeof(text),
+                "Restore point success summary: restored-ts=%llu snapshot-ts=%llu "
+                "snapshot-kvs=%llu log-files=%llu log-kvs=%llu log-bytes=%llu "
+                "replay-seconds=%.2f replay=%.1f MB/s seconds=%.2f",
+                static_cast<unsigned long long>(r->restored_ts),
+                static_cast<unsigned long long>(r->snapshot_ts),
+                static_cast<unsigned long long>(r->snapshot_kvs),
+                static_cast<unsigned long long>(r->log_files),
+                static_cast<unsigned long long>(r->log_entries),
+                static_cast<unsigned long long>(r->log_bytes), r->log_seconds, replay, r->seconds);
+  Print(a,
+        {{"restored_ts", r->restored_ts},
+         {"snapshot_ts", r->snapshot_ts},
+         {"snapshot_kvs", r->snapshot_kvs},
+         {"log_files", r->log_files},
+         {"log_kvs", r->log_entries},
+         {"log_bytes", r->log_bytes},
+         {"replay_seconds", r->log_seconds},
+         {"replay_mb_per_second", replay},
+         {"seconds", r->seconds}},
+        text);
+  return 0;
+}
+
+}  // namespace
+
+void AddLogCommands(CLI::App& app, int* exit_code) {
+  auto* log = app.add_subcommand("log", "log backup for point-in-time recovery");
+  log->require_subcommand(1);
+
+  auto start = std::make_shared<LogArgs>();
+  auto* c = log->add_subcommand("start", "start a log backup task");
+  AddPd(c, start.get());
+  AddTask(c, start.get());
+  c->add_option("--storage,-s", start->storage, "where the log goes")->required();
+  c->add_option("--start-ts", start->start_ts, "log from this ts (default: now)");
+  c->add_option("-f,--filter", start->filters, "table filter rule (repeatable)");
+  c->add_option("--send-credentials-to-tikv", start->send_credentials,
+                "pass this process's storage credentials to the nodes (true|false)");
+  AddOutput(c, start.get());
+  c->callback([start, exit_code] { *exit_code = Start(*start); });
+
+  auto status = std::make_shared<LogArgs>();
+  c = log->add_subcommand("status", "state, checkpoint and lag of a task");
+  AddPd(c, status.get());
+  AddTask(c, status.get());
+  AddOutput(c, status.get());
+  c->callback([status, exit_code] { *exit_code = StatusCmd(*status); });
+
+  for (const char* verb : {"pause", "resume", "stop"}) {
+    auto args = std::make_shared<LogArgs>();
+    std::string v = verb;
+    c = log->add_subcommand(v, v == "pause"    ? "pause a running task (keeps its checkpoint)"
+                               : v == "resume" ? "resume a paused task"
+                                               : "stop a task for good (its data stays)");
+    AddPd(c, args.get());
+    AddTask(c, args.get());
+    AddOutput(c, args.get());
+    c->callback([args, v, exit_code] { *exit_code = Transition(*args, v); });
+  }
+
+  auto truncate = std::make_shared<LogArgs>();
+  c = log->add_subcommand("truncate", "remove log data no restore to a point >= --until needs");
+  c->add_option("--storage,-s", truncate->storage, "log location")->required();
+  c->add_option("--until", truncate->until, "TSO, datetime or RFC 3339")->required();
+  c->add_flag("-y,--yes", truncate->yes, "do not ask for confirmation");
+  AddOutput(c, truncate.get());
+  c->callback([truncate, exit_code] { *exit_code = Truncate(*truncate); });
+
+  auto metadata = std::make_shared<LogArgs>();
+  c = log->add_subcommand("metadata", "the restorable range of a log location");
+  c->add_option("--storage,-s", metadata->storage, "log location")->required();
+  AddOutput(c, metadata.get());
+  c->callback([metadata, exit_code] { *exit_code = Metadata(*metadata); });
+
+  auto point = std::make_shared<LogArgs>();
+  auto* restore = app.get_subcommand("restore");
+  c = restore->add_subcommand("point", "point-in-time recovery into an empty cluster");
+  AddPd(c, point.get());
+  c->add_option("--storage,-s", point->storage, "the log backup location")->required();
+  c->add_option("--full-backup-storage", point->full_storage, "the snapshot backup location")
+      ->required();
+  c->add_option("--restored-ts", point->restored_ts, "TSO, datetime or RFC 3339")->required();
+  c->add_option("-f,--filter", point->filters, "table filter rule (repeatable)");
+  c->add_option("--concurrency", point->concurrency, "log files in flight");
+  c->add_option("--send-credentials-to-tikv", point->send_credentials,
+                "pass this process's storage credentials to the nodes (true|false)");
+  AddOutput(c, point.get());
+  c->callback([point, exit_code] { *exit_code = Point(*point); });
+}
+
+}  // namespace brix::tools
