@@ -15,8 +15,8 @@ dir="$(mktemp -d "${TMPDIR:-/tmp}/brix-schedule-XXXXXX")"
 trap '"$bin/brix" playground down --dir "$dir/pg" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 "$bin/brix" playground up --dir "$dir/pg" --nodes 3 --azurite --brixd --clusters 2 >/dev/null
 export KUBECONFIG="$dir/pg/kubeconfig"
-pd="$(sed -n 's/^BRIX_PD=//p' "$dir/pg/playground.env")"
-pd2="$(sed -n 's/^BRIX_PD_DEMO2=//p' "$dir/pg/playground.env")"
+pd="$(. "$dir/pg/playground.env"; echo "$BRIX_PD")"
+pd2="$(. "$dir/pg/playground.env"; echo "$BRIX_PD_DEMO2")"
 "$bin/kvctl" --pd "$pd" load --table soak.t1,soak.t2 --rows 20000 --value-size 256 >/dev/null
 "$bin/kvctl" --pd "$pd" workload --tables soak.t1,soak.t2 --duration "$((minutes * 60))s" \
   --rate 200 --oracle "$dir/oracle" >"$dir/workload.log" 2>&1 &

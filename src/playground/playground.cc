@@ -181,7 +181,8 @@ Status Up(const Options& o) {
       state["processes"].push_back(
           {{"role", "kvnode-" + std::to_string(i)},
            {"port", p},
-           {"argv", KvnodeCommand(pd_list, p, dir + "/kvnode-" + std::to_string(i))}});
+           {"argv", KvnodeCommand(pd_list, p, dir + "/kvnode-" + std::to_string(i),
+                                  o.log_flush_interval_ms)}});
     }
     state["env"] = {{"BRIX_PD", pd_list}, {"BRIX_ETCD", etcd}};
     std::vector<std::string> clusters = {std::string(kSeedNamespace) + "/demo1=" + pd_list};
@@ -202,7 +203,9 @@ Status Up(const Options& o) {
         BRIX_ASSIGN_OR_RETURN(int p, port());
         std::string name = "demo2-kvnode-" + std::to_string(i);
         state["processes"].push_back(
-            {{"role", name}, {"port", p}, {"argv", KvnodeCommand(pd2, p, dir + "/" + name)}});
+            {{"role", name},
+             {"port", p},
+             {"argv", KvnodeCommand(pd2, p, dir + "/" + name, o.log_flush_interval_ms)}});
       }
       state["env"]["BRIX_PD_DEMO2"] = pd2;
       clusters.push_back(std::string(kSeedNamespace) + "/demo2=" + pd2);

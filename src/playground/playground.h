@@ -26,6 +26,8 @@ struct Options {
   // 2 adds a second, empty cluster (its own etcd, kvpd and `nodes` kvnodes; roles demo2-*) as a
   // restore target; BRIX_PD_DEMO2 in playground.env.
   int clusters = 1;
+  // > 0: kvnodes upload log-backup data this often (their default is 10 s).
+  int log_flush_interval_ms = 0;
 };
 
 // With brixd, the clusters are registered as test1/demo1 (and test1/demo2), and with Azurite as

@@ -239,8 +239,14 @@ Result<Outcome> BackupController::Log(const Json& backup) {
   std::string sub = api::LogSubPhase(backup, cmd);
   bool same_truncate = true;
   if (cmd == logcmd::kTruncate) {
-    same_truncate = backup["status"]["logSubCommandStatuses"][cmd].value(
-                        "logTruncatingUntil", "") == backup["spec"].value("logTruncateUntil", "");
+    // .at() and contains(): `backup` is const, and operator[] on a missing key of a const json
+    // is undefined behaviour.
+    std::string truncating;
+    const Json& st = backup.at("status");
+    if (st.contains("logSubCommandStatuses") && st.at("logSubCommandStatuses").contains(cmd)) {
+      truncating = st.at("logSubCommandStatuses").at(cmd).value("logTruncatingUntil", "");
+    }
+    same_truncate = truncating == backup["spec"].value("logTruncateUntil", "");
   }
   std::string job_name = api::LogJobName(name, cmd);
   BRIX_ASSIGN_OR_RETURN(JobState job, GetJob(*ctx_, ns, job_name));

@@ -23,7 +23,7 @@ struct ControllerOptions {
   // Every object is reconciled at least this often (watches make most reconciles immediate).
   Millis resync{30'000};
   // How often a Running log backup's checkpoint is read into status.logCheckpointTs.
-  Millis checkpoint_interval{10'000};
+  Millis checkpoint_interval{5'000};
   // Reads a log task's global checkpoint (TSO) from the cluster at `pd`; unset = not tracked.
   std::function<Result<uint64_t>(const std::string& pd, const std::string& task)> log_checkpoint;
   // The clock (tests of the schedule logic move it).

@@ -29,13 +29,19 @@ class ControllersTest : public ::testing::Test {
     ASSERT_EQ(::access(kKubectl, X_OK), 0) << "the real kubectl is needed at " << kKubectl;
     pg_ = dir_.path() + "/pg";
     auto up = RunCommand({kBin + "/brix", "playground", "up", "--dir", pg_, "--nodes", "2",
-                          "--azurite", "--brixd", "--clusters", std::to_string(clusters_)});
+                          "--azurite", "--brixd", "--clusters", std::to_string(clusters_),
+                          "--log-flush-interval-ms", "1000"});
     ASSERT_TRUE(up.ok());
     ASSERT_EQ(up->exit_code, 0) << up->output;
     std::ifstream in(pg_ + "/playground.env");
     for (std::string line; std::getline(in, line);) {
       size_t eq = line.find('=');
-      if (eq != std::string::npos) env_[line.substr(0, eq)] = line.substr(eq + 1);
+      if (eq == std::string::npos) continue;
+      std::string value = line.substr(eq + 1);  // written quoted for shells: KEY='value'
+      if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
+        value = value.substr(1, value.size() - 2);
+      }
+      env_[line.substr(0, eq)] = value;
     }
   }
   void TearDown() override {
@@ -224,36 +230,142 @@ spec:
       10s, 200ms));
 }
 
-// Until the log engine (issue 5) lands, log-start fails with a clear reason; refused
-// transitions and the seed's three wrong examples are refused clearly.
-TEST_F(OneClusterTest, LogBackupRefusalsWithoutLogEngine) {
+// Log backup with the seed's YAML: start (Running, a moving checkpoint), a full backup and a
+// workload, PITR into demo2 equal to the oracle, pause, resume, stop, a refused restart, and
+// truncation.
+TEST_F(ControllersTest, LogBackupPitrAndLifecycle) {
+  ASSERT_EQ(Kvctl({"load", "--table", "db1.table1", "--rows", "300"}).exit_code, 0);
   ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "log-backup-azblob.yaml"}).exit_code, 0);
-  ASSERT_EQ(WaitFor("backup", "demo1-log-backup-azblob", "phase", {"Failed", "Running"}), "Failed");
-  auto describe = Kubectl({"describe", "backup", "demo1-log-backup-azblob", "-n", "test1"});
-  EXPECT_NE(describe.output.find("LogBackupNotAvailable"), std::string::npos) << describe.output;
+  ASSERT_EQ(WaitFor("backup", "demo1-log-backup-azblob", "phase", {"Running", "Failed"}), "Running")
+      << Kubectl({"describe", "backup", "-n", "test1"}).output;
+  EXPECT_FALSE(Field("backup", "demo1-log-backup-azblob", "commitTs").empty());
   EXPECT_NE(Kubectl({"get", "jobs", "-n", "test1"})
-                .output.find("backup-demo1-log-backup-azblob-log-start"),
+                .output.find("backup-demo1-log-backup-azblob-log-start   Complete   1/1"),
             std::string::npos);
-  // Pausing (or resuming) a Failed task is refused with a condition that says why.
+  ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "full-backup-azblob.yaml"}).exit_code, 0);
+  ASSERT_EQ(WaitFor("backup", "demo1-full-backup-azblob", "phase", {"Complete", "Failed"}),
+            "Complete");
+  std::string oracle = dir_.path() + "/oracle";
+  auto workload = Kvctl({"workload", "--tables", "db1.table1", "--duration", "2s", "--seed", "9",
+                         "--oracle", oracle});
+  ASSERT_EQ(workload.exit_code, 0) << workload.output;
+  auto tso = Kvctl({"tso"});
+  ASSERT_EQ(tso.exit_code, 0);
+  uint64_t target = std::stoull(tso.output);
+  // The checkpoint moves past the workload (kvnodes flush every second here).
+  std::string checkpoint;
+  EXPECT_TRUE(testing::PollUntil(
+      [&] {
+        checkpoint = Field("backup", "demo1-log-backup-azblob", "logCheckpointTs");
+        return !checkpoint.empty() && std::stoull(checkpoint) >= target;
+      },
+      60s, 500ms))
+      << checkpoint;
+  EXPECT_NE(Kubectl({"describe", "backup", "demo1-log-backup-azblob", "-n", "test1"})
+                .output.find("Log Checkpoint Ts"),
+            std::string::npos);
+
+  // PITR into demo2 to `target`: equal to the oracle there.
+  ASSERT_EQ(Apply(R"(apiVersion: br.pingcap.com/v1alpha1
+kind: Restore
+metadata:
+  name: demo2-pitr
+  namespace: test1
+spec:
+  restoreMode: pitr
+  pitrRestoredTs: ")" +
+                  std::to_string(target) + R"("
+  br:
+    cluster: demo2
+  azblob:
+    secretName: azblob-secret
+    container: my-container
+    prefix: my-log-backup-folder
+  pitrFullBackupStorageProvider:
+    azblob:
+      secretName: azblob-secret
+      container: my-container
+      prefix: my-full-backup-folder
+)")
+                .exit_code,
+            0);
+  ASSERT_EQ(WaitFor("restore", "demo2-pitr", "phase", {"Complete", "Failed"}, 90s), "Complete")
+      << Kubectl({"describe", "restore", "demo2-pitr", "-n", "test1"}).output;
+  auto expected = Kvctl({"oracle-checksum", "--oracle", oracle, "--ts", std::to_string(target)});
+  auto restored = Kvctl({"checksum"}, env_["BRIX_PD_DEMO2"]);
+  ASSERT_EQ(expected.exit_code, 0) << expected.output;
+  EXPECT_FALSE(Total(expected.output).empty());
+  EXPECT_EQ(Total(restored.output), Total(expected.output)) << restored.output;
+
+  // Pause, resume, stop with the seed's YAML; then a restart is refused, saying why.
   ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "log-backup-pause.yaml"}).exit_code, 0);
+  EXPECT_EQ(WaitFor("backup", "demo1-log-backup-azblob", "phase", {"Paused"}, 30s), "Paused");
+  ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "log-backup-resume.yaml"}).exit_code, 0);
+  EXPECT_EQ(WaitFor("backup", "demo1-log-backup-azblob", "phase", {"Running"}, 30s), "Running");
+  ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "log-backup-stop.yaml"}).exit_code, 0);
+  EXPECT_EQ(WaitFor("backup", "demo1-log-backup-azblob", "phase", {"Stopped"}, 30s), "Stopped");
+  auto jobs = Kubectl({"get", "jobs", "-n", "test1"}).output;
+  for (const char* sub : {"log-pause", "log-resume", "log-stop"}) {
+    EXPECT_NE(jobs.find(std::string("backup-demo1-log-backup-azblob-") + sub), std::string::npos)
+        << jobs;
+  }
+  ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "log-backup-azblob.yaml"}).exit_code, 0);
   EXPECT_TRUE(testing::PollUntil(
       [&] {
         return Kubectl({"describe", "backup", "demo1-log-backup-azblob", "-n", "test1"})
-                   .output.find("LogBackupFailed") != std::string::npos;
+                   .output.find("LogBackupStopped") != std::string::npos;
       },
-      20s, 200ms));
-  EXPECT_EQ(Field("backup", "demo1-log-backup-azblob", "phase"), "Failed");
-  // The truncation example's "log-start/log-pause/log-stop" and the compaction's "***".
+      20s, 300ms));
+  EXPECT_EQ(Field("backup", "demo1-log-backup-azblob", "phase"), "Stopped");
+
+  // Truncation (the seed's example with a valid logSubcommand): old logs go.
+  int before = ObjectsUnder("my-log-backup-folder");
+  ASSERT_EQ(Apply(R"(apiVersion: br.pingcap.com/v1alpha1
+kind: Backup
+metadata:
+  name: demo1-log-backup-azblob
+  namespace: test1
+spec:
+  backupMode: log
+  logSubcommand: log-stop
+  br:
+    cluster: demo1
+    sendCredToTikv: true
+  azblob:
+    secretName: azblob-secret
+    container: my-container
+    prefix: my-log-backup-folder
+  logTruncateUntil: ")" +
+                  std::to_string(target) + R"("
+)")
+                .exit_code,
+            0);
+  EXPECT_EQ(WaitFor("backup", "demo1-log-backup-azblob", "logSuccessTruncateUntil",
+                    {std::to_string(target)}, 30s),
+            std::to_string(target))
+      << Kubectl({"describe", "backup", "demo1-log-backup-azblob", "-n", "test1"}).output;
+  EXPECT_NE(
+      Kubectl({"get", "backup", "-n", "test1", "-o", "wide"}).output.find(std::to_string(target)),
+      std::string::npos);
+  EXPECT_NE(Kubectl({"get", "jobs", "-n", "test1"})
+                .output.find("backup-demo1-log-backup-azblob-log-truncate   Complete   1/1"),
+            std::string::npos);
+  int after = ObjectsUnder("my-log-backup-folder");
+  EXPECT_GT(before, 0);
+  EXPECT_LT(after, before);
+}
+
+// The seed's three wrong examples are refused clearly; a log backup that never started is
+// deleted without a stop job; compaction (issue 6) fails saying why, after its retries.
+TEST_F(OneClusterTest, SeedMistakesRefusedAndCompactionWithoutEngine) {
   auto bad = Kubectl({"apply", "-f", kSeed + "log-backup-truncate.yaml"});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.output.find("logSubcommand"), std::string::npos) << bad.output;
   bad = Kubectl({"apply", "-f", kSeed + "compact-backup-demo1.yaml"});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.output.find("startTs"), std::string::npos) << bad.output;
-  // Deleting a log backup that never started needs no stop job and keeps nothing stuck.
-  auto deleted =
-      Kubectl({"delete", "backup", "demo1-log-backup-azblob", "-n", "test1", "--timeout=30s"});
-  EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
+  bad = Kubectl({"apply", "-f", kSeed + "backup-scheduler-access-key.yaml"});
+  EXPECT_NE(bad.exit_code, 0);
   // A CompactBackup with a real window: retried up to maxRetryTimes, then Failed, saying why.
   ASSERT_EQ(Apply(R"(apiVersion: br.pingcap.com/v1alpha1
 kind: CompactBackup
@@ -276,10 +388,12 @@ spec:
                 .exit_code,
             0);
   EXPECT_EQ(WaitFor("cpbk", "demo1-compact-backup", "state", {"Failed", "Complete"}), "Failed");
-  auto cpbk = Kubectl({"get", "cpbk", "-n", "test1"});
-  EXPECT_NE(cpbk.output.find("Failed"), std::string::npos) << cpbk.output;
+  EXPECT_NE(Kubectl({"get", "cpbk", "-n", "test1"}).output.find("Failed"), std::string::npos);
   EXPECT_NE(Kubectl({"get", "job", "demo1-compact-backup", "-n", "test1", "-o", "json"})
                 .output.find("\"failed\": 2"),
+            std::string::npos);
+  EXPECT_NE(Kubectl({"describe", "cpbk", "demo1-compact-backup", "-n", "test1"})
+                .output.find("not available in this build"),
             std::string::npos);
 }
 

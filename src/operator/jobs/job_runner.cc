@@ -175,7 +175,9 @@ void JobRunner::Reap() {
 
 Status JobRunner::Launch(const Json& job, int attempt) {
   std::string ns = client::NamespaceOf(job), name = client::NameOf(job);
-  const Json& containers = job["spec"]["template"]["spec"]["containers"];
+  // A json_pointer lookup: any Job shape, even one a user wrote by hand, is safe to read.
+  const Json containers =
+      job.value(Json::json_pointer("/spec/template/spec/containers"), Json::array());
   if (!containers.is_array() || containers.empty()) {
     return Status::InvalidArgument("the job has no container");
   }
@@ -295,7 +297,7 @@ void JobRunner::SyncOnce() {
     if (job["metadata"].contains("deletionTimestamp")) continue;
     int64_t failed = StatusInt(job, "failed");
     std::string last = job.contains("status") ? job["status"].value("lastFailure", "") : "";
-    int64_t backoff_limit = job["spec"].value("backoffLimit", 6);
+    int64_t backoff_limit = job.value(Json::json_pointer("/spec/backoffLimit"), 6);
     if (StatusInt(job, "active") > 0) {
       // Active in the API but not ours: brixd restarted under it. Make sure the old process is
       // gone before anything else runs, then count the attempt as failed.

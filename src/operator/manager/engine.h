@@ -1,6 +1,7 @@
-// The engine calls `brix manager` makes, behind one seam: snapshot backup and restore call the
-// BR engine in process (br/snapshot); log backup, PITR and compaction are issues 5 and 6 and
-// fail with a clear "not available in this build" until they land. Tests substitute their own.
+// The engine calls `brix manager` makes, behind one seam: snapshot backup and restore
+// (br/snapshot), log-task operations, truncation and PITR (br/log) run the BR engine in process;
+// what a build lacks (log compaction, issue 6, today) fails with a clear "not available in this
+// build". Tests substitute their own.
 #pragma once
 
 #include <functional>
@@ -22,6 +23,7 @@ struct LogRequest {
   uint64_t start_ts = 0;       // log-start: spec.commitTs (0 = now)
   std::string truncate_until;  // log-truncate, as the user wrote it
   std::vector<std::string> filter;
+  bool send_credentials = true;
   EnvLookup env = ProcessEnv();
 };
 struct LogResult {
@@ -36,6 +38,8 @@ struct PitrRequest {
   uint64_t start_ts = 0;  // logRestoreStartTs, when no full backup is given
   uint64_t restored_ts = 0;
   std::vector<std::string> filter;
+  int concurrency = 8;
+  bool send_credentials = true;
   EnvLookup env = ProcessEnv();
 };
 

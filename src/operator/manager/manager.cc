@@ -195,6 +195,8 @@ Status BackupLog(client::ApiClient& api, const Engine& engine, const Json& backu
   r.task_name = name;
   r.filter = FilterOf(spec);
   r.truncate_until = req.truncate_until;
+  const Json& br = spec.value("br", Json::object());
+  if (br.contains("sendCredToTikv")) r.send_credentials = br["sendCredToTikv"].get<bool>();
   if (cmd == logcmd::kStart && !spec.value("commitTs", "").empty()) {
     auto ts = api::ParseTsString(spec.value("commitTs", ""));
     if (!ts.ok()) return Fail(w, "InvalidSpec", ts.status(), cmd);
@@ -265,6 +267,9 @@ Status Restore(client::ApiClient& api, const Engine& engine, const Json& restore
     r.env = env;
     r.log_storage_url = *url;
     r.filter = FilterOf(spec);
+    const Json& br = spec.value("br", Json::object());
+    if (br.contains("concurrency")) r.concurrency = br["concurrency"].get<int>();
+    if (br.contains("sendCredToTikv")) r.send_credentials = br["sendCredToTikv"].get<bool>();
     auto ts = api::ParseTsString(spec.value("pitrRestoredTs", ""));
     if (!ts.ok()) return Fail(w, "InvalidSpec", ts.status());
     r.restored_ts = *ts;

@@ -23,6 +23,9 @@ void AddPlaygroundCommands(CLI::App& app, int* exit_code) {
   up->add_option("--clusters", options->clusters,
                  "2 adds a second, empty cluster (demo2) as a restore target")
       ->check(CLI::Range(1, 2));
+  up->add_option("--log-flush-interval-ms", options->log_flush_interval_ms,
+                 "how often kvnodes upload log-backup data (default: theirs, 10000)")
+      ->check(CLI::Range(100, 600000));
   up->add_flag("--brixd", options->brixd,
                "also start brixd (Kubernetes-compatible API server; KUBECONFIG in playground.env)");
   up->callback([=] {
