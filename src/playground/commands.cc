@@ -60,23 +60,31 @@ std::vector<std::string> KvpdCommand(const std::string& etcd, int port) {
   return {BinDir() + "/kvpd", "--etcd", etcd, "--listen", "127.0.0.1:" + std::to_string(port)};
 }
 
-std::vector<std::string> KvnodeCommand(const std::string& pd, int port,
-                                       const std::string& data_dir) {
-  return {BinDir() + "/kvnode", "--pd",  pd, "--listen", "127.0.0.1:" + std::to_string(port),
-          "--data-dir",         data_dir};
+std::vector<std::string> KvnodeCommand(const std::string& pd, int port, const std::string& data_dir,
+                                       int log_flush_interval_ms) {
+  std::vector<std::string> argv = {
+      BinDir() + "/kvnode", "--pd",  pd, "--listen", "127.0.0.1:" + std::to_string(port),
+      "--data-dir",         data_dir};
+  if (log_flush_interval_ms > 0) {
+    argv.insert(argv.end(), {"--log-flush-interval-ms", std::to_string(log_flush_interval_ms)});
+  }
+  return argv;
 }
 
 std::vector<std::string> BrixdCommand(const std::string& etcd, int port,
-                                      const std::string& state_dir, const std::string& kubeconfig) {
-  return {BinDir() + "/brixd",
-          "--etcd",
-          etcd,
-          "--listen",
-          "127.0.0.1:" + std::to_string(port),
-          "--state-dir",
-          state_dir,
-          "--kubeconfig-out",
-          kubeconfig};
+                                      const std::string& state_dir, const std::string& kubeconfig,
+                                      const std::vector<std::string>& clusters) {
+  std::vector<std::string> argv = {BinDir() + "/brixd",
+                                   "--etcd",
+                                   etcd,
+                                   "--listen",
+                                   "127.0.0.1:" + std::to_string(port),
+                                   "--state-dir",
+                                   state_dir,
+                                   "--kubeconfig-out",
+                                   kubeconfig};
+  for (const auto& c : clusters) argv.insert(argv.end(), {"--cluster", c});
+  return argv;
 }
 
 }  // namespace brix::playground

@@ -17,10 +17,13 @@ std::vector<std::string> EtcdCommand(const std::string& data_dir, int client_por
 std::vector<std::string> AzuriteCommand(int port, const std::string& cert_file = "",
                                         const std::string& key_file = "", bool oauth = false);
 std::vector<std::string> KvpdCommand(const std::string& etcd, int port);
-std::vector<std::string> KvnodeCommand(const std::string& pd, int port,
-                                       const std::string& data_dir);
+// `log_flush_interval_ms` > 0 sets how often the node uploads log-backup data (default 10 s).
+std::vector<std::string> KvnodeCommand(const std::string& pd, int port, const std::string& data_dir,
+                                       int log_flush_interval_ms = 0);
 
+// `clusters`: NAMESPACE/NAME=KVPD entries for brixd's --cluster.
 std::vector<std::string> BrixdCommand(const std::string& etcd, int port,
-                                      const std::string& state_dir, const std::string& kubeconfig);
+                                      const std::string& state_dir, const std::string& kubeconfig,
+                                      const std::vector<std::string>& clusters = {});
 
 }  // namespace brix::playground

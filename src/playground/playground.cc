@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cluster/client/pd_client.h"
+#include "common/encoding.h"
 #include "common/net_util.h"
 #include "common/process.h"
+#include "operator/client/http_client.h"
 #include "playground/commands.h"
 
 namespace brix::playground {
@@ -66,8 +68,10 @@ Status WriteFileAtomically(const std::string& path, const std::string& content) 
 Status Launch(json& p, const std::string& dir) {
   std::vector<std::string> argv = p["argv"].get<std::vector<std::string>>();
   std::string log = dir + "/logs/" + p["role"].get<std::string>() + ".log";
+  std::map<std::string, std::string> env;
+  if (p.contains("env")) env = p["env"].get<std::map<std::string, std::string>>();
   BRIX_ASSIGN_OR_RETURN(ChildProcess child,
-                        ChildProcess::Start(argv, {}, log, /*die_with_parent=*/false));
+                        ChildProcess::Start(argv, env, log, /*die_with_parent=*/false));
   pid_t pid = child.pid();
   child.Release();  // the playground outlives this command
   p["pid"] = pid;
@@ -93,12 +97,49 @@ Status WaitForCluster(const std::string& pd, size_t nodes) {
   return Status::OK();
 }
 
+// Creates (or refreshes) the seed's Secret through brixd's API, as `kubectl create secret` would.
+Status CreateSeedSecret(const std::string& dir, const json& env, int brixd_port) {
+  std::ifstream token_in(dir + "/brixd/token");
+  std::string token;
+  token_in >> token;
+  if (token.empty()) return Status::NotFound("brixd wrote no token in " + dir + "/brixd");
+  client::HttpClientOptions o;
+  o.server = "https://127.0.0.1:" + std::to_string(brixd_port);
+  o.token = token;
+  o.ca_file = dir + "/brixd/tls.crt";
+  client::HttpApiClient api(o);
+  json data = json::object();
+  for (const char* k : {"AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_ENDPOINT"}) {
+    data[k] = Base64Encode(env[k].get<std::string>());
+  }
+  json secret = {{"apiVersion", "v1"},
+                 {"kind", "Secret"},
+                 {"type", "Opaque"},
+                 {"metadata", {{"name", kSeedSecret}, {"namespace", kSeedNamespace}}},
+                 {"data", data}};
+  // Azurite has no Azure AD, so the seed's AD examples (azblob-secret-ad) get the same shared
+  // key: their YAML then runs unchanged.
+  for (std::string name : {std::string(kSeedSecret), std::string(kSeedSecret) + "-ad"}) {
+    secret["metadata"]["name"] = name;
+    auto created = api.Create(client::Secrets(), kSeedNamespace, secret);
+    if (created.ok()) continue;
+    if (!created.status().IsAlreadyExists()) return created.status();
+    auto current = api.Get(client::Secrets(), kSeedNamespace, name);
+    if (!current.ok()) return current.status();
+    (*current)["data"] = data;
+    BRIX_RETURN_IF_ERROR(api.Update(client::Secrets(), *current).status());
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status Up(const Options& o) {
   if (o.dir.empty()) return Status::InvalidArgument("--dir is required");
   if (o.nodes < 1 || o.nodes > 32) return Status::InvalidArgument("--nodes: must be 1 to 32");
   if (o.pds < 1 || o.pds > 5) return Status::InvalidArgument("--pds: must be 1 to 5");
+  if (o.clusters < 1 || o.clusters > 2)
+    return Status::InvalidArgument("--clusters: must be 1 or 2");
   std::error_code ec;
   fs::create_directories(o.dir + "/logs", ec);
   if (ec) return Status::IOError("create " + o.dir + ": " + ec.message());
@@ -140,15 +181,41 @@ Status Up(const Options& o) {
       state["processes"].push_back(
           {{"role", "kvnode-" + std::to_string(i)},
            {"port", p},
-           {"argv", KvnodeCommand(pd_list, p, dir + "/kvnode-" + std::to_string(i))}});
+           {"argv", KvnodeCommand(pd_list, p, dir + "/kvnode-" + std::to_string(i),
+                                  o.log_flush_interval_ms)}});
     }
     state["env"] = {{"BRIX_PD", pd_list}, {"BRIX_ETCD", etcd}};
+    std::vector<std::string> clusters = {std::string(kSeedNamespace) + "/demo1=" + pd_list};
+    if (o.clusters == 2) {
+      // The restore target: a cluster of its own, with its own etcd.
+      BRIX_ASSIGN_OR_RETURN(int etcd2_port, port());
+      BRIX_ASSIGN_OR_RETURN(int etcd2_peer, port());
+      BRIX_ASSIGN_OR_RETURN(int pd2_port, port());
+      std::string etcd2 = "http://127.0.0.1:" + std::to_string(etcd2_port);
+      std::string pd2 = "127.0.0.1:" + std::to_string(pd2_port);
+      state["processes"].push_back(
+          {{"role", "demo2-etcd"},
+           {"port", etcd2_port},
+           {"argv", EtcdCommand(dir + "/demo2-etcd", etcd2_port, etcd2_peer)}});
+      state["processes"].push_back(
+          {{"role", "demo2-kvpd-1"}, {"port", pd2_port}, {"argv", KvpdCommand(etcd2, pd2_port)}});
+      for (int i = 1; i <= o.nodes; ++i) {
+        BRIX_ASSIGN_OR_RETURN(int p, port());
+        std::string name = "demo2-kvnode-" + std::to_string(i);
+        state["processes"].push_back(
+            {{"role", name},
+             {"port", p},
+             {"argv", KvnodeCommand(pd2, p, dir + "/" + name, o.log_flush_interval_ms)}});
+      }
+      state["env"]["BRIX_PD_DEMO2"] = pd2;
+      clusters.push_back(std::string(kSeedNamespace) + "/demo2=" + pd2);
+    }
     if (o.brixd) {
       BRIX_ASSIGN_OR_RETURN(int p, port());
       state["processes"].push_back(
           {{"role", "brixd"},
            {"port", p},
-           {"argv", BrixdCommand(etcd, p, dir + "/brixd", dir + "/kubeconfig")}});
+           {"argv", BrixdCommand(etcd, p, dir + "/brixd", dir + "/kubeconfig", clusters)}});
       state["env"]["KUBECONFIG"] = dir + "/kubeconfig";
     }
     if (o.azurite) {
@@ -160,19 +227,39 @@ Status Up(const Options& o) {
       state["env"]["AZURE_STORAGE_CONNECTION_STRING"] =
           std::string("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=") +
           kAzuriteKey + ";BlobEndpoint=" + endpoint + ";";
+      state["env"]["AZURE_STORAGE_ENDPOINT"] = endpoint;
+      // Nodes get the account too, as TiKV pods get the Secret (envFrom) in the seed's Azure AD
+      // setup: backups with `sendCredToTikv: false` then work.
+      for (auto& proc : state["processes"]) {
+        std::string role = proc["role"].get<std::string>();
+        if (role.find("kvnode-") == std::string::npos) continue;
+        for (const char* k :
+             {"AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_CONNECTION_STRING"}) {
+          proc["env"][k] = state["env"][k];
+        }
+      }
     }
   }
 
   Status s;
-  size_t nodes = 0;
+  size_t nodes = 0, nodes2 = 0;
+  int brixd_port = 0;
   for (auto& p : state["processes"]) {
     if (p["role"].get<std::string>().rfind("kvnode-", 0) == 0) ++nodes;
+    if (p["role"].get<std::string>().rfind("demo2-kvnode-", 0) == 0) ++nodes2;
+    if (p["role"] == "brixd") brixd_port = p["port"].get<int>();
     if (p.contains("pid") && Alive(p["pid"].get<pid_t>())) continue;
     s = Launch(p, dir);
     if (!s.ok()) break;
     BRIX_RETURN_IF_ERROR(WriteFileAtomically(dir + "/playground.json", state.dump(2)));
   }
   if (s.ok()) s = WaitForCluster(state["env"]["BRIX_PD"].get<std::string>(), nodes);
+  if (s.ok() && nodes2 > 0) {
+    s = WaitForCluster(state["env"]["BRIX_PD_DEMO2"].get<std::string>(), nodes2);
+  }
+  if (s.ok() && brixd_port > 0 && state["env"].contains("AZURE_STORAGE_ENDPOINT")) {
+    s = CreateSeedSecret(dir, state["env"], brixd_port);
+  }
   if (!s.ok()) {
     if (!existing.ok()) {  // a fresh playground that failed: leave nothing half-started
       for (auto& p : state["processes"]) {
@@ -195,7 +282,8 @@ Status Down(const std::string& dir) {
   BRIX_ASSIGN_OR_RETURN(json state, ReadState(dir));
   // Stop clients of etcd before etcd: nodes, then kvpd, then the rest.
   auto& procs = state["processes"];
-  for (const char* prefix : {"brixd", "kvnode-", "kvpd-", "azurite", "etcd"}) {
+  for (const char* prefix : {"brixd", "kvnode-", "demo2-kvnode-", "kvpd-", "demo2-kvpd-", "azurite",
+                             "etcd", "demo2-etcd"}) {
     for (auto& p : procs) {
       if (p["role"].get<std::string>().rfind(prefix, 0) == 0 && p.contains("pid")) {
         StopPid(p["pid"].get<pid_t>());

@@ -4,7 +4,7 @@
 // processes outlive the command; their pids, command lines and ports are kept in
 // DIR/playground.json, their logs in DIR/logs/, and the addresses clients need in
 // DIR/playground.env (BRIX_PD, BRIX_ETCD, and with Azurite AZURE_STORAGE_ACCOUNT,
-// AZURE_STORAGE_KEY, AZURE_STORAGE_CONNECTION_STRING).
+// AZURE_STORAGE_KEY, AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ENDPOINT).
 //
 // Up() on a folder whose playground is already there restarts only the processes that died
 // (after a kill -9, say) with their original command lines and data. Down() stops everything
@@ -23,7 +23,19 @@ struct Options {
   int pds = 1;
   bool azurite = false;
   bool brixd = false;
+  // 2 adds a second, empty cluster (its own etcd, kvpd and `nodes` kvnodes; roles demo2-*) as a
+  // restore target; BRIX_PD_DEMO2 in playground.env.
+  int clusters = 1;
+  // > 0: kvnodes upload log-backup data this often (their default is 10 s).
+  int log_flush_interval_ms = 0;
 };
+
+// With brixd, the clusters are registered as test1/demo1 (and test1/demo2), and with Azurite as
+// well the Secret test1/azblob-secret holds AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_KEY and
+// AZURE_STORAGE_ENDPOINT (the Azurite URL), so the seed's YAML runs unchanged. Azurite has no
+// Azure AD: azblob-secret-ad, which the seed's AD examples name, holds the same shared key.
+inline constexpr char kSeedNamespace[] = "test1";
+inline constexpr char kSeedSecret[] = "azblob-secret";
 
 [[nodiscard]] Status Up(const Options& options);
 [[nodiscard]] Status Down(const std::string& dir);

@@ -56,7 +56,9 @@ class BrixdTest : public ::testing::Test {
     auto child = ChildProcess::Start(
         {std::string(BRIX_BIN_DIR) + "/brixd", "--etcd", etcd_->endpoint(), "--listen",
          "127.0.0.1:" + std::to_string(port_), "--kubeconfig-out", kubeconfig_, "--state-dir",
-         dir_.path() + "/state", "--log-level", "debug"},
+         dir_.path() + "/state", "--log-level", "debug",
+         // The API alone: these tests own every object they write.
+         "--no-controllers"},
         {}, dir_.path() + "/brixd.log");
     ASSERT_TRUE(child.ok()) << child.status().ToString();
     brixd_ = std::move(*child);

@@ -6,6 +6,7 @@
 #include "common/logging.h"
 #include "tools/brix/br_commands.h"
 #include "tools/brix/log_commands.h"
+#include "tools/brix/manager_command.h"
 #include "tools/brix/playground_command.h"
 #include "tools/brix/storage_command.h"
 
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   brix::tools::AddSnapshotCommands(app, &exit_code);
   brix::tools::AddLogCommands(app, &exit_code);
   brix::tools::AddPlaygroundCommands(app, &exit_code);
+  brix::tools::AddManagerCommands(app, &exit_code);
   app.parse_complete_callback([&] {
     brix::Status s = brix::InitLogging(log_level);
     if (!s.ok()) throw CLI::ValidationError(s.message());

@@ -20,6 +20,12 @@ void AddPlaygroundCommands(CLI::App& app, int* exit_code) {
   up->add_option("--pds", options->pds, "number of kvpd (one leads, the others stand by)")
       ->check(CLI::Range(1, 5));
   up->add_flag("--azurite", options->azurite, "also start Azurite (Azure Blob emulator)");
+  up->add_option("--clusters", options->clusters,
+                 "2 adds a second, empty cluster (demo2) as a restore target")
+      ->check(CLI::Range(1, 2));
+  up->add_option("--log-flush-interval-ms", options->log_flush_interval_ms,
+                 "how often kvnodes upload log-backup data (default: theirs, 10000)")
+      ->check(CLI::Range(100, 600000));
   up->add_flag("--brixd", options->brixd,
                "also start brixd (Kubernetes-compatible API server; KUBECONFIG in playground.env)");
   up->callback([=] {

@@ -17,7 +17,14 @@
 #include "common/encoding.h"
 #include "common/logging.h"
 #include "common/random.h"
+#include "etcd/etcd_client.h"
+#include "operator/api/go_time.h"
 #include "operator/apiserver/server.h"
+#include "operator/client/registry_client.h"
+#include "operator/controller/log_checkpoint.h"
+#include "operator/controller/manager.h"
+#include "operator/jobs/job_runner.h"
+#include "playground/commands.h"
 
 namespace {
 
@@ -60,6 +67,9 @@ int main(int argc, char** argv) {
   bool plain_http = false;
   std::string kube_namespace = "default";
   std::string log_level = "info";
+  std::vector<std::string> clusters;
+  bool no_controllers = false;
+  std::string resync = "30s";
   app.add_option("--etcd", etcd, "etcd endpoint")->capture_default_str();
   app.add_option("--listen", listen, "HOST:PORT to serve on (port 0: any free port)")
       ->capture_default_str();
@@ -74,6 +84,13 @@ int main(int argc, char** argv) {
   app.add_option("--namespace", kube_namespace, "default namespace of the written kubeconfig")
       ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->capture_default_str();
+  app.add_option("--cluster", clusters,
+                 "a cluster the controllers may back up or restore: NAMESPACE/NAME=KVPD_ADDRESSES "
+                 "(spec.br.cluster NAME in namespace NAMESPACE); repeatable");
+  app.add_flag("--no-controllers", no_controllers,
+               "serve the API only: no controllers and no job runner");
+  app.add_option("--resync", resync, "how often every object is reconciled (Go duration)")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -153,9 +170,75 @@ int main(int argc, char** argv) {
     }
   }
   spdlog::info("brixd serving {} (etcd {})", url, etcd);
+
+  // The controllers and the job runner talk to the registry in process; jobs get the API's
+  // address, token and CA in their environment.
+  std::unique_ptr<brix::etcd::EtcdClient> etcd_client;
+  std::unique_ptr<brix::client::RegistryClient> registry_client;
+  std::unique_ptr<brix::jobs::JobRunner> runner;
+  std::unique_ptr<brix::controller::ControllerManager> controllers;
+  if (!no_controllers) {
+    brix::controller::ControllerOptions copts;
+    for (const auto& c : clusters) {
+      size_t eq = c.find('=');
+      if (eq == std::string::npos || c.find('/') > eq) {
+        std::fprintf(stderr, "brixd: --cluster wants NAMESPACE/NAME=KVPD, got %s\n", c.c_str());
+        return 2;
+      }
+      copts.clusters[c.substr(0, eq)] = c.substr(eq + 1);
+    }
+    auto period = brix::api::ParseGoDuration(resync);
+    if (!period.ok() || period->count() <= 0) {
+      std::fprintf(stderr, "brixd: bad --resync %s\n", resync.c_str());
+      return 2;
+    }
+    copts.resync = std::chrono::duration_cast<std::chrono::milliseconds>(*period);
+    copts.log_checkpoint = brix::controller::KvpdLogCheckpoint;
+    std::string dir = state_dir;
+    if (dir.empty()) {
+      char tmpl[] = "/tmp/brixd-XXXXXX";
+      if (::mkdtemp(tmpl) == nullptr) {
+        std::fprintf(stderr, "brixd: cannot create a folder for job logs\n");
+        return 1;
+      }
+      dir = tmpl;
+    }
+    std::map<std::string, std::string> api_env = {{"BRIX_API_SERVER", url},
+                                                  {"BRIX_API_TOKEN", token}};
+    if (!options.tls.cert.empty()) {
+      if (brix::Status s = WritePrivateFile(dir + "/api-ca.crt", options.tls.cert); !s.ok()) {
+        std::fprintf(stderr, "brixd: %s\n", s.ToString().c_str());
+        return 1;
+      }
+      api_env["BRIX_API_CA_FILE"] = dir + "/api-ca.crt";
+    }
+    auto connected = brix::etcd::EtcdClient::Connect(etcd);
+    if (!connected.ok()) {
+      std::fprintf(stderr, "brixd: %s\n", connected.status().ToString().c_str());
+      return 1;
+    }
+    etcd_client = std::move(connected).value();
+    registry_client = std::make_unique<brix::client::RegistryClient>(etcd_client.get());
+    brix::jobs::JobRunnerOptions jopts;
+    jopts.state_dir = dir;
+    jopts.brix_binary = brix::playground::BinDir() + "/brix";
+    jopts.api_env = api_env;
+    runner = std::make_unique<brix::jobs::JobRunner>(registry_client.get(), jopts);
+    controllers =
+        std::make_unique<brix::controller::ControllerManager>(registry_client.get(), copts);
+    for (brix::Status s : {runner->Start(), controllers->Start()}) {
+      if (!s.ok()) {
+        std::fprintf(stderr, "brixd: %s\n", s.ToString().c_str());
+        return 1;
+      }
+    }
+    spdlog::info("controllers running ({} clusters, jobs in {}/jobs)", copts.clusters.size(), dir);
+  }
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("brixd stopping on signal {}", sig);
+  if (controllers) controllers->Stop();
+  if (runner) runner->Stop();
   (*server)->Stop();
   return 0;
 }

@@ -1,0 +1,79 @@
+#include "operator/api/storage_spec.h"
+
+namespace brix::api {
+namespace {
+
+std::string TrimSlashes(std::string s) {
+  while (!s.empty() && s.front() == '/') s.erase(s.begin());
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  return s;
+}
+
+std::string QueryEncode(const std::string& s) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& AzureSecretKeys() {
+  static const std::vector<std::string> keys = {
+      "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_SAS_TOKEN", "AZURE_CLIENT_ID",
+      "AZURE_CLIENT_SECRET",   "AZURE_TENANT_ID",         "AZURE_AUTHORITY_HOST",
+      "AZURE_STORAGE_KEY",     kAzureEndpointKey,         "AZURE_STORAGE_CONNECTION_STRING"};
+  return keys;
+}
+
+Result<StorageLocation> StorageOf(const nlohmann::json& spec) {
+  if (!spec.is_object() || !spec.contains("azblob") || !spec["azblob"].is_object()) {
+    return Status::InvalidArgument(
+        "no azblob storage in the spec (only Azure Blob Storage is supported)");
+  }
+  const auto& az = spec["azblob"];
+  StorageLocation loc;
+  loc.secret_name = az.value("secretName", "");
+  // "c/" + "/p/" splits into container c and prefix p (§4.8).
+  std::string path =
+      TrimSlashes(az.value("container", "")) + "/" + TrimSlashes(az.value("prefix", ""));
+  path = TrimSlashes(path);
+  size_t slash = path.find('/');
+  loc.container = path.substr(0, slash);
+  loc.prefix = slash == std::string::npos ? "" : path.substr(slash + 1);
+  if (loc.container.empty()) return Status::InvalidArgument("spec.azblob.container is required");
+  loc.backup_path = "azure://" + path + "/";
+  return loc;
+}
+
+Result<std::string> EngineStorageUrl(const nlohmann::json& spec, const EnvLookup& env) {
+  BRIX_ASSIGN_OR_RETURN(StorageLocation loc, StorageOf(spec));
+  const auto& az = spec["azblob"];
+  std::string url = "azure://" + loc.container + (loc.prefix.empty() ? "" : "/" + loc.prefix);
+  std::vector<std::pair<std::string, std::string>> query;
+  std::string account = az.value("storageAccount", "");
+  if (account.empty()) account = env("AZURE_STORAGE_ACCOUNT").value_or("");
+  if (!account.empty()) query.emplace_back("account-name", account);
+  if (auto endpoint = env(kAzureEndpointKey)) query.emplace_back("endpoint", *endpoint);
+  if (std::string sas = az.value("sasToken", ""); !sas.empty())
+    query.emplace_back("sas-token", sas);
+  if (std::string tier = az.value("accessTier", ""); !tier.empty()) {
+    query.emplace_back("access-tier", tier);
+  }
+  char sep = '?';
+  for (const auto& [k, v] : query) {
+    url += sep + k + "=" + QueryEncode(v);
+    sep = '&';
+  }
+  return url;
+}
+
+}  // namespace brix::api

@@ -1,0 +1,120 @@
+#include "operator/client/api_client.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+#include "common/encoding.h"
+#include "common/random.h"
+#include "common/time_util.h"
+
+namespace brix::client {
+namespace {
+
+const api::ResourceInfo& Find(const char* group, const char* version, const char* plural) {
+  const api::ResourceInfo* info = api::FindResource(group, version, plural);
+  if (info == nullptr) std::abort();  // the table in resources.cc is fixed at build time
+  return *info;
+}
+
+constexpr int kMaxConflictRetries = 20;
+
+Result<Json> Mutate(ApiClient& client, const api::ResourceInfo& info, const std::string& ns,
+                    const std::string& name, const std::function<bool(Json&)>& mutate,
+                    bool status) {
+  for (int attempt = 0;; ++attempt) {
+    BRIX_ASSIGN_OR_RETURN(Json object, client.Get(info, ns, name));
+    if (!mutate(object)) return object;
+    Result<Json> written = status ? client.UpdateStatus(info, object) : client.Update(info, object);
+    if (written.ok() || written.status().code() != Status::Code::kAborted ||
+        attempt >= kMaxConflictRetries) {
+      return written;
+    }
+  }
+}
+
+}  // namespace
+
+const api::ResourceInfo& Backups() {
+  static const auto& r = Find(api::kBrGroup, api::kBrVersion, "backups");
+  return r;
+}
+const api::ResourceInfo& BackupSchedules() {
+  static const auto& r = Find(api::kBrGroup, api::kBrVersion, "backupschedules");
+  return r;
+}
+const api::ResourceInfo& CompactBackups() {
+  static const auto& r = Find(api::kBrGroup, api::kBrVersion, "compactbackups");
+  return r;
+}
+const api::ResourceInfo& Restores() {
+  static const auto& r = Find(api::kBrGroup, api::kBrVersion, "restores");
+  return r;
+}
+const api::ResourceInfo& Jobs() {
+  static const auto& r = Find("batch", "v1", "jobs");
+  return r;
+}
+const api::ResourceInfo& Secrets() {
+  static const auto& r = Find("", "v1", "secrets");
+  return r;
+}
+const api::ResourceInfo& Events() {
+  static const auto& r = Find("", "v1", "events");
+  return r;
+}
+
+Result<Json> MutateStatus(ApiClient& client, const api::ResourceInfo& info, const std::string& ns,
+                          const std::string& name,
+                          const std::function<bool(Json& object)>& mutate) {
+  return Mutate(client, info, ns, name, mutate, info.has_status);
+}
+
+Result<Json> MutateObject(ApiClient& client, const api::ResourceInfo& info, const std::string& ns,
+                          const std::string& name,
+                          const std::function<bool(Json& object)>& mutate) {
+  return Mutate(client, info, ns, name, mutate, /*status=*/false);
+}
+
+std::string NamespaceOf(const Json& object) {
+  return object.contains("metadata") ? object["metadata"].value("namespace", "") : "";
+}
+std::string NameOf(const Json& object) {
+  return object.contains("metadata") ? object["metadata"].value("name", "") : "";
+}
+std::string UidOf(const Json& object) {
+  return object.contains("metadata") ? object["metadata"].value("uid", "") : "";
+}
+
+void RecordEvent(ApiClient& client, const api::ResourceInfo& info, const Json& object,
+                 const std::string& type, const std::string& reason, const std::string& message) {
+  std::string now = FormatIso8601(std::chrono::system_clock::now());
+  std::string name = NameOf(object);
+  Json event = {
+      {"apiVersion", "v1"},
+      {"kind", "Event"},
+      {"metadata",
+       {{"name", name + "." + HexEncode(RandomBytes16()).substr(0, 16)},
+        {"namespace", NamespaceOf(object)}}},
+      {"involvedObject",
+       {{"apiVersion", info.group_version()},
+        {"kind", info.kind},
+        {"namespace", NamespaceOf(object)},
+        {"name", name},
+        {"uid", UidOf(object)}}},
+      {"reason", reason},
+      {"message", message},
+      {"type", type},
+      {"count", 1},
+      {"firstTimestamp", now},
+      {"lastTimestamp", now},
+      {"source", {{"component", "brix-controller"}}},
+  };
+  auto created = client.Create(Events(), NamespaceOf(object), event);
+  if (!created.ok()) {
+    spdlog::warn("event {} for {}/{}: {}", reason, NamespaceOf(object), name,
+                 created.status().ToString());
+  }
+}
+
+}  // namespace brix::client

@@ -1,0 +1,89 @@
+// ApiClient: how the controllers, the job runner and `brix manager` talk to the API. One
+// interface with two implementations: RegistryClient (in brixd's process, straight to the
+// etcd-backed Registry) and HttpApiClient (over HTTPS with a bearer token, as any Kubernetes
+// client does), so the same controllers could run against a real Kubernetes API server later.
+//
+// Errors map to Status codes: 404 NotFound, 409 AlreadyExists (create) or Aborted (a stale
+// resourceVersion: re-read and retry), 422 InvalidArgument, 503 Unavailable. Thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "operator/api/resources.h"
+
+namespace brix::client {
+
+using Json = nlohmann::json;
+
+// The resources the controllers use, looked up once in api::AllResources().
+const api::ResourceInfo& Backups();
+const api::ResourceInfo& BackupSchedules();
+const api::ResourceInfo& CompactBackups();
+const api::ResourceInfo& Restores();
+const api::ResourceInfo& Jobs();
+const api::ResourceInfo& Secrets();
+const api::ResourceInfo& Events();
+
+struct WatchEvent {
+  std::string type;  // ADDED, MODIFIED, DELETED
+  Json object;
+};
+
+// Ends a watch when destroyed.
+class WatchHandle {
+ public:
+  virtual ~WatchHandle() = default;
+};
+
+class ApiClient {
+ public:
+  virtual ~ApiClient() = default;
+
+  [[nodiscard]] virtual Result<Json> Get(const api::ResourceInfo& info, const std::string& ns,
+                                         const std::string& name) = 0;
+  // `ns` empty: all namespaces. `label_selector` as kubectl's -l; empty matches everything.
+  [[nodiscard]] virtual Result<std::vector<Json>> List(const api::ResourceInfo& info,
+                                                       const std::string& ns,
+                                                       const std::string& label_selector = "") = 0;
+  [[nodiscard]] virtual Result<Json> Create(const api::ResourceInfo& info, const std::string& ns,
+                                            const Json& object) = 0;
+  // PUT of the whole object; Aborted when its metadata.resourceVersion is stale.
+  [[nodiscard]] virtual Result<Json> Update(const api::ResourceInfo& info, const Json& object) = 0;
+  // PUT of the status subresource (kinds that have one); Aborted when stale.
+  [[nodiscard]] virtual Result<Json> UpdateStatus(const api::ResourceInfo& info,
+                                                  const Json& object) = 0;
+  // OK when already gone.
+  [[nodiscard]] virtual Status Delete(const api::ResourceInfo& info, const std::string& ns,
+                                      const std::string& name) = 0;
+  // Calls `on_event` for every later change until the handle is destroyed. NotSupported for
+  // clients that cannot watch (the controllers then rely on their resync alone).
+  [[nodiscard]] virtual Result<std::unique_ptr<WatchHandle>> Watch(
+      const api::ResourceInfo& info, std::function<void(const WatchEvent&)> on_event) = 0;
+};
+
+// Reads the object, lets `mutate` change its status (return false to leave it unchanged) and
+// writes the status back, retrying on a concurrent write. Returns the stored object.
+[[nodiscard]] Result<Json> MutateStatus(ApiClient& client, const api::ResourceInfo& info,
+                                        const std::string& ns, const std::string& name,
+                                        const std::function<bool(Json& object)>& mutate);
+// The same for the whole object (spec, metadata).
+[[nodiscard]] Result<Json> MutateObject(ApiClient& client, const api::ResourceInfo& info,
+                                        const std::string& ns, const std::string& name,
+                                        const std::function<bool(Json& object)>& mutate);
+
+// metadata.namespace / name / uid, "" when absent.
+std::string NamespaceOf(const Json& object);
+std::string NameOf(const Json& object);
+std::string UidOf(const Json& object);
+
+// Records a core/v1 Event about `object` (what `kubectl describe` lists). Best effort: a failure
+// is logged, never returned. `type` is Normal or Warning.
+void RecordEvent(ApiClient& client, const api::ResourceInfo& info, const Json& object,
+                 const std::string& type, const std::string& reason, const std::string& message);
+
+}  // namespace brix::client

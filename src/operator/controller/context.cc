@@ -1,0 +1,124 @@
+#include "operator/controller/context.h"
+
+#include "operator/api/storage_spec.h"
+
+namespace brix::controller {
+
+Result<std::string> ClusterPd(const Context& ctx, const Json& object, const Json& spec) {
+  if (!spec.contains("br") || spec["br"].value("cluster", "").empty()) {
+    return Status::InvalidArgument("spec.br.cluster is required");
+  }
+  std::string ns = spec["br"].value("clusterNamespace", "");
+  if (ns.empty()) ns = client::NamespaceOf(object);
+  std::string key = ns + "/" + spec["br"].value("cluster", "");
+  auto it = ctx.options.clusters.find(key);
+  if (it == ctx.options.clusters.end()) {
+    return Status::NotFound("cluster " + key +
+                            " is not known to brixd (start brixd with --cluster " + key +
+                            "=<kvpd address>)");
+  }
+  return it->second;
+}
+
+Result<JobState> GetJob(const Context& ctx, const std::string& ns, const std::string& name) {
+  JobState state;
+  auto job = ctx.client->Get(client::Jobs(), ns, name);
+  if (!job.ok()) {
+    if (job.status().IsNotFound()) return state;
+    return job.status();
+  }
+  state.job = *job;
+  state.phase = JobPhase::kRunning;
+  if (job->contains("status") && (*job)["status"].contains("conditions")) {
+    for (const auto& c : (*job)["status"]["conditions"]) {
+      if (c.value("status", "") != "True") continue;
+      if (c.value("type", "") == "Complete") state.phase = JobPhase::kComplete;
+      if (c.value("type", "") == "Failed") {
+        state.phase = JobPhase::kFailed;
+        state.message = c.value("message", "");
+      }
+    }
+  }
+  return state;
+}
+
+Status CreateJob(const Context& ctx, const api::ResourceInfo& owner_info, const Json& owner,
+                 const JobRequest& r) {
+  std::string ns = client::NamespaceOf(owner);
+  std::string instance = owner["metadata"]
+                             .value("labels", Json::object())
+                             .value("app.kubernetes.io/instance", client::NameOf(owner));
+  std::string name_label = r.component == "clean" ? "backup" : r.component;
+  Json labels = {{"app.kubernetes.io/name", name_label},
+                 {"app.kubernetes.io/managed-by", name_label + "-operator"},
+                 {"app.kubernetes.io/instance", instance},
+                 {"app.kubernetes.io/component", r.component}};
+  for (const auto& [k, v] : r.labels) labels[k] = v;
+  // CR labels come after the operator's: the first writer wins.
+  Json own_labels = owner["metadata"].value("labels", Json::object());
+  for (const auto& [k, v] : own_labels.items()) {
+    if (!labels.contains(k)) labels[k] = v;
+  }
+  Json env = Json::array();
+  for (const auto& [k, v] : r.env) env.push_back({{"name", k}, {"value", v}});
+  if (!r.secret_name.empty()) {
+    for (const auto& key : api::AzureSecretKeys()) {
+      env.push_back(
+          {{"name", key},
+           {"valueFrom",
+            {{"secretKeyRef", {{"name", r.secret_name}, {"key", key}, {"optional", true}}}}}});
+    }
+  }
+  Json args = r.args;
+  Json job = {
+      {"apiVersion", "batch/v1"},
+      {"kind", "Job"},
+      {"metadata",
+       {{"name", r.name},
+        {"namespace", ns},
+        {"labels", labels},
+        {"ownerReferences", Json::array({{{"apiVersion", owner_info.group_version()},
+                                          {"kind", owner_info.kind},
+                                          {"name", client::NameOf(owner)},
+                                          {"uid", client::UidOf(owner)},
+                                          {"controller", true},
+                                          {"blockOwnerDeletion", true}}})}}},
+      {"spec",
+       {{"backoffLimit", r.backoff_limit},
+        {"completions", 1},
+        {"parallelism", 1},
+        {"template",
+         {{"metadata", {{"labels", labels}}},
+          {"spec",
+           {{"restartPolicy", "Never"},
+            {"containers", Json::array({{{"name", r.component == "compactbackup" ? "backup-manager"
+                                                                                 : r.component},
+                                         {"image", "brix"},
+                                         {"command", Json::array({"brix", "manager"})},
+                                         {"args", args},
+                                         {"env", env}}})}}}}}}},
+  };
+  auto created = ctx.client->Create(client::Jobs(), ns, job);
+  if (!created.ok() && !created.status().IsAlreadyExists()) return created.status();
+  return Status::OK();
+}
+
+std::string StatusField(const Json& object, const char* key) {
+  if (!object.contains("status") || !object["status"].is_object()) return "";
+  const Json& v = object["status"].value(key, Json());
+  return v.is_string() ? v.get<std::string>() : "";
+}
+
+bool HasFinalizer(const Json& object, const std::string& finalizer) {
+  for (const auto& f : object["metadata"].value("finalizers", Json::array())) {
+    if (f == finalizer) return true;
+  }
+  return false;
+}
+
+bool BeingDeleted(const Json& object) {
+  return object["metadata"].contains("deletionTimestamp") &&
+         !object["metadata"]["deletionTimestamp"].is_null();
+}
+
+}  // namespace brix::controller

@@ -1,0 +1,84 @@
+// What every controller shares: the API client, the clusters brixd knows, and helpers to build
+// and inspect the Jobs that do the work (reference/tidb-operator-backup.md §4.1).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "operator/client/api_client.h"
+
+namespace brix::controller {
+
+using client::Json;
+using Millis = std::chrono::milliseconds;
+
+struct ControllerOptions {
+  // "namespace/name" of a cluster (spec.br.cluster in spec.br.clusterNamespace or the CR's
+  // namespace) -> its kvpd addresses "h:p[,h:p]".
+  std::map<std::string, std::string> clusters;
+  // Every object is reconciled at least this often (watches make most reconciles immediate).
+  Millis resync{30'000};
+  // How often a Running log backup's checkpoint is read into status.logCheckpointTs.
+  Millis checkpoint_interval{5'000};
+  // Reads a log task's global checkpoint (TSO) from the cluster at `pd`; unset = not tracked.
+  std::function<Result<uint64_t>(const std::string& pd, const std::string& task)> log_checkpoint;
+  // The clock (tests of the schedule logic move it).
+  std::function<std::chrono::system_clock::time_point()> now = [] {
+    return std::chrono::system_clock::now();
+  };
+};
+
+struct Context {
+  client::ApiClient* client;
+  ControllerOptions options;
+};
+
+// What a reconcile asks for: nothing more (watches and the resync bring it back), or another
+// look after a delay. Errors are requeued with the queue's backoff.
+struct Outcome {
+  std::optional<Millis> requeue_after;
+  static Outcome Done() { return {}; }
+  static Outcome After(Millis d) { return {d}; }
+};
+
+// The kvpd addresses of the cluster `spec.br` names for `object`; NotFound saying how to
+// register it.
+[[nodiscard]] Result<std::string> ClusterPd(const Context& ctx, const Json& object,
+                                            const Json& spec);
+
+enum class JobPhase { kAbsent, kRunning, kComplete, kFailed };
+struct JobState {
+  JobPhase phase = JobPhase::kAbsent;
+  Json job;
+  std::string message;  // why it failed
+};
+[[nodiscard]] Result<JobState> GetJob(const Context& ctx, const std::string& ns,
+                                      const std::string& name);
+
+struct JobRequest {
+  std::string name;
+  std::string component;  // backup, clean, restore, compactbackup
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> args;  // after "brix manager"
+  std::string secret_name;        // its Azure keys become optional secretKeyRef env
+  std::map<std::string, std::string> env;
+  int backoff_limit = 0;
+};
+// Creates the Job, owned by `owner` (so it goes when the owner goes). AlreadyExists is success.
+[[nodiscard]] Status CreateJob(const Context& ctx, const api::ResourceInfo& owner_info,
+                               const Json& owner, const JobRequest& request);
+
+// "NotFound" and similar lookups as value helpers.
+std::string StatusField(const Json& object, const char* key);
+bool HasFinalizer(const Json& object, const std::string& finalizer);
+bool BeingDeleted(const Json& object);
+
+// Labels of jobs and schedule-made CRs (§4.1).
+inline constexpr char kBackupProtection[] = "tidb.pingcap.com/backup-protection";
+inline constexpr char kScheduleLabel[] = "tidb.pingcap.com/backup-schedule";
+
+}  // namespace brix::controller

@@ -1,0 +1,230 @@
+// The controllers' rules without a cluster: the log-backup effective command and condition
+// mirroring (reference §2.1-§2.4), schedule retention (§5.1-§5.2, with brix's maxBackups fix),
+// the work queue, storage URLs, br.options mapping and the compaction progress parser.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "operator/api/backup_status.h"
+#include "operator/api/go_time.h"
+#include "operator/api/storage_spec.h"
+#include "operator/controller/retention.h"
+#include "operator/controller/work_queue.h"
+#include "operator/manager/manager.h"
+
+namespace brix {
+namespace {
+
+using api::Json;
+namespace cond = api::cond;
+namespace logcmd = api::logcmd;
+
+Json LogBackup(const std::string& sub, const std::string& phase, const std::string& commit_ts,
+               const std::string& truncate = "", const std::string& truncated = "") {
+  Json b = {{"spec", {{"backupMode", "log"}}}, {"status", Json::object()}};
+  if (!sub.empty()) b["spec"]["logSubcommand"] = sub;
+  if (!truncate.empty()) b["spec"]["logTruncateUntil"] = truncate;
+  if (!phase.empty()) b["status"]["phase"] = phase;
+  if (!commit_ts.empty()) b["status"]["commitTs"] = commit_ts;
+  if (!truncated.empty()) b["status"]["logSuccessTruncateUntil"] = truncated;
+  return b;
+}
+
+TEST(EffectiveLogCommand, FollowsTheReferenceTable) {
+  EXPECT_EQ(api::EffectiveLogCommand(LogBackup("log-start", "", "")), logcmd::kStart);
+  EXPECT_EQ(api::EffectiveLogCommand(LogBackup("", "", "")), logcmd::kStart);
+  EXPECT_EQ(api::EffectiveLogCommand(LogBackup("log-pause", "Running", "5")), logcmd::kPause);
+  EXPECT_EQ(api::EffectiveLogCommand(LogBackup("log-start", "Paused", "5")), logcmd::kResume);
+  EXPECT_EQ(api::EffectiveLogCommand(LogBackup("", "Paused", "5")), logcmd::kResume);
+  EXPECT_EQ(api::EffectiveLogCommand(LogBackup("log-stop", "Running", "5")), logcmd::kStop);
+  EXPECT_EQ(api::EffectiveLogCommand(LogBackup("", "Stopped", "5")), logcmd::kStop);
+  EXPECT_EQ(api::EffectiveLogCommand(LogBackup("log-start/log-pause/log-stop", "", "")),
+            logcmd::kUnknown);
+  // Truncation only once the command holds, and only for a new value.
+  EXPECT_EQ(api::EffectiveLogCommand(LogBackup("log-start", "Running", "5", "100")),
+            logcmd::kTruncate);
+  EXPECT_EQ(api::EffectiveLogCommand(LogBackup("log-start", "Running", "5", "100", "100")),
+            logcmd::kStart);
+  EXPECT_EQ(api::EffectiveLogCommand(LogBackup("log-start", "", "", "100")), logcmd::kStart);
+  EXPECT_EQ(api::EffectiveLogCommand(LogBackup("log-stop", "Stopped", "5", "100")),
+            logcmd::kTruncate);
+  EXPECT_EQ(api::LogJobName("demo1-log-backup-azblob", logcmd::kStart),
+            "backup-demo1-log-backup-azblob-log-start");
+}
+
+TEST(LogConditions, MirrorToThePhaseAsTheReferenceDoes) {
+  Json st;
+  api::UpsertLogCondition(&st, {cond::kScheduled, "True", "", "", logcmd::kStart});
+  EXPECT_EQ(st["phase"], "Scheduled");
+  api::UpsertLogCondition(&st, {cond::kRunning, "True", "", "", logcmd::kStart});
+  api::UpsertLogCondition(&st, {cond::kComplete, "True", "", "", logcmd::kStart});
+  EXPECT_EQ(st["phase"], "Running");  // start's Complete stays below
+  EXPECT_EQ(st["logSubCommandStatuses"]["log-start"]["phase"], "Complete");
+  api::UpsertLogCondition(&st, {cond::kRunning, "True", "", "", logcmd::kPause});
+  EXPECT_EQ(st["phase"], "Running");  // pause's Running does not reach the top
+  api::UpsertLogCondition(&st, {cond::kComplete, "True", "", "", logcmd::kPause});
+  EXPECT_EQ(st["phase"], "Paused");
+  api::UpsertLogCondition(&st, {cond::kComplete, "True", "", "", logcmd::kResume});
+  EXPECT_EQ(st["phase"], "Running");
+  EXPECT_EQ(st["logSubCommandStatuses"]["log-pause"]["phase"], "Repeatable");
+  api::UpsertLogCondition(&st, {cond::kComplete, "True", "", "", logcmd::kTruncate});
+  EXPECT_EQ(st["phase"], "Running");  // truncate never moves the phase
+  api::UpsertLogCondition(&st, {cond::kComplete, "True", "", "", logcmd::kStop});
+  EXPECT_EQ(st["phase"], "Stopped");
+}
+
+TEST(Conditions, UpsertKeepsTransitionTimeOfUnchangedConditions) {
+  Json st;
+  EXPECT_TRUE(api::UpsertCondition(&st, {cond::kScheduled}));
+  st["conditions"][0]["lastTransitionTime"] = "2000-01-01T00:00:00Z";
+  EXPECT_FALSE(api::UpsertCondition(&st, {cond::kScheduled}));
+  EXPECT_EQ(st["conditions"][0]["lastTransitionTime"], "2000-01-01T00:00:00Z");
+  EXPECT_TRUE(api::UpsertCondition(&st, {cond::kRestart}));
+  EXPECT_EQ(st["phase"], "Scheduled");  // Restart never becomes the phase
+  EXPECT_TRUE(api::UpsertCondition(&st, {cond::kRefused, "True", "LogBackupStopped", "no"}));
+  EXPECT_EQ(st["phase"], "Scheduled");
+  EXPECT_EQ(st["conditions"].size(), 3u);
+}
+
+uint64_t Ts(int64_t seconds) { return api::TsoFromUnixMillis(seconds * 1000); }
+
+TEST(Retention, MaxReservedTimeWithoutLogDeletesTheExpiredPrefix) {
+  controller::RetentionInput in;
+  in.max_reserved_time = std::chrono::hours(1);
+  in.now_ts = Ts(10'000);
+  in.snapshots = {{"a", "Complete", Ts(1'000)},
+                  {"b", "Failed", 0},
+                  {"c", "Complete", Ts(9'000)},
+                  {"d", "Running", 0}};
+  auto plan = controller::PlanRetention(in);
+  EXPECT_EQ(plan.delete_names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(plan.truncate_until, 0u);
+}
+
+TEST(Retention, MaxReservedTimeWithLogKeepsTheSnapshotPitrNeeds) {
+  controller::RetentionInput in;
+  in.max_reserved_time = std::chrono::seconds(1000);
+  in.now_ts = Ts(50'000);
+  in.log = controller::LogEntry{Ts(500), Ts(5'000)};
+  in.snapshots = {{"a", "Complete", Ts(1'000)},
+                  {"b", "Complete", Ts(2'000)},
+                  {"c", "Complete", Ts(3'000)},
+                  {"d", "Complete", Ts(4'500)}};
+  auto plan = controller::PlanRetention(in);
+  // latest = 5000s, expired = 4000s: a, b, c are at or before; c is kept for PITR to 4000s.
+  EXPECT_EQ(plan.delete_names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(plan.truncate_until, Ts(3'000));
+  in.compact_progress = Ts(2'500);  // compactions hold truncation back
+  EXPECT_EQ(controller::PlanRetention(in).truncate_until, Ts(2'500));
+}
+
+TEST(Retention, MaxBackupsNeverDeletesTheLogAndTruncatesIt) {
+  controller::RetentionInput in;
+  in.max_backups = 2;
+  in.now_ts = Ts(50'000);
+  in.log = controller::LogEntry{Ts(500), Ts(5'000)};
+  in.snapshots = {
+      {"a", "Complete", Ts(1'000)}, {"b", "Complete", Ts(2'000)}, {"c", "Complete", Ts(3'000)}};
+  auto plan = controller::PlanRetention(in);
+  EXPECT_EQ(plan.delete_names, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(plan.truncate_until, Ts(2'000));
+  in.log.reset();
+  EXPECT_EQ(controller::PlanRetention(in).truncate_until, 0u);
+}
+
+TEST(Retention, NamesUseTheReferenceLayouts) {
+  auto t = std::chrono::system_clock::time_point(std::chrono::seconds(1678243680));
+  EXPECT_EQ(controller::NameTimestamp(t), "2023-03-08t02-48-00");
+  EXPECT_EQ(controller::WindowTimestamp(t), "2023-03-08 02:48:00");
+}
+
+TEST(WorkQueue, DeduplicatesAndNeverHandsOutAKeyTwice) {
+  controller::WorkQueue q(std::chrono::milliseconds(5), std::chrono::milliseconds(50));
+  q.Add("a");
+  q.Add("a");
+  q.Add("b");
+  auto first = q.Get();
+  ASSERT_TRUE(first);
+  q.Add(*first);  // added while in progress: deferred until Done
+  auto second = q.Get();
+  ASSERT_TRUE(second);
+  EXPECT_NE(*first, *second);
+  q.Done(*second);
+  q.Done(*first);
+  auto again = q.Get();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *first);
+  q.Done(*again);
+  q.AddAfter("later", std::chrono::milliseconds(30));
+  auto start = std::chrono::steady_clock::now();
+  auto later = q.Get();
+  EXPECT_EQ(*later, "later");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(25));
+  q.Done("later");
+  std::thread stopper([&] { q.ShutDown(); });
+  EXPECT_FALSE(q.Get());
+  stopper.join();
+}
+
+TEST(Storage, PathAndEngineUrlNeverCarryTheKey) {
+  Json spec = {{"azblob",
+                {{"secretName", "azblob-secret"},
+                 {"container", "my-container"},
+                 {"prefix", "/my-full-backup-folder/"}}}};
+  auto loc = api::StorageOf(spec);
+  ASSERT_TRUE(loc.ok());
+  EXPECT_EQ(loc->backup_path, "azure://my-container/my-full-backup-folder/");
+  EXPECT_EQ(loc->secret_name, "azblob-secret");
+  auto url =
+      api::EngineStorageUrl(spec, MapEnv({{"AZURE_STORAGE_ACCOUNT", "acct"},
+                                          {"AZURE_STORAGE_KEY", "c2VjcmV0"},
+                                          {"AZURE_STORAGE_ENDPOINT", "http://127.0.0.1:1/acct"}}));
+  ASSERT_TRUE(url.ok());
+  EXPECT_EQ(*url,
+            "azure://my-container/my-full-backup-folder?account-name=acct&endpoint=http%3A%2F%2F"
+            "127.0.0.1%3A1%2Facct");
+  EXPECT_EQ(url->find("c2VjcmV0"), std::string::npos);
+  EXPECT_FALSE(api::StorageOf(Json::object()).ok());
+}
+
+TEST(Manager, BrOptionsMapToEngineFlags) {
+  Json spec = {{"backupType", "table"},
+               {"br",
+                {{"cluster", "demo1"},
+                 {"db", "db1"},
+                 {"table", "table1"},
+                 {"concurrency", 8},
+                 {"options", {"--lastbackupts=420134118382108673", "--compression", "lz4"}}}}};
+  br::BackupOptions o;
+  ASSERT_TRUE(manager::ApplyBackupSpec(spec, &o).ok());
+  EXPECT_EQ(o.filter, (std::vector<std::string>{"db1.table1"}));
+  EXPECT_EQ(o.concurrency, 8);
+  EXPECT_EQ(o.last_backup_ts, 420134118382108673u);
+  EXPECT_EQ(o.compression, "lz4");
+  spec["tableFilter"] = {"db1.table1", "db1.table2"};
+  ASSERT_TRUE(manager::ApplyBackupSpec(spec, &o).ok());
+  EXPECT_EQ(o.filter.size(), 2u);  // tableFilter wins over backupType
+  spec["br"]["options"] = {"--no-such-flag=1"};
+  Status s = manager::ApplyBackupSpec(spec, &o);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find("--no-such-flag"), std::string::npos);
+}
+
+TEST(Manager, CompactProgressFromPlainAndJsonLines) {
+  EXPECT_EQ(manager::CompactProgressIn("progress [READ_META(3/17),COMPACT_WORK(10/1291)] ok"),
+            "[READ_META(3/17),COMPACT_WORK(10/1291)]");
+  EXPECT_EQ(manager::CompactProgressIn(R"({"message":"Finishing compaction.","meta_completed":17,)"
+                                       R"("meta_total":17,"bytes_compacted":1291,)"
+                                       R"("bytes_to_compact":1291})"),
+            "[READ_META(17/17),COMPACT_WORK(1291/1291)]");
+  EXPECT_FALSE(manager::CompactProgressIn("Spawning compaction."));
+}
+
+TEST(Status, HumanBytesLikeHumanize) {
+  EXPECT_EQ(api::HumanBytes(5), "5 B");
+  EXPECT_EQ(api::HumanBytes(423'000), "423 kB");
+  EXPECT_EQ(api::HumanBytes(1'200'000'000), "1.2 GB");
+}
+
+}  // namespace
+}  // namespace brix

@@ -1,0 +1,70 @@
+// The four controllers (DESIGN §6, reference/tidb-operator-backup.md §4-§7). Each reconciles one
+// object by namespace and name; the ControllerManager calls them from its work queues.
+#pragma once
+
+#include <string>
+
+#include "operator/controller/context.h"
+
+namespace brix::controller {
+
+class Reconciler {
+ public:
+  virtual ~Reconciler() = default;
+  virtual const api::ResourceInfo& info() const = 0;
+  [[nodiscard]] virtual Result<Outcome> Reconcile(const std::string& ns,
+                                                  const std::string& name) = 0;
+};
+
+// Backup: snapshot jobs with backoff retry, the log-backup state machine (start, pause,
+// resume, stop, truncate; refusals), checkpoint tracking, cleanPolicy and its finalizer.
+class BackupController final : public Reconciler {
+ public:
+  explicit BackupController(Context* ctx) : ctx_(ctx) {}
+  const api::ResourceInfo& info() const override { return client::Backups(); }
+  Result<Outcome> Reconcile(const std::string& ns, const std::string& name) override;
+
+ private:
+  Result<Outcome> Snapshot(const Json& backup);
+  Result<Outcome> Log(const Json& backup);
+  Result<Outcome> Delete(const Json& backup);
+  Result<Outcome> TrackCheckpoint(const Json& backup);
+  Context* ctx_;
+};
+
+// Restore: one restore-<name> job, snapshot or PITR.
+class RestoreController final : public Reconciler {
+ public:
+  explicit RestoreController(Context* ctx) : ctx_(ctx) {}
+  const api::ResourceInfo& info() const override { return client::Restores(); }
+  Result<Outcome> Reconcile(const std::string& ns, const std::string& name) override;
+
+ private:
+  Context* ctx_;
+};
+
+// CompactBackup: one job named like the CR, retried up to maxRetryTimes.
+class CompactController final : public Reconciler {
+ public:
+  explicit CompactController(Context* ctx) : ctx_(ctx) {}
+  const api::ResourceInfo& info() const override { return client::CompactBackups(); }
+  Result<Outcome> Reconcile(const std::string& ns, const std::string& name) override;
+
+ private:
+  Context* ctx_;
+};
+
+// BackupSchedule: cron, pause, retention, the integrated log backup and compactions.
+class ScheduleController final : public Reconciler {
+ public:
+  explicit ScheduleController(Context* ctx) : ctx_(ctx) {}
+  const api::ResourceInfo& info() const override { return client::BackupSchedules(); }
+  Result<Outcome> Reconcile(const std::string& ns, const std::string& name) override;
+
+ private:
+  Status CollectGarbage(const Json& schedule);
+  Status Compact(const Json& schedule);
+  Context* ctx_;
+};
+
+}  // namespace brix::controller

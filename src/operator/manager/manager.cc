@@ -1,0 +1,474 @@
+#include "operator/manager/manager.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <mutex>
+#include <regex>
+
+#include "common/time_util.h"
+#include "operator/api/backup_status.h"
+#include "operator/api/go_time.h"
+#include "operator/api/storage_spec.h"
+#include "storage/open_storage.h"
+
+namespace brix::manager {
+
+using client::Json;
+namespace cond = api::cond;
+namespace logcmd = api::logcmd;
+using Clock = std::chrono::system_clock;
+
+namespace {
+
+std::vector<std::string> FilterOf(const Json& spec) {
+  std::vector<std::string> filter;
+  for (const auto& f : spec.value("tableFilter", Json::array())) filter.push_back(f);
+  if (!filter.empty()) return filter;
+  std::string type = spec.value("backupType", "full");
+  const Json& br = spec.value("br", Json::object());
+  if (type == "db") filter.push_back(br.value("db", "") + ".*");
+  if (type == "table") filter.push_back(br.value("db", "") + "." + br.value("table", ""));
+  return filter;
+}
+
+Result<uint64_t> ParseU64(const std::string& flag, const std::string& v) {
+  try {
+    size_t used = 0;
+    uint64_t n = std::stoull(v, &used);
+    if (used == v.size()) return n;
+  } catch (const std::exception&) {
+  }
+  return Status::InvalidArgument("spec.br.options: " + flag + " needs a number, got \"" + v + "\"");
+}
+
+bool ParseBool(const std::string& v) { return v != "false" && v != "0"; }
+
+std::string TimeTaken(Clock::time_point start, Clock::time_point end) {
+  return api::FormatGoDuration(std::chrono::duration_cast<std::chrono::seconds>(end - start));
+}
+
+// Status writes of one CR, with the pieces every kind needs.
+class StatusWriter {
+ public:
+  StatusWriter(client::ApiClient& api, const api::ResourceInfo& info, std::string ns,
+               std::string name)
+      : api_(api), info_(info), ns_(std::move(ns)), name_(std::move(name)) {}
+
+  Status Change(const std::function<void(Json& status)>& f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto r = client::MutateStatus(api_, info_, ns_, name_, [&](Json& o) {
+      if (!o["status"].is_object()) o["status"] = Json::object();
+      Json before = o["status"];
+      f(o["status"]);
+      last_ = o;
+      return o["status"] != before;
+    });
+    if (r.ok()) last_ = *r;
+    return r.status();
+  }
+  Status Condition(const api::Condition& c, bool log = false,
+                   const std::function<void(Json&)>& extra = {}) {
+    Status s = Change([&](Json& st) {
+      if (log) {
+        api::UpsertLogCondition(&st, c);
+      } else {
+        api::UpsertCondition(&st, c);
+      }
+      if (extra) extra(st);
+    });
+    bool warn = c.type == cond::kFailed || c.type == cond::kRetryFailed;
+    if (s.ok() && !last_.is_null()) {
+      std::string msg = c.message.empty() ? c.type : c.message;
+      if (!c.command.empty()) msg = c.command + ": " + msg;
+      client::RecordEvent(api_, info_, last_, warn ? "Warning" : "Normal",
+                          c.reason.empty() ? c.type : c.reason, msg);
+    }
+    return s;
+  }
+  // Progress of the engine, at most once a second (the API is not a progress bar).
+  void Progress(const br::Progress& p) {
+    auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      bool new_step = p.step != step_;
+      if (!new_step && now - last_progress_ < std::chrono::seconds(1)) return;
+      step_ = p.step;
+      last_progress_ = now;
+    }
+    double pct =
+        p.total > 0 ? 100.0 * static_cast<double>(p.done) / static_cast<double>(p.total) : 0;
+    Change([&](Json& st) {
+      Json& list = st["progresses"];
+      if (!list.is_array()) list = Json::array();
+      bool found = false;
+      for (auto& e : list) {
+        if (e.value("step", "") == p.step) {
+          e["progress"] = pct;
+          e["lastTransitionTime"] = api::NowRfc3339();
+          found = true;
+        } else {
+          e["progress"] = 100.0;  // a new step means the earlier ones are done
+        }
+      }
+      if (!found) {
+        list.push_back(
+            {{"step", p.step}, {"progress", pct}, {"lastTransitionTime", api::NowRfc3339()}});
+      }
+    }).IgnoreError();
+  }
+
+ private:
+  client::ApiClient& api_;
+  const api::ResourceInfo& info_;
+  std::string ns_, name_;
+  std::mutex mu_;
+  Json last_;
+  std::string step_;
+  std::chrono::steady_clock::time_point last_progress_{};
+};
+
+// A finished run: every step is done, whatever the last report said.
+void ProgressDone(Json& st) {
+  if (!st.contains("progresses") || !st["progresses"].is_array()) return;
+  for (auto& e : st["progresses"]) e["progress"] = 100.0;
+}
+
+Status Fail(StatusWriter& w, const std::string& reason, const Status& error,
+            const std::string& command = "") {
+  api::Condition c{cond::kFailed, "True", reason, error.message(), command};
+  w.Condition(c, !command.empty()).IgnoreError();
+  return error;
+}
+
+Status BackupSnapshot(client::ApiClient& api, const Engine& engine, const Json& backup,
+                      const EnvLookup& env) {
+  std::string ns = client::NamespaceOf(backup), name = client::NameOf(backup);
+  StatusWriter w(api, client::Backups(), ns, name);
+  if (api::Phase(backup) == cond::kComplete) return Status::OK();
+  const Json& spec = backup["spec"];
+  auto loc = api::StorageOf(spec);
+  if (!loc.ok()) return Fail(w, "InvalidSpec", loc.status());
+  auto start = Clock::now();
+  BRIX_RETURN_IF_ERROR(w.Condition({cond::kPrepare, "True", "", ""}, false,
+                                   [&](Json& st) { st["backupPath"] = loc->backup_path; }));
+  br::BackupOptions o;
+  o.env = env;
+  o.pd = env("BRIX_CLUSTER_PD").value_or("");
+  if (o.pd.empty())
+    return Fail(w, "ClusterNotFound", Status::InvalidArgument("BRIX_CLUSTER_PD is not set"));
+  auto url = api::EngineStorageUrl(spec, env);
+  if (!url.ok()) return Fail(w, "InvalidSpec", url.status());
+  o.storage_url = *url;
+  if (Status s = ApplyBackupSpec(spec, &o); !s.ok()) return Fail(w, "InvalidSpec", s);
+  BRIX_RETURN_IF_ERROR(w.Condition({cond::kRunning, "True", "", ""}));
+  auto summary = engine.backup(o, [&](const br::Progress& p) { w.Progress(p); });
+  if (!summary.ok()) return Fail(w, "BackupDataToRemoteFailed", summary.status());
+  auto end = Clock::now();
+  return w.Condition({cond::kComplete, "True", "", ""}, false, [&](Json& st) {
+    ProgressDone(st);
+    st["commitTs"] = std::to_string(summary->backup_ts);
+    st["backupSize"] = summary->backup_size;
+    st["backupSizeReadable"] = api::HumanBytes(summary->backup_size);
+    st["timeStarted"] = FormatIso8601(start);
+    st["timeCompleted"] = FormatIso8601(end);
+    st["timeTaken"] = TimeTaken(start, end);
+  });
+}
+
+Status BackupLog(client::ApiClient& api, const Engine& engine, const Json& backup,
+                 const ManagerRequest& req, const EnvLookup& env) {
+  std::string ns = client::NamespaceOf(backup), name = client::NameOf(backup);
+  StatusWriter w(api, client::Backups(), ns, name);
+  const std::string& cmd = req.subcommand;
+  const Json& spec = backup["spec"];
+  auto loc = api::StorageOf(spec);
+  if (!loc.ok()) return Fail(w, "InvalidSpec", loc.status(), cmd);
+  auto start = Clock::now();
+  BRIX_RETURN_IF_ERROR(w.Condition({cond::kPrepare, "True", "", "", cmd}, true, [&](Json& st) {
+    st["logSubCommandStatuses"][cmd]["timeStarted"] = FormatIso8601(start);
+  }));
+  LogRequest r;
+  r.subcommand = cmd;
+  r.env = env;
+  r.pd = env("BRIX_CLUSTER_PD").value_or("");
+  r.task_name = name;
+  r.filter = FilterOf(spec);
+  r.truncate_until = req.truncate_until;
+  const Json& br = spec.value("br", Json::object());
+  if (br.contains("sendCredToTikv")) r.send_credentials = br["sendCredToTikv"].get<bool>();
+  if (cmd == logcmd::kStart && !spec.value("commitTs", "").empty()) {
+    auto ts = api::ParseTsString(spec.value("commitTs", ""));
+    if (!ts.ok()) return Fail(w, "InvalidSpec", ts.status(), cmd);
+    r.start_ts = *ts;
+  }
+  auto url = api::EngineStorageUrl(spec, env);
+  if (!url.ok()) return Fail(w, "InvalidSpec", url.status(), cmd);
+  r.storage_url = *url;
+  BRIX_RETURN_IF_ERROR(w.Condition({cond::kRunning, "True", "", "", cmd}, true, [&](Json& st) {
+    if (cmd == logcmd::kStart) st["backupPath"] = loc->backup_path;
+  }));
+  auto result = engine.log(r);
+  if (!result.ok()) {
+    std::string reason = result.status().code() == Status::Code::kNotSupported
+                             ? "LogBackupNotAvailable"
+                             : "LogBackupCommandFailed";
+    return Fail(w, reason, result.status(), cmd);
+  }
+  auto end = Clock::now();
+  return w.Condition({cond::kComplete, "True", "", "", cmd}, true, [&](Json& st) {
+    st["logSubCommandStatuses"][cmd]["timeCompleted"] = FormatIso8601(end);
+    if (cmd == logcmd::kStart) {
+      st["commitTs"] = std::to_string(result->start_ts);
+      if (!st.contains("timeStarted")) st["timeStarted"] = FormatIso8601(start);
+    }
+    if (result->checkpoint_ts > 0) st["logCheckpointTs"] = std::to_string(result->checkpoint_ts);
+    if (cmd == logcmd::kTruncate) st["logSuccessTruncateUntil"] = req.truncate_until;
+    if (cmd == logcmd::kStop) st["timeCompleted"] = FormatIso8601(end);
+  });
+}
+
+Status Clean(client::ApiClient& api, const Json& backup, const EnvLookup& env) {
+  std::string path = backup.contains("status") ? backup["status"].value("backupPath", "") : "";
+  if (path.empty()) {
+    return Status::FailedPrecondition("BackupPathIsEmpty: backup " + client::NameOf(backup) +
+                                      " has no status.backupPath; nothing to clean");
+  }
+  (void)api;
+  BRIX_ASSIGN_OR_RETURN(std::string url, api::EngineStorageUrl(backup["spec"], env));
+  BRIX_ASSIGN_OR_RETURN(auto storage, storage::OpenStorage(url, env));
+  // A few passes: a listing may trail deletes, and only an empty prefix counts as clean.
+  for (int pass = 0; pass < 5; ++pass) {
+    BRIX_ASSIGN_OR_RETURN(uint64_t deleted, storage->DeletePrefix(""));
+    std::printf("clean %s: deleted %llu objects\n", path.c_str(),
+                static_cast<unsigned long long>(deleted));
+    BRIX_ASSIGN_OR_RETURN(storage::ListPage left, storage->List("", ""));
+    if (left.objects.empty()) return Status::OK();
+  }
+  return Status::Unavailable("objects remain under " + path + " after 5 passes");
+}
+
+Status Restore(client::ApiClient& api, const Engine& engine, const Json& restore,
+               const EnvLookup& env) {
+  std::string ns = client::NamespaceOf(restore), name = client::NameOf(restore);
+  StatusWriter w(api, client::Restores(), ns, name);
+  if (api::Phase(restore) == cond::kComplete) return Status::OK();
+  const Json& spec = restore["spec"];
+  std::string pd = env("BRIX_CLUSTER_PD").value_or("");
+  auto url = api::EngineStorageUrl(spec, env);
+  if (!url.ok()) return Fail(w, "InvalidSpec", url.status());
+  auto start = Clock::now();
+  BRIX_RETURN_IF_ERROR(w.Condition({cond::kRunning, "True", "", ""}));
+  Result<br::RestoreSummary> summary = Status::Internal("unset");
+  auto progress = [&](const br::Progress& p) { w.Progress(p); };
+  if (spec.value("restoreMode", "snapshot") == "pitr") {
+    PitrRequest r;
+    r.pd = pd;
+    r.env = env;
+    r.log_storage_url = *url;
+    r.filter = FilterOf(spec);
+    const Json& br = spec.value("br", Json::object());
+    if (br.contains("concurrency")) r.concurrency = br["concurrency"].get<int>();
+    if (br.contains("sendCredToTikv")) r.send_credentials = br["sendCredToTikv"].get<bool>();
+    auto ts = api::ParseTsString(spec.value("pitrRestoredTs", ""));
+    if (!ts.ok()) return Fail(w, "InvalidSpec", ts.status());
+    r.restored_ts = *ts;
+    if (spec.contains("pitrFullBackupStorageProvider")) {
+      auto full = api::EngineStorageUrl(spec["pitrFullBackupStorageProvider"], env);
+      if (!full.ok()) return Fail(w, "InvalidSpec", full.status());
+      r.full_backup_storage_url = *full;
+    } else {
+      auto st = api::ParseTsString(spec.value("logRestoreStartTs", ""));
+      if (!st.ok()) return Fail(w, "InvalidSpec", st.status());
+      r.start_ts = *st;
+    }
+    summary = engine.pitr(r, progress);
+  } else {
+    br::RestoreOptions o;
+    o.pd = pd;
+    o.env = env;
+    o.storage_url = *url;
+    o.filter = FilterOf(spec);
+    const Json& br = spec.value("br", Json::object());
+    if (br.contains("concurrency")) o.concurrency = br["concurrency"].get<int>();
+    if (br.contains("rateLimit")) o.ratelimit_mib = br["rateLimit"].get<double>();
+    if (br.contains("checksum")) o.checksum = br["checksum"].get<bool>();
+    if (br.contains("sendCredToTikv")) o.send_credentials = br["sendCredToTikv"].get<bool>();
+    summary = engine.restore(o, progress);
+  }
+  if (!summary.ok()) return Fail(w, "RestoreDataFromRemoteFailed", summary.status());
+  auto end = Clock::now();
+  return w.Condition({cond::kComplete, "True", "", ""}, false, [&](Json& st) {
+    ProgressDone(st);
+    st["commitTs"] = std::to_string(summary->backup_ts);
+    st["timeStarted"] = FormatIso8601(start);
+    st["timeCompleted"] = FormatIso8601(end);
+    st["timeTaken"] = TimeTaken(start, end);
+  });
+}
+
+Status Compact(client::ApiClient& api, const Engine& engine, const Json& cpbk,
+               const EnvLookup& env) {
+  std::string ns = client::NamespaceOf(cpbk), name = client::NameOf(cpbk);
+  StatusWriter w(api, client::CompactBackups(), ns, name);
+  const Json& spec = cpbk["spec"];
+  auto set_state = [&](const std::string& state, const std::string& message,
+                       const std::function<void(Json&)>& extra = {}) {
+    Status s = w.Change([&](Json& st) {
+      st["state"] = state;
+      if (!message.empty()) st["message"] = message;
+      if (extra) extra(st);
+    });
+    client::RecordEvent(api, client::CompactBackups(), cpbk,
+                        state == cond::kRetryFailed ? "Warning" : "Normal",
+                        state == cond::kRunning    ? "Started"
+                        : state == cond::kComplete ? "Finished"
+                                                   : "Failed(Retryable)",
+                        message.empty() ? state : message);
+    return s;
+  };
+  auto failed = [&](const Status& error) {
+    int n = 1;
+    if (cpbk.contains("status")) {
+      n += static_cast<int>(cpbk["status"].value("backoffRetryStatus", Json::array()).size());
+    }
+    set_state(cond::kRetryFailed, error.message(), [&](Json& st) {
+      if (!st["backoffRetryStatus"].is_array()) st["backoffRetryStatus"] = Json::array();
+      st["backoffRetryStatus"].push_back({{"retryNum", n},
+                                          {"detectFailedAt", api::NowRfc3339()},
+                                          {"retryReason", error.message()}});
+    }).IgnoreError();
+    return error;
+  };
+  CompactRequest r;
+  r.env = env;
+  r.pd = env("BRIX_CLUSTER_PD").value_or("");
+  r.concurrency = spec.value("concurrency", 4);
+  auto from = api::ParseTsString(spec.value("startTs", ""));
+  auto until = api::ParseTsString(spec.value("endTs", ""));
+  if (!from.ok()) return failed(from.status().WithContext("spec.startTs"));
+  if (!until.ok()) return failed(until.status().WithContext("spec.endTs"));
+  r.from_ts = *from;
+  r.until_ts = *until;
+  auto url = api::EngineStorageUrl(spec, env);
+  if (!url.ok()) return failed(url.status());
+  r.storage_url = *url;
+  BRIX_RETURN_IF_ERROR(set_state(cond::kRunning, ""));
+  auto last = std::chrono::steady_clock::now() - std::chrono::seconds(10);
+  std::string latest;
+  auto end_ts = engine.compact(r, [&](const std::string& line) {
+    auto p = CompactProgressIn(line);
+    if (!p) return;
+    latest = *p;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last < std::chrono::seconds(1)) return;  // debounced, as the reference does
+    last = now;
+    w.Change([&](Json& st) { st["progress"] = *p; }).IgnoreError();
+  });
+  if (!end_ts.ok()) return failed(end_ts.status());
+  return set_state(cond::kComplete, "", [&](Json& st) {
+    if (!latest.empty()) st["progress"] = latest;
+    st["endTs"] = std::to_string(*end_ts);
+  });
+}
+
+}  // namespace
+
+std::optional<std::string> CompactProgressIn(const std::string& line) {
+  static const std::regex plain(R"(\[READ_META\((\d+)/(\d+)\),COMPACT_WORK\((\d+)/(\d+)\)\])");
+  std::smatch m;
+  if (std::regex_search(line, m, plain)) return m.str(0);
+  // tikv-ctl's JSON log line "Finishing compaction." with its counters.
+  Json j = Json::parse(line, nullptr, false);
+  if (j.is_object() && j.contains("meta_completed") && j.contains("meta_total") &&
+      j.contains("bytes_compacted") && j.contains("bytes_to_compact")) {
+    auto num = [&](const char* k) {
+      return j[k].is_string() ? j[k].get<std::string>() : j[k].dump();
+    };
+    return "[READ_META(" + num("meta_completed") + "/" + num("meta_total") + "),COMPACT_WORK(" +
+           num("bytes_compacted") + "/" + num("bytes_to_compact") + ")]";
+  }
+  return std::nullopt;
+}
+
+Status ApplyBackupSpec(const Json& spec, br::BackupOptions* o) {
+  o->filter = FilterOf(spec);
+  const Json& br = spec.value("br", Json::object());
+  if (br.contains("concurrency")) o->concurrency = br["concurrency"].get<int>();
+  if (br.contains("rateLimit")) o->ratelimit_mib = br["rateLimit"].get<double>();
+  if (br.contains("checksum")) o->checksum = br["checksum"].get<bool>();
+  if (br.contains("sendCredToTikv")) o->send_credentials = br["sendCredToTikv"].get<bool>();
+  if (std::string ago = br.value("timeAgo", ""); !ago.empty()) {
+    BRIX_ASSIGN_OR_RETURN(auto d, api::ParseGoDuration(ago));
+    o->time_ago = std::chrono::duration_cast<std::chrono::milliseconds>(d);
+  }
+  if (std::string ts = spec.value("commitTs", ""); !ts.empty()) {
+    BRIX_ASSIGN_OR_RETURN(o->backup_ts, api::ParseTsString(ts));
+  }
+  // br.options last: they win (§1.1). "--flag=value" or "--flag value".
+  std::vector<std::string> opts;
+  for (const auto& v : br.value("options", Json::array())) opts.push_back(v);
+  for (size_t i = 0; i < opts.size(); ++i) {
+    std::string flag = opts[i], value;
+    if (size_t eq = flag.find('='); eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+    } else if (i + 1 < opts.size() && opts[i + 1].rfind("--", 0) != 0) {
+      value = opts[++i];
+    }
+    if (flag == "--lastbackupts") {
+      BRIX_ASSIGN_OR_RETURN(o->last_backup_ts, api::ParseTsString(value));
+    } else if (flag == "--backupts") {
+      BRIX_ASSIGN_OR_RETURN(o->backup_ts, api::ParseTsString(value));
+    } else if (flag == "--concurrency") {
+      BRIX_ASSIGN_OR_RETURN(uint64_t n, ParseU64(flag, value));
+      o->concurrency = static_cast<int>(n);
+    } else if (flag == "--ratelimit") {
+      BRIX_ASSIGN_OR_RETURN(uint64_t n, ParseU64(flag, value));
+      o->ratelimit_mib = static_cast<double>(n);
+    } else if (flag == "--checksum") {
+      o->checksum = value.empty() || ParseBool(value);
+    } else if (flag == "--compression") {
+      if (value != "zstd" && value != "lz4" && value != "none") {
+        return Status::InvalidArgument("spec.br.options: --compression must be zstd, lz4 or none");
+      }
+      o->compression = value;
+    } else if (flag == "--timeago") {
+      BRIX_ASSIGN_OR_RETURN(auto d, api::ParseGoDuration(value));
+      o->time_ago = std::chrono::duration_cast<std::chrono::milliseconds>(d);
+    } else if (flag == "--send-credentials-to-tikv") {
+      o->send_credentials = value.empty() || ParseBool(value);
+    } else if (flag == "--log-level" || flag == "--status-addr" || flag == "--check-requirements") {
+      // Accepted for compatibility; brix has no use for them.
+    } else {
+      return Status::InvalidArgument(
+          "spec.br.options: brix does not know " + flag +
+          " (known: --lastbackupts, --backupts, --concurrency, --ratelimit, --checksum, "
+          "--compression, --timeago, --send-credentials-to-tikv)");
+    }
+  }
+  return Status::OK();
+}
+
+Status RunManager(client::ApiClient& api, const Engine& engine, const ManagerRequest& req,
+                  const EnvLookup& env) {
+  const api::ResourceInfo& info = req.kind == "restore"   ? client::Restores()
+                                  : req.kind == "compact" ? client::CompactBackups()
+                                                          : client::Backups();
+  BRIX_ASSIGN_OR_RETURN(Json object, api.Get(info, req.ns, req.name));
+  if (req.kind == "backup") {
+    if (api::IsLogMode(object)) {
+      if (req.subcommand.empty()) {
+        return Status::InvalidArgument("a log Backup needs --subcommand");
+      }
+      return BackupLog(api, engine, object, req, env);
+    }
+    return BackupSnapshot(api, engine, object, env);
+  }
+  if (req.kind == "clean") return Clean(api, object, env);
+  if (req.kind == "restore") return Restore(api, engine, object, env);
+  if (req.kind == "compact") return Compact(api, engine, object, env);
+  return Status::InvalidArgument("unknown manager kind " + req.kind);
+}
+
+}  // namespace brix::manager

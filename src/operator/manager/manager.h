@@ -1,0 +1,37 @@
+// `brix manager`: the process a Job runs (DESIGN §6). It reads its CR through the API, runs the
+// engine in process and writes phase, conditions, progress and results into the CR's status,
+// as TiDB Operator's backup-manager does (reference/tidb-operator-backup.md §2, §4, §6, §7).
+// Credentials come from the environment (the job runner fills it from the Secret) and never
+// reach a status, a log line or an argument.
+#pragma once
+
+#include <string>
+
+#include "common/env.h"
+#include "operator/client/api_client.h"
+#include "operator/manager/engine.h"
+
+namespace brix::manager {
+
+struct ManagerRequest {
+  std::string kind;  // backup, restore, compact, clean
+  std::string ns, name;
+  std::string subcommand;      // backup of a log Backup: log-start, log-pause, ...
+  std::string truncate_until;  // log-truncate
+};
+
+// Runs one request to its end. OK when the work succeeded (the CR says Complete, or Clean for
+// clean); otherwise the error, which the CR's status also records.
+[[nodiscard]] Status RunManager(client::ApiClient& api, const Engine& engine,
+                                const ManagerRequest& request, const EnvLookup& env);
+
+// Finds a compaction progress report in one line of `brix log compact` (or tikv-ctl JSON) output:
+// "[READ_META(17/17),COMPACT_WORK(1291/1291)]". nullopt when the line has none.
+std::optional<std::string> CompactProgressIn(const std::string& line);
+
+// The engine options a Backup spec asks for: backupType/tableFilter, br.* and br.options
+// (--lastbackupts, --backupts, --compression, --checksum, --concurrency, --ratelimit,
+// --timeago). InvalidArgument naming an option brix does not know.
+[[nodiscard]] Status ApplyBackupSpec(const client::Json& spec, br::BackupOptions* options);
+
+}  // namespace brix::manager

@@ -1,0 +1,52 @@
+#include "tools/brix/manager_command.h"
+
+#include <iostream>
+#include <memory>
+
+#include "operator/client/http_client.h"
+#include "operator/manager/manager.h"
+
+namespace brix::tools {
+
+void AddManagerCommands(CLI::App& app, int* exit_code) {
+  CLI::App* mgr = app.add_subcommand(
+      "manager",
+      "Run one operation of a backup CR and record it in the CR's status (what brixd's jobs "
+      "run; needs BRIX_API_SERVER, BRIX_API_TOKEN, BRIX_CLUSTER_PD and the storage secret's "
+      "keys in the environment)");
+  mgr->require_subcommand(1);
+  for (const char* kind : {"backup", "restore", "compact", "clean"}) {
+    auto req = std::make_shared<manager::ManagerRequest>();
+    req->kind = kind;
+    CLI::App* sub = mgr->add_subcommand(kind, std::string("Run the ") + kind + " of a CR");
+    sub->add_option("--namespace", req->ns, "the CR's namespace")->required();
+    sub->add_option("--name", req->name, "the CR's name")->required();
+    if (req->kind == "backup") {
+      sub->add_option("--subcommand", req->subcommand,
+                      "log Backups: log-start, log-pause, log-resume, log-stop or log-truncate")
+          ->check(
+              CLI::IsMember({"log-start", "log-pause", "log-resume", "log-stop", "log-truncate"}));
+      sub->add_option("--truncate-until", req->truncate_until, "log-truncate: the ts to keep");
+    }
+    sub->callback([req, exit_code] {
+      EnvLookup env = ProcessEnv();
+      auto options = client::HttpClientOptionsFromEnv(env);
+      if (!options.ok()) {
+        std::cerr << "error: " << options.status().ToString() << "\n";
+        *exit_code = 2;
+        return;
+      }
+      client::HttpApiClient api(*options);
+      Status s = manager::RunManager(api, manager::DefaultEngine(), *req, env);
+      if (!s.ok()) {
+        std::cerr << "error: " << req->kind << " " << req->ns << "/" << req->name << ": "
+                  << s.ToString() << "\n";
+        *exit_code = 1;
+        return;
+      }
+      std::cout << req->kind << " " << req->ns << "/" << req->name << ": done\n";
+    });
+  }
+}
+
+}  // namespace brix::tools
