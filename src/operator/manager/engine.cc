@@ -1,5 +1,7 @@
 #include "operator/manager/engine.h"
 
+#include "br/log/compaction.h"
+
 #ifdef BRIX_HAVE_LOG_ENGINE
 #include "br/log/log_task.h"
 #include "br/log/pitr.h"
@@ -10,7 +12,7 @@
 namespace brix::manager {
 namespace {
 
-Status NotInThisBuild(const std::string& what, const std::string& issue) {
+[[maybe_unused]] Status NotInThisBuild(const std::string& what, const std::string& issue) {
   return Status::NotSupported(what + " is not available in this build of brix (" + issue +
                               " of the engine has not landed yet)");
 }
@@ -96,9 +98,19 @@ Engine DefaultEngine() {
     return NotInThisBuild("point-in-time restore", "issue 5");
   };
 #endif
-  e.compact = [](const CompactRequest&,
-                 const std::function<void(const std::string&)>&) -> Result<uint64_t> {
-    return NotInThisBuild("log compaction", "issue 6");
+  e.compact = [](const CompactRequest& r,
+                 const std::function<void(const std::string&)>& line) -> Result<uint64_t> {
+    br::CompactOptions o;
+    o.storage_url = r.storage_url;
+    o.from_ts = r.from_ts;
+    o.until_ts = r.until_ts;
+    o.concurrency = r.concurrency;
+    o.env = r.env;
+    BRIX_ASSIGN_OR_RETURN(br::LogCompaction c, br::CompactLog(o, [&](const br::CompactProgress& p) {
+                            if (line) line(br::CompactProgressJson(p));
+                          }));
+    // The real end: the newest version the compacted files hold, if past the requested end.
+    return std::max(c.until_ts(), c.input_max_ts());
   };
   return e;
 }
