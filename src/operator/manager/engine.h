@@ -48,6 +48,7 @@ struct CompactRequest {
   std::string storage_url;  // the log backup's location
   uint64_t from_ts = 0, until_ts = 0;
   int concurrency = 4;
+  std::string name;  // the CompactBackup's name (the compaction's folder)
   EnvLookup env = ProcessEnv();
 };
 

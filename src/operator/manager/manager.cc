@@ -344,6 +344,7 @@ Status Compact(client::ApiClient& api, const Engine& engine, const Json& cpbk,
   r.env = env;
   r.pd = env("BRIX_CLUSTER_PD").value_or("");
   r.concurrency = spec.value("concurrency", 4);
+  r.name = name;
   auto from = api::ParseTsString(spec.value("startTs", ""));
   auto until = api::ParseTsString(spec.value("endTs", ""));
   if (!from.ok()) return failed(from.status().WithContext("spec.startTs"));
