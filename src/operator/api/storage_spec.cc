@@ -1,5 +1,7 @@
 #include "operator/api/storage_spec.h"
 
+#include "common/encoding.h"
+
 namespace brix::api {
 namespace {
 
@@ -7,21 +9,6 @@ std::string TrimSlashes(std::string s) {
   while (!s.empty() && s.front() == '/') s.erase(s.begin());
   while (!s.empty() && s.back() == '/') s.pop_back();
   return s;
-}
-
-std::string QueryEncode(const std::string& s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -70,7 +57,7 @@ Result<std::string> EngineStorageUrl(const nlohmann::json& spec, const EnvLookup
   }
   char sep = '?';
   for (const auto& [k, v] : query) {
-    url += sep + k + "=" + QueryEncode(v);
+    url += sep + k + "=" + PercentEncode(v);
     sep = '&';
   }
   return url;

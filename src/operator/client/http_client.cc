@@ -4,27 +4,11 @@
 
 #include <thread>
 
+#include "common/encoding.h"
 #include "operator/client/registry_client.h"
 
 namespace brix::client {
-namespace {
-
-std::string UrlEncode(const std::string& s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<HttpClientOptions> HttpClientOptionsFromEnv(const EnvLookup& env) {
   HttpClientOptions o;
@@ -101,7 +85,7 @@ Result<Json> HttpApiClient::Get(const api::ResourceInfo& info, const std::string
 Result<std::vector<Json>> HttpApiClient::List(const api::ResourceInfo& info, const std::string& ns,
                                               const std::string& label_selector) {
   std::string path = Path(info, ns, "");
-  if (!label_selector.empty()) path += "?labelSelector=" + UrlEncode(label_selector);
+  if (!label_selector.empty()) path += "?labelSelector=" + PercentEncode(label_selector);
   BRIX_ASSIGN_OR_RETURN(Json list, Send("GET", path, nullptr));
   std::vector<Json> out;
   for (auto& item : list.value("items", Json::array())) out.push_back(item);
