@@ -121,6 +121,16 @@ Result<Subcompaction> CompactTable(storage::ExternalStorage& storage, const std:
 
 }  // namespace
 
+std::string CompactProgressJson(const CompactProgress& p) {
+  return "{\"meta_completed\":" + std::to_string(p.meta_completed) +
+         ",\"meta_total\":" + std::to_string(p.meta_total) +
+         ",\"bytes_compacted\":" + std::to_string(p.bytes_compacted) +
+         ",\"bytes_to_compact\":" + std::to_string(p.bytes_to_compact) +
+         ",\"input_max_ts\":" + std::to_string(p.input_max_ts) + ",\"progress\":\"[READ_META(" +
+         std::to_string(p.meta_completed) + "/" + std::to_string(p.meta_total) + "),COMPACT_WORK(" +
+         std::to_string(p.work_completed) + "/" + std::to_string(p.work_total) + ")]\"}";
+}
+
 Result<LogCompaction> CompactLog(const CompactOptions& o, const CompactProgressFn& progress) {
   if (o.until_ts < o.from_ts) {
     return Status::InvalidArgument("--until " + std::to_string(o.until_ts) + " is before --from " +

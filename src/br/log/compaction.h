@@ -39,6 +39,11 @@ struct CompactProgress {
 };
 using CompactProgressFn = std::function<void(const CompactProgress&)>;
 
+// One progress line as `brix log compact` prints it on stderr (and the CompactBackup
+// controller parses): a JSON object with meta_completed, meta_total, bytes_compacted,
+// bytes_to_compact, input_max_ts and "progress": "[READ_META(a/b),COMPACT_WORK(c/d)]".
+std::string CompactProgressJson(const CompactProgress& p);
+
 [[nodiscard]] Result<LogCompaction> CompactLog(const CompactOptions& options,
                                                const CompactProgressFn& progress = {});
 

@@ -111,10 +111,7 @@ Engine DefaultEngine() {
     o.env = r.env;
     // The same progress line `brix log compact` prints; the manager parses it into the status.
     BRIX_ASSIGN_OR_RETURN(br::LogCompaction c, br::CompactLog(o, [&](const br::CompactProgress& p) {
-                            line("[READ_META(" + std::to_string(p.meta_completed) + "/" +
-                                 std::to_string(p.meta_total) + "),COMPACT_WORK(" +
-                                 std::to_string(p.work_completed) + "/" +
-                                 std::to_string(p.work_total) + ")]");
+                            if (line) line(br::CompactProgressJson(p));
                           }));
     return std::max(c.input_max_ts(), c.until_ts());
   };

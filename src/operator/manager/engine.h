@@ -1,6 +1,6 @@
 // The engine calls `brix manager` makes, behind one seam: snapshot backup and restore
 // (br/snapshot), log-task operations, truncation and PITR (br/log) run the BR engine in process;
-// what a build lacks (log compaction, issue 6, today) fails with a clear "not available in this
+// what a build lacks fails with a clear "not available in this
 // build". Tests substitute their own.
 #pragma once
 

@@ -172,20 +172,11 @@ int Compact(const LogArgs& a) {
   o.until_ts = *until;
   br::CompactProgress last;
   auto line = [](const br::CompactProgress& p) {
-    nlohmann::json j = {{"meta_completed", p.meta_completed},
-                        {"meta_total", p.meta_total},
-                        {"bytes_compacted", p.bytes_compacted},
-                        {"bytes_to_compact", p.bytes_to_compact},
-                        {"input_max_ts", p.input_max_ts},
-                        {"progress", "[READ_META(" + std::to_string(p.meta_completed) + "/" +
-                                         std::to_string(p.meta_total) + "),COMPACT_WORK(" +
-                                         std::to_string(p.work_completed) + "/" +
-                                         std::to_string(p.work_total) + ")]"}};
-    return j;
+    return nlohmann::json::parse(br::CompactProgressJson(p));
   };
   auto r = br::CompactLog(o, [&](const br::CompactProgress& p) {
     last = p;
-    std::cerr << line(p).dump() << "\n";
+    std::cerr << br::CompactProgressJson(p) << "\n";
   });
   nlohmann::json end = line(last);
   if (!r.ok()) {
