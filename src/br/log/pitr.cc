@@ -3,23 +3,29 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
 
 #include "br/log/compaction.h"
 #include "br/log/log_files.h"
+#include "br/log/replay_order.h"
 #include "br/proto/log.grpc.pb.h"
+#include "br/restore_target.h"
 #include "br/snapshot/backup_meta.h"
 #include "br/snapshot/importer.h"
 #include "br/snapshot/node_channel.h"
 #include "br/snapshot/restore.h"
 #include "br/storage_target.h"
 #include "cluster/catalog.h"
+#include "cluster/client/gc_pause_hold.h"
 #include "cluster/client/kv_client.h"
 #include "cluster/client/pd_client.h"
 #include "common/crypto.h"
 #include "common/parallel.h"
+#include "common/random.h"
 #include "common/table_filter.h"
 #include "storage/open_storage.h"
 
@@ -28,6 +34,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr size_t kApplyBatchBytes = 4 << 20;
+constexpr size_t kWindowBytes = 64 << 20;  // entries buffered before a window is applied
 constexpr int kApplyAttempts = 8;
 
 double Since(Clock::time_point t) {
@@ -50,6 +57,7 @@ class PitrRun {
     BRIX_RETURN_IF_ERROR(CheckBounds(snap, range, loc));
     BRIX_ASSIGN_OR_RETURN(pd_, cluster::PdClient::Connect(options_.pd));
     kv_ = std::make_unique<cluster::KvClient>(pd_.get());
+    BRIX_RETURN_IF_ERROR(CheckNoActiveLogBackup(*pd_));
     BRIX_ASSIGN_OR_RETURN(uint64_t now, pd_->GetTs());
     BRIX_ASSIGN_OR_RETURN(auto existing, cluster::ListTables(*kv_, now));
     if (!existing.empty()) {
@@ -57,13 +65,16 @@ class PitrRun {
                                         std::to_string(existing.size()) + " table(s), e.g. " +
                                         existing.front().FullName());
     }
-    // Everything that can be checked is checked: now the snapshot.
+    // Everything that can be checked is checked. GC stays paused from before the snapshot's
+    // first byte until the publish (cluster/pd/gc_pause.h).
+    BRIX_ASSIGN_OR_RETURN(auto pause, cluster::GcPauseHold::Acquire(*pd_, "pitr-" + NewUuid()));
     RestoreOptions ro;
     ro.pd = options_.pd;
     ro.storage_url = options_.full_backup_storage_url;
     ro.filter = options_.filter;
     ro.concurrency = options_.concurrency;
     ro.send_credentials = options_.send_credentials;
+    ro.publish = false;  // with the log's tables, once the replay succeeded
     ro.env = options_.env;
     BRIX_ASSIGN_OR_RETURN(RestoreSummary restored, RunRestore(ro, progress_));
 
@@ -72,10 +83,14 @@ class PitrRun {
     sum.restored_ts = options_.restored_ts;
     sum.snapshot_kvs = restored.total_kvs;
     auto replay_start = Clock::now();
-    BRIX_RETURN_IF_ERROR(MapTables(snap));
+    MapTables(snap, restored.unpublished);
     BRIX_RETURN_IF_ERROR(Replay(snap.end_version(), &sum));
-    BRIX_RETURN_IF_ERROR(PublishNewTables());
     BRIX_RETURN_IF_ERROR(pd_->AdvanceTs(options_.restored_ts).status());
+    BRIX_RETURN_IF_ERROR(pause->Check());
+    // The commit point: every table, the snapshot's and the log's, visible in one write.
+    std::vector<cluster::TableRef> tables = restored.unpublished;
+    tables.insert(tables.end(), new_tables_.begin(), new_tables_.end());
+    BRIX_RETURN_IF_ERROR(cluster::PublishTables(*kv_, tables, restored.publish_with));
     sum.log_seconds = Since(replay_start);
     sum.seconds = Since(started);
     return sum;
@@ -110,17 +125,14 @@ class PitrRun {
     return Status::OK();
   }
 
-  // Source table id → target id for the snapshot's tables (restored just now).
-  Status MapTables(const BackupMeta& snap) {
-    BRIX_ASSIGN_OR_RETURN(uint64_t now, pd_->GetTs());
-    BRIX_ASSIGN_OR_RETURN(auto tables, cluster::ListTables(*kv_, now));
+  // Source table id → target id for the snapshot's tables (restored just now, unpublished).
+  void MapTables(const BackupMeta& snap, const std::vector<cluster::TableRef>& restored) {
     std::map<std::string, int64_t> target;
-    for (const auto& t : tables) target[t.FullName()] = t.id;
+    for (const auto& t : restored) target[t.FullName()] = t.id;
     for (const auto& t : snap.tables()) {
       auto it = target.find(t.db() + "." + t.name());
       if (it != target.end()) id_map_[t.id()] = it->second;
     }
-    return Status::OK();
   }
 
   // Tables created after the snapshot: found in the logged catalog entries (ts ≤ target).
@@ -211,46 +223,85 @@ class PitrRun {
           options_.concurrency, 0, progress_);
       BRIX_RETURN_IF_ERROR(importer.Run(imports));
     }
-    std::atomic<uint64_t> entries{0}, bytes{0}, done{0};
+    return ReplayInOrder(files, snapshot_ts, sum);
+  }
+
+  // Replays the raw files so that each key receives its versions in ts order (replay_order.h):
+  // files are fetched `concurrency` ahead but consumed in min_ts order, and each window of
+  // entries that no later file can precede is applied completely before the next.
+  Status ReplayInOrder(std::vector<LogFile> files, uint64_t snapshot_ts, PitrSummary* sum) {
+    SortForReplay(files);
+    const size_t ahead = static_cast<size_t>(std::max(1, options_.concurrency));
+    std::deque<std::future<Result<LogBatch>>> fetching;
+    size_t next_fetch = 0;
+    ReplayWindow window;
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < files.size(); ++i) {
+      while (next_fetch < files.size() && fetching.size() < ahead) {
+        fetching.push_back(
+            std::async(std::launch::async, [this, f = files[next_fetch]] { return Fetch(f); }));
+        ++next_fetch;
+      }
+      Result<LogBatch> batch = fetching.front().get();
+      fetching.pop_front();
+      if (!batch.ok()) {
+        for (auto& f : fetching) f.wait();  // they use this object
+        return batch.status();
+      }
+      for (auto& e : *batch->mutable_entries()) {
+        if (e.ts() <= snapshot_ts || e.ts() > options_.restored_ts) continue;
+        auto source = cluster::TableIdOf(e.key());
+        if (!source) continue;  // catalog entries are applied through the catalog
+        auto mapped = id_map_.find(*source);
+        if (mapped == id_map_.end()) continue;  // filtered out
+        std::string prefix = cluster::TablePrefix(mapped->second);
+        e.mutable_key()->replace(0, prefix.size(), prefix);
+        window.Add(std::move(e));
+      }
+      bytes += files[i].raw_size();
+      bool last = i + 1 == files.size();
+      if (last || window.buffered_bytes() >= kWindowBytes) {
+        std::vector<LogEntry> ready = window.TakeBelow(last ? UINT64_MAX : files[i + 1].min_ts());
+        sum->log_entries += ready.size();
+        Status applied = ApplyWindow(std::move(ready));
+        if (!applied.ok()) {
+          for (auto& f : fetching) f.wait();
+          return applied;
+        }
+      }
+      if (progress_) progress_({"log", i + 1, files.size(), bytes});
+    }
+    sum->log_files = files.size();
+    sum->log_bytes += bytes;
+    return Status::OK();
+  }
+
+  // Applies entries given in ts order: regions in parallel, each region's entries in that order
+  // in batches one after another.
+  Status ApplyWindow(std::vector<LogEntry> ready) {
+    std::map<uint64_t, std::vector<LogEntry>> by_region;
+    for (auto& e : ready) {
+      BRIX_ASSIGN_OR_RETURN(uint64_t region, RegionOf(e.key()));
+      by_region[region].push_back(std::move(e));
+    }
     TaskGroup group(std::max(1, options_.concurrency));
-    for (const auto& f : files) {
-      group.Submit([&, f]() -> Status {
-        BRIX_ASSIGN_OR_RETURN(LogBatch batch, Fetch(f));
-        std::map<uint64_t, std::vector<LogEntry>> by_region;
-        std::map<uint64_t, size_t> region_bytes;
-        for (auto& e : *batch.mutable_entries()) {
-          if (e.ts() <= snapshot_ts || e.ts() > options_.restored_ts) continue;
-          auto source = cluster::TableIdOf(e.key());
-          if (!source) continue;  // catalog entries are applied through the catalog
-          auto mapped = id_map_.find(*source);
-          if (mapped == id_map_.end()) continue;  // filtered out
-          std::string prefix = cluster::TablePrefix(mapped->second);
-          e.mutable_key()->replace(0, prefix.size(), prefix);
-          BRIX_ASSIGN_OR_RETURN(uint64_t region, RegionOf(e.key()));
-          region_bytes[region] += e.ByteSizeLong();
-          by_region[region].push_back(std::move(e));
-          if (region_bytes[region] >= kApplyBatchBytes) {
-            entries += by_region[region].size();
-            BRIX_RETURN_IF_ERROR(Apply(by_region[region]));
-            by_region[region].clear();
-            region_bytes[region] = 0;
+    for (auto& [region, list] : by_region) {
+      group.Submit([this, &list = list]() -> Status {
+        std::vector<LogEntry> batch;
+        size_t batch_bytes = 0;
+        for (auto& e : list) {
+          batch_bytes += e.ByteSizeLong();
+          batch.push_back(std::move(e));
+          if (batch_bytes >= kApplyBatchBytes) {
+            BRIX_RETURN_IF_ERROR(Apply(batch));
+            batch.clear();
+            batch_bytes = 0;
           }
         }
-        for (auto& [region, list] : by_region) {
-          entries += list.size();
-          BRIX_RETURN_IF_ERROR(Apply(list));
-        }
-        bytes += f.raw_size();
-        ++done;
-        if (progress_) progress_({"log", done.load(), files.size(), bytes.load()});
-        return Status::OK();
+        return Apply(batch);
       });
     }
-    BRIX_RETURN_IF_ERROR(group.Wait());
-    sum->log_files = files.size();
-    sum->log_entries = entries.load();
-    sum->log_bytes += bytes.load();
-    return Status::OK();
+    return group.Wait();
   }
 
   Status LoadRegions() {
@@ -326,8 +377,6 @@ class PitrRun {
       BRIX_RETURN_IF_ERROR(LoadRegions());
     }
   }
-
-  Status PublishNewTables() { return cluster::PublishTables(*kv_, new_tables_); }
 
   const PitrOptions& options_;
   const ProgressFn& progress_;

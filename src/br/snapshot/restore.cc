@@ -8,11 +8,13 @@
 #include <thread>
 
 #include "br/proto/backup.grpc.pb.h"
+#include "br/restore_target.h"
 #include "br/snapshot/backup_meta.h"
 #include "br/snapshot/importer.h"
 #include "br/snapshot/node_channel.h"
 #include "br/storage_target.h"
 #include "cluster/catalog.h"
+#include "cluster/client/gc_pause_hold.h"
 #include "cluster/client/kv_client.h"
 #include "cluster/client/pd_client.h"
 #include "common/parallel.h"
@@ -58,8 +60,11 @@ class RestoreRun {
       return Status::InvalidArgument("the table filter selects none of the " +
                                      std::to_string(meta_.tables_size()) + " tables in the backup");
     }
+    BRIX_RETURN_IF_ERROR(CheckNoActiveLogBackup(*pd_));
     BRIX_RETURN_IF_ERROR(CheckTarget());
     BRIX_RETURN_IF_ERROR(CheckFiles());
+    // Nothing is written before GC is paused on every node (cluster/pd/gc_pause.h).
+    BRIX_ASSIGN_OR_RETURN(auto pause, cluster::GcPauseHold::Acquire(*pd_, "restore-" + NewUuid()));
     BRIX_RETURN_IF_ERROR(AssignTableIds());
     {
       std::vector<ImportFile> imports;
@@ -70,11 +75,17 @@ class RestoreRun {
       BRIX_RETURN_IF_ERROR(importer.Run(imports));
       bytes_done_ = importer.bytes();
     }
-    BRIX_RETURN_IF_ERROR(Publish());
+    // Verified while still invisible (the checksums read the new ids directly), published last.
     BRIX_ASSIGN_OR_RETURN(uint64_t now, pd_->AdvanceTs(meta_.end_version()));
     if (options_.checksum) BRIX_RETURN_IF_ERROR(VerifyChecksums(now));
-
+    BRIX_RETURN_IF_ERROR(pause->Check());
     RestoreSummary summary;
+    if (options_.publish) {
+      BRIX_RETURN_IF_ERROR(Publish());
+    } else {
+      summary.unpublished = unpublished_;
+      summary.publish_with = PublishMarker();
+    }
     summary.backup_ts = meta_.end_version();
     summary.files = files_.size();
     for (const auto& f : files_) {
@@ -166,16 +177,13 @@ class RestoreRun {
     return Status::OK();
   }
 
-  // Makes the tables visible and records how far the target got from the source cluster.
-  Status Publish() {
-    std::vector<cluster::KvMutation> muts;
-    for (const auto& t : unpublished_) {
-      muts.push_back({cluster::CatalogKey(t.db, t.name), false, std::to_string(t.id)});
-    }
-    muts.push_back(
-        {RestoredMarkerKey(meta_.cluster_id()), false, std::to_string(meta_.end_version())});
-    return kv_->Write(std::move(muts)).status();
+  // Records how far the target got from the source cluster (written with the catalog entries).
+  std::vector<cluster::KvMutation> PublishMarker() const {
+    return {{RestoredMarkerKey(meta_.cluster_id()), false, std::to_string(meta_.end_version())}};
   }
+
+  // The commit point: makes the tables visible, with the marker, in one atomic write.
+  Status Publish() { return cluster::PublishTables(*kv_, unpublished_, PublishMarker()); }
 
   Status VerifyChecksums(uint64_t ts) {
     if (progress_) progress_({"checksum", 0, restored_.size(), bytes_done_});

@@ -5,8 +5,15 @@
 // backup, the previous link restored for an incremental one). It allocates table ids in the
 // target, has each target node download the files overlapping its regions (SHA-256 verified,
 // table prefixes rewritten, clipped to the region) and only when every download succeeded asks
-// the nodes to ingest. Then the tables are published in the catalog, the target TSO is advanced
-// past the backup ts, and table checksums are compared with the backupmeta.
+// the nodes to ingest. GC is paused on every target node before the first byte is written and
+// until the end. Then the target TSO is advanced past the backup ts, the table checksums (read
+// under the new, still unpublished ids) are compared with the backupmeta, and only then are the
+// tables published in the catalog, in one atomic write (the commit point). A run that fails
+// leaves its data under ids that are never handed out again (kvpd allocates every id once), so
+// nothing of it can ever become visible.
+//
+// Refused before anything is written: a target with a log backup task that is not stopped
+// (br/restore_target.h), tables that exist (full backup), a missing link (incremental).
 #pragma once
 
 #include <cstdint>
@@ -14,6 +21,7 @@
 #include <vector>
 
 #include "br/progress.h"
+#include "cluster/catalog.h"
 #include "common/env.h"
 #include "common/result.h"
 
@@ -27,6 +35,9 @@ struct RestoreOptions {
   double ratelimit_mib = 0;         // download MiB/s per node; 0 = unlimited
   bool checksum = true;
   bool send_credentials = true;
+  // false: stop before the commit point and hand the catalog write to the caller (PITR
+  // publishes the snapshot's tables together with the log's, once the replay succeeded).
+  bool publish = true;
   EnvLookup env = ProcessEnv();
 };
 
@@ -37,6 +48,9 @@ struct RestoreSummary {
   uint64_t total_bytes = 0;
   uint64_t tables = 0;
   double seconds = 0;
+  // With publish = false: the tables to publish and what to write with them.
+  std::vector<cluster::TableRef> unpublished;
+  std::vector<cluster::KvMutation> publish_with;
 };
 
 [[nodiscard]] Result<RestoreSummary> RunRestore(const RestoreOptions& options,

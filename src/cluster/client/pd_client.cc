@@ -91,12 +91,14 @@ Result<uint64_t> PdClient::RegisterStore(const std::string& address, uint64_t st
   return resp.store_id();
 }
 
-Result<HeartbeatResponse> PdClient::Heartbeat(uint64_t store_id, uint64_t resolved_ts) {
+Result<HeartbeatResponse> PdClient::Heartbeat(uint64_t store_id, uint64_t resolved_ts,
+                                              uint64_t gc_pause_epoch) {
   HeartbeatResponse resp;
   BRIX_RETURN_IF_ERROR(Call("Heartbeat", [&](PD::Stub& s, grpc::ClientContext& c) {
     HeartbeatRequest req;
     req.set_store_id(store_id);
     req.set_resolved_ts(resolved_ts);
+    req.set_gc_pause_epoch(gc_pause_epoch);
     return s.Heartbeat(&c, req, &resp);
   }));
   return resp;
@@ -161,6 +163,17 @@ Result<uint64_t> PdClient::GetGcSafePoint() {
     return s.GetGcSafePoint(&c, GetGcSafePointRequest(), &resp);
   }));
   return resp.gc_safepoint();
+}
+
+Result<GcPauseResponse> PdClient::GcPause(const std::string& owner, std::chrono::seconds ttl) {
+  GcPauseResponse resp;
+  BRIX_RETURN_IF_ERROR(Call("GcPause", [&](PD::Stub& s, grpc::ClientContext& c) {
+    GcPauseRequest req;
+    req.set_owner(owner);
+    req.set_ttl_seconds(ttl.count());
+    return s.GcPause(&c, req, &resp);
+  }));
+  return resp;
 }
 
 Result<uint64_t> PdClient::GetClusterId() {

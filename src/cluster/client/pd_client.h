@@ -30,17 +30,22 @@ class PdClient {
   // Every ts issued after this returns is greater than min_ts; returns a fresh one.
   [[nodiscard]] Result<uint64_t> AdvanceTs(uint64_t min_ts);
   [[nodiscard]] Result<uint64_t> RegisterStore(const std::string& address, uint64_t store_id);
-  [[nodiscard]] Result<HeartbeatResponse> Heartbeat(uint64_t store_id, uint64_t resolved_ts);
+  // `gc_pause_epoch`: the GC pause epoch the store honours (cluster/pd/gc_pause.h).
+  [[nodiscard]] Result<HeartbeatResponse> Heartbeat(uint64_t store_id, uint64_t resolved_ts,
+                                                    uint64_t gc_pause_epoch = 0);
   [[nodiscard]] Result<std::vector<Store>> GetStores();
   // Regions overlapping [start, end) (end "" = to the end), sorted by start key.
   [[nodiscard]] Result<std::vector<Region>> GetRegions(const std::string& start,
                                                        const std::string& end);
   [[nodiscard]] Result<SplitRegionResponse> SplitRegion(const std::string& key);
+  // A new table id with its own empty region; never one handed out before, whatever the name.
   [[nodiscard]] Result<int64_t> AllocTableId(const std::string& db, const std::string& table);
   // ttl 0 removes the service safepoint. Returns the smallest live one.
   [[nodiscard]] Result<uint64_t> UpdateServiceSafePoint(const std::string& service, uint64_t ts,
                                                         int64_t ttl_seconds);
   [[nodiscard]] Result<uint64_t> GetGcSafePoint();
+  // Holds (ttl > 0) or releases (ttl 0) `owner`'s GC pause (cluster/pd/gc_pause.h).
+  [[nodiscard]] Result<GcPauseResponse> GcPause(const std::string& owner, std::chrono::seconds ttl);
 
   // Runs `call` against the leader with failover; for RPCs without a wrapper above.
   [[nodiscard]] Status Call(

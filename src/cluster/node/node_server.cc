@@ -70,6 +70,13 @@ struct NodeServer::Impl final : public KvNode::Service, public NodeContext {
   std::condition_variable resolved_cv;
   uint64_t resolved_ts = 0;
   std::atomic<uint64_t> gc_safepoint{0};
+  // GC pause (cluster/pd/gc_pause.h): the epoch kvpd asks us to honour, and the one we do.
+  // `honoured` changes only under gc_mu, which a GC run holds: a non-zero `honoured` means
+  // no GC runs until it is 0 again.
+  std::mutex gc_mu;
+  std::atomic<uint64_t> gc_pause_wanted{0};
+  std::atomic<uint64_t> gc_pause_honoured{0};
+  std::atomic<bool> gc_pause_known{false};  // the heartbeat loop has had a reply
 
   std::atomic<bool> stopping{false};
   std::mutex stop_mu;
@@ -78,7 +85,8 @@ struct NodeServer::Impl final : public KvNode::Service, public NodeContext {
 
   // ---------- regions ----------
   Status RefreshRegions() {
-    BRIX_ASSIGN_OR_RETURN(HeartbeatResponse hb, pd_->Heartbeat(store_id_, CurrentResolved()));
+    BRIX_ASSIGN_OR_RETURN(HeartbeatResponse hb,
+                          pd_->Heartbeat(store_id_, CurrentResolved(), gc_pause_honoured.load()));
     ApplyHeartbeat(hb);
     return Status::OK();
   }
@@ -89,7 +97,28 @@ struct NodeServer::Impl final : public KvNode::Service, public NodeContext {
     region_version = hb.region_version();
     regions.clear();
     for (const auto& r : hb.regions()) regions[r.id()] = r;
-    gc_safepoint = hb.gc_safepoint();
+    gc_safepoint = std::max(gc_safepoint.load(), hb.gc_safepoint());
+  }
+
+  // Only the heartbeat loop calls this: its replies arrive in order, so a late reply from before
+  // a pause never lifts it.
+  void ApplyGcPause(const HeartbeatResponse& hb) {
+    gc_pause_wanted = hb.gc_pause_epoch();
+    gc_pause_known = true;
+    std::unique_lock<std::mutex> gc(gc_mu, std::try_to_lock);  // else the GC loop takes it over
+    if (gc.owns_lock()) gc_pause_honoured = gc_pause_wanted.load();
+  }
+
+  // One GC pass, unless kvpd asked for a pause (then honours it and runs nothing).
+  void GcOnce() {
+    std::lock_guard<std::mutex> gc(gc_mu);
+    gc_pause_honoured = gc_pause_wanted.load();
+    if (gc_pause_honoured.load() != 0) return;
+    uint64_t sp = gc_safepoint.load();
+    if (sp == 0 || !gc_pause_known.load()) return;  // after a restart: pause state unknown yet
+    auto removed = store_->Gc(sp);
+    if (removed.ok() && *removed > 0)
+      spdlog::info("kvnode: GC at {} removed {} versions", sp, *removed);
   }
 
   // Checks that the request's region is ours at that epoch and holds the keys; refreshes from
@@ -386,21 +415,17 @@ Result<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeOptions& options
   Impl* raw = impl.get();
   impl->threads.emplace_back([raw] {
     raw->Loop(raw->options.heartbeat_interval, [raw] {
-      auto hb = raw->pd_->Heartbeat(raw->store_id_, raw->CurrentResolved());
-      if (hb.ok()) raw->ApplyHeartbeat(*hb);
+      auto hb = raw->pd_->Heartbeat(raw->store_id_, raw->CurrentResolved(),
+                                    raw->gc_pause_honoured.load());
+      if (!hb.ok()) return;
+      raw->ApplyGcPause(*hb);  // before the safepoint a GC run would use
+      raw->ApplyHeartbeat(*hb);
     });
   });
   impl->threads.emplace_back(
       [raw] { raw->Loop(raw->options.resolve_interval, [raw] { raw->Resolve().IgnoreError(); }); });
-  impl->threads.emplace_back([raw] {
-    raw->Loop(raw->options.gc_interval, [raw] {
-      uint64_t sp = raw->gc_safepoint.load();
-      if (sp == 0) return;
-      auto removed = raw->store_->Gc(sp);
-      if (removed.ok() && *removed > 0)
-        spdlog::info("kvnode: GC at {} removed {} versions", sp, *removed);
-    });
-  });
+  impl->threads.emplace_back(
+      [raw] { raw->Loop(raw->options.gc_interval, [raw] { raw->GcOnce(); }); });
   spdlog::info("kvnode: store {} serving on {}", impl->store_id_, options.listen);
   return std::unique_ptr<NodeServer>(new NodeServer(std::move(impl)));
 }

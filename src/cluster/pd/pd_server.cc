@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "cluster/pd/gc_pause.h"
 #include "cluster/proto/cluster.grpc.pb.h"
 #include "cluster/region.h"
 #include "common/random.h"
@@ -29,6 +30,7 @@ const std::string kTablesPrefix = kRoot + "tables/";
 const std::string kNextTableKey = kRoot + "next_table_id";
 const std::string kGcKey = kRoot + "gc/safepoint";
 const std::string kServiceSpPrefix = kRoot + "gc/service/";
+const std::string kGcPausePrefix = kRoot + "gc/pause/";
 const std::string kLogTaskPrefix = kRoot + "logtask/";
 
 uint64_t NowMs() {
@@ -68,6 +70,7 @@ struct PdServer::Impl final : public pb::PD::Service {
   std::map<uint64_t, pb::Store> stores;
   uint64_t gc_safepoint = 0;
   std::map<std::string, ServiceSafePoint> service_safepoints;
+  std::unique_ptr<GcPauses> gc_pauses;  // created with the first state load
   std::map<std::string, std::map<uint64_t, uint64_t>> log_checkpoints;  // task → store → ts
   std::map<std::string, std::map<uint64_t, std::string>> log_errors;    // task → store → error
 
@@ -172,6 +175,8 @@ struct PdServer::Impl final : public pb::PD::Service {
       service_safepoints[kv.key.substr(kServiceSpPrefix.size())] = {
           std::stoull(kv.value.substr(0, sep)), std::stoull(kv.value.substr(sep + 1))};
     }
+    if (!gc_pauses) gc_pauses = std::make_unique<GcPauses>(etcd.get(), kGcPausePrefix);
+    BRIX_RETURN_IF_ERROR(gc_pauses->Load());
     log_checkpoints.clear();
     BRIX_ASSIGN_OR_RETURN(auto tasks, etcd->GetPrefix(kLogTaskPrefix));
     for (const auto& kv : tasks.kvs) {
@@ -365,6 +370,8 @@ struct PdServer::Impl final : public pb::PD::Service {
     }
     resp->set_gc_safepoint(AdvanceGcSafePoint());
     resp->set_region_version(static_cast<uint64_t>(regions_revision));
+    gc_pauses->RecordHonoured(req->store_id(), req->gc_pause_epoch());
+    resp->set_gc_pause_epoch(gc_pauses->CurrentEpoch(NowMs()));
     return grpc::Status::OK;
   }
 
@@ -410,13 +417,9 @@ struct PdServer::Impl final : public pb::PD::Service {
                             pb::AllocTableIdResponse* resp) override {
     if (!Leading()) return NotLeader();
     std::lock_guard<std::mutex> lock(mu);
-    std::string name_key = kTablesPrefix + req->db() + "." + req->name();
-    auto existing = etcd->Get(name_key);
-    if (!existing.ok()) return net::ToGrpc(existing.status());
-    if (existing->has_value()) {
-      resp->set_table_id(std::stoll((*existing)->value));
-      return grpc::Status::OK;
-    }
+    // Every call gets a new id, never one allocated before for the same name: a failed restore
+    // leaves unpublished data under its ids, and those must never become a later table's.
+    std::string name_key = kTablesPrefix + req->db() + "." + req->name();  // last id, for humans
     auto next = etcd->Get(kNextTableKey);
     if (!next.ok()) return net::ToGrpc(next.status());
     int64_t id = next->has_value() ? std::stoll((*next)->value) : 100;
@@ -491,6 +494,20 @@ struct PdServer::Impl final : public pb::PD::Service {
     if (!Leading()) return NotLeader();
     std::lock_guard<std::mutex> lock(mu);
     resp->set_gc_safepoint(AdvanceGcSafePoint());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GcPause(grpc::ServerContext*, const pb::GcPauseRequest* req,
+                       pb::GcPauseResponse* resp) override {
+    if (!Leading()) return NotLeader();
+    std::lock_guard<std::mutex> lock(mu);
+    if (req->ttl_seconds() <= 0) return net::ToGrpc(gc_pauses->Release(req->owner()));
+    auto epoch = gc_pauses->Hold(req->owner(), req->ttl_seconds(), NowMs());
+    if (!epoch.ok()) return net::ToGrpc(epoch.status());
+    std::vector<uint64_t> ids;
+    for (const auto& [id, store] : stores) ids.push_back(id);
+    resp->set_epoch(*epoch);
+    for (uint64_t id : gc_pauses->Pending(*epoch, ids)) resp->add_pending_stores(id);
     return grpc::Status::OK;
   }
 

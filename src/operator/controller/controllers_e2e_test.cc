@@ -245,6 +245,27 @@ TEST_F(ControllersTest, LogBackupPitrAndLifecycle) {
   ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "full-backup-azblob.yaml"}).exit_code, 0);
   ASSERT_EQ(WaitFor("backup", "demo1-full-backup-azblob", "phase", {"Complete", "Failed"}),
             "Complete");
+  // A restore into demo1, whose log backup runs, would not be logged: refused, naming the task.
+  ASSERT_EQ(Apply(R"(apiVersion: br.pingcap.com/v1alpha1
+kind: Restore
+metadata:
+  name: demo1-restore-under-log-backup
+  namespace: test1
+spec:
+  br:
+    cluster: demo1
+  azblob:
+    secretName: azblob-secret
+    container: my-container
+    prefix: my-full-backup-folder
+)")
+                .exit_code,
+            0);
+  EXPECT_EQ(
+      WaitFor("restore", "demo1-restore-under-log-backup", "phase", {"Complete", "Failed"}, 90s),
+      "Failed");
+  auto refused = Kubectl({"describe", "restore", "demo1-restore-under-log-backup", "-n", "test1"});
+  EXPECT_NE(refused.output.find("log backup task"), std::string::npos) << refused.output;
   std::string oracle = dir_.path() + "/oracle";
   auto workload = Kvctl({"workload", "--tables", "db1.table1", "--duration", "2s", "--seed", "9",
                          "--oracle", oracle});
