@@ -44,6 +44,7 @@ cleanup() {
 }
 trap cleanup EXIT
 json() { python3 -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])[sys.argv[1]])" "$1"; }
+meta_ts() { python3 -c "import json,sys; j=json.load(sys.stdin); print(j.get('endVersion', j.get('end_version')))"; }
 pid_of() {  # pid of a playground role
   python3 -c "import json,sys; print(next(p['pid'] for p in json.load(open(sys.argv[1]+'/playground.json'))['processes'] if p['role']==sys.argv[2]))" "$1" "$2"
 }
@@ -131,6 +132,10 @@ for trial in $(seq 1 "$trials"); do
         if run_maybe_killed "$trial_dir/full-$nb.out" "$brix" backup full -s "$url" --output json; then
           ts=$(json backup_ts <"$trial_dir/full-$nb.out")
           backups+=("$ts $url"); echo "  full backup $nb at $ts"
+        elif grep -q "already holds a backup" "$trial_dir/full-$nb.out"; then
+          # Killed after its backupmeta was written: complete; its ts is in the backupmeta.
+          ts=$("$brix" debug meta -s "$url" | meta_ts)
+          backups+=("$ts $url"); echo "  full backup $nb at $ts (completed before its kill)"
         else
           echo "  full backup $nb failed: $(tail -1 "$trial_dir/full-$nb.out")"
         fi ;;
