@@ -18,7 +18,6 @@
 #include "cluster/proto/cluster.grpc.pb.h"
 #include "cluster/region.h"
 #include "cluster/write_id.h"
-#include "common/time_util.h"
 #include "common/timestamp.h"
 #include "net/grpc_status.h"
 
@@ -256,7 +255,7 @@ struct NodeServer::Impl final : public KvNode::Service, public NodeContext {
       return Status::InvalidArgument("write_id must be " + std::to_string(kWriteIdSize) +
                                      " bytes (ts and sequence), got " + std::to_string(id.size()));
     }
-    const int64_t now_ms = UnixMillis();
+    const int64_t now_ms = TsoNowMs();
     const int64_t max_age_ms = std::chrono::milliseconds(kWriteIdMaxAge).count();
     if (static_cast<int64_t>(TsPhysicalMs(*id_ts)) < now_ms - max_age_ms) {
       return Status::FailedPrecondition(
@@ -274,9 +273,14 @@ struct NodeServer::Impl final : public KvNode::Service, public NodeContext {
     return store_->CommittedWriteTs(id);
   }
 
+  // "Now" for write ids: the physical part of the resolved ts (kvpd's clock, refreshed several
+  // times a second), so a node whose own clock is off neither refuses fresh ids nor drops
+  // records early.
+  int64_t TsoNowMs() { return static_cast<int64_t>(TsPhysicalMs(CurrentResolved())); }
+
   // Once a minute a write also drops the records of ids past their retention.
   std::string WriteIdsToDrop() {
-    const int64_t now_ms = UnixMillis();
+    const int64_t now_ms = TsoNowMs();
     int64_t last = write_ids_dropped_at_ms.load();
     if (now_ms - last < 60'000 || !write_ids_dropped_at_ms.compare_exchange_strong(last, now_ms))
       return "";
