@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "cluster/catalog.h"
+#include "cluster/write_id.h"
 
 namespace brix::cluster {
 namespace {
@@ -232,6 +233,72 @@ TEST(ClusterTest, GcNeverRemovesWhatAServiceSafepointProtects) {
       std::chrono::seconds(15), std::chrono::milliseconds(100));
   EXPECT_TRUE(refused);
   EXPECT_EQ(*c->kv().Get(key, *c->pd().GetTs()), "v2");
+}
+
+// What KvClient relies on to learn the true commit ts of a write whose reply was lost: the node
+// answers a repeated write id with the original commit ts (also after kill -9: the record is in
+// the data's batch), stores nothing twice, and refuses ids it can no longer vouch for.
+TEST(ClusterTest, AWriteRepeatedWithItsWriteIdIsStoredOnceAndAnsweredWithItsFirstCommitTs) {
+  auto c = StartCluster(Opts(1));
+  ASSERT_TRUE(c);
+  auto table = CreateTable(c->kv(), "db", "ids");
+  ASSERT_TRUE(table.ok());
+  const std::string key = RowKey(table->id, "k");
+  auto region = c->pd().GetRegions(key, key + '\0');
+  ASSERT_TRUE(region.ok() && region->size() == 1);
+  auto stores = c->pd().GetStores();
+  ASSERT_TRUE(stores.ok() && stores->size() == 1);
+  auto send = [&](const std::string& id, const std::string& value, WriteResponse* resp) {
+    auto stub = KvNode::NewStub(
+        grpc::CreateChannel((*stores)[0].address(), grpc::InsecureChannelCredentials()));
+    WriteRequest req;
+    req.set_region_id((*region)[0].id());
+    req.set_epoch((*region)[0].epoch());
+    req.set_write_id(id);
+    Mutation* m = req.add_mutations();
+    m->set_key(key);
+    m->set_value(value);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    return stub->Write(&ctx, req, resp);
+  };
+  const std::string id = MakeWriteId(*c->pd().GetTs(), 7);
+  WriteResponse first, again, after_crash, other;
+  ASSERT_TRUE(send(id, "v1", &first).ok());
+  EXPECT_FALSE(first.replayed());
+  ASSERT_TRUE(send(id, "v1", &again).ok());
+  EXPECT_TRUE(again.replayed());
+  EXPECT_EQ(again.commit_ts(), first.commit_ts());
+  c->KillNode(0);
+  ASSERT_TRUE(c->RestartNode(0).ok());
+  grpc::Status gs;
+  ASSERT_TRUE(brix::testing::PollUntil([&] { return (gs = send(id, "v1", &after_crash)).ok(); },
+                                       std::chrono::seconds(20)))
+      << gs.error_message();
+  EXPECT_TRUE(after_crash.replayed());
+  EXPECT_EQ(after_crash.commit_ts(), first.commit_ts());
+  ASSERT_TRUE(send(MakeWriteId(*c->pd().GetTs(), 8), "v2", &other).ok());
+  EXPECT_FALSE(other.replayed());
+  EXPECT_GT(other.commit_ts(), first.commit_ts());
+  std::vector<uint64_t> versions;
+  ASSERT_TRUE(c->kv()
+                  .ScanVersions(key, key + '\0', 0, *c->pd().GetTs(),
+                                [&](const Version& v) {
+                                  versions.push_back(v.commit_ts());
+                                  return true;
+                                })
+                  .ok());
+  EXPECT_EQ(versions, (std::vector<uint64_t>{other.commit_ts(), first.commit_ts()}));
+  // Ids that are not ids, or too old to tell a retry from a new write, are refused by name.
+  WriteResponse refused;
+  gs = send("short", "v3", &refused);
+  EXPECT_EQ(gs.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(gs.error_message().find("write_id"), std::string::npos) << gs.error_message();
+  const uint64_t old_ts = *c->pd().GetTs() - (uint64_t{6 * 60 * 1000} << 18);
+  gs = send(MakeWriteId(old_ts, 1), "v3", &refused);
+  EXPECT_EQ(gs.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(gs.error_message().find("older than 5 minutes"), std::string::npos)
+      << gs.error_message();
 }
 
 TEST(ClusterTest, KillNineOfANodeUnderWritesLosesNoAcknowledgedWrite) {

@@ -77,18 +77,10 @@ Status OracleWriter::Close() {
   return rc == 0 ? Status::OK() : Status::IOError("closing the oracle file failed");
 }
 
-Result<std::map<std::string, KvChecksum>> OracleChecksum(const std::string& path, uint64_t ts,
-                                                         const TableFilter& filter) {
+Result<OracleRecords> ReadOracle(const std::string& path) {
   std::ifstream in(path);
   if (!in) return Status::NotFound("--oracle: cannot read " + path);
-  struct Latest {
-    uint64_t ts = 0;
-    bool live = false;
-    std::string value;
-  };
-  std::map<std::string, KvChecksum> sums;
-  std::map<std::string, uint64_t> base_ts;
-  std::map<std::pair<std::string, std::string>, Latest> keys;  // (table, key) → latest ≤ ts
+  OracleRecords out;
   std::string line;
   size_t line_no = 0;
   while (std::getline(in, line)) {
@@ -101,45 +93,75 @@ Result<std::map<std::string, KvChecksum>> OracleChecksum(const std::string& path
                                 " is malformed");
     };
     if (kind == "base") {
-      int64_t id;
-      uint64_t bts, kvs, bytes;
+      OracleBase b;
       std::string crc;
-      if (!(ls >> table >> id >> bts >> kvs >> bytes >> crc)) return bad();
-      if (!FilterAccepts(filter, table)) continue;
-      if (ts < bts) {
-        return Status::InvalidArgument("--ts " + std::to_string(ts) +
-                                       " is before the workload started (" + std::to_string(bts) +
-                                       "); the oracle cannot tell the state then");
-      }
-      base_ts[table] = bts;
-      KvChecksum& s = sums[table];
-      s.kvs += kvs;
-      s.bytes += bytes;
-      s.crc64xor ^= std::stoull(crc, nullptr, 16);
+      if (!(ls >> b.table >> b.table_id >> b.ts >> b.sum.kvs >> b.sum.bytes >> crc)) return bad();
+      char* end = nullptr;
+      b.sum.crc64xor = std::strtoull(crc.c_str(), &end, 16);
+      if (crc.empty() || *end != '\0') return bad();
+      out.bases.push_back(std::move(b));
     } else if (kind == "P" || kind == "D") {
-      uint64_t wts;
+      OracleWrite w;
       std::string key_hex, value_hex;
-      if (!(ls >> wts >> table >> key_hex)) return bad();
+      if (!(ls >> w.commit_ts >> w.table >> key_hex)) return bad();
       if (kind == "P" && !(ls >> value_hex)) value_hex.clear();
-      if (!FilterAccepts(filter, table) || wts > ts) continue;
       auto key = HexDecode(key_hex);
       auto value = HexDecode(value_hex);
       if (!key || !value) return bad();
-      Latest& l = keys[{table, *key}];
-      if (wts >= l.ts) l = {wts, kind == "P", *value};
+      w.key = std::move(*key);
+      w.is_delete = kind == "D";
+      w.value = std::move(*value);
+      out.writes.push_back(std::move(w));
     } else if (kind == "A") {
-      if (!(ls >> table)) return bad();
-      if (FilterAccepts(filter, table)) {
-        return Status::FailedPrecondition(
-            "--oracle " + path + ": a write to " + table + " has an unknown outcome (line " +
-            std::to_string(line_no) + "), so its state cannot be recomputed exactly");
+      OracleAmbiguous a;
+      std::string key_hex;
+      if (!(ls >> a.table)) return bad();
+      if (ls >> key_hex) {
+        auto key = HexDecode(key_hex);
+        if (!key) return bad();
+        a.key = std::move(*key);
       }
+      a.line = line_no;
+      out.ambiguous.push_back(std::move(a));
     } else if (!kind.empty()) {
       return bad();
     }
   }
+  return out;
+}
+
+Result<std::map<std::string, KvChecksum>> OracleChecksum(const std::string& path, uint64_t ts,
+                                                         const TableFilter& filter) {
+  BRIX_ASSIGN_OR_RETURN(OracleRecords records, ReadOracle(path));
+  std::map<std::string, KvChecksum> sums;
+  for (const auto& b : records.bases) {
+    if (!FilterAccepts(filter, b.table)) continue;
+    if (ts < b.ts) {
+      return Status::InvalidArgument("--ts " + std::to_string(ts) +
+                                     " is before the workload started (" + std::to_string(b.ts) +
+                                     "); the oracle cannot tell the state then");
+    }
+    sums[b.table].Merge(b.sum);
+  }
+  for (const auto& a : records.ambiguous) {
+    if (FilterAccepts(filter, a.table)) {
+      return Status::FailedPrecondition("--oracle " + path + ": a write to " + a.table +
+                                        " has an unknown outcome (line " + std::to_string(a.line) +
+                                        "), so its state cannot be recomputed exactly");
+    }
+  }
+  struct Latest {
+    uint64_t ts = 0;
+    const OracleWrite* write = nullptr;
+  };
+  std::map<std::pair<std::string, std::string>, Latest> keys;  // (table, key) → latest ≤ ts
+  for (const auto& w : records.writes) {
+    if (!FilterAccepts(filter, w.table) || w.commit_ts > ts) continue;
+    Latest& l = keys[{w.table, w.key}];
+    if (w.commit_ts >= l.ts) l = {w.commit_ts, &w};
+  }
   for (const auto& [k, latest] : keys) {
-    if (latest.live) sums[k.first].Add(k.second, latest.value);
+    if (!latest.write->is_delete) sums[k.first].Add(k.second, latest.write->value);
   }
   return sums;
 }

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "cluster/mvcc.h"
 #include "common/result.h"
@@ -37,6 +38,33 @@ class OracleWriter {
   std::mutex mu_;
   std::FILE* file_;
 };
+
+// An oracle file, parsed. Lines keep their order; `line` numbers are 1-based.
+struct OracleBase {
+  std::string table;
+  int64_t table_id = 0;
+  uint64_t ts = 0;
+  KvChecksum sum;
+};
+struct OracleWrite {
+  uint64_t commit_ts = 0;
+  std::string table;
+  std::string key;
+  bool is_delete = false;
+  std::string value;
+};
+struct OracleAmbiguous {
+  std::string table;
+  std::string key;
+  size_t line = 0;
+};
+struct OracleRecords {
+  std::vector<OracleBase> bases;
+  std::vector<OracleWrite> writes;
+  std::vector<OracleAmbiguous> ambiguous;
+};
+// Corruption naming the line if one is malformed.
+[[nodiscard]] Result<OracleRecords> ReadOracle(const std::string& path);
 
 // Per-table checksums at `ts` according to the oracle. Refused (with the reason) if `ts` is
 // before the workload's start or a selected table has writes of unknown outcome.

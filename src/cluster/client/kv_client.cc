@@ -5,11 +5,10 @@
 #include <thread>
 
 #include "cluster/region.h"
+#include "cluster/write_id.h"
 #include "net/grpc_status.h"
 
 namespace brix::cluster {
-namespace {}  // namespace
-
 KvClient::KvClient(PdClient* pd, std::chrono::milliseconds retry_deadline)
     : pd_(pd), retry_deadline_(retry_deadline) {}
 
@@ -83,37 +82,75 @@ Status KvClient::WithRetries(const std::string& what,
   }
 }
 
+Result<std::string> KvClient::NewWriteId() {
+  std::lock_guard<std::mutex> lock(id_mu_);
+  auto now = std::chrono::steady_clock::now();
+  if (id_ts_ == 0 || now - id_ts_taken_ >= kWriteIdPrefixRefresh) {
+    BRIX_ASSIGN_OR_RETURN(id_ts_, pd_->GetTs());
+    id_ts_taken_ = now;
+    id_sequence_ = 0;
+  }
+  return MakeWriteId(id_ts_, id_sequence_++);
+}
+
 Result<std::vector<CommittedBatch>> KvClient::Write(std::vector<KvMutation> mutations) {
+  struct Pending {
+    KvMutation mutation;
+    std::string write_id;  // set once sent in a group: the group stays together under this id
+  };
+  struct Group {
+    Region region;
+    std::string write_id;
+    std::vector<size_t> members;  // indexes into `pending`
+  };
   std::vector<CommittedBatch> done;
-  std::vector<KvMutation> pending = std::move(mutations);
+  std::vector<Pending> pending;
+  for (auto& m : mutations) pending.push_back({std::move(m), ""});
   Status s = WithRetries("write", [&]() -> Result<bool> {
-    // Group what is still pending by region.
-    std::map<uint64_t, std::pair<Region, std::vector<KvMutation>>> groups;
-    for (auto& m : pending) {
-      BRIX_ASSIGN_OR_RETURN(Region r, Locate(m.key));
-      auto& g = groups[r.id()];
-      g.first = r;
-      g.second.push_back(std::move(m));
+    // A group already sent keeps its id and goes whole to the region of its first key (if its
+    // keys now span regions the node answers a region error, which frees them); the rest is
+    // grouped by region under new ids.
+    std::map<std::string, Group> sent;
+    std::map<uint64_t, Group> fresh;
+    for (size_t i = 0; i < pending.size(); ++i) {
+      const Pending& p = pending[i];
+      if (!p.write_id.empty()) {
+        Group& g = sent[p.write_id];
+        if (g.members.empty()) {
+          BRIX_ASSIGN_OR_RETURN(g.region, Locate(p.mutation.key));
+          g.write_id = p.write_id;
+        }
+        g.members.push_back(i);
+      } else {
+        BRIX_ASSIGN_OR_RETURN(Region r, Locate(p.mutation.key));
+        Group& g = fresh[r.id()];
+        g.region = r;
+        g.members.push_back(i);
+      }
     }
-    pending.clear();
+    std::vector<Group> groups;
+    for (auto& [id, g] : sent) groups.push_back(std::move(g));
+    for (auto& [id, g] : fresh) {
+      BRIX_ASSIGN_OR_RETURN(g.write_id, NewWriteId());
+      for (size_t i : g.members) pending[i].write_id = g.write_id;
+      groups.push_back(std::move(g));
+    }
+    std::vector<bool> finished(pending.size(), false);
     bool routing = false;
     Status failure;
-    for (auto& [id, group] : groups) {
-      auto& [region, muts] = group;
-      if (routing || !failure.ok()) {  // keep the rest for the next round
-        for (auto& m : muts) pending.push_back(std::move(m));
-        continue;
-      }
-      auto stub = StubFor(region.store_id());
+    for (const Group& g : groups) {
+      if (routing || !failure.ok()) break;  // the rest waits for the next round
+      auto stub = StubFor(g.region.store_id());
       if (!stub.ok()) {
         failure = stub.status();
-        for (auto& m : muts) pending.push_back(std::move(m));
-        continue;
+        break;
       }
       WriteRequest req;
-      req.set_region_id(region.id());
-      req.set_epoch(region.epoch());
-      for (const auto& m : muts) {
+      req.set_region_id(g.region.id());
+      req.set_epoch(g.region.epoch());
+      req.set_write_id(g.write_id);
+      for (size_t i : g.members) {
+        const KvMutation& m = pending[i].mutation;
         Mutation* pm = req.add_mutations();
         pm->set_key(m.key);
         pm->set_op(m.is_delete ? DELETE : PUT);
@@ -124,19 +161,28 @@ Result<std::vector<CommittedBatch>> KvClient::Write(std::vector<KvMutation> muta
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
       grpc::Status gs = (*stub)->Write(&ctx, req, &resp);
       if (!gs.ok()) {
-        // Ambiguous only if the node applied it; a retry writes the same values again at a
-        // new ts, which is harmless for puts and deletes.
+        // Maybe written: the retry carries the same id and learns the commit ts if it was.
         failure = net::FromGrpc(gs, "write");
-        for (auto& m : muts) pending.push_back(std::move(m));
         continue;
       }
-      if (resp.has_region_error()) {
+      if (resp.has_region_error()) {  // not written: regroup under new ids
         routing = true;
-        for (auto& m : muts) pending.push_back(std::move(m));
+        for (size_t i : g.members) pending[i].write_id.clear();
         continue;
       }
-      done.push_back({std::move(muts), resp.commit_ts()});
+      CommittedBatch batch;
+      batch.commit_ts = resp.commit_ts();
+      for (size_t i : g.members) {
+        batch.mutations.push_back(std::move(pending[i].mutation));
+        finished[i] = true;
+      }
+      done.push_back(std::move(batch));
     }
+    std::vector<Pending> rest;
+    for (size_t i = 0; i < pending.size(); ++i) {
+      if (!finished[i]) rest.push_back(std::move(pending[i]));
+    }
+    pending = std::move(rest);
     if (!failure.ok()) return failure;
     return routing;
   });

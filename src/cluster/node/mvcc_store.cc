@@ -5,6 +5,8 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include "cluster/write_id.h"
+
 namespace brix::cluster {
 namespace {
 
@@ -36,30 +38,74 @@ bool BeforeEnd(std::string_view user_key, std::string_view end) {
   return end.empty() || user_key < end;
 }
 
+const std::string kWriteIdsFamily = "write_ids";
+
+rocksdb::Slice Slice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
 }  // namespace
 
-MvccStore::MvccStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
-MvccStore::~MvccStore() = default;
+MvccStore::~MvccStore() {
+  if (db_) {
+    for (auto* cf : {write_ids_cf_, default_cf_}) {
+      if (cf) db_->DestroyColumnFamilyHandle(cf).PermitUncheckedError();
+    }
+  }
+}
 
 Result<std::unique_ptr<MvccStore>> MvccStore::Open(const std::string& path) {
   rocksdb::Options options;
   options.create_if_missing = true;
+  options.create_missing_column_families = true;  // stores made before write ids existed
   options.comparator = MvccComparator();
   options.compression = rocksdb::kLZ4Compression;
   options.IncreaseParallelism(2);
+  rocksdb::ColumnFamilyOptions ids_options;  // bytewise: ids sort by the ts they start with
+  ids_options.compression = rocksdb::kLZ4Compression;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(options)},
+      {kWriteIdsFamily, ids_options}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  BRIX_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, path, &raw), "open " + path));
-  return std::unique_ptr<MvccStore>(new MvccStore(std::unique_ptr<rocksdb::DB>(raw)));
+  BRIX_RETURN_IF_ERROR(
+      FromRocks(rocksdb::DB::Open(rocksdb::DBOptions(options), path, families, &handles, &raw),
+                "open " + path));
+  std::unique_ptr<MvccStore> store(new MvccStore());
+  store->db_.reset(raw);
+  store->default_cf_ = handles[0];
+  store->write_ids_cf_ = handles[1];
+  return store;
 }
 
-Status MvccStore::Write(const std::vector<MvccMutation>& mutations, uint64_t commit_ts) {
+Status MvccStore::Write(const std::vector<MvccMutation>& mutations, uint64_t commit_ts,
+                        std::string_view write_id, std::string_view drop_ids_below) {
   rocksdb::WriteBatch batch;
   for (const auto& m : mutations) {
     batch.Put(EncodeMvccKey(m.key, commit_ts), EncodeMvccValue(m.op, m.value));
   }
+  if (!write_id.empty()) {
+    BRIX_RETURN_IF_ERROR(
+        FromRocks(batch.Put(write_ids_cf_, Slice(write_id), EncodeWriteIdRecord(commit_ts)),
+                  "record write id"));
+  }
+  if (!drop_ids_below.empty()) {
+    BRIX_RETURN_IF_ERROR(
+        FromRocks(batch.DeleteRange(write_ids_cf_, rocksdb::Slice(), Slice(drop_ids_below)),
+                  "drop old write ids"));
+  }
   rocksdb::WriteOptions wo;
   wo.sync = true;  // acknowledged means durable
   return FromRocks(db_->Write(wo, &batch), "write");
+}
+
+Result<std::optional<uint64_t>> MvccStore::CommittedWriteTs(std::string_view write_id) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), write_ids_cf_, Slice(write_id), &value);
+  if (s.IsNotFound()) return std::optional<uint64_t>();
+  BRIX_RETURN_IF_ERROR(FromRocks(s, "read write id"));
+  auto ts = DecodeWriteIdRecord(value);
+  if (!ts)
+    return Status::Corruption("write id record of " + std::to_string(value.size()) + " bytes");
+  return std::optional<uint64_t>(*ts);
 }
 
 Result<std::optional<std::string>> MvccStore::Get(std::string_view key, uint64_t ts) {

@@ -1,7 +1,10 @@
 // MvccStore: a kvnode's data on RocksDB in the encoding of cluster/mvcc.h.
 //
 // Writes are atomic batches with one commit ts, synced to the WAL before they return, so an
-// acknowledged write survives kill -9. Reads at a ts see the newest version ≤ ts of each key;
+// acknowledged write survives kill -9. A write may carry a client's write id (cluster/write_id.h):
+// its record id → commit ts lives in a column family of its own ("write_ids", invisible to reads,
+// scans, backups and GC of versions) and is written in the same batch, so it exists after a crash
+// exactly when the data does. Reads at a ts see the newest version ≤ ts of each key;
 // a delete hides older versions. Thread-safe.
 #pragma once
 
@@ -16,7 +19,8 @@
 
 namespace rocksdb {
 class DB;
-}
+class ColumnFamilyHandle;
+}  // namespace rocksdb
 
 namespace brix::cluster {
 
@@ -53,7 +57,12 @@ class MvccStore {
   [[nodiscard]] static Result<std::unique_ptr<MvccStore>> Open(const std::string& path);
   ~MvccStore();
 
-  [[nodiscard]] Status Write(const std::vector<MvccMutation>& mutations, uint64_t commit_ts);
+  // With a non-empty `write_id`, records write_id → commit_ts in the same batch, and drops the
+  // records of ids that sort below `drop_ids_below` (if not empty).
+  [[nodiscard]] Status Write(const std::vector<MvccMutation>& mutations, uint64_t commit_ts,
+                             std::string_view write_id = {}, std::string_view drop_ids_below = {});
+  // The commit ts recorded for `write_id`, or nullopt if no write with it is stored.
+  [[nodiscard]] Result<std::optional<uint64_t>> CommittedWriteTs(std::string_view write_id);
   // The value of `key` at `ts`, or nullopt if absent or deleted.
   [[nodiscard]] Result<std::optional<std::string>> Get(std::string_view key, uint64_t ts);
   // Live keys in [start, end) (end "" = no bound) at `ts`, at most `limit`; *more if cut.
@@ -83,8 +92,11 @@ class MvccStore {
   rocksdb::DB* db() { return db_.get(); }
 
  private:
-  explicit MvccStore(std::unique_ptr<rocksdb::DB> db);
+  MvccStore() = default;
   std::unique_ptr<rocksdb::DB> db_;
+  // Owned; destroyed before db_.
+  rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* write_ids_cf_ = nullptr;
 };
 
 }  // namespace brix::cluster

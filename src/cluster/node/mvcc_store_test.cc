@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 
+#include "cluster/write_id.h"
 #include "testing/net_util.h"
 
 namespace brix::cluster {
@@ -114,6 +115,27 @@ TEST_F(MvccStoreTest, ADeleteCollectedBeforeAnOlderPutArrivesLetsThatPutResurrec
   EXPECT_FALSE(store_->Get("in-order-with-gc", 1000)->has_value());
   replay("out-of-order-gc-paused", false, false);
   EXPECT_FALSE(store_->Get("out-of-order-gc-paused", 1000)->has_value());
+}
+
+TEST_F(MvccStoreTest, WriteIdRecordsSurviveReopenStayOutOfReadsAndAgeOut) {
+  const std::string old_id = MakeWriteId(100, 1), new_id = MakeWriteId(200, 1);
+  ASSERT_TRUE(store_->Write({{"k", MvccOp::kPut, "v10"}}, 10, old_id).ok());
+  ASSERT_TRUE(store_->Write({{"k", MvccOp::kPut, "v20"}}, 20, new_id).ok());
+  EXPECT_FALSE(store_->CommittedWriteTs(MakeWriteId(200, 2))->has_value());
+  store_.reset();  // the record is stored with the data
+  auto reopened = MvccStore::Open(dir_.path() + "/db");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  store_ = std::move(*reopened);
+  EXPECT_EQ(store_->CommittedWriteTs(old_id)->value_or(0), 10u);
+  EXPECT_EQ(store_->CommittedWriteTs(new_id)->value_or(0), 20u);
+  bool more = false;  // reads, version scans and GC see versions only
+  EXPECT_EQ(store_->ScanVersions("", "", 0, 100, 100, &more)->size(), 2u);
+  EXPECT_EQ(*store_->Gc(100), 1u);
+  // A later write drops the records of ids below its bound, in its own batch.
+  ASSERT_TRUE(
+      store_->Write({{"j", MvccOp::kPut, "x"}}, 30, MakeWriteId(300, 1), MakeWriteId(150, 0)).ok());
+  EXPECT_FALSE(store_->CommittedWriteTs(old_id)->has_value());
+  EXPECT_EQ(store_->CommittedWriteTs(new_id)->value_or(0), 20u);
 }
 
 }  // namespace

@@ -14,8 +14,11 @@
 
 #include "cluster/client/pd_client.h"
 #include "cluster/node/mvcc_store.h"
+#include "cluster/pd/pd_server.h"
 #include "cluster/proto/cluster.grpc.pb.h"
 #include "cluster/region.h"
+#include "cluster/write_id.h"
+#include "common/timestamp.h"
 #include "net/grpc_status.h"
 
 namespace brix::cluster {
@@ -257,7 +260,74 @@ struct NodeServer::Impl final : public KvNode::Service, public NodeContext {
   }
 
   // ---------- RPCs ----------
+  // Write ids being written right now: a retry of one waits (UNAVAILABLE) rather than racing it.
+  std::mutex write_ids_mu;
+  std::set<std::string> writing_ids;
+  std::atomic<int64_t> write_ids_dropped_at_ms{0};
+
+  // Claims `id` for one request; a claimed id is released on destruction.
+  struct WriteIdClaim {
+    Impl* impl = nullptr;
+    std::string id;
+    ~WriteIdClaim() {
+      if (impl == nullptr) return;
+      std::lock_guard<std::mutex> lock(impl->write_ids_mu);
+      impl->writing_ids.erase(id);
+    }
+  };
+
+  // Checks and claims the request's write id. Returns the original commit ts if the id was
+  // already committed here.
+  Result<std::optional<uint64_t>> ClaimWriteId(const std::string& id, WriteIdClaim* claim) {
+    auto id_ts = WriteIdTs(id);
+    if (!id_ts) {
+      return Status::InvalidArgument("write_id must be " + std::to_string(kWriteIdSize) +
+                                     " bytes (ts and sequence), got " + std::to_string(id.size()));
+    }
+    const int64_t now_ms = TsoNowMs();
+    const int64_t max_age_ms = std::chrono::milliseconds(kWriteIdMaxAge).count();
+    if (static_cast<int64_t>(TsPhysicalMs(*id_ts)) < now_ms - max_age_ms) {
+      return Status::FailedPrecondition(
+          "write_id made at " + FormatTso(*id_ts) + " is older than " +
+          std::to_string(kWriteIdMaxAge.count()) +
+          " minutes: whether it was written can no longer be told, so it is not retried");
+    }
+    {
+      std::lock_guard<std::mutex> lock(write_ids_mu);
+      if (!writing_ids.insert(id).second)
+        return Status::Unavailable("a write with the same write_id is in progress; retry");
+    }
+    claim->impl = this;
+    claim->id = id;
+    return store_->CommittedWriteTs(id);
+  }
+
+  // "Now" for write ids: the physical part of the resolved ts (kvpd's clock, refreshed several
+  // times a second), so a node whose own clock is off neither refuses fresh ids nor drops
+  // records early.
+  int64_t TsoNowMs() { return static_cast<int64_t>(TsPhysicalMs(CurrentResolved())); }
+
+  // Once a minute a write also drops the records of ids past their retention.
+  std::string WriteIdsToDrop() {
+    const int64_t now_ms = TsoNowMs();
+    int64_t last = write_ids_dropped_at_ms.load();
+    if (now_ms - last < 60'000 || !write_ids_dropped_at_ms.compare_exchange_strong(last, now_ms))
+      return "";
+    const int64_t keep_ms = std::chrono::milliseconds(kWriteIdRetention).count();
+    return MakeWriteId(ComposeTs(static_cast<uint64_t>(now_ms - keep_ms), 0), 0);
+  }
+
   grpc::Status Write(grpc::ServerContext*, const WriteRequest* req, WriteResponse* resp) override {
+    WriteIdClaim claim;
+    if (!req->write_id().empty()) {
+      auto committed = ClaimWriteId(req->write_id(), &claim);
+      if (!committed.ok()) return net::ToGrpc(committed.status());
+      if (committed->has_value()) {  // a retry of a write that is already stored
+        resp->set_commit_ts(**committed);
+        resp->set_replayed(true);
+        return grpc::Status::OK;
+      }
+    }
     std::vector<MvccMutation> muts;
     std::vector<std::string_view> keys;
     for (const auto& m : req->mutations()) {
@@ -285,7 +355,8 @@ struct NodeServer::Impl final : public KvNode::Service, public NodeContext {
       return grpc::Status::OK;
     }
     resp->clear_region_error();
-    Status s = store_->Write(muts, ts);
+    Status s = store_->Write(muts, ts, req->write_id(),
+                             req->write_id().empty() ? std::string() : WriteIdsToDrop());
     if (s.ok()) {
       std::shared_lock<std::shared_mutex> lock(observers_mu);
       for (const auto& [id, observe] : observers) observe(muts, ts);

@@ -1,5 +1,7 @@
 #include "storage/fault/fault_injecting_storage.h"
 
+#include <spdlog/spdlog.h>
+
 #include <mutex>
 #include <random>
 #include <thread>
@@ -38,8 +40,9 @@ class FaultInjectingStorage final : public ExternalStorage {
       BRIX_ASSIGN_OR_RETURN(std::string part, inner_->Get(name, ByteRange{0, cut}));
       BRIX_RETURN_IF_ERROR(sink.Write(part));
     }
-    return Status::Unavailable("injected fault: connection closed after " + std::to_string(cut) +
-                               " bytes of '" + std::string(name) + "'");
+    return Injected(Status::Unavailable("injected fault: connection closed after " +
+                                        std::to_string(cut) + " bytes of '" + std::string(name) +
+                                        "'"));
   }
   Result<ListPage> List(std::string_view prefix, std::string_view token, int max) override {
     BRIX_RETURN_IF_ERROR(Before("list", prefix));
@@ -70,15 +73,21 @@ class FaultInjectingStorage final : public ExternalStorage {
           Uniform(static_cast<uint64_t>(options_.max_latency.count()) + 1)));
     }
     if (Roll(options_.error_rate)) {
-      return Status::Unavailable(std::string("injected fault: ") + op + " '" + std::string(name) +
-                                 "' refused (server busy)");
+      return Injected(Status::Unavailable(std::string("injected fault: ") + op + " '" +
+                                          std::string(name) + "' refused (server busy)"));
     }
     return Status::OK();
   }
 
   static Status Dropped(const char* op, std::string_view name) {
-    return Status::Unavailable(std::string("injected fault: connection dropped after ") + op +
-                               " '" + std::string(name) + "' reached the storage");
+    return Injected(Status::Unavailable(std::string("injected fault: connection dropped after ") +
+                                        op + " '" + std::string(name) + "' reached the storage"));
+  }
+
+  // Every injected fault is logged (a line with "injected fault"), so campaigns can count them.
+  static Status Injected(Status s) {
+    spdlog::warn("{}", s.message());
+    return s;
   }
 
   bool Roll(double p) {
