@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "br/log/log_files.h"
+#include "br/meta_seal.h"
 #include "br/sst.h"
 #include "cluster/mvcc.h"
 #include "common/crc64.h"
@@ -119,6 +120,53 @@ Result<Subcompaction> CompactTable(storage::ExternalStorage& storage, const std:
   return sub;
 }
 
+// The plan of this compaction: the one an earlier attempt wrote, or a new one made from the log
+// metas (READ_META) and written before any output.
+Result<CompactionPlan> LoadOrMakePlan(storage::ExternalStorage& storage, const CompactOptions& o,
+                                      const std::string& dir, CompactProgress& p,
+                                      const std::function<void()>& report) {
+  const std::string name = dir + kCompactionPlanName;
+  CompactionPlan plan;
+  Status loaded = GetMeta(storage, kMetaCompactionPlan, name, &plan);
+  if (loaded.IsNotFound()) {
+    BRIX_ASSIGN_OR_RETURN(auto metas, ReadLogMetas(storage));
+    p.meta_total = metas.size();
+    std::vector<LogFile> inputs;
+    for (const auto& m : metas) {
+      for (const auto& f : m.files()) {
+        if (f.max_ts() >= o.from_ts && f.min_ts() <= o.until_ts) inputs.push_back(f);
+      }
+      ++p.meta_completed;
+      report();
+    }
+    std::sort(inputs.begin(), inputs.end(),
+              [](const LogFile& a, const LogFile& b) { return a.name() < b.name(); });
+    plan.set_name(o.name);
+    plan.set_from_ts(o.from_ts);
+    plan.set_until_ts(o.until_ts);
+    for (auto& f : inputs) *plan.add_inputs() = std::move(f);
+    plan.set_created_unix_ms(UnixMillis());
+    loaded = PutMeta(storage, kMetaCompactionPlan, name, plan, {.if_absent = true});
+    // Another attempt wrote its plan first: that one is the plan.
+    if (loaded.IsAlreadyExists()) loaded = GetMeta(storage, kMetaCompactionPlan, name, &plan);
+  } else if (loaded.ok()) {
+    p.meta_total = p.meta_completed = 1;  // the plan is the only meta read
+  }
+  BRIX_RETURN_IF_ERROR(loaded);
+  if (plan.name() != o.name || plan.from_ts() != o.from_ts || plan.until_ts() != o.until_ts) {
+    return Status::Corruption(std::string(kMetaCompactionPlan) + " " + name + " at " +
+                              storage.Describe() + " is for '" + plan.name() + "' [" +
+                              std::to_string(plan.from_ts()) + ", " +
+                              std::to_string(plan.until_ts()) + "], not this compaction");
+  }
+  for (const auto& f : plan.inputs()) {
+    p.bytes_to_compact += f.size();
+    p.input_max_ts = std::max(p.input_max_ts, f.max_ts());
+  }
+  report();
+  return plan;
+}
+
 }  // namespace
 
 std::string CompactProgressJson(const CompactProgress& p) {
@@ -141,43 +189,36 @@ Result<LogCompaction> CompactLog(const CompactOptions& o, const CompactProgressF
     return Status::InvalidArgument("--name '" + o.name + "': must be non-empty, without '/'");
   }
   BRIX_ASSIGN_OR_RETURN(auto storage, storage::OpenStorage(o.storage_url, o.env));
-  BRIX_ASSIGN_OR_RETURN(LogLocation loc, ReadLogLocation(*storage));
-  (void)loc;
+  BRIX_ASSIGN_OR_RETURN(LogRange range, ReadLogRange(*storage));
+  if (o.until_ts > range.checkpoint) {
+    return Status::InvalidArgument(
+        "--until " + std::to_string(o.until_ts) + " is past the global checkpoint " +
+        std::to_string(range.checkpoint) +
+        ": versions of the window may still be arriving; wait, or compact up to the checkpoint");
+  }
   const std::string dir = DirOf(o);
   CompactProgress p;
   auto report = [&] {
     if (progress) progress(p);
   };
-  if (auto done = storage->Get(dir + "compaction.meta"); done.ok()) {
-    LogCompaction c;
-    if (c.ParseFromString(*done)) return c;  // finished earlier: nothing to do
+  LogCompaction c;
+  if (Status done = GetMeta(*storage, kMetaCompaction, dir + kCompactionMetaName, &c);
+      !done.IsNotFound()) {
+    BRIX_RETURN_IF_ERROR(done);
+    return c;  // finished earlier: nothing to do
   }
 
-  // READ_META
-  BRIX_ASSIGN_OR_RETURN(auto metas, ReadLogMetas(*storage));
-  p.meta_total = metas.size();
-  std::vector<LogFile> inputs;
-  for (const auto& m : metas) {
-    for (const auto& f : m.files()) {
-      if (f.max_ts() >= o.from_ts && f.min_ts() <= o.until_ts) {
-        inputs.push_back(f);
-        p.bytes_to_compact += f.size();
-        p.input_max_ts = std::max(p.input_max_ts, f.max_ts());
-      }
-    }
-    ++p.meta_completed;
-    report();
-  }
-  std::sort(inputs.begin(), inputs.end(),
-            [](const LogFile& a, const LogFile& b) { return a.name() < b.name(); });
+  // READ_META, or the plan of an earlier attempt.
+  BRIX_ASSIGN_OR_RETURN(CompactionPlan plan, LoadOrMakePlan(*storage, o, dir, p, report));
+  std::vector<LogFile> inputs(plan.inputs().begin(), plan.inputs().end());
 
-  // Which tables a re-run already has.
+  // Which tables an earlier attempt of this plan finished.
   std::map<int64_t, Subcompaction> finished;
   BRIX_ASSIGN_OR_RETURN(auto cmetas, storage->ListAll(dir + "metas/"));
-  for (const auto& c : cmetas) {
-    auto data = storage->Get(c.name);
+  for (const auto& m : cmetas) {
     Subcompaction sub;
-    if (data.ok() && sub.ParseFromString(*data)) finished[sub.table_id()] = sub;
+    BRIX_RETURN_IF_ERROR(GetMeta(*storage, kMetaSubcompaction, m.name, &sub));
+    finished[sub.table_id()] = sub;
   }
 
   // Load every input (verified) and bucket its versions by table.
@@ -222,8 +263,8 @@ Result<LogCompaction> CompactLog(const CompactOptions& o, const CompactProgressF
     for (auto& [table, versions] : by_table) {
       group.Submit([&, table = table, &versions = versions]() -> Status {
         BRIX_ASSIGN_OR_RETURN(Subcompaction sub, CompactTable(*storage, dir, table, versions));
-        BRIX_RETURN_IF_ERROR(storage->Put(dir + "metas/" + std::to_string(table) + ".cmeta",
-                                          sub.SerializeAsString()));
+        BRIX_RETURN_IF_ERROR(PutMeta(*storage, kMetaSubcompaction,
+                                     dir + "metas/" + std::to_string(table) + ".cmeta", sub));
         std::vector<Version>().swap(versions);
         std::lock_guard<std::mutex> lock(mu);
         finished[table] = sub;
@@ -239,7 +280,6 @@ Result<LogCompaction> CompactLog(const CompactOptions& o, const CompactProgressF
   }
   p.bytes_compacted = p.bytes_to_compact;
 
-  LogCompaction c;
   c.set_name(o.name);
   c.set_from_ts(o.from_ts);
   c.set_until_ts(o.until_ts);
@@ -253,7 +293,7 @@ Result<LogCompaction> CompactLog(const CompactOptions& o, const CompactProgressF
   if (inputs.empty()) c.set_input_min_ts(0);
   for (auto& [table, sub] : finished) *c.add_subcompactions() = sub;
   c.set_created_unix_ms(UnixMillis());
-  BRIX_RETURN_IF_ERROR(storage->Put(dir + "compaction.meta", c.SerializeAsString()));
+  BRIX_RETURN_IF_ERROR(PutMeta(*storage, kMetaCompaction, dir + kCompactionMetaName, c));
   report();
   return c;
 }
@@ -262,10 +302,9 @@ Result<std::vector<LogCompaction>> ReadCompactions(storage::ExternalStorage& sto
   BRIX_ASSIGN_OR_RETURN(auto objects, storage.ListAll(kCompactionPrefix));
   std::vector<LogCompaction> out;
   for (const auto& o : objects) {
-    if (!o.name.ends_with("/compaction.meta")) continue;
-    BRIX_ASSIGN_OR_RETURN(std::string data, storage.Get(o.name));
+    if (!o.name.ends_with(std::string("/") + kCompactionMetaName)) continue;
     LogCompaction c;
-    if (!c.ParseFromString(data)) return Status::Corruption(o.name + " does not parse");
+    BRIX_RETURN_IF_ERROR(GetMeta(storage, kMetaCompaction, o.name, &c));
     out.push_back(std::move(c));
   }
   return out;
@@ -275,12 +314,11 @@ Result<uint64_t> DeleteCompactionsBelow(storage::ExternalStorage& storage, uint6
   BRIX_ASSIGN_OR_RETURN(auto objects, storage.ListAll(kCompactionPrefix));
   uint64_t removed = 0;
   for (const auto& o : objects) {
-    if (!o.name.ends_with("/compaction.meta")) continue;
-    BRIX_ASSIGN_OR_RETURN(std::string data, storage.Get(o.name));
+    if (!o.name.ends_with(std::string("/") + kCompactionMetaName)) continue;
     LogCompaction c;
-    if (!c.ParseFromString(data) || c.input_files_size() == 0 || c.input_max_ts() >= until)
-      continue;
-    std::string dir = o.name.substr(0, o.name.size() - std::string("compaction.meta").size());
+    BRIX_RETURN_IF_ERROR(GetMeta(storage, kMetaCompaction, o.name, &c));
+    if (c.input_files_size() == 0 || c.input_max_ts() >= until) continue;
+    std::string dir = o.name.substr(0, o.name.size() - std::string(kCompactionMetaName).size());
     BRIX_RETURN_IF_ERROR(storage.Delete(o.name));
     BRIX_RETURN_IF_ERROR(storage.DeletePrefix(dir).status());
     ++removed;

@@ -1,12 +1,17 @@
 // `brix log compact` (DESIGN §5): turns a window of raw log files into sorted SSTs that PITR
 // ingests instead of replaying.
 //
-// Inputs are the log files holding at least one version in [from, until]; all their records
-// are kept (PITR filters by ts), grouped by table, sorted by (key, ts desc), de-duplicated and
-// written as MVCC-encoded SSTs under v1/compactions/<name>_<hash>/outputs/. Each table's result
-// is recorded in metas/<table>.cmeta as soon as it is uploaded — a re-run after kill -9 reuses
-// those — and compaction.meta, naming the inputs and every output, is written last: a
+// --until past the global checkpoint is refused: versions of the window may still be arriving.
+// Inputs are the log files holding at least one version in [from, until], listed once and
+// written as the `plan` before any output; a re-run of the same compaction (name, from, until)
+// resumes exactly that plan, never a new listing. All records of the inputs are kept (PITR
+// filters by ts), grouped by table, sorted by (key, ts desc), de-duplicated and written as
+// MVCC-encoded SSTs under v1/compactions/<name>_<hash>/outputs/. Each table's result is recorded
+// in metas/<table>.cmeta as soon as it is uploaded — a re-run after kill -9 or a failure reuses
+// those — and compaction.meta, naming the plan's inputs and every output, is written last: a
 // compaction without it does not exist. Raw files are never deleted here (truncate does).
+// plan, metas/* and compaction.meta are sealed metadata (br/meta_seal.h): a damaged one is
+// refused, named.
 #pragma once
 
 #include <functional>
@@ -21,6 +26,8 @@
 namespace brix::br {
 
 inline constexpr char kCompactionPrefix[] = "v1/compactions/";
+inline constexpr char kCompactionPlanName[] = "plan";
+inline constexpr char kCompactionMetaName[] = "compaction.meta";
 
 struct CompactOptions {
   std::string storage_url;

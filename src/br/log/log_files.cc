@@ -2,8 +2,10 @@
 
 #include <zstd.h>
 
+#include <charconv>
 #include <ctime>
 
+#include "br/meta_seal.h"
 #include "cluster/mvcc.h"
 #include "common/parallel.h"
 
@@ -61,15 +63,12 @@ bool IsLoggedKey(std::string_view key) {
 }
 
 Result<LogLocation> ReadLogLocation(storage::ExternalStorage& storage) {
-  auto data = storage.Get(kLogLocationName);
-  if (!data.ok()) {
-    if (data.status().IsNotFound()) {
-      return Status::NotFound("no log backup at " + storage.Describe() + " (v1/task is missing)");
-    }
-    return data.status();
-  }
   LogLocation loc;
-  if (!loc.ParseFromString(*data)) return Status::Corruption("v1/task does not parse");
+  Status s = GetMeta(storage, kMetaLogLocation, kLogLocationName, &loc);
+  if (s.IsNotFound()) {
+    return Status::NotFound("no log backup at " + storage.Describe() + " (v1/task is missing)");
+  }
+  BRIX_RETURN_IF_ERROR(s);
   return loc;
 }
 
@@ -86,10 +85,8 @@ Result<std::vector<LogMeta>> ReadLogMetas(storage::ExternalStorage& storage,
         if (data.status().IsNotFound()) return Status::OK();
         return data.status();
       }
-      if (!metas[i].ParseFromString(*data)) {
-        return Status::Corruption(objects[i].name + " does not parse");
-      }
-      return Status::OK();
+      return UnsealMessage(kMetaLogMeta, objects[i].name + " at " + storage.Describe(), *data,
+                           &metas[i]);
     });
   }
   BRIX_RETURN_IF_ERROR(group.Wait());
@@ -110,12 +107,18 @@ Result<LogRange> ReadLogRange(storage::ExternalStorage& storage) {
   range.checkpoint = loc.start_ts();
   BRIX_ASSIGN_OR_RETURN(auto ckpts, storage.ListAll(kGlobalCheckpointPrefix));
   for (const auto& o : ckpts) {
+    // An unreadable checkpoint only lowers the range (conservative); a damaged one is refused.
     auto data = storage.Get(o.name);
     if (!data.ok()) continue;
-    try {
-      range.checkpoint = std::max<uint64_t>(range.checkpoint, std::stoull(*data));
-    } catch (...) {
+    const std::string name = o.name + " at " + storage.Describe();
+    BRIX_ASSIGN_OR_RETURN(std::string text, UnsealMeta(kMetaGlobalCheckpoint, name, *data));
+    uint64_t ts = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ts);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      return Status::Corruption(std::string(kMetaGlobalCheckpoint) + " " + name + ": '" + text +
+                                "' is not a ts although its checksum matches");
     }
+    range.checkpoint = std::max(range.checkpoint, ts);
   }
   return range;
 }

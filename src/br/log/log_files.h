@@ -4,6 +4,9 @@
 //   v1/<YYYYMMDD>/<HH>/<store>/<flush>-<id>.log data: zstd(LogBatch)
 //   v1/backupmeta/<flush>-<store>-<id>.meta    LogMeta naming data files (written after them)
 //   v1/global_checkpoint/<store>.ts            the global checkpoint as that store last saw it
+//
+// Every object but the data files is sealed metadata (br/meta_seal.h): the readers below refuse
+// a damaged one as Corruption naming it. Data files are checked against the SHA-256 in their meta.
 #pragma once
 
 #include <string>
@@ -29,7 +32,9 @@ std::string LogMetaName(uint64_t store_id, uint64_t flush_ts, const std::string&
 // Keys log backup records: table rows and catalog entries.
 bool IsLoggedKey(std::string_view key);
 
+// NotFound if the location holds no log backup; Corruption if v1/task is damaged.
 [[nodiscard]] Result<LogLocation> ReadLogLocation(storage::ExternalStorage& storage);
+// Every log meta (and, if `names`, its object name); Corruption naming the first damaged one.
 [[nodiscard]] Result<std::vector<LogMeta>> ReadLogMetas(storage::ExternalStorage& storage,
                                                         std::vector<std::string>* names = nullptr);
 

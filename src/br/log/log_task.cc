@@ -1,6 +1,7 @@
 #include "br/log/log_task.h"
 
 #include "br/log/log_files.h"
+#include "br/meta_seal.h"
 #include "br/proto/log.pb.h"
 #include "br/storage_target.h"
 #include "cluster/client/pd_client.h"
@@ -114,8 +115,8 @@ Result<uint64_t> StartLogTask(const LogStartOptions& o) {
   loc.set_start_ts(start);
   for (const auto& f : o.filter) loc.add_filter(f);
   loc.set_cluster_id(cluster_id);
-  BRIX_RETURN_IF_ERROR(storage->Put(kLogLocationName, loc.SerializeAsString(),
-                                    storage::PutOptions{.if_absent = true}));
+  BRIX_RETURN_IF_ERROR(PutMeta(*storage, kMetaLogLocation, kLogLocationName, loc,
+                               storage::PutOptions{.if_absent = true}));
   LogTask task;
   task.set_name(o.task_name);
   *task.mutable_storage() = MakeStorageTarget(o.storage_url, o.send_credentials, o.env);

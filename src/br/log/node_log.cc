@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "br/log/log_files.h"
+#include "br/meta_seal.h"
 #include "br/proto/log.grpc.pb.h"
 #include "br/storage_target.h"
 #include "cluster/client/pd_client.h"
@@ -101,7 +102,8 @@ class FlushWriter {
   Status Finish() {
     BRIX_RETURN_IF_ERROR(Cut());
     if (meta_.files_size() == 0) return Status::OK();
-    return storage_.Put(LogMetaName(store_id_, flush_ts_, NewUuid()), meta_.SerializeAsString());
+    return storage_.Put(LogMetaName(store_id_, flush_ts_, NewUuid()),
+                        SealMessage(kMetaLogMeta, meta_));
   }
   uint64_t kvs() const { return kvs_; }
 
@@ -275,7 +277,7 @@ class TaskRunner {
     if (global > 0) {
       storage
           .Put(std::string(kGlobalCheckpointPrefix) + std::to_string(node_->store_id()) + ".ts",
-               std::to_string(global))
+               SealMeta(kMetaGlobalCheckpoint, std::to_string(global)))
           .IgnoreError();
       node_->pd()
           ->UpdateServiceSafePoint("log-" + task_.name(), global - 1, kSafePointTtlSeconds)

@@ -55,6 +55,9 @@ class PitrRun {
     BRIX_ASSIGN_OR_RETURN(LogRange range, ReadLogRange(*log_));
     BRIX_ASSIGN_OR_RETURN(LogLocation loc, ReadLogLocation(*log_));
     BRIX_RETURN_IF_ERROR(CheckBounds(snap, range, loc));
+    // Every log and compaction meta is read (its checksum verified) before the target is touched.
+    BRIX_RETURN_IF_ERROR(ReadLogMetas(*log_).status());
+    BRIX_RETURN_IF_ERROR(ReadCompactions(*log_).status());
     BRIX_ASSIGN_OR_RETURN(pd_, cluster::PdClient::Connect(options_.pd));
     kv_ = std::make_unique<cluster::KvClient>(pd_.get());
     BRIX_RETURN_IF_ERROR(CheckNoActiveLogBackup(*pd_));

@@ -1,6 +1,7 @@
 #include "br/log/truncate.h"
 
 #include "br/log/compaction.h"
+#include "br/meta_seal.h"
 #include "storage/open_storage.h"
 
 namespace brix::br {
@@ -19,7 +20,7 @@ Result<TruncateSummary> TruncateLog(const std::string& storage_url, uint64_t unt
   BRIX_ASSIGN_OR_RETURN(LogLocation loc, ReadLogLocation(*storage));
   if (until > loc.truncated_until()) {
     loc.set_truncated_until(until);
-    BRIX_RETURN_IF_ERROR(storage->Put(kLogLocationName, loc.SerializeAsString()));
+    BRIX_RETURN_IF_ERROR(PutMeta(*storage, kMetaLogLocation, kLogLocationName, loc));
   }
   // Compactions made only of versions below the bound go first: PITR no longer uses them, and
   // after this no compaction names a raw file truncate is about to delete and still matters.
@@ -44,7 +45,7 @@ Result<TruncateSummary> TruncateLog(const std::string& storage_url, uint64_t unt
     } else {
       kept.set_min_ts(UINT64_MAX);
       for (const auto& f : kept.files()) kept.set_min_ts(std::min(kept.min_ts(), f.min_ts()));
-      BRIX_RETURN_IF_ERROR(storage->Put(names[i], kept.SerializeAsString()));
+      BRIX_RETURN_IF_ERROR(PutMeta(*storage, kMetaLogMeta, names[i], kept));
       ++sum.metas_rewritten;
     }
     for (const auto& f : doomed) {

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "br/meta_seal.h"
 #include "br/proto/backup.grpc.pb.h"
 #include "br/snapshot/backup_meta.h"
 #include "br/snapshot/node_channel.h"
@@ -137,8 +138,8 @@ class BackupRun {
     BRIX_RETURN_IF_ERROR(BackupAllRanges());
     spdlog::info("backup: all ranges done at {:.3f} s", Since(started));
     BRIX_ASSIGN_OR_RETURN(BackupMeta meta, BuildMeta());
-    BRIX_RETURN_IF_ERROR(storage_->Put(kBackupMetaName, meta.SerializeAsString(),
-                                       storage::PutOptions{.if_absent = true}));
+    BRIX_RETURN_IF_ERROR(PutMeta(*storage_, kMetaBackupMeta, kBackupMetaName, meta,
+                                 storage::PutOptions{.if_absent = true}));
     spdlog::info("backup: backupmeta written at {:.3f} s", Since(started));
     Cleanup(meta);
 
@@ -184,9 +185,9 @@ class BackupRun {
     auto existing = storage_->Get(kBackupLockName);
     if (existing.ok()) {
       BackupLock old;
-      if (!old.ParseFromString(*existing)) {
-        return Status::Corruption(storage_->Describe() + ": backup.lock does not parse");
-      }
+      BRIX_RETURN_IF_ERROR(UnsealMessage(
+          kMetaBackupLock, std::string(kBackupLockName) + " at " + storage_->Describe(), *existing,
+          &old));
       std::string why;
       if (old.cluster_id() != cluster_id_) why = "it is a backup of another cluster";
       if (old.last_backup_ts() != options_.last_backup_ts) why = "--lastbackupts differs";
@@ -247,8 +248,8 @@ class BackupRun {
                                         " is older than the GC safepoint " + std::to_string(gc) +
                                         ": those versions may be gone");
     }
-    Status put = storage_->Put(kBackupLockName, lock_.SerializeAsString(),
-                               storage::PutOptions{.if_absent = true});
+    Status put = PutMeta(*storage_, kMetaBackupLock, kBackupLockName, lock_,
+                         storage::PutOptions{.if_absent = true});
     if (put.IsAlreadyExists()) {
       return Status::FailedPrecondition("--storage: another backup started at " +
                                         storage_->Describe() + " at the same moment");
@@ -259,12 +260,10 @@ class BackupRun {
   Status LoadCheckpoints() {
     BRIX_ASSIGN_OR_RETURN(auto objects, storage_->ListAll(kCheckpointPrefix));
     for (const auto& o : objects) {
-      BRIX_ASSIGN_OR_RETURN(std::string data, storage_->Get(o.name));
+      // A damaged checkpoint is refused, not skipped: it is named, and removing it (its ranges
+      // are then backed up again) is the user's decision.
       BackupCheckpoint cp;
-      if (!cp.ParseFromString(data)) {
-        spdlog::warn("backup: ignoring unreadable checkpoint {}", o.name);
-        continue;
-      }
+      BRIX_RETURN_IF_ERROR(GetMeta(*storage_, kMetaBackupCheckpoint, o.name, &cp));
       for (const auto& r : cp.ranges()) RecordDone(r);
     }
     return Status::OK();
@@ -291,7 +290,7 @@ class BackupRun {
     }
     std::string name =
         std::string(kCheckpointPrefix) + std::to_string(UnixMillis()) + "-" + NewUuid();
-    Status s = storage_->Put(name, cp.SerializeAsString());
+    Status s = PutMeta(*storage_, kMetaBackupCheckpoint, name, cp);
     if (!s.ok()) {  // keep them for the next flush
       std::lock_guard<std::mutex> lock(mu_);
       for (const auto& r : cp.ranges()) pending_.push_back(r);

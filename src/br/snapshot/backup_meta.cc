@@ -2,12 +2,15 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include "br/meta_seal.h"
+
 namespace brix::br {
 
 Result<BackupMeta> ReadBackupMeta(storage::ExternalStorage& storage) {
-  auto data = storage.Get(kBackupMetaName);
-  if (!data.ok()) {
-    if (!data.status().IsNotFound()) return data.status();
+  BackupMeta meta;
+  Status s = GetMeta(storage, kMetaBackupMeta, kBackupMetaName, &meta);
+  if (!s.ok()) {
+    if (!s.IsNotFound()) return s;
     BRIX_ASSIGN_OR_RETURN(bool locked, storage.Exists(kBackupLockName));
     if (locked) {
       return Status::NotFound(
@@ -16,10 +19,6 @@ Result<BackupMeta> ReadBackupMeta(storage::ExternalStorage& storage) {
           "still running; run the same backup command again to finish it");
     }
     return Status::NotFound("no backup at " + storage.Describe() + " (backupmeta is missing)");
-  }
-  BackupMeta meta;
-  if (!meta.ParseFromString(*data)) {
-    return Status::Corruption("backupmeta at " + storage.Describe() + " does not parse");
   }
   if (meta.version() != kBackupMetaVersion) {
     return Status::NotSupported("backupmeta version " + std::to_string(meta.version()) +

@@ -15,7 +15,8 @@ inline constexpr char kCheckpointPrefix[] = "checkpoints/";
 inline constexpr uint32_t kBackupMetaVersion = 1;
 
 // The backupmeta of the location. NotFound says whether the location holds an interrupted (or
-// running) backup or nothing at all; Corruption if it does not parse.
+// running) backup or nothing at all; Corruption if it is damaged (its checksum seal,
+// br/meta_seal.h, does not match). backup.lock and checkpoints/* are sealed metadata too.
 [[nodiscard]] Result<BackupMeta> ReadBackupMeta(storage::ExternalStorage& storage);
 
 // The backupmeta as JSON (brix debug meta): keys and digests in base64, as protobuf's JSON does.

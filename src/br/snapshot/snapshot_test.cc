@@ -71,6 +71,23 @@ RestoreOptions RestoreFrom(testing::ClusterHarness& c, const std::string& url,
   return o;
 }
 
+void FlipMiddleByte(const std::string& path) {
+  size_t at = fs::file_size(path) / 2;
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(at));
+  char c = 0;
+  f.get(c);
+  f.seekp(static_cast<std::streamoff>(at));
+  f.put(static_cast<char>(c ^ 0x01));
+}
+
+// Corruption naming `object` and its checksum.
+void ExpectDamaged(const Status& s, const std::string& object) {
+  EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
+  EXPECT_NE(s.message().find(object), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("checksum"), std::string::npos) << s.ToString();
+}
+
 class SnapshotTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -229,6 +246,46 @@ TEST_F(SnapshotTest, FlippedByteIsNamedByValidateAndRefusedByRestore) {
   auto tables = cluster::ListTables(target->kv(), *target->pd().GetTs());
   ASSERT_TRUE(tables.ok());
   EXPECT_TRUE(tables->empty()) << "a refused restore published tables";
+}
+
+TEST_F(SnapshotTest, FlippedByteInTheLockACheckpointOrTheBackupmetaIsRefusedNamingIt) {
+  Load(*source_, {"app.t1", "app.t2"}, 500);
+  // The backupmeta cannot be written: the lock and the checkpoints stay, as after a crash.
+  BackupOptions o = BackupTo(*source_, Url("bk"));
+  o.env = MapEnv({{"BRIX_STORAGE_FAULTS", "fail-put=backupmeta"}});
+  auto first = RunBackup(o);
+  ASSERT_FALSE(first.ok());
+  const std::string root = dir_.path() + "/bk/";
+  ASSERT_TRUE(fs::exists(root + kBackupLockName));
+  ASSERT_FALSE(fs::is_empty(root + kCheckpointPrefix));
+  o.env = ProcessEnv();
+  // Resuming with a damaged lock or checkpoint is refused, naming it.
+  std::string checkpoint =
+      std::string(kCheckpointPrefix) +
+      fs::directory_iterator(root + kCheckpointPrefix)->path().filename().string();
+  for (const std::string& object : {std::string(kBackupLockName), checkpoint}) {
+    FlipMiddleByte(root + object);
+    auto r = RunBackup(o);
+    ASSERT_FALSE(r.ok()) << "resumed over a damaged " << object;
+    ExpectDamaged(r.status(), object);
+    FlipMiddleByte(root + object);
+  }
+  auto resumed = RunBackup(o);
+  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  EXPECT_TRUE(resumed->resumed);
+  // A damaged backupmeta: restore refused before anything is written.
+  FlipMiddleByte(root + kBackupMetaName);
+  auto target = StartCluster(1);
+  ASSERT_NE(target, nullptr);
+  auto refused = RunRestore(RestoreFrom(*target, Url("bk")));
+  ASSERT_FALSE(refused.ok());
+  ExpectDamaged(refused.status(), kBackupMetaName);
+  auto tables = cluster::ListTables(target->kv(), *target->pd().GetTs());
+  ASSERT_TRUE(tables.ok());
+  EXPECT_TRUE(tables->empty()) << "a refused restore wrote to the target";
+  FlipMiddleByte(root + kBackupMetaName);
+  ASSERT_TRUE(RunRestore(RestoreFrom(*target, Url("bk"))).ok());
+  EXPECT_EQ(Sums(*target, {}), Sums(*source_, {}, resumed->backup_ts));
 }
 
 TEST_F(SnapshotTest, BadInputIsRefusedWithClearMessages) {

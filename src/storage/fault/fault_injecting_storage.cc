@@ -17,10 +17,12 @@ class FaultInjectingStorage final : public ExternalStorage {
   std::string Describe() const override { return inner_->Describe() + " [faults injected]"; }
 
   Status Put(std::string_view name, std::string_view data, const PutOptions& options) override {
+    BRIX_RETURN_IF_ERROR(Doomed(name));
     return Around("put", name, [&] { return inner_->Put(name, data, options); });
   }
   Status PutStream(std::string_view name, ByteSource& source) override {
     // A consumed stream cannot be replayed by a caller, so only faults before it starts.
+    BRIX_RETURN_IF_ERROR(Doomed(name));
     BRIX_RETURN_IF_ERROR(Before("put", name));
     return inner_->PutStream(name, source);
   }
@@ -79,6 +81,14 @@ class FaultInjectingStorage final : public ExternalStorage {
     return Status::OK();
   }
 
+  Status Doomed(std::string_view name) const {
+    if (options_.fail_put.empty() || name.find(options_.fail_put) == std::string_view::npos) {
+      return Status::OK();
+    }
+    return Status::IOError("injected fault: put '" + std::string(name) +
+                           "' fails permanently (fail-put=" + options_.fail_put + ")");
+  }
+
   static Status Dropped(const char* op, std::string_view name) {
     return Injected(Status::Unavailable(std::string("injected fault: connection dropped after ") +
                                         op + " '" + std::string(name) + "' reached the storage"));
@@ -122,6 +132,11 @@ Result<FaultOptions> ParseFaultOptions(const std::string& spec) {
     }
     std::string key = item.substr(0, eq);
     std::string value = item.substr(eq + 1);
+    if (key == "fail-put") {
+      if (value.empty()) return Status::InvalidArgument("fault spec: 'fail-put' needs a name");
+      o.fail_put = value;
+      continue;
+    }
     char* end = nullptr;
     double v = std::strtod(value.c_str(), &end);
     if (end == value.c_str() || *end != '\0' || v < 0) {
@@ -144,7 +159,7 @@ Result<FaultOptions> ParseFaultOptions(const std::string& spec) {
     else {
       return Status::InvalidArgument(
           "fault spec: unknown '" + key +
-          "' (accepted: rate, error, drop, short-read, seed, latency-ms)");
+          "' (accepted: rate, error, drop, short-read, seed, latency-ms, fail-put)");
     }
   }
   return o;

@@ -6,7 +6,9 @@
 //    caller gets Unavailable (the ambiguous case: a retry must cope with its own earlier success);
 //  - short reads: a streamed read delivers part of the object, then fails;
 //  - latency: a sleep before the operation.
-// All faults are retryable (Unavailable). The seed makes a run replayable.
+// All of these are retryable (Unavailable). The seed makes a run replayable.
+// One deterministic fault for tests that need a failure at an exact step: every write of an
+// object whose name contains `fail_put` fails with IOError (not retryable; nothing is written).
 #pragma once
 
 #include <chrono>
@@ -25,10 +27,12 @@ struct FaultOptions {
   double short_read_rate = 0;  // probability that a streamed read breaks midway
   std::chrono::milliseconds max_latency{0};  // uniform random sleep in [0, max_latency]
   uint64_t seed = 1;
+  std::string fail_put;  // non-empty: writes of names containing it fail permanently
 };
 
 // Parses "rate=0.2,seed=7,latency-ms=5" (rate sets error, drop and short-read rates to a third
-// each); also "error=,drop=,short-read=". Used by BRIX_STORAGE_FAULTS in tests of later layers.
+// each); also "error=,drop=,short-read=" and "fail-put=<part of a name>". Used by
+// BRIX_STORAGE_FAULTS in tests of later layers.
 [[nodiscard]] Result<FaultOptions> ParseFaultOptions(const std::string& spec);
 
 std::unique_ptr<ExternalStorage> WrapWithFaults(std::unique_ptr<ExternalStorage> inner,

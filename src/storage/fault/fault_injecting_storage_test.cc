@@ -20,7 +20,11 @@ TEST(FaultInjectionTest, FaultsActuallyHappenWithoutRetries) {
   brix::testing::TempDir dir;
   auto local = OpenLocalStorage(dir.path());
   ASSERT_TRUE(local.ok());
-  auto faulty = WrapWithFaults(std::move(*local), {.error_rate = 0.2, .drop_rate = 0.2, .seed = 3});
+  FaultOptions options;
+  options.error_rate = 0.2;
+  options.drop_rate = 0.2;
+  options.seed = 3;
+  auto faulty = WrapWithFaults(std::move(*local), options);
   int failures = 0;
   for (int i = 0; i < 200; ++i) {
     if (!faulty->Put("o" + std::to_string(i), "x").ok()) ++failures;
@@ -46,6 +50,21 @@ TEST(FaultInjectionTest, EveryOperationSucceedsThroughRetriesWithTwentyPercentFa
     ASSERT_TRUE(storage->GetStream("big", sink).ok());
     ASSERT_TRUE(sink.data == data);
   }
+}
+
+TEST(FaultInjectionTest, FailPutRefusesExactlyTheNamedWritesEvenThroughRetries) {
+  brix::testing::TempDir dir;
+  auto local = OpenLocalStorage(dir.path());
+  ASSERT_TRUE(local.ok());
+  auto options = ParseFaultOptions("fail-put=metas/7.cmeta");
+  ASSERT_TRUE(options.ok()) << options.status().ToString();
+  auto storage = WrapWithRetries(WrapWithFaults(std::move(*local), *options), FastBackoff());
+  EXPECT_TRUE(storage->Put("c/metas/6.cmeta", "x").ok());
+  Status s = storage->Put("c/metas/7.cmeta", "x");
+  EXPECT_EQ(s.code(), Status::Code::kIOError) << s.ToString();
+  EXPECT_NE(s.message().find("c/metas/7.cmeta"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(storage->Get("c/metas/7.cmeta").status().IsNotFound());
+  EXPECT_FALSE(ParseFaultOptions("fail-put=").ok());
 }
 
 TEST(FaultInjectionTest, ParseRejectsBadSpecs) {
