@@ -56,8 +56,8 @@ class PitrRun {
     BRIX_ASSIGN_OR_RETURN(LogLocation loc, ReadLogLocation(*log_));
     BRIX_RETURN_IF_ERROR(CheckBounds(snap, range, loc));
     // Every log and compaction meta is read (its checksum verified) before the target is touched.
-    BRIX_RETURN_IF_ERROR(ReadLogMetas(*log_).status());
-    BRIX_RETURN_IF_ERROR(ReadCompactions(*log_).status());
+    BRIX_ASSIGN_OR_RETURN(metas_, ReadLogMetas(*log_));
+    BRIX_ASSIGN_OR_RETURN(compactions_, ReadCompactions(*log_));
     BRIX_ASSIGN_OR_RETURN(pd_, cluster::PdClient::Connect(options_.pd));
     kv_ = std::make_unique<cluster::KvClient>(pd_.get());
     BRIX_RETURN_IF_ERROR(CheckNoActiveLogBackup(*pd_));
@@ -175,14 +175,13 @@ class PitrRun {
   }
 
   Status Replay(uint64_t snapshot_ts, PitrSummary* sum) {
-    BRIX_ASSIGN_OR_RETURN(auto metas, ReadLogMetas(*log_));
+
     // Compactions overlapping the window replace the raw files they were made from: their SSTs
     // hold every version of those files, so ingesting them (filtered to the window) is the
     // same as replaying the files.
-    BRIX_ASSIGN_OR_RETURN(auto compactions, ReadCompactions(*log_));
     std::set<std::string> covered;
     std::vector<const LogCompaction*> used;
-    for (const auto& c : compactions) {
+    for (const auto& c : compactions_) {
       if (c.input_files_size() == 0 || c.input_max_ts() <= snapshot_ts ||
           c.input_min_ts() > options_.restored_ts)
         continue;
@@ -190,7 +189,7 @@ class PitrRun {
       covered.insert(c.input_files().begin(), c.input_files().end());
     }
     std::vector<LogFile> files, catalog_files;
-    for (const auto& m : metas) {
+    for (const auto& m : metas_) {
       for (const auto& f : m.files()) {
         if (f.max_ts() <= snapshot_ts || f.min_ts() > options_.restored_ts) continue;
         if (f.has_catalog()) catalog_files.push_back(f);  // read for the catalog either way
@@ -387,6 +386,8 @@ class PitrRun {
   std::unique_ptr<storage::ExternalStorage> log_;
   std::unique_ptr<cluster::PdClient> pd_;
   std::unique_ptr<cluster::KvClient> kv_;
+  std::vector<LogMeta> metas_;
+  std::vector<LogCompaction> compactions_;
   std::map<int64_t, int64_t> id_map_;
   std::vector<cluster::TableRef> new_tables_;
 
