@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "br/progress.h"
+#include "br/snapshot/node_channel.h"
 #include "common/env.h"
 #include "common/result.h"
 
@@ -28,6 +29,7 @@ struct RestoreOptions {
   bool checksum = true;
   bool send_credentials = true;
   EnvLookup env = ProcessEnv();
+  NodeRpcLimits node_rpc;  // deadlines of Download and Ingest (node_channel.h)
 };
 
 struct RestoreSummary {
