@@ -4,21 +4,17 @@
 
 namespace brix {
 
-TaskGroup::TaskGroup(int parallelism)
-    : parallelism_(std::max(1, parallelism)) {}
+TaskGroup::TaskGroup(int parallelism) : parallelism_(std::max(1, parallelism)) {}
 
 TaskGroup::~TaskGroup() { Wait().IgnoreError(); }
 
 bool TaskGroup::Submit(std::function<Status()> task) {
   std::unique_lock<std::mutex> lock(mu_);
-  slot_cv_.wait(lock,
-                [&] { return pending_ < parallelism_ || !first_error_.ok(); });
-  if (!first_error_.ok())
-    return false;
+  slot_cv_.wait(lock, [&] { return pending_ < parallelism_ || !first_error_.ok(); });
+  if (!first_error_.ok()) return false;
   queue_.push_back(std::move(task));
   ++pending_;
-  if (static_cast<int>(queue_.size()) > idle_ &&
-      static_cast<int>(workers_.size()) < parallelism_) {
+  if (static_cast<int>(queue_.size()) > idle_ && static_cast<int>(workers_.size()) < parallelism_) {
     workers_.emplace_back([this] { Work(); });
   } else {
     work_cv_.notify_one();
@@ -32,18 +28,17 @@ void TaskGroup::Work() {
     ++idle_;
     work_cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
     --idle_;
-    if (queue_.empty())
-      return; // closing and nothing left
+    if (queue_.empty()) return;  // closing and nothing left
     std::function<Status()> task = std::move(queue_.front());
     queue_.pop_front();
     lock.unlock();
     Status s = task();
-    task = nullptr; // release captures outside the lock
+    task = nullptr;  // release captures outside the lock
     lock.lock();
     --pending_;
     if (!s.ok() && first_error_.ok()) {
       first_error_ = std::move(s);
-      pending_ -= static_cast<int>(queue_.size()); // not started: skipped
+      pending_ -= static_cast<int>(queue_.size());  // not started: skipped
       queue_.clear();
     }
     slot_cv_.notify_all();
@@ -60,8 +55,7 @@ Status TaskGroup::Wait() {
     std::vector<std::thread> workers;
     workers.swap(workers_);
     lock.unlock();
-    for (auto &t : workers)
-      t.join();
+    for (auto& t : workers) t.join();
     lock.lock();
   }
   closing_ = false;
@@ -73,4 +67,4 @@ bool TaskGroup::Failed() {
   return !first_error_.ok();
 }
 
-} // namespace brix
+}  // namespace brix

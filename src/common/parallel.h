@@ -24,11 +24,11 @@
 namespace brix {
 
 class TaskGroup {
-public:
+ public:
   explicit TaskGroup(int parallelism);
-  ~TaskGroup(); // waits for queued and running tasks
-  TaskGroup(const TaskGroup &) = delete;
-  TaskGroup &operator=(const TaskGroup &) = delete;
+  ~TaskGroup();  // waits for queued and running tasks
+  TaskGroup(const TaskGroup&) = delete;
+  TaskGroup& operator=(const TaskGroup&) = delete;
 
   // Queues `task` for a worker once a slot is free. Returns false (and does not
   // run it) if an earlier task already failed.
@@ -39,20 +39,19 @@ public:
   // True once any task failed (lets long producers stop early).
   bool Failed();
 
-private:
+ private:
   void Work();
 
   const int parallelism_;
   std::mutex mu_;
-  std::condition_variable
-      work_cv_; // workers: a task was queued, or Wait() began
-  std::condition_variable slot_cv_; // Submit(): a task finished or was dropped
+  std::condition_variable work_cv_;  // workers: a task was queued, or Wait() began
+  std::condition_variable slot_cv_;  // Submit(): a task finished or was dropped
   std::deque<std::function<Status()>> queue_;
-  int pending_ = 0; // queued + running
-  int idle_ = 0;    // workers waiting for a task
+  int pending_ = 0;  // queued + running
+  int idle_ = 0;     // workers waiting for a task
   bool closing_ = false;
   Status first_error_;
   std::vector<std::thread> workers_;
 };
 
-} // namespace brix
+}  // namespace brix
