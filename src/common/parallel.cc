@@ -10,27 +10,55 @@ TaskGroup::~TaskGroup() { Wait().IgnoreError(); }
 
 bool TaskGroup::Submit(std::function<Status()> task) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return running_ < parallelism_ || !first_error_.ok(); });
+  slot_cv_.wait(lock, [&] { return pending_ < parallelism_ || !first_error_.ok(); });
   if (!first_error_.ok()) return false;
-  ++running_;
-  threads_.emplace_back([this, task = std::move(task)] {
-    Status s = task();
-    std::lock_guard<std::mutex> guard(mu_);
-    if (!s.ok() && first_error_.ok()) first_error_ = s;
-    --running_;
-    cv_.notify_all();
-  });
+  queue_.push_back(std::move(task));
+  ++pending_;
+  if (static_cast<int>(queue_.size()) > idle_ && static_cast<int>(workers_.size()) < parallelism_) {
+    workers_.emplace_back([this] { Work(); });
+  } else {
+    work_cv_.notify_one();
+  }
   return true;
 }
 
-Status TaskGroup::Wait() {
-  std::vector<std::thread> threads;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    threads.swap(threads_);
+void TaskGroup::Work() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    ++idle_;
+    work_cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
+    --idle_;
+    if (queue_.empty()) return;  // closing and nothing left
+    std::function<Status()> task = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    Status s = task();
+    task = nullptr;  // release captures outside the lock
+    lock.lock();
+    --pending_;
+    if (!s.ok() && first_error_.ok()) {
+      first_error_ = std::move(s);
+      pending_ -= static_cast<int>(queue_.size());  // not started: skipped
+      queue_.clear();
+    }
+    slot_cv_.notify_all();
   }
-  for (auto& t : threads) t.join();
-  std::lock_guard<std::mutex> lock(mu_);
+}
+
+Status TaskGroup::Wait() {
+  std::unique_lock<std::mutex> lock(mu_);
+  // A task may submit more work while we join, so repeat until no worker is
+  // left.
+  while (!workers_.empty()) {
+    closing_ = true;
+    work_cv_.notify_all();
+    std::vector<std::thread> workers;
+    workers.swap(workers_);
+    lock.unlock();
+    for (auto& t : workers) t.join();
+    lock.lock();
+  }
+  closing_ = false;
   return first_error_;
 }
 

@@ -112,7 +112,9 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
                    static_cast<long>(options_.low_speed_time.count()));
-  auto timeout = request.timeout.count() > 0 ? request.timeout : options_.default_timeout;
+  auto timeout = request.timeout == kNoTotalDeadline ? std::chrono::milliseconds(0)  // none
+                 : request.timeout.count() > 0       ? request.timeout
+                                                     : options_.default_timeout;
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
   curl_easy_setopt(curl, CURLOPT_MAXAGE_CONN,
                    static_cast<long>(options_.max_connection_age.count()));

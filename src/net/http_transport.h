@@ -25,9 +25,13 @@ struct HttpRequest {
   std::string method;  // GET, PUT, POST, HEAD, DELETE
   std::string url;     // complete, already percent-encoded
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string_view body;                 // sent with PUT and POST; must outlive the call
-  std::chrono::milliseconds timeout{0};  // whole-request deadline; 0 = transport default
+  std::string_view body;  // sent with PUT and POST; must outlive the call
+  // Whole-request deadline; 0 = transport default; kNoTotalDeadline = none, only the transport's
+  // stall limit (low_speed_*) ends a transfer (reads whose size is not known in advance).
+  std::chrono::milliseconds timeout{0};
 };
+
+inline constexpr std::chrono::milliseconds kNoTotalDeadline{-1};
 
 struct HttpResponse {
   long status = 0;

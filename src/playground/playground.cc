@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cluster/client/pd_client.h"
+#include "common/durable_file.h"
 #include "common/encoding.h"
 #include "common/net_util.h"
 #include "common/process.h"
@@ -51,17 +52,9 @@ Result<json> ReadState(const std::string& dir) {
   return j;
 }
 
-Status WriteFileAtomically(const std::string& path, const std::string& content) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << content;
-    if (!out) return Status::IOError("write " + tmp);
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return Status::IOError("rename " + path + ": " + ec.message());
-  return Status::OK();
+// playground.json and playground.env hold the storage credentials: owner only, crash-safe.
+Status WriteStateFile(const std::string& path, const std::string& content) {
+  return WriteFileDurably(path, content, 0600);
 }
 
 // Starts one process described by `p` (role, argv, port) and waits until its port answers.
@@ -251,7 +244,7 @@ Status Up(const Options& o) {
     if (p.contains("pid") && Alive(p["pid"].get<pid_t>())) continue;
     s = Launch(p, dir);
     if (!s.ok()) break;
-    BRIX_RETURN_IF_ERROR(WriteFileAtomically(dir + "/playground.json", state.dump(2)));
+    BRIX_RETURN_IF_ERROR(WriteStateFile(dir + "/playground.json", state.dump(2)));
   }
   if (s.ok()) s = WaitForCluster(state["env"]["BRIX_PD"].get<std::string>(), nodes);
   if (s.ok() && nodes2 > 0) {
@@ -274,8 +267,8 @@ Status Up(const Options& o) {
   // Quoted: values such as the connection string hold ';', which a shell sourcing the file
   // would take as a command separator.
   for (auto& [k, v] : state["env"].items()) env += k + "='" + v.get<std::string>() + "'\n";
-  BRIX_RETURN_IF_ERROR(WriteFileAtomically(dir + "/playground.json", state.dump(2)));
-  return WriteFileAtomically(dir + "/playground.env", env);
+  BRIX_RETURN_IF_ERROR(WriteStateFile(dir + "/playground.json", state.dump(2)));
+  return WriteStateFile(dir + "/playground.env", env);
 }
 
 Status Down(const std::string& dir) {

@@ -1,5 +1,7 @@
 #include "testing/cluster.h"
 
+#include <signal.h>
+
 #include "playground/commands.h"
 
 namespace brix::testing {
@@ -50,11 +52,20 @@ Result<std::unique_ptr<ClusterHarness>> ClusterHarness::Start(ClusterOptions opt
 }
 
 ClusterHarness::~ClusterHarness() {
+  for (size_t i = 0; i < nodes_.size(); ++i) ResumeNode(static_cast<int>(i));
   for (auto& n : nodes_) n.process.Stop();
   for (auto& p : pds_) p.process.Stop();
 }
 
 Status ClusterHarness::RestartNode(int i) { return Launch(nodes_[i]); }
+
+void ClusterHarness::FreezeNode(int i) {
+  if (nodes_[i].process.pid() > 0) ::kill(nodes_[i].process.pid(), SIGSTOP);
+}
+
+void ClusterHarness::ResumeNode(int i) {
+  if (nodes_[i].process.pid() > 0) ::kill(nodes_[i].process.pid(), SIGCONT);
+}
 Status ClusterHarness::RestartPd(int i) { return Launch(pds_[i]); }
 
 int ClusterHarness::LeaderPd() {

@@ -32,6 +32,10 @@ class ClusterHarness {
   const std::string& dir() const { return dir_.path(); }
 
   void KillNode(int i) { nodes_[i].process.Kill(); }
+  // Black-holes node i (SIGSTOP): its sockets stay open but nothing answers. ResumeNode (or the
+  // destructor) sends SIGCONT. Safe to call from another thread, e.g. a progress callback.
+  void FreezeNode(int i);
+  void ResumeNode(int i);
   [[nodiscard]] Status RestartNode(int i);
   void KillPd(int i) { pds_[i].process.Kill(); }
   [[nodiscard]] Status RestartPd(int i);

@@ -359,6 +359,7 @@ class PitrRun {
           }
         }
         grpc::ClientContext ctx;
+        SetNodeDeadline(ctx, NodeRpcLimits{}, req.ByteSizeLong());
         ApplyVersionsResponse resp;
         grpc::Status st = stub->ApplyVersions(&ctx, req, &resp);
         if (st.ok() && resp.region_error().empty() && resp.error().empty()) {

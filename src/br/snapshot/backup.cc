@@ -33,8 +33,7 @@ using Clock = std::chrono::steady_clock;
 constexpr int64_t kSafePointTtlSeconds = 3600;  // long enough for an interrupted run to resume
 constexpr auto kSafePointRefresh = std::chrono::seconds(30);
 constexpr auto kCheckpointInterval = std::chrono::seconds(2);
-constexpr auto kStallLimit = std::chrono::seconds(120);  // rounds without progress before failing
-constexpr int kRangeErrorLimit = 8;                      // non-routing failures of one range
+constexpr int kRangeErrorLimit = 8;  // non-routing failures of one range
 
 double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -342,9 +341,11 @@ class BackupRun {
         req.set_sst_max_bytes(options_.sst_max_bytes);
         auto stub = NodeBackup::NewStub(NodeChannel(it->second));
         grpc::ClientContext ctx;
+        StreamStallGuard stall(ctx, StreamStall());  // cancels a silent node
         auto reader = stub->Backup(&ctx, req);
         BackupResponse resp;
         while (reader->Read(&resp)) {
+          stall.Progress();
           if (!resp.region_error().empty()) {
             spdlog::info("backup: store {} range moved: {}", store_id, resp.region_error());
             continue;
@@ -368,14 +369,22 @@ class BackupRun {
         }
         grpc::Status st = reader->Finish();
         if (!st.ok()) {
-          spdlog::warn("backup: store {} at {}: {}", store_id, it->second, st.error_message());
+          std::string why = stall.Stalled() ? stall.Why() : st.error_message();
+          spdlog::warn("backup: store {} at {}: {}", store_id, it->second, why);
           std::lock_guard<std::mutex> lock(mu_);
-          last_error_ = "store " + std::to_string(store_id) + ": " + st.error_message();
+          last_error_ = "store " + std::to_string(store_id) + ": " + why;
         }
       });
     }
     for (auto& t : threads) t.join();
     return finished.load();
+  }
+
+  // A node answers once per piece; between two answers it may upload a whole file at its share
+  // of --ratelimit.
+  std::chrono::milliseconds StreamStall() const {
+    double share = options_.ratelimit_mib * 1024 * 1024 / std::max(1, options_.concurrency);
+    return options_.node_rpc.Throttled(share).StallFor(options_.sst_max_bytes);
   }
 
   void NoteRangeError(const std::string& start, const std::string& error) {
@@ -428,12 +437,12 @@ class BackupRun {
         delay = std::chrono::milliseconds(500);
         continue;
       }
-      if (Clock::now() - last_progress > kStallLimit) {
+      if (Clock::now() - last_progress > options_.no_progress_limit) {
         std::lock_guard<std::mutex> lock(mu_);
         std::string why = finished.ok() ? last_error_ : finished.status().ToString();
-        result =
-            Status::Unavailable("backup made no progress for " +
-                                std::to_string(kStallLimit.count()) + " s; last error: " + why);
+        result = Status::Unavailable("backup made no progress for " +
+                                     std::to_string(options_.no_progress_limit.count() / 1000) +
+                                     " s; last error: " + why);
         break;
       }
       std::this_thread::sleep_for(delay);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "br/progress.h"
+#include "br/snapshot/node_channel.h"
 #include "common/env.h"
 #include "common/result.h"
 
@@ -38,6 +39,9 @@ struct BackupOptions {
   bool send_credentials = true;           // false: nodes use their own environment
   uint64_t sst_max_bytes = 96ull << 20;   // cut files at this many logical bytes
   EnvLookup env = ProcessEnv();           // storage credentials of the coordinator
+  NodeRpcLimits node_rpc;                 // a node stream silent for node_rpc.stall is retried
+  // The backup fails after this long without any range finishing (every node silent or failing).
+  std::chrono::milliseconds no_progress_limit{120'000};
 };
 
 struct BackupSummary {

@@ -29,12 +29,14 @@ struct Importer::Task {
 };
 
 Importer::Importer(cluster::PdClient& pd, StorageTarget storage, int concurrency,
-                   double ratelimit_mib, const ProgressFn& progress)
+                   double ratelimit_mib, const ProgressFn& progress, const NodeRpcLimits& limits)
     : pd_(pd),
       storage_(std::move(storage)),
       concurrency_(std::max(1, concurrency)),
       ratelimit_mib_(ratelimit_mib),
-      progress_(progress) {}
+      progress_(progress),
+      limits_(limits),
+      download_limits_(limits.Throttled(ratelimit_mib * 1024 * 1024 / concurrency_)) {}
 
 Result<NodeBackup::Stub*> Importer::StubFor(uint64_t store_id) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -55,11 +57,15 @@ Status Importer::DownloadOne(Task& task) {
   Status last;
   for (int attempt = 1; attempt <= kDownloadAttempts; ++attempt) {
     grpc::ClientContext ctx;
+    SetNodeDeadline(ctx, download_limits_, task.bytes);
     DownloadResponse resp;
     grpc::Status st = stub->Download(&ctx, task.request, &resp);
     if (st.ok() && resp.error().empty()) {
       std::lock_guard<std::mutex> lock(mu_);
-      if (!resp.empty()) staged_[task.store_id].push_back(task.request.uuid());
+      if (!resp.empty()) {
+        staged_[task.store_id].push_back(task.request.uuid());
+        staged_bytes_[task.store_id] += task.bytes;
+      }
       bytes_done_ += task.bytes;
       ++tasks_done_;
       return Status::OK();
@@ -73,7 +79,9 @@ Status Importer::DownloadOne(Task& task) {
           Status::Unavailable("store " + std::to_string(task.store_id) + ": " + st.error_message());
     }
     spdlog::warn("import: download try {} failed: {}", attempt, last.ToString());
-    std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt * attempt));
+    if (attempt < kDownloadAttempts) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt * attempt));
+    }
   }
   return last;
 }
@@ -143,6 +151,7 @@ Status Importer::Run(const std::vector<ImportFile>& files) {
     IngestRequest req;
     for (const auto& u : uuids) req.add_uuids(u);
     grpc::ClientContext ctx;
+    SetNodeDeadline(ctx, limits_, staged_bytes_[store]);
     IngestResponse resp;
     grpc::Status st = stub->Ingest(&ctx, req, &resp);
     if (!st.ok()) {

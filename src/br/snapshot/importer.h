@@ -6,6 +6,9 @@
 // table prefix rewritten, clipped to the region, optionally filtered by ts) into a staged SST.
 // Only when every download succeeded does it ask the nodes to ingest, so a corrupt or missing
 // file stops the import with nothing visible. Transient failures are retried per download.
+// Every Download and Ingest call has a deadline (node_channel.h): `limits`, with the throughput
+// floor lowered to the per-download share of `ratelimit_mib`; a node that stops answering fails
+// its downloads after their tries instead of hanging the import.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +19,7 @@
 
 #include "br/progress.h"
 #include "br/proto/backup.grpc.pb.h"
+#include "br/snapshot/node_channel.h"
 #include "cluster/client/pd_client.h"
 #include "common/result.h"
 
@@ -32,7 +36,7 @@ class Importer {
  public:
   // `concurrency` downloads in flight per node; `ratelimit_mib` per node (0 = unlimited).
   Importer(cluster::PdClient& pd, StorageTarget storage, int concurrency, double ratelimit_mib,
-           const ProgressFn& progress);
+           const ProgressFn& progress, const NodeRpcLimits& limits = {});
   [[nodiscard]] Status Run(const std::vector<ImportFile>& files);
   uint64_t bytes() const { return bytes_done_; }
 
@@ -46,10 +50,13 @@ class Importer {
   int concurrency_;
   double ratelimit_mib_;
   const ProgressFn& progress_;
+  NodeRpcLimits limits_;           // Ingest
+  NodeRpcLimits download_limits_;  // Download: limits_ at one download's share of the rate limit
   std::map<uint64_t, std::string> addresses_;
   std::mutex mu_;
   std::map<uint64_t, std::unique_ptr<NodeBackup::Stub>> stubs_;
   std::map<uint64_t, std::vector<std::string>> staged_;  // store → uuids to ingest
+  std::map<uint64_t, uint64_t> staged_bytes_;            // store → bytes to ingest
   uint64_t bytes_done_ = 0;
   uint64_t tasks_done_ = 0;
   uint64_t tasks_total_ = 0;

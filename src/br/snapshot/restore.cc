@@ -71,7 +71,7 @@ class RestoreRun {
       for (const auto& f : files_) imports.push_back({f, rules_[f.table_id()], 0, 0});
       Importer importer(
           *pd_, MakeStorageTarget(options_.storage_url, options_.send_credentials, options_.env),
-          options_.concurrency, options_.ratelimit_mib, progress_);
+          options_.concurrency, options_.ratelimit_mib, progress_, options_.node_rpc);
       BRIX_RETURN_IF_ERROR(importer.Run(imports));
       bytes_done_ = importer.bytes();
     }

@@ -22,6 +22,7 @@
 
 #include "br/progress.h"
 #include "cluster/catalog.h"
+#include "br/snapshot/node_channel.h"
 #include "common/env.h"
 #include "common/result.h"
 
@@ -39,6 +40,7 @@ struct RestoreOptions {
   // publishes the snapshot's tables together with the log's, once the replay succeeded).
   bool publish = true;
   EnvLookup env = ProcessEnv();
+  NodeRpcLimits node_rpc;  // deadlines of Download and Ingest (node_channel.h)
 };
 
 struct RestoreSummary {

@@ -19,6 +19,7 @@
 #include "cluster/region.h"
 #include "cluster/write_id.h"
 #include "common/timestamp.h"
+#include "common/durable_file.h"
 #include "net/grpc_status.h"
 
 namespace brix::cluster {
@@ -38,16 +39,7 @@ Result<uint64_t> ReadStoreId(const std::string& dir) {
 }
 
 Status WriteStoreId(const std::string& dir, uint64_t id) {
-  std::string tmp = dir + "/store_id.tmp";
-  {
-    std::ofstream out(tmp);
-    out << id << "\n";
-    if (!out) return Status::IOError("write " + tmp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, dir + "/store_id", ec);
-  if (ec) return Status::IOError("rename store_id: " + ec.message());
-  return Status::OK();
+  return WriteFileDurably(dir + "/store_id", std::to_string(id) + "\n");
 }
 
 }  // namespace

@@ -134,6 +134,24 @@ std::vector<std::string> Header(const std::string& output) {
   return cols;
 }
 
+TEST_F(BrixdTest, TokenAndKubeconfigAreOwnerOnlyEvenOverStaleWorldReadableTempFiles) {
+  brixd_.Stop();
+  // Leftovers of an earlier crash, readable by everyone; a fresh token must be written.
+  const std::string state = dir_.path() + "/state";
+  ::unlink((state + "/token").c_str());
+  for (const std::string& stale : {kubeconfig_ + ".tmp", state + "/token.tmp"}) {
+    WriteFile(stale.substr(dir_.path().size() + 1), "stale");
+    ASSERT_EQ(::chmod(stale.c_str(), 0644), 0);
+  }
+  StartBrixd();
+  for (const std::string& secret : {kubeconfig_, state + "/token", state + "/tls.key"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(secret.c_str(), &st), 0) << secret;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << secret;
+  }
+  EXPECT_NE(ReadAll(kubeconfig_).find("token: " + ReadAll(state + "/token")), std::string::npos);
+}
+
 TEST_F(BrixdTest, SeedManifestsAsWritten) {
   EXPECT_NE(Ok({"apply", "-n", "test1", "-f", kSeed + "rbac.yaml"})
                 .find("rolebinding.rbac.authorization.k8s.io/tidb-backup-manager created"),

@@ -22,6 +22,19 @@ using Ms = std::chrono::milliseconds;
 
 constexpr const char* kUploadIdMeta = "x-ms-meta-brixuploadid";
 
+// Per-try deadline of a request moving `bytes` (the uploaded body or the requested range): a
+// floor plus the bytes at a minimum throughput, so big ranges are not cut off and a dead
+// connection still ends. A read of unknown size has no total deadline; the transport's stall
+// limit (CurlOptions::low_speed_*) ends it if the data stops.
+constexpr Ms kTryDeadlineFloor{60'000};
+constexpr uint64_t kMinBytesPerSec = 1 << 20;
+
+Ms TryDeadline(std::optional<uint64_t> bytes) {
+  if (!bytes) return net::kNoTotalDeadline;
+  return kTryDeadlineFloor +
+         Ms(*bytes / kMinBytesPerSec * 1000 + *bytes % kMinBytesPerSec * 1000 / kMinBytesPerSec);
+}
+
 std::string Crc64Header(std::string_view data) {
   return Base64Encode(LittleEndian64(Crc64Nvme(data)));
 }
@@ -144,7 +157,8 @@ class AzureBlobStorage final : public ExternalStorage {
     }
     BlobRequest req = NewRequest("GET", BlobPath(name));
     if (range) req.headers.emplace_back("x-ms-range", RangeHeader(*range));
-    Result<net::HttpResponse> resp = Execute(req, {}, "read " + Where(name));
+    Result<net::HttpResponse> resp =
+        Execute(req, {}, "read " + Where(name), nullptr, range ? range->length : std::nullopt);
     if (!resp.ok()) {
       // A zero-byte blob answers any range with 416; reading [0, ...) of it is simply empty.
       if (range && range->offset == 0 && resp.status().IsInvalidArgument()) {
@@ -185,7 +199,7 @@ class AzureBlobStorage final : public ExternalStorage {
               req.headers.emplace_back("x-ms-range", RangeHeader(r));
               if (!etag.empty()) req.headers.emplace_back("If-Match", etag);
               BRIX_ASSIGN_OR_RETURN(net::HttpResponse resp,
-                                    Execute(req, {}, "read " + Where(name)));
+                                    Execute(req, {}, "read " + Where(name), nullptr, r.length));
               if (resp.body.size() != *r.length) {
                 return Status::Unavailable("read " + Where(name) + ": short range response");
               }
@@ -357,8 +371,10 @@ class AzureBlobStorage final : public ExternalStorage {
 
   // Sends `tmpl` with retries. `ambiguous` (optional) is set when a failed try may have been
   // applied by the service anyway (transport error or 5xx after the request went out).
+  // `read_bytes`: what a GET may return (its range's length; nullopt = unknown), for its deadline.
   Result<net::HttpResponse> Execute(const BlobRequest& tmpl, std::string_view body,
-                                    const std::string& what, bool* ambiguous = nullptr) {
+                                    const std::string& what, bool* ambiguous = nullptr,
+                                    std::optional<uint64_t> read_bytes = 0) {
     bool refreshed_token = false;
     for (int attempt = 1;; ++attempt) {
       BlobRequest req = tmpl;
@@ -372,8 +388,7 @@ class AzureBlobStorage final : public ExternalStorage {
       http.url = req.BuildUrl(origin_);
       http.headers = std::move(req.headers);
       http.body = body;
-      // Generous per-try deadline: a minute plus the time to move the body at 1 MiB/s.
-      http.timeout = Ms(60'000 + body.size() / 1024);
+      http.timeout = TryDeadline(req.method == "GET" ? read_bytes : body.size());
 
       Result<net::HttpResponse> resp = transport_->Send(http);
       Status failure;

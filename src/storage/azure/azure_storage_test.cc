@@ -221,5 +221,54 @@ TEST_F(AzureStorageTest, StorageLevelFaultsAreRetriedByOpenStorage) {
   testing::CheckBasicOperations(*s, 1 << 20);
 }
 
+// Answers every request itself (no network) and records the deadline each GET was sent with.
+class DeadlineRecordingTransport final : public net::HttpTransport {
+ public:
+  Result<net::HttpResponse> Send(const net::HttpRequest& request) override {
+    if (request.method == "GET") {
+      std::lock_guard<std::mutex> lock(mu_);
+      get_timeouts_.push_back(request.timeout);
+    }
+    net::HttpResponse r;
+    r.status = 200;
+    r.body = "abc";
+    r.headers["content-length"] = "3";
+    return r;
+  }
+  std::vector<std::chrono::milliseconds> get_timeouts() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return get_timeouts_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::chrono::milliseconds> get_timeouts_;
+};
+
+TEST(AzureDeadlineTest, GetDeadlinesScaleWithTheRequestedRangeAndUnknownSizesRelyOnTheStallLimit) {
+  auto parsed = ParseStorageUrl("azure://test/deadlines");
+  ASSERT_TRUE(parsed.ok());
+  auto cfg = ResolveAzureConfig(
+      *parsed, MapEnv({{"AZURE_STORAGE_CONNECTION_STRING",
+                        std::string("DefaultEndpointsProtocol=http;AccountName=") +
+                            brix::testing::kAzuriteAccount + ";AccountKey=" +
+                            brix::testing::kAzuriteKey + ";BlobEndpoint=http://127.0.0.1:9/x;"}}));
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  auto transport = std::make_shared<DeadlineRecordingTransport>();
+  auto s = OpenAzureStorage(*cfg, transport, FastBackoff());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_TRUE((*s)->Get("small", ByteRange{0, 3}).ok());
+  ASSERT_TRUE((*s)->Get("big", ByteRange{0, uint64_t{4} << 30}).ok());
+  ASSERT_TRUE((*s)->Get("whole", std::nullopt).ok());
+  auto t = transport->get_timeouts();
+  ASSERT_EQ(t.size(), 3u);
+  // A floor for small reads; 4 GiB at no less than 1 MiB/s is over an hour.
+  EXPECT_GE(t[0], std::chrono::seconds(30));
+  EXPECT_LE(t[0], std::chrono::minutes(5));
+  EXPECT_GE(t[1], t[0] + std::chrono::seconds(4096));
+  // Size unknown: no total deadline, the transport's stall limit ends a dead transfer.
+  EXPECT_EQ(t[2], net::kNoTotalDeadline);
+}
+
 }  // namespace
 }  // namespace brix::storage

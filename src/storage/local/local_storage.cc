@@ -9,20 +9,12 @@
 #include <cstring>
 #include <filesystem>
 
-#include "common/random.h"
+#include "common/durable_file.h"
 
 namespace brix::storage {
 namespace {
 
 namespace fs = std::filesystem;
-
-Status ErrnoStatus(const std::string& what, int err) {
-  std::string msg = what + ": " + std::strerror(err);
-  if (err == ENOENT) return Status::NotFound(msg);
-  if (err == EEXIST) return Status::AlreadyExists(msg);
-  if (err == EACCES || err == EPERM) return Status::PermissionDenied(msg);
-  return Status::IOError(msg);
-}
 
 // Owns a file descriptor; closes it on scope exit.
 class Fd {
@@ -44,26 +36,6 @@ class Fd {
   int fd_;
 };
 
-Status WriteAll(int fd, const char* data, size_t n, const std::string& path) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, data, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus("write " + path, errno);
-    }
-    data += w;
-    n -= static_cast<size_t>(w);
-  }
-  return Status::OK();
-}
-
-Status FsyncDir(const std::string& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return ErrnoStatus("open directory " + dir, errno);
-  if (::fsync(fd.get()) != 0) return ErrnoStatus("fsync directory " + dir, errno);
-  return Status::OK();
-}
-
 class LocalStorage final : public ExternalStorage {
  public:
   explicit LocalStorage(std::string root) : root_(std::move(root)) {}
@@ -72,26 +44,21 @@ class LocalStorage final : public ExternalStorage {
 
   Status Put(std::string_view name, std::string_view data, const PutOptions& options) override {
     BRIX_RETURN_IF_ERROR(ValidateObjectName(name));
-    BRIX_ASSIGN_OR_RETURN(TempFile tmp, CreateTemp(name));
-    Status s = WriteAll(tmp.fd, data.data(), data.size(), tmp.path);
-    return Commit(tmp, name, s, options.if_absent);
+    BRIX_ASSIGN_OR_RETURN(DurableFile file, CreateTemp(name, options.if_absent));
+    BRIX_RETURN_IF_ERROR(file.Append(data));
+    return Commit(file, name);
   }
 
   Status PutStream(std::string_view name, ByteSource& source) override {
     BRIX_RETURN_IF_ERROR(ValidateObjectName(name));
-    BRIX_ASSIGN_OR_RETURN(TempFile tmp, CreateTemp(name));
+    BRIX_ASSIGN_OR_RETURN(DurableFile file, CreateTemp(name, /*if_absent=*/false));
     std::string buf(1 << 20, '\0');
-    Status s;
-    while (s.ok()) {
-      Result<size_t> n = source.Read(buf.data(), buf.size());
-      if (!n.ok()) {
-        s = n.status();
-        break;
-      }
-      if (*n == 0) break;
-      s = WriteAll(tmp.fd, buf.data(), *n, tmp.path);
+    while (true) {  // an early return discards the temp file
+      BRIX_ASSIGN_OR_RETURN(size_t n, source.Read(buf.data(), buf.size()));
+      if (n == 0) break;
+      BRIX_RETURN_IF_ERROR(file.Append(std::string_view(buf.data(), n)));
     }
-    return Commit(tmp, name, s, /*if_absent=*/false);
+    return Commit(file, name);
   }
 
   Result<std::string> Get(std::string_view name, std::optional<ByteRange> range) override {
@@ -191,53 +158,22 @@ class LocalStorage final : public ExternalStorage {
   }
 
  private:
-  struct TempFile {
-    int fd = -1;
-    std::string path;
-    std::string dir;
-  };
-
   std::string PathOf(std::string_view name) const { return root_ + "/" + std::string(name); }
 
-  Result<TempFile> CreateTemp(std::string_view name) {
-    std::string final_path = PathOf(name);
-    fs::path dir = fs::path(final_path).parent_path();
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return Status::IOError("create directory " + dir.string() + ": " + ec.message());
-    TempFile tmp;
-    tmp.dir = dir.string();
-    tmp.path = tmp.dir + "/." + fs::path(final_path).filename().string() +
-               std::string(kLocalTempMarker) + NewUuid();
-    tmp.fd = ::open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (tmp.fd < 0) return ErrnoStatus("create " + tmp.path, errno);
-    return tmp;
+  // A durable temp file beside the object (common/durable_file.h); List() skips its name.
+  Result<DurableFile> CreateTemp(std::string_view name, bool if_absent) {
+    return DurableFile::Create(PathOf(name),
+                               {.if_absent = if_absent, .temp_marker = kLocalTempMarker});
   }
 
-  // Makes the temp file the object (or discards it if `status` is an error).
-  Status Commit(const TempFile& tmp, std::string_view name, Status status, bool if_absent) {
-    Fd fd(tmp.fd);
-    if (status.ok() && ::fsync(fd.get()) != 0) status = ErrnoStatus("fsync " + tmp.path, errno);
-    if (status.ok() && ::close(fd.release()) != 0) status = ErrnoStatus("close " + tmp.path, errno);
-    std::string final_path = PathOf(name);
-    if (status.ok()) {
-      if (if_absent) {
-        // link() fails with EEXIST instead of replacing, which makes the create atomic.
-        if (::link(tmp.path.c_str(), final_path.c_str()) != 0) {
-          status = errno == EEXIST ? Status::AlreadyExists("object '" + std::string(name) +
-                                                           "' already exists in " + Describe())
-                                   : ErrnoStatus("link " + final_path, errno);
-        }
-        ::unlink(tmp.path.c_str());
-      } else if (::rename(tmp.path.c_str(), final_path.c_str()) != 0) {
-        status = ErrnoStatus("rename to " + final_path, errno);
-      }
+  // Makes the temp file the object: fsync, rename (link if absent), fsync the folder.
+  Status Commit(DurableFile& file, std::string_view name) {
+    Status s = file.Commit();
+    if (s.IsAlreadyExists()) {
+      return Status::AlreadyExists("object '" + std::string(name) + "' already exists in " +
+                                   Describe());
     }
-    if (!status.ok()) {
-      ::unlink(tmp.path.c_str());
-      return status;
-    }
-    return FsyncDir(tmp.dir);
+    return s;
   }
 
   const std::string root_;

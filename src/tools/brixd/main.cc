@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "common/durable_file.h"
 #include "common/encoding.h"
 #include "common/logging.h"
 #include "common/random.h"
@@ -28,19 +29,8 @@
 
 namespace {
 
-// Writes `text` to `path` with mode 0600 (it holds the token), replacing it atomically.
-brix::Status WritePrivateFile(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (fd < 0) return brix::Status::IOError("cannot create " + tmp);
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ok = ::fsync(fd) == 0 && ok;
-  ::close(fd);
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return brix::Status::IOError("cannot write " + path);
-  }
-  return brix::Status::OK();
-}
+// The token, TLS key and kubeconfig (which holds the token) are readable by their owner only.
+constexpr mode_t kPrivateMode = 0600;
 
 // The file's contents without trailing whitespace; "" when it does not exist.
 std::string ReadFile(const std::string& path) {
@@ -138,7 +128,7 @@ int main(int argc, char** argv) {
   if (!state_dir.empty()) {
     for (auto [name, text] : {std::pair{"/token", token}, std::pair{"/tls.crt", tls.cert},
                               std::pair{"/tls.key", tls.key}}) {
-      if (brix::Status s = WritePrivateFile(state_dir + name, text); !s.ok()) {
+      if (brix::Status s = brix::WriteFileDurably(state_dir + name, text, kPrivateMode); !s.ok()) {
         std::fprintf(stderr, "brixd: %s\n", s.ToString().c_str());
         return 1;
       }
@@ -162,8 +152,9 @@ int main(int argc, char** argv) {
   }
   std::string url = (*server)->url();
   if (!kubeconfig_out.empty()) {
-    brix::Status s = WritePrivateFile(
-        kubeconfig_out, brix::apiserver::Kubeconfig(url, options.tls.cert, token, kube_namespace));
+    brix::Status s = brix::WriteFileDurably(
+        kubeconfig_out, brix::apiserver::Kubeconfig(url, options.tls.cert, token, kube_namespace),
+        kPrivateMode);
     if (!s.ok()) {
       std::fprintf(stderr, "brixd: %s\n", s.ToString().c_str());
       return 1;
@@ -206,7 +197,9 @@ int main(int argc, char** argv) {
     std::map<std::string, std::string> api_env = {{"BRIX_API_SERVER", url},
                                                   {"BRIX_API_TOKEN", token}};
     if (!options.tls.cert.empty()) {
-      if (brix::Status s = WritePrivateFile(dir + "/api-ca.crt", options.tls.cert); !s.ok()) {
+      if (brix::Status s =
+              brix::WriteFileDurably(dir + "/api-ca.crt", options.tls.cert, kPrivateMode);
+          !s.ok()) {
         std::fprintf(stderr, "brixd: %s\n", s.ToString().c_str());
         return 1;
       }

@@ -1,0 +1,125 @@
+#include "common/durable_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "common/random.h"
+
+namespace brix {
+
+namespace fs = std::filesystem;
+
+Status ErrnoStatus(const std::string& what, int err) {
+  std::string msg = what + ": " + std::strerror(err);
+  if (err == ENOENT) return Status::NotFound(msg);
+  if (err == EEXIST) return Status::AlreadyExists(msg);
+  if (err == EACCES || err == EPERM) return Status::PermissionDenied(msg);
+  return Status::IOError(msg);
+}
+
+Status FsyncDirectory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open directory " + dir, errno);
+  Status s;
+  if (::fsync(fd) != 0) s = ErrnoStatus("fsync directory " + dir, errno);
+  ::close(fd);
+  return s;
+}
+
+Result<DurableFile> DurableFile::Create(const std::string& path,
+                                        const DurableFileOptions& options) {
+  fs::path target(path);
+  if (target.filename().empty()) return Status::InvalidArgument("not a file path: " + path);
+  fs::path dir = target.parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IOError("create directory " + dir.string() + ": " + ec.message());
+  std::string temp = (dir / ("." + target.filename().string())).string() +
+                     std::string(options.temp_marker) + NewUuid();
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, options.mode & 07777);
+  if (fd < 0) return ErrnoStatus("create " + temp, errno);
+  if (::fchmod(fd, options.mode & 07777) != 0) {
+    Status s = ErrnoStatus("chmod " + temp, errno);
+    ::close(fd);
+    ::unlink(temp.c_str());
+    return s;
+  }
+  return DurableFile(path, std::move(temp), fd, options.if_absent);
+}
+
+DurableFile::DurableFile(DurableFile&& other) noexcept
+    : path_(std::move(other.path_)),
+      temp_path_(std::move(other.temp_path_)),
+      fd_(other.fd_),
+      if_absent_(other.if_absent_),
+      done_(other.done_),
+      failed_(std::move(other.failed_)) {
+  other.fd_ = -1;
+  other.done_ = true;
+}
+
+DurableFile::~DurableFile() { Discard(); }
+
+void DurableFile::Discard() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  if (!done_) ::unlink(temp_path_.c_str());
+  done_ = true;
+}
+
+Status DurableFile::Append(std::string_view bytes) {
+  if (!failed_.ok()) return failed_;
+  if (done_ || fd_ < 0) return Status::FailedPrecondition("append to " + path_ + " after commit");
+  const char* data = bytes.data();
+  size_t n = bytes.size();
+  while (n > 0) {
+    ssize_t w = ::write(fd_, data, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      failed_ = ErrnoStatus("write " + temp_path_, errno);
+      return failed_;
+    }
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+  return Status::OK();
+}
+
+Status DurableFile::Commit() {
+  if (done_) return Status::FailedPrecondition("commit of " + path_ + " twice");
+  Status s = failed_;
+  if (s.ok() && ::fsync(fd_) != 0) s = ErrnoStatus("fsync " + temp_path_, errno);
+  int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0 && s.ok()) s = ErrnoStatus("close " + temp_path_, errno);
+  if (s.ok()) {
+    if (if_absent_) {
+      // link() fails with EEXIST instead of replacing, which makes the create atomic.
+      if (::link(temp_path_.c_str(), path_.c_str()) != 0) s = ErrnoStatus("link " + path_, errno);
+      ::unlink(temp_path_.c_str());
+    } else if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+      s = ErrnoStatus("rename to " + path_, errno);
+    }
+  }
+  if (!s.ok()) {
+    Discard();
+    return s;
+  }
+  done_ = true;
+  std::string dir = fs::path(path_).parent_path().string();
+  return FsyncDirectory(dir.empty() ? "." : dir);
+}
+
+Status WriteFileDurably(const std::string& path, std::string_view bytes, mode_t mode) {
+  BRIX_ASSIGN_OR_RETURN(DurableFile file, DurableFile::Create(path, {.mode = mode}));
+  BRIX_RETURN_IF_ERROR(file.Append(bytes));
+  return file.Commit();
+}
+
+}  // namespace brix

@@ -1,0 +1,72 @@
+// Durable file writes: the one way brix writes a local file that must survive a crash (store
+// ids, brixd's token, certificate and kubeconfig, playground state, local-storage objects).
+//
+// Contract of DurableFile (and of WriteFileDurably, its one-shot form):
+// - The bytes go to a temp file beside the target, ".<name><marker><uuid>" in the same folder
+//   (created if missing), opened O_EXCL with exactly `mode` (fchmod, so the umask and any stale
+//   file cannot widen it: secrets use 0600).
+// - Commit() fsyncs the temp file, renames it over the target (or, with `if_absent`, links it
+//   and fails AlreadyExists when the target exists), then fsyncs the folder. After a crash at
+//   any moment the target holds its old contents or the new ones, never a mix or nothing; once
+//   Commit() returned OK the new contents survive power loss.
+// - Any failure, and destruction without Commit(), leaves the target untouched and removes the
+//   temp file. Errors name the path and the OS error, never the contents.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace brix {
+
+inline constexpr std::string_view kDurableTempMarker = ".tmp-";
+
+struct DurableFileOptions {
+  mode_t mode = 0644;
+  bool if_absent = false;  // Commit() refuses (AlreadyExists) to replace an existing target
+  // Part of the temp file's name; callers that list folders skip names containing it.
+  std::string_view temp_marker = kDurableTempMarker;
+};
+
+class DurableFile {
+ public:
+  [[nodiscard]] static Result<DurableFile> Create(const std::string& path,
+                                                  const DurableFileOptions& options = {});
+  DurableFile(DurableFile&& other) noexcept;
+  DurableFile& operator=(DurableFile&&) = delete;
+  DurableFile(const DurableFile&) = delete;
+  ~DurableFile();  // not committed: removes the temp file
+
+  [[nodiscard]] Status Append(std::string_view bytes);
+  // Makes the written bytes the target's contents (see the contract above). Once only.
+  [[nodiscard]] Status Commit();
+  const std::string& temp_path() const { return temp_path_; }
+
+ private:
+  DurableFile(std::string path, std::string temp_path, int fd, bool if_absent)
+      : path_(std::move(path)), temp_path_(std::move(temp_path)), fd_(fd), if_absent_(if_absent) {}
+  void Discard();
+
+  std::string path_;
+  std::string temp_path_;
+  int fd_ = -1;
+  bool if_absent_ = false;
+  bool done_ = false;
+  Status failed_;  // the first Append() failure; Commit() returns it
+};
+
+// Replaces `path` with `bytes` durably and atomically (the contract above), mode `mode`.
+[[nodiscard]] Status WriteFileDurably(const std::string& path, std::string_view bytes,
+                                      mode_t mode = 0644);
+
+// fsyncs a folder so that entries created or renamed in it survive a crash.
+[[nodiscard]] Status FsyncDirectory(const std::string& dir);
+
+// A Status for a failed system call on `what` (NotFound, AlreadyExists, PermissionDenied or
+// IOError by errno), its message "<what>: <strerror>".
+Status ErrnoStatus(const std::string& what, int err);
+
+}  // namespace brix

@@ -1,0 +1,111 @@
+// The durable-write helper's contract: atomic replacement, nothing left behind on failure,
+// the requested mode even for secrets.
+#include "common/durable_file.h"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace brix {
+namespace {
+
+namespace fs = std::filesystem;
+
+class DurableFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "brix-durable-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Read(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  std::vector<std::string> Names() {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename());
+    return names;
+  }
+  mode_t Mode(const std::string& path) {
+    struct stat st {};
+    EXPECT_EQ(::stat(path.c_str(), &st), 0);
+    return st.st_mode & 0777;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(DurableFileTest, ReplacesTheContentAndLeavesNoTempFileBehind) {
+  std::string path = dir_ + "/store_id";
+  ASSERT_TRUE(WriteFileDurably(path, "old\n").ok());
+  ASSERT_TRUE(WriteFileDurably(path, "new\n").ok());
+  EXPECT_EQ(Read(path), "new\n");
+  EXPECT_EQ(Names(), std::vector<std::string>{"store_id"});
+}
+
+TEST_F(DurableFileTest, CreatesMissingFolders) {
+  std::string path = dir_ + "/a/b/state.json";
+  ASSERT_TRUE(WriteFileDurably(path, "{}").ok());
+  EXPECT_EQ(Read(path), "{}");
+}
+
+TEST_F(DurableFileTest, SecretsGetExactlyTheRequestedModeWhateverTheUmaskOrTheOldFile) {
+  std::string path = dir_ + "/token";
+  ASSERT_TRUE(WriteFileDurably(path, "public", 0644).ok());
+  mode_t old_umask = ::umask(0);
+  Status s = WriteFileDurably(path, "secret", 0600);
+  ::umask(old_umask);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(Mode(path), 0600u);
+  EXPECT_EQ(Read(path), "secret");
+}
+
+TEST_F(DurableFileTest, AFailedWriteLeavesTheOldFileIntactAndNoTempFile) {
+  std::string path = dir_ + "/kubeconfig";
+  ASSERT_TRUE(WriteFileDurably(path, "old").ok());
+  // A real write failure: the process may not write files larger than 4 KiB (EFBIG).
+  struct rlimit old_limit {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old_limit;
+  small.rlim_cur = 4096;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  Status s = WriteFileDurably(path, std::string(1 << 20, 'x'));
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(dir_), std::string::npos) << s.ToString();  // names the path
+  EXPECT_EQ(Read(path), "old");
+  EXPECT_EQ(Names(), std::vector<std::string>{"kubeconfig"});
+}
+
+TEST_F(DurableFileTest, AnUncommittedFileLeavesNothingAndIfAbsentRefusesToReplace) {
+  std::string path = dir_ + "/obj";
+  {
+    auto f = DurableFile::Create(path);
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE(f->Append("partial").ok());
+  }
+  EXPECT_TRUE(Names().empty());
+  ASSERT_TRUE(WriteFileDurably(path, "first").ok());
+  auto f = DurableFile::Create(path, {.if_absent = true});
+  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE(f->Append("second").ok());
+  EXPECT_TRUE(f->Commit().IsAlreadyExists());
+  EXPECT_EQ(Read(path), "first");
+  EXPECT_EQ(Names(), std::vector<std::string>{"obj"});
+}
+
+}  // namespace
+}  // namespace brix
