@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -49,9 +50,10 @@ struct PdServer::Impl final : public pb::PD::Service {
   std::unique_ptr<etcd::EtcdClient> etcd;
   std::unique_ptr<grpc::Server> server;
 
-  // Leadership.
+  // Leadership. The lease ends at leader_valid_until (steady clock; see the header).
+  using SteadyClock = std::chrono::steady_clock;
   std::atomic<bool> leader{false};
-  std::atomic<uint64_t> leader_valid_until_ms{0};
+  std::atomic<SteadyClock::time_point> leader_valid_until{SteadyClock::time_point{}};
   int64_t lease = 0;
   std::atomic<bool> stopping{false};
   std::thread campaign_thread;
@@ -85,7 +87,25 @@ struct PdServer::Impl final : public pb::PD::Service {
     return global;
   }
 
-  bool Leading() const { return leader.load() && NowMs() < leader_valid_until_ms.load(); }
+  bool Leading() const { return leader.load() && SteadyClock::now() < leader_valid_until.load(); }
+
+  // The lease of a grant/keepalive sent at `sent` is alive until at least sent + TTL; we stop a
+  // second earlier (margin for etcd's own clock rate and our scheduling).
+  SteadyClock::time_point LeaseEnd(SteadyClock::time_point sent) const {
+    return sent + options.leader_ttl - std::chrono::seconds(1);
+  }
+
+  // Test hook: holds a keepalive reply back while options.test_keepalive_delay_file exists.
+  void DelayKeepAliveReplyForTest() {
+    if (options.test_keepalive_delay_file.empty()) return;
+    std::ifstream in(options.test_keepalive_delay_file);
+    int64_t ms = 0;
+    if (!(in >> ms) || ms <= 0) return;
+    spdlog::warn("kvpd {}: test hook: keepalive reply delayed {} ms", options.listen, ms);
+    std::unique_lock<std::mutex> lock(shutdown_mu);
+    shutdown_cv.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stopping.load(); });
+  }
+
   grpc::Status NotLeader() const {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "not leader: " + options.listen);
   }
@@ -96,10 +116,11 @@ struct PdServer::Impl final : public pb::PD::Service {
       if (!leader.load()) {
         TryBecomeLeader();
       } else {
+        auto sent = SteadyClock::now();
         Status s = etcd->KeepAliveOnce(lease);
+        DelayKeepAliveReplyForTest();
         if (s.ok()) {
-          leader_valid_until_ms =
-              NowMs() + static_cast<uint64_t>(options.leader_ttl.count()) * 1000 - 1000;
+          leader_valid_until = LeaseEnd(sent);  // from the send: a late reply extends nothing
         } else {
           spdlog::warn("kvpd {}: lost leadership: {}", options.listen, s.ToString());
           leader = false;
@@ -117,6 +138,7 @@ struct PdServer::Impl final : public pb::PD::Service {
   void TryBecomeLeader() {
     auto current = etcd->Get(kLeaderKey);
     if (!current.ok() || current->has_value()) return;
+    auto sent = SteadyClock::now();
     auto granted = etcd->GrantLease(options.leader_ttl);
     if (!granted.ok()) return;
     auto won = etcd->PutIfModRevision(kLeaderKey, options.listen, 0, *granted);
@@ -131,8 +153,7 @@ struct PdServer::Impl final : public pb::PD::Service {
       etcd->RevokeLease(lease).IgnoreError();
       return;
     }
-    leader_valid_until_ms =
-        NowMs() + static_cast<uint64_t>(options.leader_ttl.count()) * 1000 - 1000;
+    leader_valid_until = LeaseEnd(sent);
     leader = true;
     spdlog::info("kvpd {}: became leader", options.listen);
   }
