@@ -2,6 +2,8 @@
 
 #include <zstd.h>
 
+#include <charconv>
+#include <cstdio>
 #include <ctime>
 
 #include "cluster/mvcc.h"
@@ -70,7 +72,24 @@ Result<LogLocation> ReadLogLocation(storage::ExternalStorage& storage) {
   }
   LogLocation loc;
   if (!loc.ParseFromString(*data)) return Status::Corruption("v1/task does not parse");
+  BRIX_ASSIGN_OR_RETURN(auto bounds, storage.ListAll(kTruncatedPrefix));
+  for (const auto& o : bounds) {
+    std::string digits = o.name.substr(std::string_view(kTruncatedPrefix).size());
+    uint64_t until = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), until);
+    if (ec != std::errc() || end != digits.data() + digits.size()) {
+      return Status::Corruption(o.name + ": not a truncation bound (v1/truncated/<digits>)");
+    }
+    loc.set_truncated_until(std::max(loc.truncated_until(), until));
+  }
   return loc;
+}
+
+Status RecordTruncationBound(storage::ExternalStorage& storage, uint64_t until) {
+  char name[64];
+  std::snprintf(name, sizeof(name), "%s%020llu", kTruncatedPrefix,
+                static_cast<unsigned long long>(until));
+  return storage.Put(name, "");
 }
 
 Result<std::vector<LogMeta>> ReadLogMetas(storage::ExternalStorage& storage,
