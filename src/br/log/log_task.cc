@@ -16,10 +16,6 @@
 namespace brix::br {
 namespace {
 
-constexpr int64_t kSafePointTtlSeconds = 24 * 3600;
-
-std::string SafePointName(const std::string& task) { return "log-" + task; }
-
 struct Found {
   LogTask task;
   cluster::LogTaskGetResponse raw;
@@ -99,9 +95,9 @@ Status ChangeTask(cluster::PdClient& pd, const std::string& name,
     req.set_definition(task.SerializeAsString());
     req.set_expected_revision(f.raw.revision());
     req.set_stopped(change.state == LogTask::STOPPED);
-    req.set_service_safepoint(SafePointName(name));
+    req.set_service_safepoint(LogTaskSafePointName(name));
     req.set_safepoint_ts(change.safepoint_ts);
-    req.set_safepoint_ttl_seconds(change.state == LogTask::STOPPED ? 0 : kSafePointTtlSeconds);
+    req.set_safepoint_ttl_seconds(change.state == LogTask::STOPPED ? 0 : kLogSafePointTtlSeconds);
     Status s = PutTask(pd, req);
     if (s.code() != Status::Code::kAborted || !backoff.ShouldRetry(attempt)) return s;
     std::this_thread::sleep_for(backoff.DelayAfter(attempt));  // lost a race: look again
@@ -144,12 +140,12 @@ Result<uint64_t> StartLogTask(const LogStartOptions& o) {
     BRIX_ASSIGN_OR_RETURN(start, pd->GetTs());
   }
   // Protect first, then check that GC has not passed the start already.
-  BRIX_RETURN_IF_ERROR(
-      pd->UpdateServiceSafePoint(SafePointName(o.task_name), start - 1, kSafePointTtlSeconds)
-          .status());
+  BRIX_RETURN_IF_ERROR(pd->UpdateServiceSafePoint(LogTaskSafePointName(o.task_name), start - 1,
+                                                  kLogSafePointTtlSeconds)
+                           .status());
   BRIX_ASSIGN_OR_RETURN(uint64_t gc, pd->GetGcSafePoint());
   if (gc > start - 1) {
-    pd->UpdateServiceSafePoint(SafePointName(o.task_name), 0, 0).status().IgnoreError();
+    pd->UpdateServiceSafePoint(LogTaskSafePointName(o.task_name), 0, 0).status().IgnoreError();
     return Status::FailedPrecondition("--start-ts " + std::to_string(start) +
                                       " is older than the GC safepoint " + std::to_string(gc));
   }

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "br/log/log_files.h"
+#include "br/log/log_task.h"
 #include "br/proto/log.grpc.pb.h"
 #include "br/storage_target.h"
 #include "cluster/client/pd_client.h"
@@ -26,7 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr size_t kMaxRawFileBytes = 64 << 20;  // cut data files at this many raw bytes
-constexpr int64_t kSafePointTtlSeconds = 24 * 3600;
 
 // Appends length-prefixed LogEntry records to a local file; rotated at each flush. Any failure
 // (open, write, or the close that flushes it — a full disk) marks the file broken: the rest of
@@ -348,8 +348,8 @@ class TaskRunner {
     req.set_checkpoint(checkpoint);
     req.set_error(error);
     req.set_task_create_revision(task_revision_);
-    req.set_service_safepoint("log-" + task_.name());
-    req.set_safepoint_ttl_seconds(kSafePointTtlSeconds);
+    req.set_service_safepoint(LogTaskSafePointName(task_.name()));
+    req.set_safepoint_ttl_seconds(kLogSafePointTtlSeconds);
     cluster::LogCheckpointResponse resp;
     BRIX_RETURN_IF_ERROR(
         node_->pd()->Call("LogCheckpoint", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
