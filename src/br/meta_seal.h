@@ -38,6 +38,7 @@ inline constexpr char kMetaGlobalCheckpoint[] = "global-checkpoint";  // v1/glob
 inline constexpr char kMetaCompactionPlan[] = "compaction-plan";      // <compaction>/plan
 inline constexpr char kMetaSubcompaction[] = "subcompaction";         // <compaction>/metas/*
 inline constexpr char kMetaCompaction[] = "compaction-meta";  // <compaction>/compaction.meta
+inline constexpr char kMetaTruncationBound[] = "truncation-bound";  // v1/truncated/<until>
 
 // The stored bytes of `payload` as metadata of `kind`.
 std::string SealMeta(std::string_view kind, std::string_view payload);

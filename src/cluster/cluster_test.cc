@@ -4,7 +4,10 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
@@ -366,6 +369,94 @@ TEST(ClusterTest, KillNineOfANodeUnderWritesLosesNoAcknowledgedWrite) {
     ASSERT_NE(it, found.end()) << "acknowledged write lost";
     EXPECT_EQ(it->second, v);
   }
+}
+
+// The leader's etcd keepalive replies arrive later than its lease (a slow etcd or network): it
+// must stop serving before etcd can elect the standby, so two leaders never serve at once. Every
+// ts handed out by either kvpd is above every ts whose reply came back before it was asked for.
+// (A long TSO window keeps the old leader's high-water mark from stopping it by itself.)
+TEST(ClusterTest, TsoStaysMonotonicAcrossFailoverWhenKeepaliveRepliesAreDelayed) {
+  brix::testing::TempDir hooks;
+  const std::string delay_file = hooks.path() + "/keepalive-delay-ms";
+  auto c = StartCluster(
+      Opts(0, 2, {"--tso-window-ms", "30000", "--test-keepalive-delay-file", delay_file}));
+  ASSERT_TRUE(c);
+  int leader = -1;
+  ASSERT_TRUE(PollUntil([&] { return (leader = c->LeaderPd()) >= 0; }, std::chrono::seconds(20)));
+  std::vector<std::string> addrs;
+  std::string list = c->pd_addresses();
+  for (size_t pos = 0; pos != std::string::npos;) {
+    size_t comma = list.find(',', pos);
+    addrs.push_back(list.substr(pos, comma == std::string::npos ? comma : comma - pos));
+    pos = comma == std::string::npos ? comma : comma + 1;
+  }
+  ASSERT_EQ(addrs.size(), 2u);
+  using Clock = std::chrono::steady_clock;
+  struct Sample {
+    Clock::time_point sent, received;
+    uint64_t ts;
+    int pd;
+  };
+  std::mutex mu;
+  std::vector<Sample> samples;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&, i] {
+      auto pd = PdClient::Connect(addrs[static_cast<size_t>(i)], std::chrono::milliseconds(200));
+      if (!pd.ok()) return;
+      while (!stop.load()) {
+        auto sent = Clock::now();
+        auto ts = (*pd)->GetTs();
+        auto received = Clock::now();
+        if (ts.ok()) {
+          std::lock_guard<std::mutex> lock(mu);
+          samples.push_back({sent, received, *ts, i});
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    });
+  }
+  auto served_by = [&](int pd) {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& s : samples)
+      if (s.pd == pd) return true;
+    return false;
+  };
+  ASSERT_TRUE(PollUntil([&] { return served_by(leader); }, std::chrono::seconds(10)));
+  {
+    std::ofstream(delay_file) << 5000;  // beyond the 3 s lease
+  }
+  bool failed_over = PollUntil([&] { return served_by(1 - leader); }, std::chrono::seconds(30));
+  std::filesystem::remove(delay_file);
+  // The old leader's delayed reply comes back now: it must not serve again on its strength.
+  std::this_thread::sleep_for(std::chrono::seconds(7));
+  stop = true;
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(failed_over) << "the standby never took over";
+  // Sweep in order of sending; `seen` is the largest ts whose reply arrived before that send.
+  std::vector<Sample> by_received = samples;
+  std::sort(by_received.begin(), by_received.end(),
+            [](const Sample& a, const Sample& b) { return a.received < b.received; });
+  std::sort(samples.begin(), samples.end(),
+            [](const Sample& a, const Sample& b) { return a.sent < b.sent; });
+  size_t next = 0;
+  uint64_t seen = 0;
+  int seen_pd = -1, violations = 0;
+  for (const auto& s : samples) {
+    while (next < by_received.size() && by_received[next].received < s.sent) {
+      if (by_received[next].ts > seen) {
+        seen = by_received[next].ts;
+        seen_pd = by_received[next].pd;
+      }
+      ++next;
+    }
+    if (s.ts <= seen && violations++ < 3) {
+      ADD_FAILURE() << "kvpd " << s.pd << " handed out ts " << s.ts << " after kvpd " << seen_pd
+                    << " had already handed out " << seen << " (leader was " << leader << ")";
+    }
+  }
+  EXPECT_EQ(violations, 0) << "ts out of real-time order; " << samples.size() << " samples";
 }
 
 }  // namespace

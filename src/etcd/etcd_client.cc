@@ -199,6 +199,40 @@ Status EtcdClient::DeleteIfModRevision(std::string_view key, int64_t expected_mo
   return Status::OK();
 }
 
+Result<int64_t> EtcdClient::CommitIf(const std::vector<Guard>& guards,
+                                     const std::vector<std::pair<std::string, std::string>>& puts,
+                                     const std::vector<std::string>& deletes) {
+  pb::TxnRequest req;
+  std::string keys;
+  for (const auto& g : guards) {
+    pb::Compare* cmp = req.add_compare();
+    cmp->set_key(g.key);
+    cmp->set_result(pb::Compare::EQUAL);
+    if (g.create_revision) {
+      cmp->set_target(pb::Compare::CREATE);
+      cmp->set_create_revision(g.revision);
+    } else {
+      cmp->set_target(pb::Compare::MOD);
+      cmp->set_mod_revision(g.revision);
+    }
+    keys += (keys.empty() ? "'" : ", '") + g.key + "'";
+  }
+  for (const auto& [key, value] : puts) {
+    pb::PutRequest* put = req.add_success()->mutable_request_put();
+    put->set_key(key);
+    put->set_value(value);
+  }
+  for (const auto& key : deletes) req.add_success()->mutable_request_delete_range()->set_key(key);
+  pb::TxnResponse resp;
+  grpc::ClientContext ctx;
+  impl_->Prepare(&ctx);
+  BRIX_RETURN_IF_ERROR(net::FromGrpc(impl_->kv->Txn(&ctx, req, &resp), "etcd guarded commit"));
+  if (!resp.succeeded()) {
+    return Status::FailedPrecondition("etcd keys " + keys + " changed; nothing was written");
+  }
+  return resp.header().revision();
+}
+
 Result<int64_t> EtcdClient::GrantLease(std::chrono::seconds ttl) {
   pb::LeaseGrantRequest req;
   req.set_ttl(ttl.count());

@@ -85,6 +85,19 @@ class EtcdClient {
   // Deletes only if the key's mod revision equals `expected_mod_revision`.
   [[nodiscard]] Status DeleteIfModRevision(std::string_view key, int64_t expected_mod_revision);
 
+  // A condition of CommitIf: `key`'s mod (or create) revision equals `revision` (0 = absent).
+  struct Guard {
+    std::string key;
+    int64_t revision = 0;
+    bool create_revision = false;  // compare the create revision instead of the mod revision
+  };
+  // Several writes, all or nothing: applies `puts` (key, value) and `deletes` only if every guard
+  // holds. Returns the new revision, or FailedPrecondition naming the guarded keys.
+  [[nodiscard]] Result<int64_t> CommitIf(
+      const std::vector<Guard>& guards,
+      const std::vector<std::pair<std::string, std::string>>& puts,
+      const std::vector<std::string>& deletes = {});
+
   // Leases: grant with a TTL, refresh once, revoke (keys attached to it are deleted).
   [[nodiscard]] Result<int64_t> GrantLease(std::chrono::seconds ttl);
   [[nodiscard]] Status KeepAliveOnce(int64_t lease);

@@ -11,7 +11,8 @@
 namespace brix::net {
 
 // A gRPC status as a Status whose message starts with `what`. Codes that mean "try again"
-// (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, ...) become retryable.
+// (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ...) become retryable. ABORTED (a
+// concurrent change won a compare-and-swap) becomes Aborted: read again, then decide again.
 inline Status FromGrpc(const grpc::Status& s, const std::string& what) {
   if (s.ok()) return Status::OK();
   std::string msg = what + ": " + s.error_message();
@@ -34,6 +35,8 @@ inline Status FromGrpc(const grpc::Status& s, const std::string& what) {
       return Status::Corruption(msg);
     case grpc::StatusCode::UNIMPLEMENTED:
       return Status::NotSupported(msg);
+    case grpc::StatusCode::ABORTED:
+      return Status::Aborted(msg);
     default:
       return Status::Unavailable(msg);
   }

@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <charconv>
+#include <cstdio>
 #include <ctime>
 
 #include "br/meta_seal.h"
@@ -69,7 +70,33 @@ Result<LogLocation> ReadLogLocation(storage::ExternalStorage& storage) {
     return Status::NotFound("no log backup at " + storage.Describe() + " (v1/task is missing)");
   }
   BRIX_RETURN_IF_ERROR(s);
+  BRIX_ASSIGN_OR_RETURN(auto bounds, storage.ListAll(kTruncatedPrefix));
+  for (const auto& o : bounds) {
+    std::string digits = o.name.substr(std::string_view(kTruncatedPrefix).size());
+    uint64_t until = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), until);
+    if (ec != std::errc() || end != digits.data() + digits.size()) {
+      return Status::Corruption(o.name + ": not a truncation bound (v1/truncated/<digits>)");
+    }
+    // The bound is in the name and, sealed, in the content: both must agree.
+    BRIX_ASSIGN_OR_RETURN(std::string data, storage.Get(o.name));
+    BRIX_ASSIGN_OR_RETURN(std::string sealed,
+                          UnsealMeta(kMetaTruncationBound, o.name + " at " + storage.Describe(),
+                                     data));
+    if (sealed != std::to_string(until)) {
+      return Status::Corruption("truncation bound " + o.name + " at " + storage.Describe() +
+                                " holds " + sealed + ", not the bound its name says");
+    }
+    loc.set_truncated_until(std::max(loc.truncated_until(), until));
+  }
   return loc;
+}
+
+Status RecordTruncationBound(storage::ExternalStorage& storage, uint64_t until) {
+  char name[64];
+  std::snprintf(name, sizeof(name), "%s%020llu", kTruncatedPrefix,
+                static_cast<unsigned long long>(until));
+  return storage.Put(name, SealMeta(kMetaTruncationBound, std::to_string(until)));
 }
 
 Result<std::vector<LogMeta>> ReadLogMetas(storage::ExternalStorage& storage,

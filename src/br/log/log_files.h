@@ -1,6 +1,7 @@
 // The log-backup storage layout (DESIGN §5) and how its files are written and read.
 //
-//   v1/task                                    LogLocation: task, start ts, truncation bound
+//   v1/task                                    LogLocation: task, start ts
+//   v1/truncated/<until, 20 digits>            one per `brix log truncate`: the bound is the max
 //   v1/<YYYYMMDD>/<HH>/<store>/<flush>-<id>.log data: zstd(LogBatch)
 //   v1/backupmeta/<flush>-<store>-<id>.meta    LogMeta naming data files (written after them)
 //   v1/global_checkpoint/<store>.ts            the global checkpoint as that store last saw it
@@ -21,6 +22,7 @@ namespace brix::br {
 inline constexpr char kLogLocationName[] = "v1/task";
 inline constexpr char kLogMetaPrefix[] = "v1/backupmeta/";
 inline constexpr char kGlobalCheckpointPrefix[] = "v1/global_checkpoint/";
+inline constexpr char kTruncatedPrefix[] = "v1/truncated/";
 
 std::string LogDataName(uint64_t store_id, uint64_t flush_ts, const std::string& id);
 std::string LogMetaName(uint64_t store_id, uint64_t flush_ts, const std::string& id);
@@ -32,8 +34,12 @@ std::string LogMetaName(uint64_t store_id, uint64_t flush_ts, const std::string&
 // Keys log backup records: table rows and catalog entries.
 bool IsLoggedKey(std::string_view key);
 
-// NotFound if the location holds no log backup; Corruption if v1/task is damaged.
+// v1/task (NotFound if the location holds no log backup; Corruption if it is damaged) with
+// truncated_until set to the highest truncation bound recorded (v1/truncated/*).
 [[nodiscard]] Result<LogLocation> ReadLogLocation(storage::ExternalStorage& storage);
+// Records a truncation bound. Bounds are separate objects, never a read-modify-write of v1/task,
+// so two truncations racing cannot lower the bound: it is the max of what both wrote.
+[[nodiscard]] Status RecordTruncationBound(storage::ExternalStorage& storage, uint64_t until);
 // Every log meta (and, if `names`, its object name); Corruption naming the first damaged one.
 [[nodiscard]] Result<std::vector<LogMeta>> ReadLogMetas(storage::ExternalStorage& storage,
                                                         std::vector<std::string>* names = nullptr);

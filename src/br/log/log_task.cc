@@ -1,10 +1,14 @@
 #include "br/log/log_task.h"
 
+#include <functional>
+#include <thread>
+
 #include "br/log/log_files.h"
 #include "br/meta_seal.h"
 #include "br/proto/log.pb.h"
 #include "br/storage_target.h"
 #include "cluster/client/pd_client.h"
+#include "common/backoff.h"
 #include "common/redact.h"
 #include "common/table_filter.h"
 #include "common/time_util.h"
@@ -12,10 +16,6 @@
 
 namespace brix::br {
 namespace {
-
-constexpr int64_t kSafePointTtlSeconds = 24 * 3600;
-
-std::string SafePointName(const std::string& task) { return "log-" + task; }
 
 struct Found {
   LogTask task;
@@ -37,16 +37,32 @@ Result<Found> GetTask(cluster::PdClient& pd, const std::string& name) {
   return f;
 }
 
-Status PutTask(cluster::PdClient& pd, const LogTask& task, bool create_only) {
-  cluster::LogTaskPutRequest req;
-  req.set_name(task.name());
-  req.set_definition(task.SerializeAsString());
-  req.set_create_only(create_only);
+Status PutTask(cluster::PdClient& pd, const cluster::LogTaskPutRequest& req) {
   cluster::LogTaskPutResponse resp;
   return pd.Call("LogTaskPut", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
     return s.LogTaskPut(&c, req, &resp);
   });
 }
+
+Status CreateTask(cluster::PdClient& pd, const LogTask& task) {
+  cluster::LogTaskPutRequest req;
+  req.set_name(task.name());
+  req.set_definition(task.SerializeAsString());
+  req.set_create_only(true);
+  return PutTask(pd, req);
+}
+
+// How a state change also changes the task's service safepoint (in the same atomic step).
+struct Change {
+  LogTask::State state;
+  uint64_t safepoint_ts = 0;  // set for `safepoint_ttl` (stop removes it instead)
+};
+
+// Read-modify-write of the task by compare-and-swap: `decide` looks at the task as it is now and
+// returns the change, or refuses. A concurrent change makes the write fail; then the task is
+// read again and `decide` asked again, so no change ever overwrites another.
+Status ChangeTask(cluster::PdClient& pd, const std::string& name,
+                  const std::function<Result<Change>(const Found&)>& decide);
 
 const char* StateName(LogTask::State s) {
   switch (s) {
@@ -63,6 +79,30 @@ const char* StateName(LogTask::State s) {
 
 uint64_t Checkpoint(const Found& f) {
   return std::max(f.task.start_ts(), f.raw.global_checkpoint());
+}
+
+Status ChangeTask(cluster::PdClient& pd, const std::string& name,
+                  const std::function<Result<Change>(const Found&)>& decide) {
+  Backoff backoff(BackoffOptions{.max_attempts = 20,
+                                 .base_delay = std::chrono::milliseconds(20),
+                                 .max_delay = std::chrono::milliseconds(500)});
+  for (int attempt = 1;; ++attempt) {
+    BRIX_ASSIGN_OR_RETURN(Found f, GetTask(pd, name));
+    BRIX_ASSIGN_OR_RETURN(Change change, decide(f));
+    LogTask task = f.task;
+    task.set_state(change.state);
+    cluster::LogTaskPutRequest req;
+    req.set_name(name);
+    req.set_definition(task.SerializeAsString());
+    req.set_expected_revision(f.raw.revision());
+    req.set_stopped(change.state == LogTask::STOPPED);
+    req.set_service_safepoint(LogTaskSafePointName(name));
+    req.set_safepoint_ts(change.safepoint_ts);
+    req.set_safepoint_ttl_seconds(change.state == LogTask::STOPPED ? 0 : kLogSafePointTtlSeconds);
+    Status s = PutTask(pd, req);
+    if (s.code() != Status::Code::kAborted || !backoff.ShouldRetry(attempt)) return s;
+    std::this_thread::sleep_for(backoff.DelayAfter(attempt));  // lost a race: look again
+  }
 }
 
 }  // namespace
@@ -101,12 +141,12 @@ Result<uint64_t> StartLogTask(const LogStartOptions& o) {
     BRIX_ASSIGN_OR_RETURN(start, pd->GetTs());
   }
   // Protect first, then check that GC has not passed the start already.
-  BRIX_RETURN_IF_ERROR(
-      pd->UpdateServiceSafePoint(SafePointName(o.task_name), start - 1, kSafePointTtlSeconds)
-          .status());
+  BRIX_RETURN_IF_ERROR(pd->UpdateServiceSafePoint(LogTaskSafePointName(o.task_name), start - 1,
+                                                  kLogSafePointTtlSeconds)
+                           .status());
   BRIX_ASSIGN_OR_RETURN(uint64_t gc, pd->GetGcSafePoint());
   if (gc > start - 1) {
-    pd->UpdateServiceSafePoint(SafePointName(o.task_name), 0, 0).status().IgnoreError();
+    pd->UpdateServiceSafePoint(LogTaskSafePointName(o.task_name), 0, 0).status().IgnoreError();
     return Status::FailedPrecondition("--start-ts " + std::to_string(start) +
                                       " is older than the GC safepoint " + std::to_string(gc));
   }
@@ -135,7 +175,7 @@ Result<uint64_t> StartLogTask(const LogStartOptions& o) {
           return s.LogTaskDelete(&c, del, &dresp);
         }));
   }
-  BRIX_RETURN_IF_ERROR(PutTask(*pd, task, /*create_only=*/true));
+  BRIX_RETURN_IF_ERROR(CreateTask(*pd, task));
   return start;
 }
 
@@ -161,50 +201,49 @@ Result<LogTaskStatus> GetLogTaskStatus(const std::string& pd_addr, const std::st
 
 Status PauseLogTask(const std::string& pd_addr, const std::string& name) {
   BRIX_ASSIGN_OR_RETURN(auto pd, cluster::PdClient::Connect(pd_addr));
-  BRIX_ASSIGN_OR_RETURN(Found f, GetTask(*pd, name));
-  if (f.task.state() != LogTask::RUNNING) {
-    return Status::FailedPrecondition("log backup task '" + name + "' is " +
-                                      StateName(f.task.state()) +
-                                      "; only a running task can be paused");
-  }
-  // The versions after the checkpoint must survive the pause: hold them for a day.
-  BRIX_RETURN_IF_ERROR(
-      pd->UpdateServiceSafePoint(SafePointName(name), Checkpoint(f) - 1, kSafePointTtlSeconds)
-          .status());
-  f.task.set_state(LogTask::PAUSED);
-  return PutTask(*pd, f.task, false);
+  return ChangeTask(*pd, name, [&](const Found& f) -> Result<Change> {
+    if (f.task.state() != LogTask::RUNNING) {
+      return Status::FailedPrecondition("log backup task '" + name + "' is " +
+                                        StateName(f.task.state()) +
+                                        "; only a running task can be paused");
+    }
+    // The versions after the checkpoint must survive the pause: hold them for a day.
+    return Change{LogTask::PAUSED, Checkpoint(f) - 1};
+  });
 }
 
 Status ResumeLogTask(const std::string& pd_addr, const std::string& name) {
   BRIX_ASSIGN_OR_RETURN(auto pd, cluster::PdClient::Connect(pd_addr));
-  BRIX_ASSIGN_OR_RETURN(Found f, GetTask(*pd, name));
-  if (f.task.state() != LogTask::PAUSED) {
-    std::string why = f.task.state() == LogTask::STOPPED
-                          ? "; a stopped task is final and cannot be resumed"
-                          : "; only a paused task can be resumed";
-    return Status::FailedPrecondition("log backup task '" + name + "' is " +
-                                      StateName(f.task.state()) + why);
-  }
-  BRIX_ASSIGN_OR_RETURN(uint64_t gc, pd->GetGcSafePoint());
-  if (gc >= Checkpoint(f)) {
-    return Status::FailedPrecondition("cannot resume '" + name + "': its checkpoint " +
-                                      std::to_string(Checkpoint(f)) +
-                                      " is below the GC safepoint " + std::to_string(gc) +
-                                      " (paused for too long); stop it and start a new task");
-  }
-  f.task.set_state(LogTask::RUNNING);
-  return PutTask(*pd, f.task, false);
+  return ChangeTask(*pd, name, [&](const Found& f) -> Result<Change> {
+    if (f.task.state() != LogTask::PAUSED) {
+      std::string why = f.task.state() == LogTask::STOPPED
+                            ? "; a stopped task is final and cannot be resumed"
+                            : "; only a paused task can be resumed";
+      return Status::FailedPrecondition("log backup task '" + name + "' is " +
+                                        StateName(f.task.state()) + why);
+    }
+    BRIX_ASSIGN_OR_RETURN(uint64_t gc, pd->GetGcSafePoint());
+    if (gc >= Checkpoint(f)) {
+      return Status::FailedPrecondition("cannot resume '" + name + "': its checkpoint " +
+                                        std::to_string(Checkpoint(f)) +
+                                        " is below the GC safepoint " + std::to_string(gc) +
+                                        " (paused for too long); stop it and start a new task");
+    }
+    // Protected again before resume returns (the pause's safepoint may have expired), not only
+    // once the nodes flush.
+    return Change{LogTask::RUNNING, Checkpoint(f) - 1};
+  });
 }
 
 Status StopLogTask(const std::string& pd_addr, const std::string& name) {
   BRIX_ASSIGN_OR_RETURN(auto pd, cluster::PdClient::Connect(pd_addr));
-  BRIX_ASSIGN_OR_RETURN(Found f, GetTask(*pd, name));
-  if (f.task.state() == LogTask::STOPPED) {
-    return Status::FailedPrecondition("log backup task '" + name + "' is stopped already");
-  }
-  f.task.set_state(LogTask::STOPPED);
-  BRIX_RETURN_IF_ERROR(PutTask(*pd, f.task, false));
-  return pd->UpdateServiceSafePoint(SafePointName(name), 0, 0).status();
+  // Stopping also removes the service safepoint; kvpd then refuses late checkpoints of the task.
+  return ChangeTask(*pd, name, [&](const Found& f) -> Result<Change> {
+    if (f.task.state() == LogTask::STOPPED) {
+      return Status::FailedPrecondition("log backup task '" + name + "' is stopped already");
+    }
+    return Change{LogTask::STOPPED};
+  });
 }
 
 }  // namespace brix::br

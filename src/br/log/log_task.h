@@ -10,6 +10,11 @@
 
 namespace brix::br {
 
+// The service safepoint protecting a task's versions after its checkpoint, and how long each
+// renewal holds it (start, pause and resume set it; every flush moves it, through kvpd).
+inline std::string LogTaskSafePointName(const std::string& task) { return "log-" + task; }
+inline constexpr int64_t kLogSafePointTtlSeconds = 24 * 3600;
+
 struct LogStartOptions {
   std::string pd;
   std::string task_name;

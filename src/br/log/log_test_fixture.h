@@ -1,5 +1,5 @@
-// The fixture of the log backup e2e tests (log_test.cc, compaction_test.cc,
-// log_meta_test.cc): a 3-node source cluster logging every 500 ms with app.a and app.b loaded,
+// The fixture of the log backup e2e tests (log_test.cc, compaction_test.cc, log_meta_test.cc,
+// log_safety_test.cc): a 3-node source cluster logging every 500 ms with app.a and app.b loaded,
 // a workload writing an oracle, and PITR into fresh clusters checked against the source and the
 // oracle.
 #pragma once
@@ -24,10 +24,15 @@
 
 namespace brix::br {
 
-inline std::unique_ptr<testing::ClusterHarness> StartCluster(int nodes, bool logging) {
+// `buffer_fault_file`: the nodes' log-buffer fault hook (--test-log-buffer-fault-file).
+inline std::unique_ptr<testing::ClusterHarness> StartCluster(
+    int nodes, bool logging, const std::string& buffer_fault_file = "") {
   testing::ClusterOptions o;
   o.nodes = nodes;
   if (logging) o.node_args = {"--log-flush-interval-ms", "500"};
+  if (!buffer_fault_file.empty()) {
+    o.node_args.insert(o.node_args.end(), {"--test-log-buffer-fault-file", buffer_fault_file});
+  }
   auto c = testing::ClusterHarness::Start(o);
   EXPECT_TRUE(c.ok()) << c.status().ToString();
   return c.ok() ? std::move(*c) : nullptr;
@@ -36,7 +41,8 @@ inline std::unique_ptr<testing::ClusterHarness> StartCluster(int nodes, bool log
 class LogBackupTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    source_ = StartCluster(3, true);
+    buffer_fault_file_ = dir_.path() + "/buffer-fault";
+    source_ = StartCluster(3, true, buffer_fault_file_);
     ASSERT_NE(source_, nullptr);
     tools::LoadArgs load;
     load.tables = {"app.a", "app.b"};
@@ -170,6 +176,7 @@ class LogBackupTest : public ::testing::Test {
   testing::TempDir dir_;
   std::unique_ptr<testing::ClusterHarness> source_;
   std::string oracle_;
+  std::string buffer_fault_file_;  // while it exists, the source nodes' log buffers fail
   EnvLookup env_ = ProcessEnv();
   std::thread workload_;
   Status workload_status_;

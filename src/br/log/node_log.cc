@@ -4,14 +4,17 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <thread>
 
 #include "br/log/log_files.h"
+#include "br/log/log_task.h"
 #include "br/meta_seal.h"
 #include "br/proto/log.grpc.pb.h"
 #include "br/storage_target.h"
@@ -25,12 +28,18 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr size_t kMaxRawFileBytes = 64 << 20;  // cut data files at this many raw bytes
-constexpr int64_t kSafePointTtlSeconds = 24 * 3600;
 
-// Appends length-prefixed LogEntry records to a local file; rotated at each flush.
+// Appends length-prefixed LogEntry records to a local file; rotated at each flush. Any failure
+// (open, write, or the close that flushes it — a full disk) marks the file broken: the rest of
+// its appends are dropped and Rotate() returns the error instead of the path, so its writes must
+// come from a re-scan of the store instead. Thread-safe.
 class BufferFile {
  public:
-  explicit BufferFile(std::string dir) : dir_(std::move(dir)) { Open(); }
+  // While `fault_file` (a test hook; empty = off) exists, opens and writes fail like a full disk.
+  BufferFile(std::string dir, std::string fault_file)
+      : dir_(std::move(dir)), fault_file_(std::move(fault_file)) {
+    Open();
+  }
   ~BufferFile() {
     if (file_) std::fclose(file_);
     std::error_code ec;
@@ -40,46 +49,78 @@ class BufferFile {
     std::string data = e.SerializeAsString();
     uint32_t n = static_cast<uint32_t>(data.size());
     std::lock_guard<std::mutex> lock(mu_);
-    if (!file_) return;
-    std::fwrite(&n, sizeof(n), 1, file_);
-    std::fwrite(data.data(), 1, data.size(), file_);
+    if (!error_.ok()) return;  // broken already: the re-scan covers this write
+    if (Faulty()) {
+      error_ = Failed("write", ENOSPC);
+    } else if (std::fwrite(&n, sizeof(n), 1, file_) != 1 ||
+               std::fwrite(data.data(), 1, data.size(), file_) != data.size()) {
+      error_ = Failed("write", errno);
+    }
   }
-  // Closes the current file and starts a new one; returns the closed file's path.
-  std::string Rotate() {
+  // Closes the current file and starts a new one. Returns the closed file's path, or why it
+  // does not hold every write appended to it (then it is deleted).
+  Result<std::string> Rotate() {
     std::lock_guard<std::mutex> lock(mu_);
     std::string done = path_;
-    if (file_) std::fclose(file_);
+    Status s = error_;
+    if (file_ && std::fclose(file_) != 0 && s.ok()) s = Failed("close", errno);
     file_ = nullptr;
+    if (s.ok() && Faulty()) s = Failed("close", ENOSPC);
     Open();
-    return done;
+    if (s.ok()) return done;
+    std::error_code ec;
+    fs::remove(done, ec);
+    return s;
   }
 
  private:
+  bool Faulty() const { return !fault_file_.empty() && fs::exists(fault_file_); }
+  Status Failed(const char* what, int err) const {
+    return Status::IOError("log backup buffer " + path_ + ": " + what +
+                           " failed: " + std::strerror(err));
+  }
   void Open() {
     path_ = dir_ + "/" + NewUuid() + ".buf";
-    file_ = std::fopen(path_.c_str(), "wb");
-    if (!file_) spdlog::error("log backup: cannot open buffer {}", path_);
+    error_ = Status::OK();
+    file_ = Faulty() ? nullptr : std::fopen(path_.c_str(), "wb");
+    if (!file_) {
+      error_ = Failed("open", Faulty() ? ENOSPC : errno);
+      spdlog::error("{}", error_.ToString());
+    }
   }
   std::string dir_;
+  std::string fault_file_;
   std::mutex mu_;
   std::string path_;
   std::FILE* file_ = nullptr;
+  Status error_;  // set once the file misses a write
 };
 
+// Reads a buffer file Rotate() vouched for: a short or unparsable record is corruption.
 Status ReadBufferFile(const std::string& path, const std::function<void(LogEntry&&)>& add) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return Status::IOError("open " + path);
+  if (!f) return Status::IOError("open " + path + ": " + std::strerror(errno));
   std::string data;
+  Status s;
   for (;;) {
     uint32_t n = 0;
-    if (std::fread(&n, sizeof(n), 1, f) != 1) break;
+    size_t got = std::fread(&n, 1, sizeof(n), f);
+    if (got == 0 && std::feof(f)) break;
     data.resize(n);
-    if (n && std::fread(data.data(), 1, n, f) != n) break;  // torn tail: the write died with us
+    if (got != sizeof(n) || (n && std::fread(data.data(), 1, n, f) != n)) {
+      s = Status::Corruption("log backup buffer " + path + ": short record");
+      break;
+    }
     LogEntry e;
-    if (e.ParseFromString(data)) add(std::move(e));
+    if (!e.ParseFromString(data)) {
+      s = Status::Corruption("log backup buffer " + path + ": record does not parse");
+      break;
+    }
+    add(std::move(e));
   }
+  if (s.ok() && std::ferror(f)) s = Status::IOError("read " + path + ": " + std::strerror(errno));
   std::fclose(f);
-  return Status::OK();
+  return s;
 }
 
 // Uploads entries as data files (cut at kMaxRawFileBytes) and one meta naming them.
@@ -153,17 +194,18 @@ class FlushWriter {
 // One running task on this node.
 class TaskRunner {
  public:
-  TaskRunner(cluster::NodeContext* node, LogTask task, uint64_t checkpoint,
-             std::chrono::milliseconds interval)
+  TaskRunner(cluster::NodeContext* node, LogTask task, int64_t task_revision, uint64_t checkpoint,
+             const NodeLogOptions& options)
       : node_(node),
         task_(std::move(task)),
+        task_revision_(task_revision),
         checkpoint_(checkpoint),
-        interval_(interval),
+        interval_(options.flush_interval),
         dir_(node->work_dir() + "/log/" + task_.name()) {
     std::error_code ec;
     fs::remove_all(dir_, ec);  // buffers of an earlier life: the re-scan covers them
     fs::create_directories(dir_, ec);
-    buffer_ = std::make_unique<BufferFile>(dir_);
+    buffer_ = std::make_unique<BufferFile>(dir_, options.test_buffer_fault_file);
     observer_ = node_->AddWriteObserver(
         [this](const std::vector<cluster::MvccMutation>& muts, uint64_t ts) {
           for (const auto& m : muts) {
@@ -237,6 +279,10 @@ class TaskRunner {
     }
     uint64_t resolved = node_->ResolvedTs();
     if (resolved <= checkpoint_) return Status::OK();
+    // Every write ≤ resolved was appended before resolved was published: rotate after reading it.
+    auto rotated = buffer_->Rotate();
+    if (!rotated.ok()) return BufferLost(rotated.status());
+    pending_.push_back(*rotated);
     FlushWriter writer(storage, node_->store_id(), resolved, task_.name());
     if (!rescanned_) {
       Status added;
@@ -255,13 +301,12 @@ class TaskRunner {
                                 }));
       BRIX_RETURN_IF_ERROR(added);
     }
-    // Every write ≤ resolved was appended before resolved was published: rotate after reading it.
-    pending_.push_back(buffer_->Rotate());
     for (const auto& path : pending_) {
       Status added;
-      BRIX_RETURN_IF_ERROR(ReadBufferFile(path, [&](LogEntry&& e) {
+      Status read = ReadBufferFile(path, [&](LogEntry&& e) {
         if (added.ok()) added = writer.Add(std::move(e));
-      }));
+      });
+      if (!read.ok()) return BufferLost(read);
       BRIX_RETURN_IF_ERROR(added);
     }
     BRIX_RETURN_IF_ERROR(writer.Finish());
@@ -272,19 +317,30 @@ class TaskRunner {
     pending_.clear();
     rescanned_ = true;
     checkpoint_ = resolved;
-    // The checkpoint moves only once the data and meta are durable on the storage.
+    // The checkpoint moves only once the data and meta are durable on the storage; kvpd moves
+    // the task's service safepoint with it (and refuses both once the task is stopped).
     BRIX_ASSIGN_OR_RETURN(uint64_t global, ReportCheckpoint(resolved, ""));
     if (global > 0) {
       storage
           .Put(std::string(kGlobalCheckpointPrefix) + std::to_string(node_->store_id()) + ".ts",
                SealMeta(kMetaGlobalCheckpoint, std::to_string(global)))
           .IgnoreError();
-      node_->pd()
-          ->UpdateServiceSafePoint("log-" + task_.name(), global - 1, kSafePointTtlSeconds)
-          .status()
-          .IgnoreError();
     }
     return Status::OK();
+  }
+
+  // The buffer missed writes (a full disk): drop every unsent buffer and re-scan the store from
+  // the checkpoint at the next flush, which already has to cover (checkpoint, resolved] on start.
+  // The checkpoint stays where it is until that succeeds.
+  Status BufferLost(const Status& why) {
+    for (const auto& path : pending_) {
+      std::error_code ec;
+      fs::remove(path, ec);
+    }
+    pending_.clear();
+    rescanned_ = false;
+    return why.WithContext("log buffer lost writes; the next flush re-scans from checkpoint " +
+                           std::to_string(checkpoint_));
   }
 
   Result<uint64_t> ReportCheckpoint(uint64_t checkpoint, const std::string& error) {
@@ -293,6 +349,9 @@ class TaskRunner {
     req.set_store_id(node_->store_id());
     req.set_checkpoint(checkpoint);
     req.set_error(error);
+    req.set_task_create_revision(task_revision_);
+    req.set_service_safepoint(LogTaskSafePointName(task_.name()));
+    req.set_safepoint_ttl_seconds(kLogSafePointTtlSeconds);
     cluster::LogCheckpointResponse resp;
     BRIX_RETURN_IF_ERROR(
         node_->pd()->Call("LogCheckpoint", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
@@ -309,6 +368,7 @@ class TaskRunner {
 
   cluster::NodeContext* node_;
   LogTask task_;
+  int64_t task_revision_;  // the create revision of its definition in kvpd
   uint64_t checkpoint_;
   std::chrono::milliseconds interval_;
   std::string dir_;
@@ -400,7 +460,12 @@ class NodeLogService final : public NodeLog::Service {
       return st.LogTaskList(&c, cluster::LogTaskListRequest(), &list);
     });
     if (!s.ok()) return;  // kvpd unreachable: keep what runs
-    std::map<std::string, std::pair<LogTask, uint64_t>> wanted;
+    struct Wanted {
+      LogTask task;
+      int64_t revision;
+      uint64_t checkpoint;
+    };
+    std::map<std::string, Wanted> wanted;
     for (const auto& name : list.names()) {
       cluster::LogTaskGetRequest req;
       req.set_name(name);
@@ -415,7 +480,7 @@ class NodeLogService final : public NodeLog::Service {
       uint64_t ckpt = task.start_ts();
       auto it = resp.store_checkpoints().find(node_->store_id());
       if (it != resp.store_checkpoints().end()) ckpt = std::max(ckpt, it->second);
-      wanted[name] = {task, ckpt};
+      wanted[name] = {task, resp.create_revision(), ckpt};
     }
     std::vector<std::shared_ptr<TaskRunner>> retired;
     {
@@ -424,19 +489,19 @@ class NodeLogService final : public NodeLog::Service {
         auto w = wanted.find(it->first);
         // A task re-created under the same name (new storage) is a different task.
         if (w == wanted.end() ||
-            w->second.first.created_unix_ms() != it->second->task().created_unix_ms()) {
+            w->second.task.created_unix_ms() != it->second->task().created_unix_ms()) {
           retired.push_back(it->second);
           it = runners_.erase(it);
         } else {
           ++it;
         }
       }
-      for (auto& [name, tc] : wanted) {
+      for (auto& [name, w] : wanted) {
         if (runners_.count(name)) continue;
         spdlog::info("log backup {}: starting on store {} from checkpoint {}", name,
-                     node_->store_id(), tc.second);
+                     node_->store_id(), w.checkpoint);
         runners_[name] =
-            std::make_shared<TaskRunner>(node_, tc.first, tc.second, options_.flush_interval);
+            std::make_shared<TaskRunner>(node_, w.task, w.revision, w.checkpoint, options_);
       }
     }
     retired.clear();  // stops them outside the lock

@@ -9,8 +9,12 @@
 //  - every flush interval it takes the resolved ts R, rotates the buffer, uploads the rotated
 //    entries as zstd data files, then one metadata file naming them, then reports R as its store
 //    checkpoint to kvpd, writes the global checkpoint it gets back to the storage and moves the
-//    task's service safepoint up to it. A failed flush keeps its data for the next one and
-//    reports the error.
+//    task's service safepoint up to it (kvpd moves both in one step, and refuses them once the
+//    task is stopped). A failed flush keeps its data for the next one and reports the error.
+//  - a buffer that misses a write (open/write/close failed: a full disk) fails the flush; the
+//    checkpoint stays, the error shows in `brix log status`, and the next flush drops the
+//    buffers and re-scans the store from the checkpoint, so the log has no hole once the disk
+//    has room again.
 // Paused or stopped tasks have no runner. Duplicated versions (a re-scan overlapping uploaded
 // data) are harmless: the same key and ts is the same version.
 #pragma once
@@ -25,6 +29,9 @@ namespace brix::br {
 struct NodeLogOptions {
   std::chrono::milliseconds flush_interval{10'000};
   std::chrono::milliseconds poll_interval{500};
+  // Test-only fault hook (empty = off): while this file exists, buffer files cannot be opened or
+  // written, as on a full disk.
+  std::string test_buffer_fault_file;
 };
 
 // For NodeOptions::services: serves NodeLog (Flush, ApplyVersions) and runs the tasks.

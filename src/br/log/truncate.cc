@@ -19,8 +19,7 @@ Result<TruncateSummary> TruncateLog(const std::string& storage_url, uint64_t unt
   sum.until = until;
   BRIX_ASSIGN_OR_RETURN(LogLocation loc, ReadLogLocation(*storage));
   if (until > loc.truncated_until()) {
-    loc.set_truncated_until(until);
-    BRIX_RETURN_IF_ERROR(PutMeta(*storage, kMetaLogLocation, kLogLocationName, loc));
+    BRIX_RETURN_IF_ERROR(RecordTruncationBound(*storage, until));
   }
   // Compactions made only of versions below the bound go first: PITR no longer uses them, and
   // after this no compaction names a raw file truncate is about to delete and still matters.

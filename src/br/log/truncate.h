@@ -21,7 +21,8 @@ struct TruncateSummary {
 // Removes every log data file whose versions are all older than `until` (no restore to a point
 // ≥ until needs them). `until` must not pass the global checkpoint. Order keeps the location
 // valid at every step, also while nodes keep flushing: the new lower bound is recorded first,
-// then each meta is rewritten (or deleted) before the files it stops naming are deleted.
+// then each meta is rewritten (or deleted) before the files it stops naming are deleted. The
+// bound only rises, also when truncations run concurrently (RecordTruncationBound).
 [[nodiscard]] Result<TruncateSummary> TruncateLog(const std::string& storage_url, uint64_t until,
                                                   const EnvLookup& env = ProcessEnv());
 

@@ -5,8 +5,10 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "cluster/pd/gc_pause.h"
@@ -51,9 +53,10 @@ struct PdServer::Impl final : public pb::PD::Service {
   std::unique_ptr<etcd::EtcdClient> etcd;
   std::unique_ptr<grpc::Server> server;
 
-  // Leadership.
+  // Leadership. The lease ends at leader_valid_until (steady clock; see the header).
+  using SteadyClock = std::chrono::steady_clock;
   std::atomic<bool> leader{false};
-  std::atomic<uint64_t> leader_valid_until_ms{0};
+  std::atomic<SteadyClock::time_point> leader_valid_until{SteadyClock::time_point{}};
   int64_t lease = 0;
   std::atomic<bool> stopping{false};
   std::thread campaign_thread;
@@ -88,7 +91,25 @@ struct PdServer::Impl final : public pb::PD::Service {
     return global;
   }
 
-  bool Leading() const { return leader.load() && NowMs() < leader_valid_until_ms.load(); }
+  bool Leading() const { return leader.load() && SteadyClock::now() < leader_valid_until.load(); }
+
+  // The lease of a grant/keepalive sent at `sent` is alive until at least sent + TTL; we stop a
+  // second earlier (margin for etcd's own clock rate and our scheduling).
+  SteadyClock::time_point LeaseEnd(SteadyClock::time_point sent) const {
+    return sent + options.leader_ttl - std::chrono::seconds(1);
+  }
+
+  // Test hook: holds a keepalive reply back while options.test_keepalive_delay_file exists.
+  void DelayKeepAliveReplyForTest() {
+    if (options.test_keepalive_delay_file.empty()) return;
+    std::ifstream in(options.test_keepalive_delay_file);
+    int64_t ms = 0;
+    if (!(in >> ms) || ms <= 0) return;
+    spdlog::warn("kvpd {}: test hook: keepalive reply delayed {} ms", options.listen, ms);
+    std::unique_lock<std::mutex> lock(shutdown_mu);
+    shutdown_cv.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stopping.load(); });
+  }
+
   grpc::Status NotLeader() const {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "not leader: " + options.listen);
   }
@@ -99,10 +120,11 @@ struct PdServer::Impl final : public pb::PD::Service {
       if (!leader.load()) {
         TryBecomeLeader();
       } else {
+        auto sent = SteadyClock::now();
         Status s = etcd->KeepAliveOnce(lease);
+        DelayKeepAliveReplyForTest();
         if (s.ok()) {
-          leader_valid_until_ms =
-              NowMs() + static_cast<uint64_t>(options.leader_ttl.count()) * 1000 - 1000;
+          leader_valid_until = LeaseEnd(sent);  // from the send: a late reply extends nothing
         } else {
           spdlog::warn("kvpd {}: lost leadership: {}", options.listen, s.ToString());
           leader = false;
@@ -120,6 +142,7 @@ struct PdServer::Impl final : public pb::PD::Service {
   void TryBecomeLeader() {
     auto current = etcd->Get(kLeaderKey);
     if (!current.ok() || current->has_value()) return;
+    auto sent = SteadyClock::now();
     auto granted = etcd->GrantLease(options.leader_ttl);
     if (!granted.ok()) return;
     auto won = etcd->PutIfModRevision(kLeaderKey, options.listen, 0, *granted);
@@ -134,8 +157,7 @@ struct PdServer::Impl final : public pb::PD::Service {
       etcd->RevokeLease(lease).IgnoreError();
       return;
     }
-    leader_valid_until_ms =
-        NowMs() + static_cast<uint64_t>(options.leader_ttl.count()) * 1000 - 1000;
+    leader_valid_until = LeaseEnd(sent);
     leader = true;
     spdlog::info("kvpd {}: became leader", options.listen);
   }
@@ -511,27 +533,75 @@ struct PdServer::Impl final : public pb::PD::Service {
     return grpc::Status::OK;
   }
 
+  // Log tasks: <prefix><name>/def (opaque definition), /stopped (present once the task is
+  // final), /ckpt/<store>. Every change that must not be lost to a concurrent one is a guarded
+  // etcd transaction, and the task's service safepoint changes in the same transaction.
+  static std::string LogTaskKey(const std::string& name, const std::string& part) {
+    return kLogTaskPrefix + name + "/" + part;
+  }
+
   grpc::Status LogTaskPut(grpc::ServerContext*, const pb::LogTaskPutRequest* req,
                           pb::LogTaskPutResponse*) override {
     if (!Leading()) return NotLeader();
-    std::string key = kLogTaskPrefix + req->name() + "/def";
-    Status s = req->create_only() ? etcd->PutIfModRevision(key, req->definition(), 0).status()
-                                  : etcd->Put(key, req->definition()).status();
-    if (req->create_only() && s.code() == Status::Code::kFailedPrecondition) {
-      return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
-                          "log task '" + req->name() + "' exists");
+    std::lock_guard<std::mutex> lock(mu);
+    std::string key = LogTaskKey(req->name(), "def");
+    if (req->create_only()) {
+      Status s = etcd->PutIfModRevision(key, req->definition(), 0).status();
+      if (s.code() == Status::Code::kFailedPrecondition) {
+        return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
+                            "log task '" + req->name() + "' exists");
+      }
+      return net::ToGrpc(s);
     }
-    return net::ToGrpc(s);
+    std::vector<etcd::EtcdClient::Guard> guards;
+    if (req->expected_revision() > 0) guards.push_back({key, req->expected_revision()});
+    std::vector<std::pair<std::string, std::string>> puts = {{key, req->definition()}};
+    std::vector<std::string> deletes;
+    std::optional<ServiceSafePoint> sp;
+    const std::string& sp_name = req->service_safepoint();
+    if (req->stopped()) puts.push_back({LogTaskKey(req->name(), "stopped"), "1"});
+    if (!sp_name.empty()) {
+      if (req->stopped() || req->safepoint_ttl_seconds() <= 0) {
+        deletes.push_back(kServiceSpPrefix + sp_name);
+      } else {
+        if (req->safepoint_ts() < gc_safepoint) {
+          return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                              "service safepoint " + std::to_string(req->safepoint_ts()) +
+                                  " is below the GC safepoint " + std::to_string(gc_safepoint));
+        }
+        sp = ServiceSafePoint{req->safepoint_ts(),
+                              NowMs() + static_cast<uint64_t>(req->safepoint_ttl_seconds()) * 1000};
+        puts.push_back({kServiceSpPrefix + sp_name,
+                        std::to_string(sp->ts) + " " + std::to_string(sp->expire_ms)});
+      }
+    }
+    auto rev = etcd->CommitIf(guards, puts, deletes);
+    if (!rev.ok()) {
+      if (rev.status().code() == Status::Code::kFailedPrecondition) {
+        return grpc::Status(grpc::StatusCode::ABORTED,
+                            "log task '" + req->name() + "' changed since revision " +
+                                std::to_string(req->expected_revision()) + "; read it again");
+      }
+      return net::ToGrpc(rev.status());
+    }
+    if (sp) {
+      service_safepoints[sp_name] = *sp;
+    } else if (!sp_name.empty()) {
+      service_safepoints.erase(sp_name);
+    }
+    return grpc::Status::OK;
   }
 
   grpc::Status LogTaskGet(grpc::ServerContext*, const pb::LogTaskGetRequest* req,
                           pb::LogTaskGetResponse* resp) override {
     if (!Leading()) return NotLeader();
-    auto def = etcd->Get(kLogTaskPrefix + req->name() + "/def");
+    auto def = etcd->Get(LogTaskKey(req->name(), "def"));
     if (!def.ok()) return net::ToGrpc(def.status());
     if (!def->has_value()) return grpc::Status::OK;
     resp->set_found(true);
     resp->set_definition((*def)->value);
+    resp->set_revision((*def)->mod_revision);
+    resp->set_create_revision((*def)->create_revision);
     std::lock_guard<std::mutex> lock(mu);
     for (const auto& [store, ts] : log_checkpoints[req->name()]) {
       (*resp->mutable_store_checkpoints())[store] = ts;
@@ -571,16 +641,51 @@ struct PdServer::Impl final : public pb::PD::Service {
     if (!Leading()) return NotLeader();
     std::lock_guard<std::mutex> lock(mu);
     log_errors[req->name()][req->store_id()] = req->error();
-    auto& mine = log_checkpoints[req->name()][req->store_id()];
-    if (req->checkpoint() > mine) {  // checkpoints only move forward
-      Status s =
-          etcd->Put(kLogTaskPrefix + req->name() + "/ckpt/" + std::to_string(req->store_id()),
-                    std::to_string(req->checkpoint()))
-              .status();
-      if (!s.ok()) return net::ToGrpc(s);
-      mine = req->checkpoint();
+    auto& ckpts = log_checkpoints[req->name()];
+    const uint64_t before = ckpts.count(req->store_id()) ? ckpts[req->store_id()] : 0;
+    const bool advance = req->checkpoint() > before;  // checkpoints only move forward
+    if (advance) ckpts[req->store_id()] = req->checkpoint();
+    const uint64_t global = GlobalCheckpoint(req->name());
+    std::vector<std::pair<std::string, std::string>> puts;
+    if (advance) {
+      puts.push_back({LogTaskKey(req->name(), "ckpt/" + std::to_string(req->store_id())),
+                      std::to_string(req->checkpoint())});
     }
-    resp->set_global_checkpoint(GlobalCheckpoint(req->name()));
+    std::optional<ServiceSafePoint> sp;
+    const std::string& sp_name = req->service_safepoint();
+    if (!sp_name.empty() && req->safepoint_ttl_seconds() > 0 && global > 0 &&
+        global - 1 >= gc_safepoint) {
+      sp = ServiceSafePoint{global - 1,
+                            NowMs() + static_cast<uint64_t>(req->safepoint_ttl_seconds()) * 1000};
+      puts.push_back({kServiceSpPrefix + sp_name,
+                      std::to_string(sp->ts) + " " + std::to_string(sp->expire_ms)});
+    }
+    if (!puts.empty()) {
+      // Only while the task lives: a late report after stop (or after the name was reused)
+      // must not bring back its checkpoints or its safepoint.
+      std::vector<etcd::EtcdClient::Guard> guards = {{LogTaskKey(req->name(), "stopped"), 0}};
+      if (req->task_create_revision() > 0) {
+        guards.push_back({LogTaskKey(req->name(), "def"), req->task_create_revision(), true});
+      }
+      auto rev = etcd->CommitIf(guards, puts);
+      if (!rev.ok()) {
+        if (advance) {
+          if (before == 0) {
+            ckpts.erase(req->store_id());
+          } else {
+            ckpts[req->store_id()] = before;
+          }
+        }
+        if (rev.status().code() == Status::Code::kFailedPrecondition) {
+          return grpc::Status(
+              grpc::StatusCode::FAILED_PRECONDITION,
+              "log task '" + req->name() + "' is stopped or was re-created; checkpoint not taken");
+        }
+        return net::ToGrpc(rev.status());
+      }
+      if (sp) service_safepoints[sp_name] = *sp;
+    }
+    resp->set_global_checkpoint(global);
     return grpc::Status::OK;
   }
 };

@@ -6,6 +6,11 @@
 // persisted high-water mark, the leader first raises the mark in etcd (by compare-and-swap, so a
 // deposed leader cannot); a new leader starts above the mark. So no ts is ever issued twice,
 // across restarts and leader changes.
+//
+// Leader lease: a kvpd serves only while its etcd lease is surely alive. The lease is measured on
+// the monotonic clock from the moment the grant or keepalive request was SENT (etcd starts the
+// TTL no earlier than that), minus a safety margin; a slow reply or a wall-clock step never
+// extends it. So an old leader stops serving before etcd can elect the next one.
 #pragma once
 
 #include <chrono>
@@ -24,6 +29,9 @@ struct PdOptions {
   std::chrono::seconds gc_life_time{600};
   // How far ahead the persisted TSO high-water mark runs.
   std::chrono::milliseconds tso_window{3000};
+  // Test-only fault hook (empty = off): while this file exists, each keepalive reply is held back
+  // for the number of milliseconds written in it, as if etcd or the network were slow.
+  std::string test_keepalive_delay_file;
 };
 
 class PdServer {

@@ -24,12 +24,17 @@ int main(int argc, char** argv) {
   app.add_option("--log-flush-interval-ms", log_flush_interval_ms,
                  "log backup: how often buffered writes are uploaded (default 10000)")
       ->check(CLI::PositiveNumber);
+  std::string buffer_fault_file;
+  app.add_option("--test-log-buffer-fault-file", buffer_fault_file,
+                 "tests only: while this file exists, log-backup buffer writes fail like a full "
+                 "disk");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
   CLI11_PARSE(app, argc, argv);
   options.gc_interval = std::chrono::milliseconds(gc_interval_ms);
   options.services.push_back(brix::br::NewNodeBackupService);
   brix::br::NodeLogOptions log_options;
   log_options.flush_interval = std::chrono::milliseconds(log_flush_interval_ms);
+  log_options.test_buffer_fault_file = buffer_fault_file;
   options.services.push_back(brix::br::NodeLogServiceFactory(log_options));
   if (auto s = brix::InitLogging(log_level); !s.ok()) {
     std::fprintf(stderr, "error: %s\n", s.message().c_str());

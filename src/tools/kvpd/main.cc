@@ -17,9 +17,17 @@ int main(int argc, char** argv) {
   app.add_option("--listen", options.listen, "host:port to serve on")->required();
   app.add_option("--gc-life-time", gc_life_seconds, "seconds of MVCC history kept (default 600)")
       ->check(CLI::PositiveNumber);
+  int64_t tso_window_ms = options.tso_window.count();
+  app.add_option("--tso-window-ms", tso_window_ms,
+                 "how far ahead the persisted TSO high-water mark runs (default 3000)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--test-keepalive-delay-file", options.test_keepalive_delay_file,
+                 "tests only: while this file exists, hold each etcd keepalive reply back for "
+                 "the milliseconds written in it");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
   CLI11_PARSE(app, argc, argv);
   options.gc_life_time = std::chrono::seconds(gc_life_seconds);
+  options.tso_window = std::chrono::milliseconds(tso_window_ms);
   if (auto s = brix::InitLogging(log_level); !s.ok()) {
     std::fprintf(stderr, "error: %s\n", s.message().c_str());
     return 2;
