@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "br/location.h"
 #include "br/log/log_files.h"
 #include "br/sst.h"
 #include "cluster/mvcc.h"
@@ -143,6 +144,7 @@ Result<LogCompaction> CompactLog(const CompactOptions& o, const CompactProgressF
   BRIX_ASSIGN_OR_RETURN(auto storage, storage::OpenStorage(o.storage_url, o.env));
   BRIX_ASSIGN_OR_RETURN(LogLocation loc, ReadLogLocation(*storage));
   (void)loc;
+  BRIX_RETURN_IF_ERROR(CheckLocationIsFree(o.storage_url, o.env, LocationKind::kLog));
   const std::string dir = DirOf(o);
   CompactProgress p;
   auto report = [&] {

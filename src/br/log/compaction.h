@@ -6,7 +6,8 @@
 // written as MVCC-encoded SSTs under v1/compactions/<name>_<hash>/outputs/. Each table's result
 // is recorded in metas/<table>.cmeta as soon as it is uploaded — a re-run after kill -9 reuses
 // those — and compaction.meta, naming the inputs and every output, is written last: a
-// compaction without it does not exist. Raw files are never deleted here (truncate does).
+// compaction without it does not exist. Raw files are never deleted here (truncate does). A log
+// location inside or around another brix location is refused (br/location.h).
 #pragma once
 
 #include <functional>

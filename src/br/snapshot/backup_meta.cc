@@ -29,6 +29,15 @@ Result<BackupMeta> ReadBackupMeta(storage::ExternalStorage& storage) {
   return meta;
 }
 
+Result<BackupLock> ReadBackupLock(storage::ExternalStorage& storage) {
+  BRIX_ASSIGN_OR_RETURN(std::string data, storage.Get(kBackupLockName));
+  BackupLock lock;
+  if (!lock.ParseFromString(data)) {
+    return Status::Corruption(storage.Describe() + ": backup.lock does not parse");
+  }
+  return lock;
+}
+
 Result<std::string> BackupMetaToJson(const BackupMeta& meta) {
   std::string out;
   google::protobuf::util::JsonPrintOptions opts;

@@ -18,6 +18,9 @@ inline constexpr uint32_t kBackupMetaVersion = 1;
 // running) backup or nothing at all; Corruption if it does not parse.
 [[nodiscard]] Result<BackupMeta> ReadBackupMeta(storage::ExternalStorage& storage);
 
+// The backup.lock of the location: NotFound when there is none, Corruption if it does not parse.
+[[nodiscard]] Result<BackupLock> ReadBackupLock(storage::ExternalStorage& storage);
+
 // The backupmeta as JSON (brix debug meta): keys and digests in base64, as protobuf's JSON does.
 [[nodiscard]] Result<std::string> BackupMetaToJson(const BackupMeta& meta);
 
