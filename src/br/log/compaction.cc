@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "br/location.h"
 #include "br/log/log_files.h"
 #include "br/meta_seal.h"
 #include "br/sst.h"
@@ -196,6 +197,7 @@ Result<LogCompaction> CompactLog(const CompactOptions& o, const CompactProgressF
         std::to_string(range.checkpoint) +
         ": versions of the window may still be arriving; wait, or compact up to the checkpoint");
   }
+  BRIX_RETURN_IF_ERROR(CheckLocationIsFree(o.storage_url, o.env, LocationKind::kLog));
   const std::string dir = DirOf(o);
   CompactProgress p;
   auto report = [&] {

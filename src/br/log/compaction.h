@@ -11,7 +11,8 @@
 // those — and compaction.meta, naming the plan's inputs and every output, is written last: a
 // compaction without it does not exist. Raw files are never deleted here (truncate does).
 // plan, metas/* and compaction.meta are sealed metadata (br/meta_seal.h): a damaged one is
-// refused, named.
+// refused, named. A log location inside or around another brix location is refused
+// (br/location.h).
 #pragma once
 
 #include <functional>

@@ -3,6 +3,7 @@
 #include <functional>
 #include <thread>
 
+#include "br/location.h"
 #include "br/log/log_files.h"
 #include "br/meta_seal.h"
 #include "br/proto/log.pb.h"
@@ -134,6 +135,7 @@ Result<uint64_t> StartLogTask(const LogStartOptions& o) {
         "' (a stopped task cannot be restarted there); use a new prefix for a new task");
   }
   if (!location.status().IsNotFound()) return location.status();
+  BRIX_RETURN_IF_ERROR(CheckLocationIsFree(o.storage_url, o.env, LocationKind::kLog));
 
   BRIX_ASSIGN_OR_RETURN(uint64_t cluster_id, pd->GetClusterId());
   uint64_t start = o.start_ts;
@@ -157,6 +159,13 @@ Result<uint64_t> StartLogTask(const LogStartOptions& o) {
   loc.set_cluster_id(cluster_id);
   BRIX_RETURN_IF_ERROR(PutMeta(*storage, kMetaLogLocation, kLogLocationName, loc,
                                storage::PutOptions{.if_absent = true}));
+  // Owned from here. A run that checked a parent or child location at the same moment may have
+  // found it free too: check again, and back out if so.
+  if (Status free = CheckLocationIsFree(o.storage_url, o.env, LocationKind::kLog); !free.ok()) {
+    storage->Delete(kLogLocationName).IgnoreError();
+    pd->UpdateServiceSafePoint(LogTaskSafePointName(o.task_name), 0, 0).status().IgnoreError();
+    return free;
+  }
   LogTask task;
   task.set_name(o.task_name);
   *task.mutable_storage() = MakeStorageTarget(o.storage_url, o.send_credentials, o.env);

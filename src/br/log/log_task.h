@@ -25,8 +25,10 @@ struct LogStartOptions {
   EnvLookup env = ProcessEnv();
 };
 
-// Registers the task (refused if the name runs, or the storage already holds a log backup),
-// writes v1/task to the storage and protects start_ts with the task's service safepoint.
+// Registers the task (refused if the name runs, the storage already holds a log backup, or it
+// lies inside, around or at another brix location: br/location.h), writes v1/task to the
+// storage (from then on the task owns the location) and protects start_ts with the task's
+// service safepoint.
 // Returns the start ts.
 [[nodiscard]] Result<uint64_t> StartLogTask(const LogStartOptions& options);
 

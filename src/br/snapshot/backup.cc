@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "br/location.h"
 #include "br/meta_seal.h"
 #include "br/proto/backup.grpc.pb.h"
 #include "br/snapshot/backup_meta.h"
@@ -115,7 +116,14 @@ class BackupRun {
       return Status::AlreadyExists("--storage: " + storage_->Describe() +
                                    " already holds a backup (backupmeta); use an empty path");
     }
+    BRIX_RETURN_IF_ERROR(
+        CheckLocationIsFree(options_.storage_url, options_.env, LocationKind::kSnapshot));
     BRIX_RETURN_IF_ERROR(LockOrResume());
+    if (!resumed_) BRIX_RETURN_IF_ERROR(RecheckAfterLock());
+    if (options_.on_owned) {
+      BRIX_RETURN_IF_ERROR(options_.on_owned(lock_.run_id())
+                               .WithContext("recording that the run owns " + storage_->Describe()));
+    }
     SafePointKeeper keeper(pd_.get(), lock_.safepoint_service(), SafePointTs());
 
     BRIX_RETURN_IF_ERROR(kv_->WaitResolved(lock_.backup_ts()));
@@ -181,12 +189,9 @@ class BackupRun {
   // Starts a new backup (lock written create-only) or resumes the interrupted one the lock
   // describes, if it was started with the same arguments.
   Status LockOrResume() {
-    auto existing = storage_->Get(kBackupLockName);
+    auto existing = ReadBackupLock(*storage_);
     if (existing.ok()) {
-      BackupLock old;
-      BRIX_RETURN_IF_ERROR(UnsealMessage(
-          kMetaBackupLock, std::string(kBackupLockName) + " at " + storage_->Describe(), *existing,
-          &old));
+      const BackupLock& old = *existing;
       std::string why;
       if (old.cluster_id() != cluster_id_) why = "it is a backup of another cluster";
       if (old.last_backup_ts() != options_.last_backup_ts) why = "--lastbackupts differs";
@@ -233,6 +238,7 @@ class BackupRun {
     for (const auto& f : options_.filter) lock_.add_filter(f);
     lock_.set_compression(options_.compression);
     lock_.set_safepoint_service("br-" + NewUuid());
+    lock_.set_run_id(NewUuid());
     lock_.set_started_unix_ms(UnixMillis());
     // Protect first, then check: once registered, GC cannot pass it; if GC had already passed
     // the ts, the versions may be gone.
@@ -254,6 +260,16 @@ class BackupRun {
                                         storage_->Describe() + " at the same moment");
     }
     return put;
+  }
+
+  // Two runs may check a parent and a child location at the same moment and both find them free;
+  // each checks again once its lock is written, so at least one sees the other and backs out.
+  Status RecheckAfterLock() {
+    Status free = CheckLocationIsFree(options_.storage_url, options_.env, LocationKind::kSnapshot);
+    if (free.ok()) return free;
+    storage_->Delete(kBackupLockName).IgnoreError();
+    pd_->UpdateServiceSafePoint(lock_.safepoint_service(), 0, 0).status().IgnoreError();
+    return free;
   }
 
   Status LoadCheckpoints() {
@@ -339,6 +355,7 @@ class BackupRun {
         req.set_ratelimit_bytes_per_sec(options_.ratelimit_mib * 1024 * 1024);
         req.set_compression(options_.compression);
         req.set_sst_max_bytes(options_.sst_max_bytes);
+        req.set_file_prefix(RunFolder(lock_.run_id()));
         auto stub = NodeBackup::NewStub(NodeChannel(it->second));
         grpc::ClientContext ctx;
         StreamStallGuard stall(ctx, StreamStall());  // cancels a silent node
@@ -465,6 +482,7 @@ class BackupRun {
     meta.set_br_version("brix 0.1");
     meta.set_created_unix_ms(UnixMillis());
     meta.set_compression(options_.compression);
+    meta.set_run_id(lock_.run_id());
     const bool snapshot = lock_.last_backup_ts() == 0;
 
     std::map<int64_t, cluster::KvChecksum> from_files;
@@ -517,15 +535,18 @@ class BackupRun {
   }
 
   // After the commit point: drop the lock, checkpoints, files of retried ranges that no meta
-  // names, and the safepoint. Failures here leave only garbage, never a wrong backup.
+  // names, and the safepoint. Only this run's folder is searched for such files: nothing else
+  // under the location is this run's to delete. (Runs from before run ids have no folder; their
+  // leftovers stay.) Failures here leave only garbage, never a wrong backup.
   void Cleanup(const BackupMeta& meta) {
     std::set<std::string> named;
     for (const auto& f : meta.files()) named.insert(f.name());
-    auto all = storage_->ListAll("");
-    if (all.ok()) {
-      for (const auto& o : *all) {
-        if (o.name.ends_with(".sst") && !named.count(o.name))
-          storage_->Delete(o.name).IgnoreError();
+    if (!lock_.run_id().empty()) {
+      auto written = storage_->ListAll(RunFolder(lock_.run_id()));
+      if (written.ok()) {
+        for (const auto& o : *written) {
+          if (!named.count(o.name)) storage_->Delete(o.name).IgnoreError();
+        }
       }
     }
     storage_->DeletePrefix(kCheckpointPrefix).status().IgnoreError();

@@ -1,11 +1,13 @@
 // Snapshot backup (DESIGN §4): the coordinator side of `brix backup full|db|table`.
 //
 // RunBackup picks the backup ts, holds a service safepoint at it for the whole run, refuses a
-// location that already holds a backupmeta, marks the location with backup.lock, and asks every
+// location that already holds a backupmeta or lies inside or around another brix location
+// (br/location.h), marks the location with backup.lock (naming the run), and asks every
 // node to back up its regions of the selected tables at that ts. Nodes write SST files straight
 // to the storage and return their descriptions; the coordinator records finished ranges in a
 // checkpoint, retries failed or moved ranges, and writes `backupmeta` last: a location without
-// it holds no backup.
+// it holds no backup. Data files go under the run's folder (RunFolder); after the commit the
+// cleanup deletes only files in that folder that the backupmeta does not name.
 //
 // Resume: run again with the same arguments after an interruption (kill -9 of brix or of a node)
 // and only unfinished ranges are redone; the backup ts of the first run is reused.
@@ -13,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,6 +45,10 @@ struct BackupOptions {
   NodeRpcLimits node_rpc;                 // a node stream silent for node_rpc.stall is retried
   // The backup fails after this long without any range finishing (every node silent or failing).
   std::chrono::milliseconds no_progress_limit{120'000};
+  // Called with the run id once the run owns the location (its backup.lock is written, or an
+  // interrupted run's lock is resumed) and before any data file is written. An error stops the
+  // run; the lock stays, so the same arguments resume it.
+  std::function<Status(const std::string& run_id)> on_owned;
 };
 
 struct BackupSummary {

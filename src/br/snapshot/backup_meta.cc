@@ -28,6 +28,12 @@ Result<BackupMeta> ReadBackupMeta(storage::ExternalStorage& storage) {
   return meta;
 }
 
+Result<BackupLock> ReadBackupLock(storage::ExternalStorage& storage) {
+  BackupLock lock;
+  BRIX_RETURN_IF_ERROR(GetMeta(storage, kMetaBackupLock, kBackupLockName, &lock));
+  return lock;
+}
+
 Result<std::string> BackupMetaToJson(const BackupMeta& meta) {
   std::string out;
   google::protobuf::util::JsonPrintOptions opts;

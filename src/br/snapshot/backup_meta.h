@@ -19,6 +19,9 @@ inline constexpr uint32_t kBackupMetaVersion = 1;
 // br/meta_seal.h, does not match). backup.lock and checkpoints/* are sealed metadata too.
 [[nodiscard]] Result<BackupMeta> ReadBackupMeta(storage::ExternalStorage& storage);
 
+// The backup.lock of the location (sealed): NotFound when there is none, Corruption if damaged.
+[[nodiscard]] Result<BackupLock> ReadBackupLock(storage::ExternalStorage& storage);
+
 // The backupmeta as JSON (brix debug meta): keys and digests in base64, as protobuf's JSON does.
 [[nodiscard]] Result<std::string> BackupMetaToJson(const BackupMeta& meta);
 

@@ -228,8 +228,8 @@ class NodeBackupService final : public NodeBackup::Service {
       if (!writer) return Status::OK();
       BRIX_ASSIGN_OR_RETURN(uint64_t size, writer->Finish());
       writer.reset();
-      std::string name = std::to_string(node_->store_id()) + "/" + std::to_string(region.id()) +
-                         "_" + std::to_string(region.epoch()) + "_" +
+      std::string name = req.file_prefix() + std::to_string(node_->store_id()) + "/" +
+                         std::to_string(region.id()) + "_" + std::to_string(region.epoch()) + "_" +
                          HexEncode(Sha256(file.start_key())).substr(0, 16) + "_" +
                          std::to_string(UnixMillis()) + "_" + std::to_string(seq++) + ".sst";
       std::string end_key = last_user_key;

@@ -132,6 +132,103 @@ TEST(Retention, MaxBackupsNeverDeletesTheLogAndTruncatesIt) {
   EXPECT_EQ(controller::PlanRetention(in).truncate_until, 0u);
 }
 
+TEST(Retention, MaxBackupsCountsOnlyCompleteSnapshots) {
+  controller::RetentionInput in;
+  in.max_backups = 2;
+  in.now_ts = Ts(50'000);
+  in.snapshots = {{"a", "Complete", Ts(1'000)},
+                  {"b", "Complete", Ts(2'000)},
+                  {"c", "Failed", 0},
+                  {"d", "Running", 0}};
+  // Two usable backups and maxBackups 2: a failed and a running entry must not push them out.
+  EXPECT_TRUE(controller::PlanRetention(in).delete_names.empty());
+}
+
+TEST(Retention, MaxBackupsNeverDeletesARunningBackup) {
+  controller::RetentionInput in;
+  in.max_backups = 2;
+  in.now_ts = Ts(50'000);
+  in.snapshots = {{"stuck", "Running", 0},
+                  {"a", "Complete", Ts(1'000)},
+                  {"b", "Complete", Ts(2'000)},
+                  {"c", "Complete", Ts(3'000)}};
+  EXPECT_EQ(controller::PlanRetention(in).delete_names, (std::vector<std::string>{"a"}));
+}
+
+TEST(Retention, FailedBackupsOlderThanEveryKeptSnapshotAreDeleted) {
+  controller::RetentionInput in;
+  in.max_backups = 1;
+  in.now_ts = Ts(50'000);
+  in.snapshots = {{"f1", "Failed", 0},
+                  {"a", "Complete", Ts(1'000)},
+                  {"f2", "Invalid", 0},
+                  {"b", "Complete", Ts(2'000)},
+                  {"f3", "Failed", 0}};
+  EXPECT_EQ(controller::PlanRetention(in).delete_names,
+            (std::vector<std::string>{"f1", "a", "f2"}));
+}
+
+TEST(Retention, AFailedBackupIsNeverTheSnapshotKeptForPitr) {
+  controller::RetentionInput in;
+  in.max_reserved_time = std::chrono::seconds(1000);
+  in.now_ts = Ts(50'000);
+  in.log = controller::LogEntry{Ts(500), Ts(5'000)};
+  in.snapshots = {{"a", "Complete", Ts(1'000)}, {"b", "Failed", 0}, {"c", "Complete", Ts(4'500)}};
+  // expired = 4000 s: PITR to it needs a (the newest Complete at or before it), not b.
+  auto plan = controller::PlanRetention(in);
+  EXPECT_TRUE(plan.delete_names.empty());
+  EXPECT_EQ(plan.truncate_until, 0u);
+}
+
+TEST(Retention, WithoutLogTheNewestCompleteSnapshotSurvivesExpiry) {
+  controller::RetentionInput in;
+  in.max_reserved_time = std::chrono::hours(1);
+  in.now_ts = Ts(100'000);
+  in.snapshots = {{"a", "Complete", Ts(1'000)}, {"b", "Complete", Ts(2'000)}, {"c", "Failed", 0}};
+  auto plan = controller::PlanRetention(in);
+  EXPECT_EQ(plan.delete_names, (std::vector<std::string>{"a"}));
+  EXPECT_FALSE(plan.all_deleted);
+}
+
+TEST(Retention, WithoutAnyCompleteSnapshotNothingIsDeleted) {
+  controller::RetentionInput in;
+  in.max_reserved_time = std::chrono::hours(1);
+  in.now_ts = Ts(100'000);
+  in.snapshots = {{"f1", "Failed", 0}, {"f2", "Failed", 0}};
+  EXPECT_TRUE(controller::PlanRetention(in).delete_names.empty());
+  in.max_reserved_time.reset();
+  in.max_backups = 1;
+  EXPECT_TRUE(controller::PlanRetention(in).delete_names.empty());
+}
+
+TEST(Retention, MaxBackupsKeepsTheSnapshotTheLogWindowNeeds) {
+  controller::RetentionInput in;
+  in.max_backups = 1;
+  in.now_ts = Ts(50'000);
+  in.log = controller::LogEntry{Ts(500), Ts(5'000)};
+  in.snapshots = {
+      {"a", "Complete", Ts(1'000)}, {"b", "Complete", Ts(2'000)}, {"c", "Complete", Ts(6'000)}};
+  // c is past the log checkpoint: PITR into the log window [500, 5000] needs b.
+  auto plan = controller::PlanRetention(in);
+  EXPECT_EQ(plan.delete_names, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(plan.truncate_until, Ts(2'000));
+}
+
+TEST(Retention, MaxReservedTimeKeepsTheSnapshotTheLogWindowNeeds) {
+  controller::RetentionInput in;
+  in.max_reserved_time = std::chrono::seconds(1000);
+  in.now_ts = Ts(50'000);
+  in.log = controller::LogEntry{Ts(500), Ts(5'000)};
+  in.snapshots = {{"a", "Complete", Ts(1'000)},
+                  {"b", "Complete", Ts(2'000)},
+                  {"c", "Complete", Ts(5'500)},
+                  {"d", "Complete", Ts(7'000)}};
+  // expired = 6000 s keeps c, but the log only reaches 5000 s: b seeds PITR into it.
+  auto plan = controller::PlanRetention(in);
+  EXPECT_EQ(plan.delete_names, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(plan.truncate_until, Ts(2'000));
+}
+
 TEST(Retention, NamesUseTheReferenceLayouts) {
   auto t = std::chrono::system_clock::time_point(std::chrono::seconds(1678243680));
   EXPECT_EQ(controller::NameTimestamp(t), "2023-03-08t02-48-00");

@@ -1,6 +1,8 @@
 // The seed's story through the real kubectl against a real playground (etcd, kvpd, kvnodes,
 // Azurite, brixd with its controllers and job runner; a second, empty cluster as the restore
 // target), with the seed's YAML as written and data checked against kvctl's oracle.
+#include "operator/controller/controllers_e2e.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -10,119 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "testing/net_util.h"
-#include "testing/process.h"
-
 namespace brix {
 namespace {
-
-using Json = nlohmann::json;
-using namespace std::chrono_literals;
-
-const std::string kBin = BRIX_BIN_DIR;
-const std::string kSeed = std::string(BRIX_SEED_DIR) + "/";
-constexpr char kKubectl[] = "/usr/bin/kubectl";
-
-class ControllersTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_EQ(::access(kKubectl, X_OK), 0) << "the real kubectl is needed at " << kKubectl;
-    pg_ = dir_.path() + "/pg";
-    auto up = RunCommand({kBin + "/brix", "playground", "up", "--dir", pg_, "--nodes", "2",
-                          "--azurite", "--brixd", "--clusters", std::to_string(clusters_),
-                          "--log-flush-interval-ms", "1000"});
-    ASSERT_TRUE(up.ok());
-    ASSERT_EQ(up->exit_code, 0) << up->output;
-    std::ifstream in(pg_ + "/playground.env");
-    for (std::string line; std::getline(in, line);) {
-      size_t eq = line.find('=');
-      if (eq == std::string::npos) continue;
-      std::string value = line.substr(eq + 1);  // written quoted for shells: KEY='value'
-      if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
-        value = value.substr(1, value.size() - 2);
-      }
-      env_[line.substr(0, eq)] = value;
-    }
-  }
-  void TearDown() override {
-    RunCommand({kBin + "/brix", "playground", "down", "--dir", pg_}).status().IgnoreError();
-  }
-
-  CommandResult Kubectl(std::vector<std::string> args) {
-    args.insert(args.begin(), {kKubectl, "--kubeconfig", env_["KUBECONFIG"], "--cache-dir",
-                               dir_.path() + "/kube-cache"});
-    auto r = RunCommand(args);
-    return r.ok() ? *r : CommandResult{};
-  }
-  CommandResult Apply(const std::string& yaml) {
-    std::string file = dir_.path() + "/apply-" + std::to_string(applied_++) + ".yaml";
-    std::ofstream(file) << yaml;
-    return Kubectl({"apply", "-f", file});
-  }
-  Json Get(const std::string& what, const std::string& name) {
-    auto r = Kubectl({"get", what, name, "-n", "test1", "-o", "json"});
-    if (r.exit_code != 0) return Json();
-    Json j = Json::parse(r.output, nullptr, false);
-    return j.is_discarded() ? Json() : j;
-  }
-  std::string Field(const std::string& what, const std::string& name, const std::string& key) {
-    Json j = Get(what, name);
-    if (!j.is_object() || !j.contains("status") || !j["status"].contains(key)) return "";
-    return j["status"][key].is_string() ? j["status"][key].get<std::string>()
-                                        : j["status"][key].dump();
-  }
-  // Polls the CR's status.<key> until it is one of `values`; returns the last value seen.
-  std::string WaitFor(const std::string& what, const std::string& name, const std::string& key,
-                      const std::vector<std::string>& values, std::chrono::seconds timeout = 60s) {
-    std::string v;
-    testing::PollUntil(
-        [&] {
-          v = Field(what, name, key);
-          return std::find(values.begin(), values.end(), v) != values.end();
-        },
-        timeout, 200ms);
-    return v;
-  }
-  CommandResult Kvctl(std::vector<std::string> args, const std::string& pd = "") {
-    args.insert(args.begin(), {kBin + "/kvctl", "--pd", pd.empty() ? env_["BRIX_PD"] : pd});
-    auto r = RunCommand(args);
-    return r.ok() ? *r : CommandResult{};
-  }
-  // Number of objects under azure://my-container/<prefix>, or -1 on error.
-  int ObjectsUnder(const std::string& prefix) {
-    auto r = RunCommand(
-        {kBin + "/brix", "storage", "ls", "--storage",
-         "azure://my-container/" + prefix + "?endpoint=" + env_["AZURE_STORAGE_ENDPOINT"]},
-        {{"AZURE_STORAGE_ACCOUNT", env_["AZURE_STORAGE_ACCOUNT"]},
-         {"AZURE_STORAGE_KEY", env_["AZURE_STORAGE_KEY"]}});
-    if (!r.ok() || r->exit_code != 0) return -1;
-    return static_cast<int>(std::count(r->output.begin(), r->output.end(), '\n'));
-  }
-  static std::string Total(const std::string& checksum_output) {
-    size_t at = checksum_output.find("total ");
-    return at == std::string::npos ? "" : checksum_output.substr(at);
-  }
-  pid_t Pid(const std::string& role) {
-    std::ifstream in(pg_ + "/playground.json");
-    Json j = Json::parse(in, nullptr, false);
-    for (const auto& p : j["processes"]) {
-      if (p["role"] == role) return p["pid"].get<pid_t>();
-    }
-    return -1;
-  }
-
-  int clusters_ = 2;  // demo2 is the restore target
-  testing::TempDir dir_;
-  std::string pg_;
-  std::map<std::string, std::string> env_;
-  int applied_ = 0;
-};
-
-// Tests that restore nothing start only demo1.
-class OneClusterTest : public ControllersTest {
- protected:
-  OneClusterTest() { clusters_ = 1; }
-};
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);

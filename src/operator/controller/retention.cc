@@ -8,9 +8,12 @@
 namespace brix::controller {
 namespace {
 
-bool Finished(const std::string& phase) {
-  return phase == "Complete" || phase == "Failed" || phase == "Invalid";
+bool IsFinished(const SnapshotEntry& s) {
+  return s.phase == "Complete" || s.phase == "Failed" || s.phase == "Invalid";
 }
+
+// A snapshot a restore can use: Complete, with its commit ts.
+bool IsUsable(const SnapshotEntry& s) { return s.phase == "Complete" && s.commit_ts > 0; }
 
 std::string Format(std::chrono::system_clock::time_point t, const char* fmt) {
   std::time_t secs = std::chrono::system_clock::to_time_t(t);
@@ -38,44 +41,59 @@ std::string WindowTimestamp(std::chrono::system_clock::time_point t) {
 
 RetentionPlan PlanRetention(const RetentionInput& in) {
   RetentionPlan plan;
-  std::vector<SnapshotEntry> finished;
-  for (const auto& s : in.snapshots) {
-    if (Finished(s.phase)) finished.push_back(s);
+  // Usable snapshots, oldest commit first: only these count, anchor PITR, or are kept.
+  std::vector<size_t> usable;  // indices into in.snapshots
+  for (size_t i = 0; i < in.snapshots.size(); ++i) {
+    if (IsUsable(in.snapshots[i])) usable.push_back(i);
   }
-  size_t keep_from = 0;  // index into `in.snapshots` order for maxBackups, `finished` otherwise
+  std::stable_sort(usable.begin(), usable.end(), [&](size_t a, size_t b) {
+    return in.snapshots[a].commit_ts < in.snapshots[b].commit_ts;
+  });
+  if (usable.empty()) return plan;  // nothing to keep, so nothing may go
+  auto ts = [&](size_t k) { return in.snapshots[usable[k]].commit_ts; };
+  size_t drop = 0;  // the `drop` oldest usable snapshots go
   if (in.max_reserved_time) {
     uint64_t reserved = api::TsoFromUnixMillis(
         std::chrono::duration_cast<std::chrono::milliseconds>(*in.max_reserved_time).count());
     if (!in.log) {
       uint64_t expired = in.now_ts > reserved ? in.now_ts - reserved : 0;
-      while (keep_from < finished.size() && finished[keep_from].commit_ts < expired) ++keep_from;
-      for (size_t i = 0; i < keep_from; ++i) plan.delete_names.push_back(finished[i].name);
+      while (drop + 1 < usable.size() && ts(drop) < expired) ++drop;  // the newest always stays
     } else {
-      uint64_t latest = in.log->checkpoint_ts;
-      for (const auto& s : finished) latest = std::max(latest, s.commit_ts);
+      uint64_t latest = std::max(in.log->checkpoint_ts, ts(usable.size() - 1));
       uint64_t expired = latest > reserved ? latest - reserved : 0;
-      size_t i = 0;
-      while (i < finished.size() && finished[i].commit_ts <= expired) ++i;
+      size_t at_or_before = 0;
+      while (at_or_before < usable.size() && ts(at_or_before) <= expired) ++at_or_before;
       // Keep the newest snapshot at or before `expired`: PITR to `expired` still needs it.
-      if (i > 1) {
-        for (size_t k = 0; k + 1 < i; ++k) plan.delete_names.push_back(finished[k].name);
-        plan.truncate_until = Clamp(finished[i - 1].commit_ts, *in.log);
-      }
+      if (at_or_before > 1) drop = at_or_before - 1;
     }
-    plan.all_deleted = !in.snapshots.empty() && plan.delete_names.size() == in.snapshots.size();
-  } else if (in.max_backups > 0 && in.snapshots.size() > static_cast<size_t>(in.max_backups)) {
-    size_t drop = in.snapshots.size() - static_cast<size_t>(in.max_backups);
-    for (size_t k = 0; k < drop; ++k) plan.delete_names.push_back(in.snapshots[k].name);
-    if (in.log) {
-      // Truncate to the oldest kept snapshot that can seed a PITR.
-      for (size_t k = drop; k < in.snapshots.size(); ++k) {
-        if (in.snapshots[k].phase == "Complete" && in.snapshots[k].commit_ts > 0) {
-          plan.truncate_until = Clamp(in.snapshots[k].commit_ts, *in.log);
-          break;
-        }
-      }
+  } else if (in.max_backups > 0 && usable.size() > static_cast<size_t>(in.max_backups)) {
+    drop = usable.size() - static_cast<size_t>(in.max_backups);
+  }
+  if (in.log && drop > 0) {
+    // The newest snapshot the log's window [start, checkpoint] can start from stays too.
+    size_t seed = usable.size();
+    for (size_t k = 0; k < usable.size() && ts(k) <= in.log->checkpoint_ts; ++k) seed = k;
+    if (seed < drop) drop = seed;
+    if (drop > 0) plan.truncate_until = Clamp(ts(drop), *in.log);  // the oldest kept
+  }
+  // Names in creation order: the dropped usable ones, and finished unusable ones (Failed,
+  // Invalid) created before the oldest kept usable one. Running ones always stay.
+  std::vector<bool> gone(in.snapshots.size(), false);
+  size_t oldest_kept = in.snapshots.size();
+  for (size_t k = 0; k < usable.size(); ++k) {
+    if (k < drop) {
+      gone[usable[k]] = true;
+    } else {
+      oldest_kept = std::min(oldest_kept, usable[k]);
     }
   }
+  for (size_t i = 0; i < oldest_kept; ++i) {
+    if (IsFinished(in.snapshots[i]) && !IsUsable(in.snapshots[i])) gone[i] = true;
+  }
+  for (size_t i = 0; i < in.snapshots.size(); ++i) {
+    if (gone[i]) plan.delete_names.push_back(in.snapshots[i].name);
+  }
+  plan.all_deleted = plan.delete_names.size() == in.snapshots.size();
   if (in.compact_progress && plan.truncate_until > 0) {
     plan.truncate_until = std::min(plan.truncate_until, *in.compact_progress);
   }

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <regex>
 
+#include "br/location.h"
 #include "common/time_util.h"
 #include "operator/api/backup_status.h"
 #include "operator/api/go_time.h"
@@ -20,6 +21,9 @@ namespace logcmd = api::logcmd;
 using Clock = std::chrono::system_clock;
 
 namespace {
+
+// status.<field>: the run id of the snapshot run that owns status.backupPath.
+constexpr char kRunIdField[] = "backupRunId";
 
 std::vector<std::string> FilterOf(const Json& spec) {
   std::vector<std::string> filter;
@@ -150,8 +154,7 @@ Status BackupSnapshot(client::ApiClient& api, const Engine& engine, const Json& 
   auto loc = api::StorageOf(spec);
   if (!loc.ok()) return Fail(w, "InvalidSpec", loc.status());
   auto start = Clock::now();
-  BRIX_RETURN_IF_ERROR(w.Condition({cond::kPrepare, "True", "", ""}, false,
-                                   [&](Json& st) { st["backupPath"] = loc->backup_path; }));
+  BRIX_RETURN_IF_ERROR(w.Condition({cond::kPrepare, "True", "", ""}));
   br::BackupOptions o;
   o.env = env;
   o.pd = env("BRIX_CLUSTER_PD").value_or("");
@@ -161,6 +164,14 @@ Status BackupSnapshot(client::ApiClient& api, const Engine& engine, const Json& 
   if (!url.ok()) return Fail(w, "InvalidSpec", url.status());
   o.storage_url = *url;
   if (Status s = ApplyBackupSpec(spec, &o); !s.ok()) return Fail(w, "InvalidSpec", s);
+  // The CR claims the location (and its clean job may delete there) only once its run owns it:
+  // a run refused at a location that holds another backup never records it.
+  o.on_owned = [&](const std::string& run_id) {
+    return w.Change([&](Json& st) {
+      st["backupPath"] = loc->backup_path;
+      st[kRunIdField] = run_id;
+    });
+  };
   BRIX_RETURN_IF_ERROR(w.Condition({cond::kRunning, "True", "", ""}));
   auto summary = engine.backup(o, [&](const br::Progress& p) { w.Progress(p); });
   if (!summary.ok()) return Fail(w, "BackupDataToRemoteFailed", summary.status());
@@ -205,9 +216,7 @@ Status BackupLog(client::ApiClient& api, const Engine& engine, const Json& backu
   auto url = api::EngineStorageUrl(spec, env);
   if (!url.ok()) return Fail(w, "InvalidSpec", url.status(), cmd);
   r.storage_url = *url;
-  BRIX_RETURN_IF_ERROR(w.Condition({cond::kRunning, "True", "", "", cmd}, true, [&](Json& st) {
-    if (cmd == logcmd::kStart) st["backupPath"] = loc->backup_path;
-  }));
+  BRIX_RETURN_IF_ERROR(w.Condition({cond::kRunning, "True", "", "", cmd}, true));
   auto result = engine.log(r);
   if (!result.ok()) {
     std::string reason = result.status().code() == Status::Code::kNotSupported
@@ -219,6 +228,8 @@ Status BackupLog(client::ApiClient& api, const Engine& engine, const Json& backu
   return w.Condition({cond::kComplete, "True", "", "", cmd}, true, [&](Json& st) {
     st["logSubCommandStatuses"][cmd]["timeCompleted"] = FormatIso8601(end);
     if (cmd == logcmd::kStart) {
+      // Owned now: the task's v1/task is written (its name and start ts prove it).
+      st["backupPath"] = loc->backup_path;
       st["commitTs"] = std::to_string(result->start_ts);
       if (!st.contains("timeStarted")) st["timeStarted"] = FormatIso8601(start);
     }
@@ -228,24 +239,36 @@ Status BackupLog(client::ApiClient& api, const Engine& engine, const Json& backu
   });
 }
 
+// Deletes what the CR's run owned, and nothing else: the run recorded in its status must be the
+// one the location's marker names (br/location.h). Another run's data, or objects next to the
+// run's, stay; that is success (there is nothing of this CR's to delete).
 Status Clean(client::ApiClient& api, const Json& backup, const EnvLookup& env) {
-  std::string path = backup.contains("status") ? backup["status"].value("backupPath", "") : "";
+  const Json empty = Json::object();
+  const Json& st = backup.contains("status") ? backup["status"] : empty;
+  std::string path = st.value("backupPath", "");
   if (path.empty()) {
     return Status::FailedPrecondition("BackupPathIsEmpty: backup " + client::NameOf(backup) +
                                       " has no status.backupPath; nothing to clean");
   }
   (void)api;
   BRIX_ASSIGN_OR_RETURN(std::string url, api::EngineStorageUrl(backup["spec"], env));
-  BRIX_ASSIGN_OR_RETURN(auto storage, storage::OpenStorage(url, env));
-  // A few passes: a listing may trail deletes, and only an empty prefix counts as clean.
-  for (int pass = 0; pass < 5; ++pass) {
-    BRIX_ASSIGN_OR_RETURN(uint64_t deleted, storage->DeletePrefix(""));
-    std::printf("clean %s: deleted %llu objects\n", path.c_str(),
-                static_cast<unsigned long long>(deleted));
-    BRIX_ASSIGN_OR_RETURN(storage::ListPage left, storage->List("", ""));
-    if (left.objects.empty()) return Status::OK();
+  br::RunOwner owner = br::RunOwner::Snapshot(st.value(kRunIdField, ""));
+  if (api::IsLogMode(backup)) {
+    uint64_t start = 0;
+    if (std::string ts = st.value("commitTs", ""); !ts.empty()) {
+      BRIX_ASSIGN_OR_RETURN(start, api::ParseTsString(ts));
+    }
+    owner = br::RunOwner::Log(client::NameOf(backup), start);
   }
-  return Status::Unavailable("objects remain under " + path + " after 5 passes");
+  BRIX_ASSIGN_OR_RETURN(br::DeleteReport report, br::DeleteOwnedObjects(url, env, owner));
+  if (report.owned) {
+    std::printf("clean %s: deleted %llu objects\n", path.c_str(),
+                static_cast<unsigned long long>(report.deleted));
+  } else {
+    std::printf("clean %s: nothing of this backup's to delete: %s\n", path.c_str(),
+                report.note.c_str());
+  }
+  return Status::OK();
 }
 
 Status Restore(client::ApiClient& api, const Engine& engine, const Json& restore,
