@@ -80,9 +80,9 @@ Result<LogLocation> ReadLogLocation(storage::ExternalStorage& storage) {
     }
     // The bound is in the name and, sealed, in the content: both must agree.
     BRIX_ASSIGN_OR_RETURN(std::string data, storage.Get(o.name));
-    BRIX_ASSIGN_OR_RETURN(std::string sealed,
-                          UnsealMeta(kMetaTruncationBound, o.name + " at " + storage.Describe(),
-                                     data));
+    BRIX_ASSIGN_OR_RETURN(
+        std::string sealed,
+        UnsealMeta(kMetaTruncationBound, o.name + " at " + storage.Describe(), data));
     if (sealed != std::to_string(until)) {
       return Status::Corruption("truncation bound " + o.name + " at " + storage.Describe() +
                                 " holds " + sealed + ", not the bound its name says");

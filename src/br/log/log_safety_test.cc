@@ -9,6 +9,7 @@
 
 #include "br/log/log_files.h"
 #include "br/log/log_test_fixture.h"
+#include "br/meta_seal.h"
 #include "storage/open_storage.h"
 
 namespace brix::br {
@@ -183,9 +184,10 @@ TEST(LogTruncateTest, ConcurrentTruncationsOnlyEverRaiseTheBound) {
   LogLocation loc;
   loc.set_task("t");
   loc.set_start_ts(1000);
-  ASSERT_TRUE((*storage)->Put(kLogLocationName, loc.SerializeAsString()).ok());
+  ASSERT_TRUE(PutMeta(**storage, kMetaLogLocation, kLogLocationName, loc).ok());
   ASSERT_TRUE((*storage)
-                  ->Put(std::string(kGlobalCheckpointPrefix) + "1.ts", std::to_string(1u << 30))
+                  ->Put(std::string(kGlobalCheckpointPrefix) + "1.ts",
+                        SealMeta(kMetaGlobalCheckpoint, std::to_string(1u << 30)))
                   .ok());
   int lowered = 0;
   for (int round = 1; round <= 12; ++round) {

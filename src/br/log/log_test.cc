@@ -220,7 +220,8 @@ TEST_F(LogBackupTest, CompactionKilledMidwayIsResumedAndEmptyWindowsChangeNothin
     }
     return n;
   };
-  ASSERT_TRUE(testing::PollUntil([&] { return cmetas() >= 1; }, std::chrono::seconds(60)));
+  // Generous: every storage call takes 50 ms and the location check lists the whole log first.
+  ASSERT_TRUE(testing::PollUntil([&] { return cmetas() >= 1; }, std::chrono::seconds(240)));
   child->Kill();
   auto before = LogMetadata(Url("log"));
   ASSERT_TRUE(before.ok());

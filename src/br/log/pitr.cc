@@ -175,7 +175,6 @@ class PitrRun {
   }
 
   Status Replay(uint64_t snapshot_ts, PitrSummary* sum) {
-
     // Compactions overlapping the window replace the raw files they were made from: their SSTs
     // hold every version of those files, so ingesting them (filtered to the window) is the
     // same as replaying the files.

@@ -20,6 +20,7 @@
 #include "cluster/catalog.h"
 #include "cluster/client/kv_client.h"
 #include "cluster/client/pd_client.h"
+#include "common/periodic.h"
 #include "common/random.h"
 #include "common/table_filter.h"
 #include "common/time_util.h"
@@ -67,35 +68,14 @@ std::vector<KeyRange> Subtract(const std::vector<KeyRange>& ranges,
 class SafePointKeeper {
  public:
   SafePointKeeper(cluster::PdClient* pd, std::string service, uint64_t ts)
-      : pd_(pd), service_(std::move(service)), ts_(ts) {
-    thread_ = std::thread([this] {
-      std::unique_lock<std::mutex> lock(mu_);
-      while (!cv_.wait_for(lock, kSafePointRefresh, [this] { return stop_; })) {
-        lock.unlock();
-        auto s = pd_->UpdateServiceSafePoint(service_, ts_, kSafePointTtlSeconds);
-        if (!s.ok())
-          spdlog::warn("backup: refreshing the service safepoint: {}", s.status().ToString());
-        lock.lock();
-      }
-    });
-  }
-  ~SafePointKeeper() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
+      : refresher_(kSafePointRefresh, [pd, service = std::move(service), ts] {
+          auto s = pd->UpdateServiceSafePoint(service, ts, kSafePointTtlSeconds);
+          if (!s.ok())
+            spdlog::warn("backup: refreshing the service safepoint: {}", s.status().ToString());
+        }) {}
 
  private:
-  cluster::PdClient* pd_;
-  std::string service_;
-  uint64_t ts_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  PeriodicTask refresher_;
 };
 
 class BackupRun {

@@ -18,8 +18,8 @@
 #include "cluster/proto/cluster.grpc.pb.h"
 #include "cluster/region.h"
 #include "cluster/write_id.h"
-#include "common/timestamp.h"
 #include "common/durable_file.h"
+#include "common/timestamp.h"
 #include "net/grpc_status.h"
 
 namespace brix::cluster {
