@@ -129,10 +129,16 @@ TEST_F(ControllersTest, LogBackupPitrAndLifecycle) {
   ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "log-backup-azblob.yaml"}).exit_code, 0);
   ASSERT_EQ(WaitFor("backup", "demo1-log-backup-azblob", "phase", {"Running", "Failed"}), "Running")
       << Kubectl({"describe", "backup", "-n", "test1"}).output;
-  EXPECT_FALSE(Field("backup", "demo1-log-backup-azblob", "commitTs").empty());
-  EXPECT_NE(Kubectl({"get", "jobs", "-n", "test1"})
-                .output.find("backup-demo1-log-backup-azblob-log-start   Complete   1/1"),
-            std::string::npos);
+  // Running is set when the log-start job begins; commitTs and the job's completion follow.
+  EXPECT_TRUE(testing::PollUntil(
+      [&] {
+        return !Field("backup", "demo1-log-backup-azblob", "commitTs").empty() &&
+               Kubectl({"get", "jobs", "-n", "test1"})
+                       .output.find("backup-demo1-log-backup-azblob-log-start   Complete   1/1") !=
+                   std::string::npos;
+      },
+      60s, 200ms))
+      << Kubectl({"describe", "backup", "-n", "test1"}).output;
   ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "full-backup-azblob.yaml"}).exit_code, 0);
   ASSERT_EQ(WaitFor("backup", "demo1-full-backup-azblob", "phase", {"Complete", "Failed"}),
             "Complete");
