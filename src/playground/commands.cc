@@ -61,12 +61,16 @@ std::vector<std::string> KvpdCommand(const std::string& etcd, int port) {
 }
 
 std::vector<std::string> KvnodeCommand(const std::string& pd, int port, const std::string& data_dir,
-                                       int log_flush_interval_ms) {
+                                       int log_flush_interval_ms,
+                                       const std::string& test_buffer_fault_file) {
   std::vector<std::string> argv = {
       BinDir() + "/kvnode", "--pd",  pd, "--listen", "127.0.0.1:" + std::to_string(port),
       "--data-dir",         data_dir};
   if (log_flush_interval_ms > 0) {
     argv.insert(argv.end(), {"--log-flush-interval-ms", std::to_string(log_flush_interval_ms)});
+  }
+  if (!test_buffer_fault_file.empty()) {
+    argv.insert(argv.end(), {"--test-log-buffer-fault-file", test_buffer_fault_file});
   }
   return argv;
 }

@@ -18,8 +18,10 @@ std::vector<std::string> AzuriteCommand(int port, const std::string& cert_file =
                                         const std::string& key_file = "", bool oauth = false);
 std::vector<std::string> KvpdCommand(const std::string& etcd, int port);
 // `log_flush_interval_ms` > 0 sets how often the node uploads log-backup data (default 10 s).
+// `test_buffer_fault_file`: the node's log-buffer fault hook (tests only; see kvnode --help).
 std::vector<std::string> KvnodeCommand(const std::string& pd, int port, const std::string& data_dir,
-                                       int log_flush_interval_ms = 0);
+                                       int log_flush_interval_ms = 0,
+                                       const std::string& test_buffer_fault_file = "");
 
 // `clusters`: NAMESPACE/NAME=KVPD entries for brixd's --cluster.
 std::vector<std::string> BrixdCommand(const std::string& etcd, int port,

@@ -175,7 +175,7 @@ Status Up(const Options& o) {
           {{"role", "kvnode-" + std::to_string(i)},
            {"port", p},
            {"argv", KvnodeCommand(pd_list, p, dir + "/kvnode-" + std::to_string(i),
-                                  o.log_flush_interval_ms)}});
+                                  o.log_flush_interval_ms, o.test_log_buffer_fault_file)}});
     }
     state["env"] = {{"BRIX_PD", pd_list}, {"BRIX_ETCD", etcd}};
     std::vector<std::string> clusters = {std::string(kSeedNamespace) + "/demo1=" + pd_list};

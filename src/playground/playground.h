@@ -28,6 +28,9 @@ struct Options {
   int clusters = 1;
   // > 0: kvnodes upload log-backup data this often (their default is 10 s).
   int log_flush_interval_ms = 0;
+  // Tests only: while this file exists, the source cluster's kvnodes fail their log-buffer
+  // writes like a full disk (kvnode --test-log-buffer-fault-file).
+  std::string test_log_buffer_fault_file;
 };
 
 // With brixd, the clusters are registered as test1/demo1 (and test1/demo2), and with Azurite as

@@ -190,7 +190,11 @@ Result<uint64_t> StartLogTask(const LogStartOptions& o) {
 
 Result<LogTaskStatus> GetLogTaskStatus(const std::string& pd_addr, const std::string& name) {
   BRIX_ASSIGN_OR_RETURN(auto pd, cluster::PdClient::Connect(pd_addr));
-  BRIX_ASSIGN_OR_RETURN(Found f, GetTask(*pd, name));
+  return GetLogTaskStatus(*pd, name);
+}
+
+Result<LogTaskStatus> GetLogTaskStatus(cluster::PdClient& pd, const std::string& name) {
+  BRIX_ASSIGN_OR_RETURN(Found f, GetTask(pd, name));
   LogTaskStatus st;
   st.name = name;
   st.state = StateName(f.task.state());

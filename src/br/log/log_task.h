@@ -8,6 +8,10 @@
 #include "common/env.h"
 #include "common/result.h"
 
+namespace brix::cluster {
+class PdClient;
+}
+
 namespace brix::br {
 
 // The service safepoint protecting a task's versions after its checkpoint, and how long each
@@ -44,6 +48,10 @@ struct LogTaskStatus {
 };
 
 [[nodiscard]] Result<LogTaskStatus> GetLogTaskStatus(const std::string& pd,
+                                                     const std::string& task_name);
+// The same over a connection the caller keeps (brixd's controllers read it every few seconds).
+// NotFound when no task of that name is registered.
+[[nodiscard]] Result<LogTaskStatus> GetLogTaskStatus(cluster::PdClient& pd,
                                                      const std::string& task_name);
 // Each refuses with the reason when the task is not in a state it can leave that way.
 [[nodiscard]] Status PauseLogTask(const std::string& pd, const std::string& task_name);

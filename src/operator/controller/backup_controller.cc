@@ -86,6 +86,17 @@ uint64_t TsOrZero(const std::string& s) {
   return ts.ok() ? *ts : 0;
 }
 
+// The stores whose last flush failed, as one line for status.logFlushError; "" when every store
+// flushes. While it is set the checkpoint stands still: the stores hold what they could not upload.
+std::string FlushErrorText(const std::map<uint64_t, std::string>& store_errors) {
+  std::string text;
+  for (const auto& [store, error] : store_errors) {
+    if (!text.empty()) text += "; ";
+    text += "store " + std::to_string(store) + ": " + error;
+  }
+  return text;
+}
+
 }  // namespace
 
 Result<Outcome> BackupController::Reconcile(const std::string& ns, const std::string& name) {
@@ -287,18 +298,38 @@ Result<Outcome> BackupController::Log(const Json& backup) {
 }
 
 Result<Outcome> BackupController::TrackCheckpoint(const Json& backup) {
-  if (api::Phase(backup) != cond::kRunning || !ctx_->options.log_checkpoint) return Outcome::Done();
+  if (api::Phase(backup) != cond::kRunning || !ctx_->options.log_progress) return Outcome::Done();
   auto pd = ClusterPd(*ctx_, backup, backup["spec"]);
   if (!pd.ok()) return Outcome::After(ctx_->options.checkpoint_interval);
-  auto ts = ctx_->options.log_checkpoint(*pd, BackupName(backup));
-  if (ts.ok() && *ts > 0 && std::to_string(*ts) != StatusField(backup, "logCheckpointTs")) {
+  auto progress = ctx_->options.log_progress(*pd, BackupName(backup));
+  if (!progress.ok()) return Outcome::After(ctx_->options.checkpoint_interval);
+  const std::string was_error = StatusField(backup, "logFlushError");
+  std::string checkpoint = progress->checkpoint_ts > 0 ? std::to_string(progress->checkpoint_ts)
+                                                       : StatusField(backup, "logCheckpointTs");
+  std::string error = FlushErrorText(progress->store_errors);
+  if (checkpoint != StatusField(backup, "logCheckpointTs") || error != was_error) {
     auto r = client::MutateStatus(*ctx_->client, client::Backups(), client::NamespaceOf(backup),
                                   BackupName(backup), [&](Json& b) {
-                                    b["status"]["logCheckpointTs"] = std::to_string(*ts);
-                                    b["status"]["timeSynced"] = api::NowRfc3339();
+                                    Json& st = b["status"];
+                                    if (!checkpoint.empty()) st["logCheckpointTs"] = checkpoint;
+                                    st["timeSynced"] = api::NowRfc3339();
+                                    if (error.empty()) {
+                                      st.erase("logFlushError");
+                                    } else {
+                                      st["logFlushError"] = error;
+                                    }
                                     return true;
                                   });
     r.status().IgnoreError();
+    if (r.ok() && error != was_error) {
+      if (!error.empty()) {
+        client::RecordEvent(*ctx_->client, client::Backups(), backup, "Warning", "LogFlushFailed",
+                            error + " (the checkpoint holds until the store catches up)");
+      } else {
+        client::RecordEvent(*ctx_->client, client::Backups(), backup, "Normal", "LogFlushRecovered",
+                            "every store flushes again");
+      }
+    }
   }
   return Outcome::After(ctx_->options.checkpoint_interval);
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "br/log/log_task.h"
 #include "operator/client/api_client.h"
 
 namespace brix::controller {
@@ -22,10 +23,12 @@ struct ControllerOptions {
   std::map<std::string, std::string> clusters;
   // Every object is reconciled at least this often (watches make most reconciles immediate).
   Millis resync{30'000};
-  // How often a Running log backup's checkpoint is read into status.logCheckpointTs.
+  // How often a Running log backup's checkpoint and flush errors are read into its status
+  // (status.logCheckpointTs, status.logFlushError).
   Millis checkpoint_interval{5'000};
-  // Reads a log task's global checkpoint (TSO) from the cluster at `pd`; unset = not tracked.
-  std::function<Result<uint64_t>(const std::string& pd, const std::string& task)> log_checkpoint;
+  // Reads a log task's progress from the cluster at `pd`; unset = not tracked.
+  std::function<Result<br::LogTaskStatus>(const std::string& pd, const std::string& task)>
+      log_progress;
   // The clock (tests of the schedule logic move it).
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();

@@ -31,9 +31,10 @@ class ControllersTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_EQ(::access(kKubectl, X_OK), 0) << "the real kubectl is needed at " << kKubectl;
     pg_ = dir_.path() + "/pg";
-    auto up = RunCommand({kBin + "/brix", "playground", "up", "--dir", pg_, "--nodes", "2",
-                          "--azurite", "--brixd", "--clusters", std::to_string(clusters_),
-                          "--log-flush-interval-ms", "1000"});
+    auto up =
+        RunCommand({kBin + "/brix", "playground", "up", "--dir", pg_, "--nodes", "2", "--azurite",
+                    "--brixd", "--clusters", std::to_string(clusters_), "--log-flush-interval-ms",
+                    "1000", "--test-log-buffer-fault-file", buffer_fault_file()});
     ASSERT_TRUE(up.ok());
     ASSERT_EQ(up->exit_code, 0) << up->output;
     std::ifstream in(pg_ + "/playground.env");
@@ -118,6 +119,9 @@ class ControllersTest : public ::testing::Test {
     }
     return -1;
   }
+
+  // While this file exists, demo1's kvnodes fail their log-buffer writes like a full disk.
+  std::string buffer_fault_file() const { return dir_.path() + "/buffer-fault"; }
 
   int clusters_ = 2;  // demo2 is the restore target
   testing::TempDir dir_;

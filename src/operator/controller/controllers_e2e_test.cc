@@ -183,6 +183,40 @@ spec:
                 .output.find("Log Checkpoint Ts"),
             std::string::npos);
 
+  // A full disk under the log buffer: the CR shows each failing store's error (and a Warning
+  // event), the checkpoint holds below the fault, and both clear once the disk has room.
+  auto before_fault = Kvctl({"tso"});
+  ASSERT_EQ(before_fault.exit_code, 0);
+  const uint64_t fault_ts = std::stoull(before_fault.output);
+  std::ofstream(buffer_fault_file()) << "disk full";
+  std::string flush_error, held;
+  EXPECT_TRUE(testing::PollUntil(
+      [&] {
+        Json b = Get("backup", "demo1-log-backup-azblob");
+        if (!b.is_object() || !b["status"].contains("logFlushError")) return false;
+        flush_error = b["status"]["logFlushError"].get<std::string>();
+        held = b["status"].value("logCheckpointTs", "");
+        return true;
+      },
+      60s, 500ms))
+      << Kubectl({"describe", "backup", "demo1-log-backup-azblob", "-n", "test1"}).output;
+  EXPECT_NE(flush_error.find("log backup buffer"), std::string::npos) << flush_error;
+  EXPECT_NE(flush_error.find("No space left on device"), std::string::npos) << flush_error;
+  ASSERT_FALSE(held.empty());
+  EXPECT_LT(std::stoull(held), fault_ts) << "the checkpoint passed writes the buffer lost";
+  EXPECT_NE(Kubectl({"get", "events", "-n", "test1"}).output.find("LogFlushFailed"),
+            std::string::npos);
+  std::filesystem::remove(buffer_fault_file());
+  EXPECT_TRUE(testing::PollUntil(
+      [&] {
+        Json b = Get("backup", "demo1-log-backup-azblob");
+        if (!b.is_object() || b["status"].contains("logFlushError")) return false;
+        std::string c = b["status"].value("logCheckpointTs", "");
+        return !c.empty() && std::stoull(c) > fault_ts;
+      },
+      60s, 500ms))
+      << Kubectl({"describe", "backup", "demo1-log-backup-azblob", "-n", "test1"}).output;
+
   // Compact the log up to `target` (PITR then uses the compacted SSTs).
   ASSERT_EQ(Apply(R"(apiVersion: br.pingcap.com/v1alpha1
 kind: CompactBackup

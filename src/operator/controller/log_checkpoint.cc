@@ -8,8 +8,7 @@
 
 namespace brix::controller {
 
-Result<uint64_t> KvpdLogCheckpoint(const std::string& pd, const std::string& task) {
-  // One client per cluster, kept: connections are reused across the periodic reads.
+Result<br::LogTaskStatus> KvpdLogProgress(const std::string& pd, const std::string& task) {
   static std::mutex mu;
   static std::map<std::string, std::unique_ptr<cluster::PdClient>> clients;
   cluster::PdClient* client = nullptr;
@@ -21,15 +20,7 @@ Result<uint64_t> KvpdLogCheckpoint(const std::string& pd, const std::string& tas
     }
     client = slot.get();
   }
-  cluster::LogTaskGetResponse resp;
-  BRIX_RETURN_IF_ERROR(
-      client->Call("LogTaskGet", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
-        cluster::LogTaskGetRequest req;
-        req.set_name(task);
-        return s.LogTaskGet(&c, req, &resp);
-      }));
-  if (!resp.found()) return Status::NotFound("no log task " + task + " in kvpd at " + pd);
-  return resp.global_checkpoint();
+  return br::GetLogTaskStatus(*client, task);
 }
 
 }  // namespace brix::controller

@@ -26,6 +26,9 @@ void AddPlaygroundCommands(CLI::App& app, int* exit_code) {
   up->add_option("--log-flush-interval-ms", options->log_flush_interval_ms,
                  "how often kvnodes upload log-backup data (default: theirs, 10000)")
       ->check(CLI::Range(100, 600000));
+  up->add_option("--test-log-buffer-fault-file", options->test_log_buffer_fault_file,
+                 "tests only: while this file exists, log-buffer writes fail like a full disk")
+      ->group("");  // hidden from --help
   up->add_flag("--brixd", options->brixd,
                "also start brixd (Kubernetes-compatible API server; KUBECONFIG in playground.env)");
   up->callback([=] {

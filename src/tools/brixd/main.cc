@@ -184,7 +184,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     copts.resync = std::chrono::duration_cast<std::chrono::milliseconds>(*period);
-    copts.log_checkpoint = brix::controller::KvpdLogCheckpoint;
+    copts.log_progress = brix::controller::KvpdLogProgress;
     std::string dir = state_dir;
     if (dir.empty()) {
       char tmpl[] = "/tmp/brixd-XXXXXX";
