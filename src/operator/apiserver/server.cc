@@ -274,15 +274,17 @@ struct ApiServer::Impl {
     RequestAttributes request{"create", true, group, resource, "", "", "", ""};
     if (auto denied = access->Authorize(user, request)) return Fail(res, *denied);
     if (resource == "selfsubjectreviews") return Reply(res, 201, access->SelfSubjectReview(user));
-    Json body = Json::parse(req.body, nullptr, false);
-    auto review = access->SelfSubjectAccessReview(user, body);
+    auto body = Body(req);
+    if (!body.ok()) return Fail(res, body.error());
+    auto review = access->SelfSubjectAccessReview(user, body.value());
     if (!review.ok()) return Fail(res, review.error());
     Reply(res, 201, review.value());
   }
 
   void CreateToken(const httplib::Request& req, httplib::Response& res, const Target& t) {
-    Json body = req.body.empty() ? Json::object() : Json::parse(req.body, nullptr, false);
-    auto token = access->CreateToken(t.ns, t.name, body);
+    auto body = req.body.empty() ? ApiResult<Json>(Json::object()) : Body(req);
+    if (!body.ok()) return Fail(res, body.error());
+    auto token = access->CreateToken(t.ns, t.name, body.value());
     if (!token.ok()) return Fail(res, token.error());
     Reply(res, 201, token.value());
   }
@@ -305,17 +307,18 @@ struct ApiServer::Impl {
     return o;
   }
 
-  // The request body as JSON (protobuf only for Secrets, as kubectl >= 1.32 sends them).
-  ApiResult<Json> Body(const httplib::Request& req, const Target& t) {
+  // The request body as JSON (protobuf for the kinds kubectl >= 1.32's typed clients send).
+  static ApiResult<Json> Body(const httplib::Request& req) {
     std::string type = req.get_header_value("Content-Type");
     if (type.starts_with("application/vnd.kubernetes.protobuf")) {
-      if (t.info->kind != "Secret") {
-        return ApiError::UnsupportedMediaType(
-            "protobuf request bodies are only supported for Secrets; send application/json");
+      auto object = DecodeProtobufObject(req.body);
+      if (!object.ok()) {
+        if (object.status().code() == Status::Code::kNotSupported) {
+          return ApiError::UnsupportedMediaType(object.status().message());
+        }
+        return ApiError::BadRequest(object.status().message());
       }
-      auto secret = DecodeSecretProtobuf(req.body);
-      if (!secret.ok()) return ApiError::BadRequest(secret.status().message());
-      return std::move(secret).value();
+      return std::move(object).value();
     }
     Json body = Json::parse(req.body, nullptr, false);
     if (body.is_discarded()) {
@@ -375,7 +378,7 @@ struct ApiServer::Impl {
 
   void CreateOne(const httplib::Request& req, httplib::Response& res, const Target& t,
                  const WriteOptions& write) {
-    auto body = Body(req, t);
+    auto body = Body(req);
     if (!body.ok()) return Fail(res, body.error());
     auto created = registry->Create(*t.info, t.ns, std::move(body.value()), write);
     if (!created.ok()) return Fail(res, created.error());
@@ -384,7 +387,7 @@ struct ApiServer::Impl {
 
   void UpdateOne(const httplib::Request& req, httplib::Response& res, const Target& t,
                  const WriteOptions& write) {
-    auto body = Body(req, t);
+    auto body = Body(req);
     if (!body.ok()) return Fail(res, body.error());
     auto updated =
         registry->Update(*t.info, t.ns, t.name, std::move(body.value()), t.status, write);
