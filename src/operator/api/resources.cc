@@ -419,6 +419,20 @@ std::vector<ResourceInfo> BuildResources() {
                   return rb["roleRef"].value("kind", "") + "/" + rb["roleRef"].value("name", "");
                 }),
        Age()});
+  // Cluster-scoped: /apis/rbac.authorization.k8s.io/v1/clusterroles/<name>.
+  builtin("rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", {},
+          false, {Col("Created At", "string", ".metadata.creationTimestamp")});
+  r.back().namespaced = false;
+  builtin("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding",
+          "ClusterRoleBinding", {}, false,
+          {Computed("Role", "string", 0,
+                    [](const Json& rb) -> Json {
+                      if (!rb.contains("roleRef")) return "";
+                      return rb["roleRef"].value("kind", "") + "/" +
+                             rb["roleRef"].value("name", "");
+                    }),
+           Age()});
+  r.back().namespaced = false;
   return r;
 }
 

@@ -1,6 +1,7 @@
 #include "operator/apiserver/discovery.h"
 
 #include <set>
+#include <vector>
 
 #include "operator/api/resources.h"
 
@@ -14,9 +15,46 @@ constexpr char kOpenApiHash[] = "brixd-1";
 const Json kAllVerbs = {"create", "delete", "deletecollection", "get",
                         "list",   "patch",  "update",           "watch"};
 
+// Served endpoints that are not stored kinds (access.h): they only take a POST.
+struct VirtualResource {
+  const char* group;
+  const char* version;
+  Json entry;  // the APIResource of discovery
+};
+
+const std::vector<VirtualResource>& VirtualResources() {
+  static const std::vector<VirtualResource> list = {
+      {"",
+       "v1",
+       {{"name", "serviceaccounts/token"},
+        {"singularName", ""},
+        {"namespaced", true},
+        {"group", "authentication.k8s.io"},
+        {"version", "v1"},
+        {"kind", "TokenRequest"},
+        {"verbs", {"create"}}}},
+      {"authorization.k8s.io",
+       "v1",
+       {{"name", "selfsubjectaccessreviews"},
+        {"singularName", "selfsubjectaccessreview"},
+        {"namespaced", false},
+        {"kind", "SelfSubjectAccessReview"},
+        {"verbs", {"create"}}}},
+      {"authentication.k8s.io",
+       "v1",
+       {{"name", "selfsubjectreviews"},
+        {"singularName", "selfsubjectreview"},
+        {"namespaced", false},
+        {"kind", "SelfSubjectReview"},
+        {"verbs", {"create"}}}},
+  };
+  return list;
+}
+
 std::set<std::pair<std::string, std::string>> GroupVersions() {
   std::set<std::pair<std::string, std::string>> out;
   for (const auto& r : api::AllResources()) out.insert({r.group, r.version});
+  for (const auto& v : VirtualResources()) out.insert({v.group, v.version});
   return out;
 }
 
@@ -75,6 +113,9 @@ std::optional<Json> ResourceListDocument(const std::string& group, const std::st
                            {"verbs", {"get", "patch", "update"}}});
     }
   }
+  for (const auto& v : VirtualResources()) {
+    if (v.group == group && v.version == version) resources.push_back(v.entry);
+  }
   if (resources.empty()) return std::nullopt;
   return Json{{"kind", "APIResourceList"},
               {"apiVersion", "v1"},
@@ -84,7 +125,9 @@ std::optional<Json> ResourceListDocument(const std::string& group, const std::st
 
 Json OpenApiRootDocument() {
   Json paths = Json::object();
-  for (const auto& [group, version] : GroupVersions()) {
+  std::set<std::pair<std::string, std::string>> stored;
+  for (const auto& r : api::AllResources()) stored.insert({r.group, r.version});
+  for (const auto& [group, version] : stored) {
     std::string p = OpenApiPath(group, version);
     paths[p] = {{"serverRelativeURL", "/openapi/v3/" + p + "?hash=" + kOpenApiHash}};
   }
@@ -96,7 +139,8 @@ std::optional<Json> OpenApiGroupVersionDocument(const std::string& group,
   Json paths = Json::object();
   for (const auto& r : api::AllResources()) {
     if (r.group != group || r.version != version) continue;
-    std::string base = "/" + OpenApiPath(group, version) + "/namespaces/{namespace}/" + r.plural;
+    std::string base = "/" + OpenApiPath(group, version) +
+                       (r.namespaced ? "/namespaces/{namespace}/" : "/") + r.plural;
     // No requestBody on purpose: kubectl then picks the patch type by its built-in rules
     // (merge patch for custom resources, strategic merge patch for built-ins).
     Json op = {

@@ -181,7 +181,11 @@ ApiResult<Json> Registry::Create(const api::ResourceInfo& info, const std::strin
         "the namespace of the provided object does not match the namespace sent on the "
         "request");
   }
-  meta["namespace"] = ns;
+  if (info.namespaced) {
+    meta["namespace"] = ns;
+  } else {
+    meta.erase("namespace");
+  }
   if (meta.value("name", "").empty() && !meta.value("generateName", "").empty()) {
     meta["name"] = meta["generateName"].get<std::string>() + RandomSuffix();
   }
@@ -201,6 +205,9 @@ ApiResult<Json> Registry::Create(const api::ResourceInfo& info, const std::strin
     object.erase("status");  // status is written through the status subresource only
   }
   BRIX_API_ASSIGN_OR_RETURN(object, Admit(info, std::move(object), options));
+  if (options.admit) {
+    if (auto refused = options.admit(nullptr, object)) return *refused;
+  }
   std::string name = object["metadata"]["name"];
   if (options.dry_run) return object;
   auto rev = etcd_->PutIfModRevision(Key(info, ns, name), Serialize(object), 0);
@@ -258,7 +265,11 @@ ApiResult<Json> Registry::UpdateFrom(const api::ResourceInfo& info, const std::s
     Json& m = updated["metadata"];
     const Json& cm = current["metadata"];
     m["name"] = name;
-    m["namespace"] = ns;
+    if (info.namespaced) {
+      m["namespace"] = ns;
+    } else {
+      m.erase("namespace");
+    }
     for (const char* owned : {"uid", "creationTimestamp", "deletionTimestamp",
                               "deletionGracePeriodSeconds", "generation"}) {
       if (cm.contains(owned)) {
@@ -270,6 +281,9 @@ ApiResult<Json> Registry::UpdateFrom(const api::ResourceInfo& info, const std::s
     m.erase("managedFields");
   }
   BRIX_API_ASSIGN_OR_RETURN(updated, Admit(info, std::move(updated), options));
+  if (options.admit) {
+    if (auto refused = options.admit(&current, updated)) return *refused;
+  }
   if (info.has_status && SpecPart(updated) != SpecPart(current)) {
     updated["metadata"]["generation"] = current["metadata"].value("generation", 1) + 1;
   }

@@ -1,6 +1,7 @@
 // Registry: the Kubernetes object semantics of brixd on top of etcd, independent of HTTP.
 //
-// Objects are stored as JSON under <prefix>/<group|core>/<plural>/<namespace>/<name>;
+// Objects are stored as JSON under <prefix>/<group|core>/<plural>/<namespace>/<name>
+// (cluster-scoped kinds: <prefix>/<group|core>/<plural>/<name>, `ns` always "");
 // metadata.resourceVersion is the key's etcd mod_revision, so it changes on every write
 // (status writes included) and a watch can resume from any revision etcd still holds.
 // Writes are compare-and-swap on that revision: an update carrying a stale resourceVersion is a
@@ -11,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,9 +27,16 @@ enum class PatchType { kMerge, kStrategicMerge, kJson, kApply };
 // What the request's fieldValidation asks for unknown fields (default Strict: refused).
 enum class FieldValidation { kStrict, kIgnore };
 
+// An admission check run on every create and update after defaults and validation, before the
+// write: `current` is the stored object (nullptr on create), `updated` what would be stored.
+// A returned error refuses the write.
+using AdmissionCheck =
+    std::function<std::optional<ApiError>(const Json* current, const Json& updated)>;
+
 struct WriteOptions {
   FieldValidation field_validation = FieldValidation::kStrict;
   bool dry_run = false;
+  AdmissionCheck admit;  // empty: none
 };
 
 struct ListResult {

@@ -1,6 +1,8 @@
-// Decoding of the protobuf body kubectl >= 1.32 sends for `kubectl create secret`
-// (reference/kube-api.md pitfall 2 and §4.11). Only v1 Secret is understood; every other kind
-// is answered 415 by the server.
+// Decoding of the protobuf bodies kubectl >= 1.32 sends from its typed clients (`kubectl create
+// secret|serviceaccount|token|role|clusterrole|rolebinding|clusterrolebinding`, `kubectl auth
+// can-i|whoami`; reference/kube-api.md pitfall 2 and §4.11). Hand-written and table-driven
+// because only these few k8s.io/api messages (field numbers from their generated.proto) are
+// needed and the build has no Kubernetes .proto files; every other kind is answered 415.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -14,5 +16,9 @@ namespace brix::apiserver {
 // Secret as the JSON the API would have received (data values base64-encoded).
 // InvalidArgument for a truncated or foreign message, NotSupported for another kind.
 [[nodiscard]] Result<nlohmann::json> DecodeSecretProtobuf(std::string_view body);
+// Any supported kind (Secret, ServiceAccount, TokenRequest, SelfSubjectReview,
+// SelfSubjectAccessReview, Role, ClusterRole, RoleBinding, ClusterRoleBinding) as the JSON the API
+// would have received; NotSupported for another kind.
+[[nodiscard]] Result<nlohmann::json> DecodeProtobufObject(std::string_view body);
 
 }  // namespace brix::apiserver

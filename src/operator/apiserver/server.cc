@@ -11,6 +11,7 @@
 #include "common/encoding.h"
 #include "etcd/etcd_client.h"
 #include "operator/api/resources.h"
+#include "operator/apiserver/access.h"
 #include "operator/apiserver/api_error.h"
 #include "operator/apiserver/discovery.h"
 #include "operator/apiserver/registry.h"
@@ -52,7 +53,26 @@ struct Target {
   std::string ns;    // empty: all namespaces
   std::string name;  // empty: the collection
   bool status = false;
+  bool token = false;  // serviceaccounts/<name>/token (TokenRequest)
 };
+
+bool IsOpenPath(const std::string& path) {
+  return path == "/version" || path == "/healthz" || path == "/livez" || path == "/readyz";
+}
+
+// The RBAC verb of a request on a resource URL, as Kubernetes' RequestInfoFactory derives it.
+std::string VerbOf(const httplib::Request& req, const Target& t) {
+  if (req.method == "GET") {
+    std::string watch = req.get_param_value("watch");
+    if (watch == "true" || watch == "1") return "watch";
+    return t.name.empty() ? "list" : "get";
+  }
+  if (req.method == "POST") return "create";
+  if (req.method == "PUT") return "update";
+  if (req.method == "PATCH") return "patch";
+  if (req.method == "DELETE") return t.name.empty() ? "deletecollection" : "delete";
+  return "";
+}
 
 std::vector<std::string> SupportedFieldLabels(const api::ResourceInfo& info) {
   std::vector<std::string> labels = {"metadata.name", "metadata.namespace"};
@@ -94,6 +114,7 @@ struct ApiServer::Impl {
   ServerOptions options;
   std::unique_ptr<etcd::EtcdClient> etcd;
   std::unique_ptr<Registry> registry;
+  std::unique_ptr<AccessControl> access;
   std::unique_ptr<httplib::Server> http;
   int port = 0;
   std::thread thread;
@@ -108,22 +129,15 @@ struct ApiServer::Impl {
   }
   void Fail(httplib::Response& res, const ApiError& e) { Reply(res, e.code, e.ToStatus()); }
 
-  bool Authorized(const httplib::Request& req) {
-    const std::string& path = req.path;
-    if (path == "/version" || path == "/healthz" || path == "/livez" || path == "/readyz") {
-      return true;
-    }
-    std::string want = "Bearer " + options.token;
-    std::string got = req.get_header_value("Authorization");
-    if (got.size() != want.size()) return false;
-    unsigned char diff = 0;  // constant time, so the token cannot be guessed byte by byte
-    for (size_t i = 0; i < want.size(); ++i) diff |= static_cast<unsigned char>(got[i] ^ want[i]);
-    return diff == 0;
-  }
-
   void Handle(const httplib::Request& req, httplib::Response& res) {
     try {
-      Route(req, res);
+      if (IsOpenPath(req.path)) {
+        Route(req, res, UserInfo{"system:anonymous", {"system:unauthenticated"}});
+      } else {
+        auto user = access->Authenticate(req.get_header_value("Authorization"));
+        if (!user.ok()) return Fail(res, user.error());
+        Route(req, res, user.value());
+      }
     } catch (const std::exception& e) {
       Fail(res,
            ApiError{500, "InternalError", std::string("internal error: ") + e.what(), nullptr});
@@ -131,9 +145,17 @@ struct ApiServer::Impl {
     spdlog::debug("{} {} -> {}", req.method, req.path, res.status);
   }
 
-  void Route(const httplib::Request& req, httplib::Response& res) {
+  void Route(const httplib::Request& req, httplib::Response& res, const UserInfo& user) {
     const std::string& path = req.path;
     std::vector<std::string> p = SplitPath(path);
+    if (req.method == "GET" && !IsOpenPath(path) &&
+        (p.empty() || p[0] == "api" || p[0] == "apis" || p[0] == "openapi") && !IsResourcePath(p)) {
+      RequestAttributes discovery;
+      discovery.verb = "get";
+      discovery.resource_request = false;
+      discovery.path = path;
+      if (auto denied = access->Authorize(user, discovery)) return Fail(res, *denied);
+    }
     if (req.method == "GET") {
       if (path == "/version") return Reply(res, 200, VersionDocument());
       if (path == "/healthz" || path == "/livez" || path == "/readyz") {
@@ -183,6 +205,11 @@ struct ApiServer::Impl {
     }
     Target t;
     std::vector<std::string> r(p.begin() + static_cast<long>(rest), p.end());
+    if (r.size() == 1 && req.method == "POST" && version == "v1" &&
+        ((group == "authorization.k8s.io" && r[0] == "selfsubjectaccessreviews") ||
+         (group == "authentication.k8s.io" && r[0] == "selfsubjectreviews"))) {
+      return SelfReview(req, res, user, group, r[0]);
+    }
     if (r.size() >= 3 && r[0] == "namespaces") {
       t.ns = r[1];
       r.erase(r.begin(), r.begin() + 2);
@@ -192,10 +219,28 @@ struct ApiServer::Impl {
     if (t.info == nullptr) return Fail(res, NotFoundPath(path));
     if (r.size() >= 2) t.name = r[1];
     if (r.size() == 3) {
-      if (r[2] != "status" || !t.info->has_status) return Fail(res, NotFoundPath(path));
-      t.status = true;
+      if (r[2] == "status" && t.info->has_status) {
+        t.status = true;
+      } else if (r[2] == "token" && t.info->kind == "ServiceAccount" && req.method == "POST") {
+        t.token = true;
+      } else {
+        return Fail(res, NotFoundPath(path));
+      }
     }
-    if (!t.name.empty() && t.ns.empty()) return Fail(res, NotFoundPath(path));
+    // Namespaced kinds are named inside a namespace, cluster-scoped ones outside any.
+    if (t.info->namespaced ? (!t.name.empty() && t.ns.empty()) : !t.ns.empty()) {
+      return Fail(res, NotFoundPath(path));
+    }
+    RequestAttributes request{VerbOf(req, t),
+                              true,
+                              group,
+                              t.info->plural,
+                              t.status ? "status" : (t.token ? "token" : ""),
+                              t.ns,
+                              t.name,
+                              ""};
+    if (auto denied = access->Authorize(user, request)) return Fail(res, *denied);
+    if (t.token) return CreateToken(req, res, t);
     if (req.method == "GET") {
       if (!t.name.empty()) return GetOne(req, res, t);
       if (req.get_param_value("watch") == "true" || req.get_param_value("watch") == "1") {
@@ -203,16 +248,45 @@ struct ApiServer::Impl {
       }
       return ListCollection(req, res, t);
     }
-    if (t.ns.empty()) return Fail(res, ApiError::MethodNotAllowed("writes need a namespace"));
-    if (req.method == "POST" && t.name.empty()) return CreateOne(req, res, t);
+    if (t.info->namespaced && t.ns.empty()) {
+      return Fail(res, ApiError::MethodNotAllowed("writes need a namespace"));
+    }
+    WriteOptions write = WriteOptionsFor(req);
+    write.admit = access->AdmissionFor(user, *t.info, t.ns);
+    if (req.method == "POST" && t.name.empty()) return CreateOne(req, res, t, write);
     if (t.name.empty()) {
       return Fail(res,
                   ApiError::MethodNotAllowed(req.method + " is not supported on a collection"));
     }
-    if (req.method == "PUT") return UpdateOne(req, res, t);
-    if (req.method == "PATCH") return PatchOne(req, res, t);
+    if (req.method == "PUT") return UpdateOne(req, res, t, write);
+    if (req.method == "PATCH") return PatchOne(req, res, t, write);
     if (req.method == "DELETE" && !t.status) return DeleteOne(req, res, t);
     return Fail(res, ApiError::MethodNotAllowed(req.method + " is not supported here"));
+  }
+
+  // /api/v1/..., /apis/<g>/<v>/...: longer than a discovery document's path.
+  static bool IsResourcePath(const std::vector<std::string>& p) {
+    return (p.size() >= 3 && p[0] == "api") || (p.size() >= 4 && p[0] == "apis");
+  }
+
+  void SelfReview(const httplib::Request& req, httplib::Response& res, const UserInfo& user,
+                  const std::string& group, const std::string& resource) {
+    RequestAttributes request{"create", true, group, resource, "", "", "", ""};
+    if (auto denied = access->Authorize(user, request)) return Fail(res, *denied);
+    if (resource == "selfsubjectreviews") return Reply(res, 201, access->SelfSubjectReview(user));
+    auto body = Body(req);
+    if (!body.ok()) return Fail(res, body.error());
+    auto review = access->SelfSubjectAccessReview(user, body.value());
+    if (!review.ok()) return Fail(res, review.error());
+    Reply(res, 201, review.value());
+  }
+
+  void CreateToken(const httplib::Request& req, httplib::Response& res, const Target& t) {
+    auto body = req.body.empty() ? ApiResult<Json>(Json::object()) : Body(req);
+    if (!body.ok()) return Fail(res, body.error());
+    auto token = access->CreateToken(t.ns, t.name, body.value());
+    if (!token.ok()) return Fail(res, token.error());
+    Reply(res, 201, token.value());
   }
 
   static ApiError NotFoundPath(const std::string& path) {
@@ -233,17 +307,18 @@ struct ApiServer::Impl {
     return o;
   }
 
-  // The request body as JSON (protobuf only for Secrets, as kubectl >= 1.32 sends them).
-  ApiResult<Json> Body(const httplib::Request& req, const Target& t) {
+  // The request body as JSON (protobuf for the kinds kubectl >= 1.32's typed clients send).
+  static ApiResult<Json> Body(const httplib::Request& req) {
     std::string type = req.get_header_value("Content-Type");
     if (type.starts_with("application/vnd.kubernetes.protobuf")) {
-      if (t.info->kind != "Secret") {
-        return ApiError::UnsupportedMediaType(
-            "protobuf request bodies are only supported for Secrets; send application/json");
+      auto object = DecodeProtobufObject(req.body);
+      if (!object.ok()) {
+        if (object.status().code() == Status::Code::kNotSupported) {
+          return ApiError::UnsupportedMediaType(object.status().message());
+        }
+        return ApiError::BadRequest(object.status().message());
       }
-      auto secret = DecodeSecretProtobuf(req.body);
-      if (!secret.ok()) return ApiError::BadRequest(secret.status().message());
-      return std::move(secret).value();
+      return std::move(object).value();
     }
     Json body = Json::parse(req.body, nullptr, false);
     if (body.is_discarded()) {
@@ -301,24 +376,27 @@ struct ApiServer::Impl {
            {"items", items}});
   }
 
-  void CreateOne(const httplib::Request& req, httplib::Response& res, const Target& t) {
-    auto body = Body(req, t);
+  void CreateOne(const httplib::Request& req, httplib::Response& res, const Target& t,
+                 const WriteOptions& write) {
+    auto body = Body(req);
     if (!body.ok()) return Fail(res, body.error());
-    auto created = registry->Create(*t.info, t.ns, std::move(body.value()), WriteOptionsFor(req));
+    auto created = registry->Create(*t.info, t.ns, std::move(body.value()), write);
     if (!created.ok()) return Fail(res, created.error());
     Reply(res, 201, created.value());
   }
 
-  void UpdateOne(const httplib::Request& req, httplib::Response& res, const Target& t) {
-    auto body = Body(req, t);
+  void UpdateOne(const httplib::Request& req, httplib::Response& res, const Target& t,
+                 const WriteOptions& write) {
+    auto body = Body(req);
     if (!body.ok()) return Fail(res, body.error());
-    auto updated = registry->Update(*t.info, t.ns, t.name, std::move(body.value()), t.status,
-                                    WriteOptionsFor(req));
+    auto updated =
+        registry->Update(*t.info, t.ns, t.name, std::move(body.value()), t.status, write);
     if (!updated.ok()) return Fail(res, updated.error());
     Reply(res, 200, updated.value());
   }
 
-  void PatchOne(const httplib::Request& req, httplib::Response& res, const Target& t) {
+  void PatchOne(const httplib::Request& req, httplib::Response& res, const Target& t,
+                const WriteOptions& write) {
     std::string type = req.get_header_value("Content-Type");
     PatchType patch_type;
     if (type.starts_with("application/merge-patch+json")) {
@@ -342,8 +420,7 @@ struct ApiServer::Impl {
       return Fail(res, ApiError::BadRequest("the patch is not valid JSON (YAML apply patches are "
                                             "not supported; kubectl sends JSON)"));
     }
-    auto patched =
-        registry->Patch(*t.info, t.ns, t.name, patch_type, patch, t.status, WriteOptionsFor(req));
+    auto patched = registry->Patch(*t.info, t.ns, t.name, patch_type, patch, t.status, write);
     if (!patched.ok()) return Fail(res, patched.error());
     Reply(res, 200, patched.value());
   }
@@ -464,6 +541,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ServerOptions options) {
   auto probe = impl->etcd->Get("/brix/registry");
   if (!probe.ok()) return probe.status().WithContext("etcd at " + options.etcd_endpoint);
   impl->registry = std::make_unique<Registry>(impl->etcd.get());
+  if (options.controller_token.empty()) options.controller_token = NewToken();
+  impl->access = std::make_unique<AccessControl>(impl->etcd.get(), impl->registry.get(),
+                                                 options.token, options.controller_token);
   impl->options = options;
   if (options.tls.cert.empty()) {
     impl->http = std::make_unique<httplib::Server>();
@@ -498,14 +578,6 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ServerOptions options) {
   });
   impl->http->set_keep_alive_max_count(1000);
   impl->http->set_payload_max_length(16 << 20);
-  impl->http->set_pre_routing_handler([self](const httplib::Request& req, httplib::Response& res) {
-    if (self->Authorized(req)) return httplib::Server::HandlerResponse::Unhandled;
-    self->Reply(
-        res, 401,
-        ApiError{401, "Unauthorized", "Unauthorized: a valid bearer token is required", nullptr}
-            .ToStatus());
-    return httplib::Server::HandlerResponse::Handled;
-  });
   auto handler = [self](const httplib::Request& req, httplib::Response& res) {
     self->Handle(req, res);
   };
@@ -528,6 +600,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ServerOptions options) {
 }
 
 int ApiServer::port() const { return impl_->port; }
+
+const std::string& ApiServer::controller_token() const { return impl_->options.controller_token; }
 
 std::string ApiServer::url() const {
   return std::string(impl_->options.tls.cert.empty() ? "http://" : "https://") +

@@ -2,9 +2,11 @@
 //
 // Serves discovery, /version, the OpenAPI v3 stub, and CRUD, list, watch and status for the
 // resources of operator/api/resources.h, with objects in etcd (see Registry). Every request
-// except /version and the health probes must carry `Authorization: Bearer <token>`; others get
-// 401. With a certificate it serves HTTPS (kubectl only sends bearer tokens over TLS); without
-// one, plain HTTP.
+// except /version and the health probes must carry `Authorization: Bearer <token>` of a known
+// identity (authn.h: the admin, brixd's controllers, ServiceAccount tokens from the TokenRequest
+// API); others get 401. Each request is then authorized by RBAC as Kubernetes does it (access.h,
+// rbac.h; 403 Forbidden). With a certificate it serves HTTPS (kubectl only sends bearer tokens
+// over TLS); without one, plain HTTP.
 #pragma once
 
 #include <atomic>
@@ -20,8 +22,11 @@ namespace brix::apiserver {
 struct ServerOptions {
   std::string etcd_endpoint;  // "http://127.0.0.1:2379"
   std::string host = "127.0.0.1";
-  int port = 0;          // 0: pick a free port
-  std::string token;     // required bearer token; must not be empty
+  int port = 0;       // 0: pick a free port
+  std::string token;  // the admin's bearer token (user brix-admin); must not be empty
+  // The controllers' bearer token (user system:brix-controller); empty: a fresh random one,
+  // held in memory only (see controller_token()).
+  std::string controller_token;
   int max_threads = 64;  // each open watch holds one
   CertificatePem tls;    // empty: plain HTTP
 };
@@ -33,6 +38,9 @@ class ApiServer {
   ~ApiServer();  // Stop()
 
   int port() const;
+  // The token of brixd's own controllers (system:brix-controller, in system:masters; the only
+  // caller that may write a Job's job-kind marker through the API). A credential: never log it.
+  const std::string& controller_token() const;
   // "https://host:port" (or http:// without TLS)
   std::string url() const;
   // Stops accepting, ends open watches and joins the serving thread. Idempotent.
