@@ -17,9 +17,15 @@ extern char** environ;
 namespace brix {
 namespace {
 
-std::vector<std::string> MergedEnv(const std::map<std::string, std::string>& extra) {
+struct SpawnOptions {
+  bool die_with_parent = true;
+  bool inherit_env = true;  // false: the child's environment is exactly the given map
+  mode_t log_mode = 0644;
+};
+
+std::vector<std::string> MergedEnv(const std::map<std::string, std::string>& extra, bool inherit) {
   std::map<std::string, std::string> all;
-  for (char** e = environ; *e != nullptr; ++e) {
+  for (char** e = environ; inherit && *e != nullptr; ++e) {
     std::string kv(*e);
     size_t eq = kv.find('=');
     if (eq != std::string::npos) all[kv.substr(0, eq)] = kv.substr(eq + 1);
@@ -32,17 +38,22 @@ std::vector<std::string> MergedEnv(const std::map<std::string, std::string>& ext
 
 Result<pid_t> Spawn(const std::vector<std::string>& argv,
                     const std::map<std::string, std::string>& env, const std::string& log_file,
-                    bool die_with_parent) {
+                    const SpawnOptions& options) {
   if (argv.empty()) return Status::InvalidArgument("empty command");
+  if (!options.inherit_env && argv[0].find('/') == std::string::npos) {
+    return Status::InvalidArgument("an isolated process needs an absolute program path");
+  }
+  const bool die_with_parent = options.die_with_parent;
   // Everything the child needs is prepared before fork: only async-signal-safe calls after it.
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  std::vector<std::string> env_strings = MergedEnv(env);
+  std::vector<std::string> env_strings = MergedEnv(env, options.inherit_env);
   std::vector<char*> envp;
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
-  int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int log_fd =
+      ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, options.log_mode);
   if (log_fd < 0) return Status::IOError("open " + log_file + ": " + std::strerror(errno));
   int err_pipe[2];
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
@@ -62,7 +73,11 @@ Result<pid_t> Spawn(const std::vector<std::string>& argv,
     ::dup2(devnull, 0);
     ::dup2(log_fd, 1);
     ::dup2(log_fd, 2);
-    ::execvpe(args[0], args.data(), envp.data());
+    if (options.inherit_env) {
+      ::execvpe(args[0], args.data(), envp.data());
+    } else {
+      ::execve(args[0], args.data(), envp.data());
+    }
     int e = errno;
     ssize_t ignored = ::write(err_pipe[1], &e, sizeof(e));
     (void)ignored;
@@ -102,7 +117,21 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
 Result<ChildProcess> ChildProcess::Start(const std::vector<std::string>& argv,
                                          const std::map<std::string, std::string>& env,
                                          const std::string& log_file, bool die_with_parent) {
-  BRIX_ASSIGN_OR_RETURN(pid_t pid, Spawn(argv, env, log_file, die_with_parent));
+  SpawnOptions o;
+  o.die_with_parent = die_with_parent;
+  BRIX_ASSIGN_OR_RETURN(pid_t pid, Spawn(argv, env, log_file, o));
+  ChildProcess p;
+  p.pid_ = pid;
+  return p;
+}
+
+Result<ChildProcess> ChildProcess::StartIsolated(const std::vector<std::string>& argv,
+                                                 const std::map<std::string, std::string>& env,
+                                                 const std::string& log_file) {
+  SpawnOptions o;
+  o.inherit_env = false;
+  o.log_mode = 0600;
+  BRIX_ASSIGN_OR_RETURN(pid_t pid, Spawn(argv, env, log_file, o));
   ChildProcess p;
   p.pid_ = pid;
   return p;
@@ -148,7 +177,7 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv,
   int fd = ::mkstemp(path);
   if (fd < 0) return Status::IOError("mkstemp failed");
   ::close(fd);
-  BRIX_ASSIGN_OR_RETURN(pid_t pid, Spawn(argv, env, path, /*die_with_parent=*/true));
+  BRIX_ASSIGN_OR_RETURN(pid_t pid, Spawn(argv, env, path, SpawnOptions{}));
   int status = 0;
   ::waitpid(pid, &status, 0);
   std::ifstream in(path, std::ios::binary);

@@ -1,7 +1,7 @@
 // Child processes for the playground, the job runner and tests: start a program with arguments and
-// extra environment, its output sent to a log file; stop it by pid (SIGTERM, then SIGKILL after a
-// grace period). A ChildProcess that goes out of scope stops its process, so tests never leave
-// processes behind.
+// extra environment (or, with StartIsolated, exactly the given environment), its output sent to a
+// log file; stop it by pid (SIGTERM, then SIGKILL after a grace period). A ChildProcess that goes
+// out of scope stops its process, so tests never leave processes behind.
 #pragma once
 
 #include <sys/types.h>
@@ -29,6 +29,12 @@ class ChildProcess {
                                                   const std::map<std::string, std::string>& env,
                                                   const std::string& log_file,
                                                   bool die_with_parent = true);
+  // For processes that must not see this one's environment (the job runner's jobs): the child
+  // gets exactly `env` (nothing of `environ`), argv[0] must be an absolute path (no PATH search
+  // in this process's PATH), the log file is created 0600, and the child dies with this process.
+  [[nodiscard]] static Result<ChildProcess> StartIsolated(
+      const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+      const std::string& log_file);
 
   pid_t pid() const { return pid_; }
   bool Running();

@@ -1,13 +1,61 @@
-// The reserved marker of the Jobs brix's controllers create: annotation kJobKindAnnotation on a
-// batch/v1 Job names the kind of job (which `brix manager` entry point it runs). Only the
-// controllers write it: brixd's API server refuses (403) any create, update or patch through the
-// API that sets, changes or removes it unless the caller is the controller identity
-// (apiserver/authn.h), and a Job's spec.template cannot change after creation (422), so a marked
-// Job can never be turned into something else. The job runner executes only marked Jobs.
+// The kinds of Job brixd's controllers create, and the annotation that names a Job's kind. This
+// header is the one owner of both: the controllers set the annotation (controller/context.cc),
+// the job runner executes a Job only when the annotation names one of these kinds and the
+// container runs the matching `brix manager` entry point (jobs/job_spec.h). Only the controllers
+// write it: brixd's API server refuses (403) any create, update or patch through the API that
+// sets, changes or removes it unless the caller is the controller identity (apiserver/authn.h),
+// and a Job's spec.template cannot change after creation (422), so a marked Job can never be
+// turned into something else.
+//
+// Kind -> what the Job runs (after "brix manager"):
+//   backup        backup --namespace NS --name CR
+//   log-start ... backup --namespace NS --name CR --subcommand <kind> (log-truncate adds
+//                 --truncate-until TS)
+//   clean         clean --namespace NS --name CR
+//   restore       restore --namespace NS --name CR
+//   compact       compact --namespace NS --name CR
 #pragma once
+
+#include <array>
+#include <string_view>
 
 namespace brix::api {
 
 inline constexpr char kJobKindAnnotation[] = "brix.pingcap.com/job-kind";
+
+namespace jobkind {
+inline constexpr char kBackup[] = "backup";
+inline constexpr char kRestore[] = "restore";
+inline constexpr char kCompact[] = "compact";
+inline constexpr char kClean[] = "clean";
+inline constexpr char kLogStart[] = "log-start";
+inline constexpr char kLogPause[] = "log-pause";
+inline constexpr char kLogResume[] = "log-resume";
+inline constexpr char kLogStop[] = "log-stop";
+inline constexpr char kLogTruncate[] = "log-truncate";
+}  // namespace jobkind
+
+inline constexpr std::array<std::string_view, 9> kJobKinds = {
+    jobkind::kBackup,    jobkind::kRestore,  jobkind::kCompact,
+    jobkind::kClean,     jobkind::kLogStart, jobkind::kLogPause,
+    jobkind::kLogResume, jobkind::kLogStop,  jobkind::kLogTruncate};
+
+inline bool IsJobKind(std::string_view kind) {
+  for (std::string_view k : kJobKinds) {
+    if (k == kind) return true;
+  }
+  return false;
+}
+
+// A log kind is a `brix manager backup --subcommand <kind>` Job; its kind equals the subcommand
+// (api::logcmd in backup_status.h spells the same strings).
+inline bool IsLogJobKind(std::string_view kind) {
+  return kind == jobkind::kLogStart || kind == jobkind::kLogPause || kind == jobkind::kLogResume ||
+         kind == jobkind::kLogStop || kind == jobkind::kLogTruncate;
+}
+
+// The ServiceAccount (and Role and RoleBinding of the same name) a Job runs as when its CR's
+// spec.serviceAccount names none; the controllers create them in the CR's namespace.
+inline constexpr char kDefaultJobServiceAccount[] = "brix-job";
 
 }  // namespace brix::api

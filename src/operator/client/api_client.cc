@@ -64,6 +64,42 @@ const api::ResourceInfo& Events() {
   return r;
 }
 
+const api::ResourceInfo& ServiceAccounts() {
+  static const auto& r = Find("", "v1", "serviceaccounts");
+  return r;
+}
+const api::ResourceInfo& Roles() {
+  static const auto& r = Find("rbac.authorization.k8s.io", "v1", "roles");
+  return r;
+}
+const api::ResourceInfo& RoleBindings() {
+  static const auto& r = Find("rbac.authorization.k8s.io", "v1", "rolebindings");
+  return r;
+}
+
+Result<Json> ApiClient::CreateSubresource(const api::ResourceInfo& info, const std::string&,
+                                          const std::string&, const std::string& subresource,
+                                          const Json&) {
+  return Status::NotSupported("this API client cannot create " + info.plural + "/" + subresource);
+}
+
+Result<std::string> RequestServiceAccountToken(ApiClient& client, const std::string& ns,
+                                               const std::string& name, std::chrono::seconds ttl) {
+  Json request = {{"apiVersion", "authentication.k8s.io/v1"},
+                  {"kind", "TokenRequest"},
+                  {"spec", {{"expirationSeconds", ttl.count()}}}};
+  auto reply = client.CreateSubresource(ServiceAccounts(), ns, name, "token", request);
+  if (!reply.ok()) {
+    return reply.status().WithContext("token for serviceaccount " + ns + "/" + name);
+  }
+  const Json token = reply->value(Json::json_pointer("/status/token"), Json());
+  if (!token.is_string() || token.get<std::string>().empty()) {
+    return Status::Corruption("token for serviceaccount " + ns + "/" + name +
+                              ": the TokenRequest reply has no status.token");
+  }
+  return token.get<std::string>();
+}
+
 Result<Json> MutateStatus(ApiClient& client, const api::ResourceInfo& info, const std::string& ns,
                           const std::string& name,
                           const std::function<bool(Json& object)>& mutate) {
@@ -86,8 +122,8 @@ std::string UidOf(const Json& object) {
   return object.contains("metadata") ? object["metadata"].value("uid", "") : "";
 }
 
-void RecordEvent(ApiClient& client, const api::ResourceInfo& info, const Json& object,
-                 const std::string& type, const std::string& reason, const std::string& message) {
+Status CreateEvent(ApiClient& client, const api::ResourceInfo& info, const Json& object,
+                   const std::string& type, const std::string& reason, const std::string& message) {
   std::string now = FormatIso8601(std::chrono::system_clock::now());
   std::string name = NameOf(object);
   Json event = {
@@ -110,10 +146,15 @@ void RecordEvent(ApiClient& client, const api::ResourceInfo& info, const Json& o
       {"lastTimestamp", now},
       {"source", {{"component", "brix-controller"}}},
   };
-  auto created = client.Create(Events(), NamespaceOf(object), event);
-  if (!created.ok()) {
-    spdlog::warn("event {} for {}/{}: {}", reason, NamespaceOf(object), name,
-                 created.status().ToString());
+  return client.Create(Events(), NamespaceOf(object), event).status();
+}
+
+void RecordEvent(ApiClient& client, const api::ResourceInfo& info, const Json& object,
+                 const std::string& type, const std::string& reason, const std::string& message) {
+  Status s = CreateEvent(client, info, object, type, reason, message);
+  if (!s.ok()) {
+    spdlog::warn("event {} for {}/{}: {}", reason, NamespaceOf(object), NameOf(object),
+                 s.ToString());
   }
 }
 

@@ -7,6 +7,7 @@
 // resourceVersion: re-read and retry), 422 InvalidArgument, 503 Unavailable. Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -28,6 +29,9 @@ const api::ResourceInfo& Restores();
 const api::ResourceInfo& Jobs();
 const api::ResourceInfo& Secrets();
 const api::ResourceInfo& Events();
+const api::ResourceInfo& ServiceAccounts();
+const api::ResourceInfo& Roles();
+const api::ResourceInfo& RoleBindings();
 
 struct WatchEvent {
   std::string type;  // ADDED, MODIFIED, DELETED
@@ -60,6 +64,13 @@ class ApiClient {
   // OK when already gone.
   [[nodiscard]] virtual Status Delete(const api::ResourceInfo& info, const std::string& ns,
                                       const std::string& name) = 0;
+  // POST to a subresource that makes something from the object (serviceaccounts/token, a
+  // TokenRequest); returns the reply. NotSupported unless the client implements it.
+  [[nodiscard]] virtual Result<Json> CreateSubresource(const api::ResourceInfo& info,
+                                                       const std::string& ns,
+                                                       const std::string& name,
+                                                       const std::string& subresource,
+                                                       const Json& body);
   // Calls `on_event` for every later change until the handle is destroyed. NotSupported for
   // clients that cannot watch (the controllers then rely on their resync alone).
   [[nodiscard]] virtual Result<std::unique_ptr<WatchHandle>> Watch(
@@ -81,8 +92,22 @@ std::string NamespaceOf(const Json& object);
 std::string NameOf(const Json& object);
 std::string UidOf(const Json& object);
 
-// Records a core/v1 Event about `object` (what `kubectl describe` lists). Best effort: a failure
-// is logged, never returned. `type` is Normal or Warning.
+// A bearer token for ServiceAccount `ns`/`name`, valid for `ttl`, through the Kubernetes
+// TokenRequest API (POST /api/v1/namespaces/{ns}/serviceaccounts/{name}/token, body an
+// authentication.k8s.io/v1 TokenRequest; the token is the reply's status.token). The token is a
+// credential: never logged, never part of an error.
+[[nodiscard]] Result<std::string> RequestServiceAccountToken(ApiClient& client,
+                                                             const std::string& ns,
+                                                             const std::string& name,
+                                                             std::chrono::seconds ttl);
+
+// Creates a core/v1 Event about `object` (what `kubectl describe` lists) and returns the
+// outcome: callers that must know the event was written (a job checks its first one, so a
+// missing right surfaces as a 403) use this. `type` is Normal or Warning.
+[[nodiscard]] Status CreateEvent(ApiClient& client, const api::ResourceInfo& info,
+                                 const Json& object, const std::string& type,
+                                 const std::string& reason, const std::string& message);
+// The same, best effort: a failure is logged, never returned.
 void RecordEvent(ApiClient& client, const api::ResourceInfo& info, const Json& object,
                  const std::string& type, const std::string& reason, const std::string& message);
 

@@ -107,6 +107,12 @@ Result<Json> HttpApiClient::UpdateStatus(const api::ResourceInfo& info, const Js
   return Send("PUT", path, &object);
 }
 
+Result<Json> HttpApiClient::CreateSubresource(const api::ResourceInfo& info, const std::string& ns,
+                                              const std::string& name,
+                                              const std::string& subresource, const Json& body) {
+  return Send("POST", Path(info, ns, name) + "/" + subresource, &body);
+}
+
 Status HttpApiClient::Delete(const api::ResourceInfo& info, const std::string& ns,
                              const std::string& name) {
   auto r = Send("DELETE", Path(info, ns, name), nullptr);

@@ -38,6 +38,10 @@ class HttpApiClient final : public ApiClient {
   Result<Json> UpdateStatus(const api::ResourceInfo& info, const Json& object) override;
   Status Delete(const api::ResourceInfo& info, const std::string& ns,
                 const std::string& name) override;
+  // POST <object path>/<subresource> (serviceaccounts/token).
+  Result<Json> CreateSubresource(const api::ResourceInfo& info, const std::string& ns,
+                                 const std::string& name, const std::string& subresource,
+                                 const Json& body) override;
   // NotSupported: the manager has no use for watches.
   Result<std::unique_ptr<WatchHandle>> Watch(
       const api::ResourceInfo& info, std::function<void(const WatchEvent&)> on_event) override;

@@ -1,5 +1,6 @@
 #include "operator/controller/context.h"
 
+#include "operator/api/job_kind.h"
 #include "operator/api/storage_spec.h"
 
 namespace brix::controller {
@@ -42,9 +43,67 @@ Result<JobState> GetJob(const Context& ctx, const std::string& ns, const std::st
   return state;
 }
 
+std::string JobKindOf(const std::vector<std::string>& args) {
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--subcommand") return args[i + 1];
+  }
+  return args.empty() ? "" : args[0];
+}
+
+Json JobRoleRules() {
+  return Json::array(
+      {{{"apiGroups", {""}}, {"resources", {"events"}}, {"verbs", {"create"}}},
+       {{"apiGroups", {api::kBrGroup}},
+        {"resources", {"backups", "restores", "compactbackups"}},
+        {"verbs", {"get"}}},
+       {{"apiGroups", {api::kBrGroup}},
+        {"resources", {"backups/status", "restores/status", "compactbackups/status"}},
+        {"verbs", {"update"}}}});
+}
+
+Status EnsureJobAccount(const Context& ctx, const std::string& ns) {
+  const std::string name = api::kDefaultJobServiceAccount;
+  Json labels = {{"app.kubernetes.io/managed-by", "brix"},
+                 {"app.kubernetes.io/component", "brix-job"}};
+  Json meta = {{"name", name}, {"namespace", ns}, {"labels", labels}};
+  const std::vector<std::pair<const api::ResourceInfo*, Json>> objects = {
+      {&client::ServiceAccounts(),
+       {{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", meta}}},
+      {&client::Roles(),
+       {{"apiVersion", "rbac.authorization.k8s.io/v1"},
+        {"kind", "Role"},
+        {"metadata", meta},
+        {"rules", JobRoleRules()}}},
+      {&client::RoleBindings(),
+       {{"apiVersion", "rbac.authorization.k8s.io/v1"},
+        {"kind", "RoleBinding"},
+        {"metadata", meta},
+        {"subjects",
+         Json::array({{{"kind", "ServiceAccount"}, {"name", name}, {"namespace", ns}}})},
+        {"roleRef",
+         {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "Role"}, {"name", name}}}}},
+  };
+  for (const auto& [info, object] : objects) {
+    auto existing = ctx.client->Get(*info, ns, name);
+    if (existing.ok()) continue;
+    if (!existing.status().IsNotFound()) return existing.status();
+    auto created = ctx.client->Create(*info, ns, object);
+    if (!created.ok() && !created.status().IsAlreadyExists()) {
+      return created.status().WithContext("the default job account " + ns + "/" + name);
+    }
+  }
+  return Status::OK();
+}
+
 Status CreateJob(const Context& ctx, const api::ResourceInfo& owner_info, const Json& owner,
                  const JobRequest& r) {
   std::string ns = client::NamespaceOf(owner);
+  std::string service_account =
+      owner.value(Json::json_pointer("/spec/serviceAccount"), std::string());
+  if (service_account.empty()) {
+    BRIX_RETURN_IF_ERROR(EnsureJobAccount(ctx, ns));
+    service_account = api::kDefaultJobServiceAccount;
+  }
   std::string instance = owner["metadata"]
                              .value("labels", Json::object())
                              .value("app.kubernetes.io/instance", client::NameOf(owner));
@@ -77,6 +136,7 @@ Status CreateJob(const Context& ctx, const api::ResourceInfo& owner_info, const 
        {{"name", r.name},
         {"namespace", ns},
         {"labels", labels},
+        {"annotations", {{api::kJobKindAnnotation, JobKindOf(r.args)}}},
         {"ownerReferences", Json::array({{{"apiVersion", owner_info.group_version()},
                                           {"kind", owner_info.kind},
                                           {"name", client::NameOf(owner)},
@@ -91,6 +151,7 @@ Status CreateJob(const Context& ctx, const api::ResourceInfo& owner_info, const 
          {{"metadata", {{"labels", labels}}},
           {"spec",
            {{"restartPolicy", "Never"},
+            {"serviceAccountName", service_account},
             {"containers", Json::array({{{"name", r.component == "compactbackup" ? "backup-manager"
                                                                                  : r.component},
                                          {"image", "brix"},

@@ -64,6 +64,8 @@ struct JobState {
 
 struct JobRequest {
   std::string name;
+  // The Job's kind (api/job_kind.h) is derived from `args`: "backup ... --subcommand log-x"
+  // is log-x, otherwise args[0] (backup, restore, compact, clean).
   std::string component;  // backup, clean, restore, compactbackup
   std::map<std::string, std::string> labels;
   std::vector<std::string> args;  // after "brix manager"
@@ -72,8 +74,21 @@ struct JobRequest {
   int backoff_limit = 0;
 };
 // Creates the Job, owned by `owner` (so it goes when the owner goes). AlreadyExists is success.
+// The Job carries the kind annotation (api::kJobKindAnnotation) the job runner requires, and
+// runs as the owner's spec.serviceAccount, or, when it names none, as the default account
+// (api::kDefaultJobServiceAccount), which EnsureJobAccount creates first.
 [[nodiscard]] Status CreateJob(const Context& ctx, const api::ResourceInfo& owner_info,
                                const Json& owner, const JobRequest& request);
+
+// The kind annotation value of a Job running `brix manager <args>`.
+std::string JobKindOf(const std::vector<std::string>& args);
+
+// The rules of the default job Role: exactly what `brix manager` uses (manager/manager.cc):
+// get its CR, update its CR's status (PUT .../status), create events.
+Json JobRoleRules();
+// Creates ServiceAccount, Role (JobRoleRules) and RoleBinding api::kDefaultJobServiceAccount in
+// `ns` where they are absent. Existing ones are left as they are: whoever edited them owns them.
+[[nodiscard]] Status EnsureJobAccount(const Context& ctx, const std::string& ns);
 
 // "NotFound" and similar lookups as value helpers.
 std::string StatusField(const Json& object, const char* key);

@@ -7,9 +7,13 @@
 
 #include "operator/api/backup_status.h"
 #include "operator/api/go_time.h"
+#include "operator/api/job_kind.h"
 #include "operator/api/storage_spec.h"
+#include "operator/client/fake_api_client.h"
+#include "operator/controller/context.h"
 #include "operator/controller/retention.h"
 #include "operator/controller/work_queue.h"
+#include "operator/jobs/job_spec.h"
 #include "operator/manager/manager.h"
 
 namespace brix {
@@ -321,6 +325,140 @@ TEST(Status, HumanBytesLikeHumanize) {
   EXPECT_EQ(api::HumanBytes(5), "5 B");
   EXPECT_EQ(api::HumanBytes(423'000), "423 kB");
   EXPECT_EQ(api::HumanBytes(1'200'000'000), "1.2 GB");
+}
+
+// Every Job a controller creates is one the job runner accepts (jobs/job_spec.h), with the kind
+// annotation and the account the CR names.
+TEST(CreateJob, EveryControllerJobIsOneTheRunnerRuns) {
+  client::FakeApiClient api;
+  controller::Context ctx{&api, {}};
+  Json backup = {{"metadata", {{"name", "demo1"}, {"namespace", "test1"}, {"uid", "u1"}}},
+                 {"spec", {{"serviceAccount", "tidb-backup-manager"}}}};
+  std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"backup", "--namespace", "test1", "--name", "demo1"}, "backup"},
+      {{"clean", "--namespace", "test1", "--name", "demo1"}, "clean"},
+      {{"restore", "--namespace", "test1", "--name", "demo1"}, "restore"},
+      {{"compact", "--namespace", "test1", "--name", "demo1"}, "compact"},
+      {{"backup", "--namespace", "test1", "--name", "demo1", "--subcommand", "log-start"},
+       "log-start"},
+      {{"backup", "--namespace", "test1", "--name", "demo1", "--subcommand", "log-truncate",
+        "--truncate-until", "443"},
+       "log-truncate"}};
+  int n = 0;
+  for (const auto& [args, kind] : cases) {
+    controller::JobRequest r;
+    r.name = "job-" + std::to_string(n++);
+    r.component = args[0];
+    r.args = args;
+    r.secret_name = "azblob";
+    r.env = {{"BRIX_CLUSTER_PD", "127.0.0.1:1"}};
+    ASSERT_TRUE(controller::CreateJob(ctx, client::Backups(), backup, r).ok());
+    auto job = api.Get(client::Jobs(), "test1", r.name);
+    ASSERT_TRUE(job.ok());
+    EXPECT_EQ((*job)["metadata"]["annotations"][api::kJobKindAnnotation], kind);
+    auto checked = jobs::CheckBrixJob(*job);
+    ASSERT_TRUE(checked.ok()) << kind << ": " << checked.status().ToString();
+    EXPECT_EQ(checked->kind, kind);
+    EXPECT_EQ(checked->service_account, "tidb-backup-manager");
+  }
+  // The CR's account is used as is: no default account is made.
+  EXPECT_TRUE(api.Get(client::ServiceAccounts(), "test1", "brix-job").status().IsNotFound());
+}
+
+TEST(CreateJob, WithoutAnAccountTheJobRunsAsTheDefaultOneWithExactlyItsRights) {
+  client::FakeApiClient api;
+  controller::Context ctx{&api, {}};
+  Json restore = {{"metadata", {{"name", "r1"}, {"namespace", "test1"}, {"uid", "u1"}}},
+                  {"spec", Json::object()}};
+  controller::JobRequest r;
+  r.name = "restore-r1";
+  r.component = "restore";
+  r.args = {"restore", "--namespace", "test1", "--name", "r1"};
+  ASSERT_TRUE(controller::CreateJob(ctx, client::Restores(), restore, r).ok());
+  auto job = api.Get(client::Jobs(), "test1", "restore-r1");
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ((*job)["spec"]["template"]["spec"]["serviceAccountName"],
+            api::kDefaultJobServiceAccount);
+  ASSERT_TRUE(api.Get(client::ServiceAccounts(), "test1", "brix-job").ok());
+  auto role = api.Get(client::Roles(), "test1", "brix-job");
+  ASSERT_TRUE(role.ok());
+  EXPECT_EQ((*role)["rules"], controller::JobRoleRules());
+  auto binding = api.Get(client::RoleBindings(), "test1", "brix-job");
+  ASSERT_TRUE(binding.ok());
+  EXPECT_EQ((*binding)["roleRef"]["name"], "brix-job");
+  EXPECT_EQ((*binding)["subjects"][0]["name"], "brix-job");
+  // The rules name no secrets, no jobs, no list/watch/delete/patch.
+  std::string rules = controller::JobRoleRules().dump();
+  for (const char* absent : {"secrets", "jobs", "list", "watch", "delete", "patch", "\"*\""}) {
+    EXPECT_EQ(rules.find(absent), std::string::npos) << absent;
+  }
+}
+
+// A job whose account lacks a right fails with the API's 403, and the CR says so when it still
+// can (manager/manager.cc RunManager).
+struct ForbiddenRun {
+  client::FakeApiClient api;
+  bool engine_ran = false;
+  Status Run(const std::string& deny) {
+    Json backup = {{"apiVersion", "br.pingcap.com/v1alpha1"},
+                   {"kind", "Backup"},
+                   {"metadata", {{"name", "demo1"}}},
+                   {"spec", {{"azblob", {{"container", "c"}, {"prefix", "p"}}}}}};
+    EXPECT_TRUE(api.Create(client::Backups(), "test1", backup).ok());
+    api.deny.insert(deny);
+    manager::Engine engine;
+    engine.backup = [this](const br::BackupOptions&,
+                           const br::ProgressFn&) -> Result<br::BackupSummary> {
+      engine_ran = true;
+      return br::BackupSummary{};
+    };
+    manager::ManagerRequest req{"backup", "test1", "demo1", "", ""};
+    return manager::RunManager(
+        api, engine, req,
+        MapEnv({{"BRIX_CLUSTER_PD", "127.0.0.1:1"}, {"AZURE_STORAGE_ACCOUNT", "acct"}}));
+  }
+  Json Failed() {
+    api.deny.clear();
+    auto b = api.Get(client::Backups(), "test1", "demo1");
+    for (const auto& c : b->value(Json::json_pointer("/status/conditions"), Json::array())) {
+      if (c.value("type", "") == "Failed") return c;
+    }
+    return Json();
+  }
+};
+
+TEST(ManagerRbac, ADeniedEventFailsTheJobAndTheCrCarriesThe403) {
+  ForbiddenRun run;
+  Status s = run.Run("create events");
+  EXPECT_EQ(s.code(), Status::Code::kPermissionDenied);
+  EXPECT_NE(s.message().find("cannot create resource \"events\""), std::string::npos);
+  EXPECT_FALSE(run.engine_ran);  // denied before any work
+  Json failed = run.Failed();
+  EXPECT_EQ(failed.value("reason", ""), "Forbidden");
+  EXPECT_NE(failed.value("message", "").find("cannot create resource \"events\""),
+            std::string::npos);
+}
+
+TEST(ManagerRbac, ADeniedStatusWriteFailsTheJobWithTheVerbAndResource) {
+  ForbiddenRun run;
+  Status s = run.Run("update backups/status");
+  EXPECT_EQ(s.code(), Status::Code::kPermissionDenied);
+  EXPECT_NE(s.message().find("cannot update resource \"backups/status\""), std::string::npos);
+  EXPECT_FALSE(run.engine_ran);
+  EXPECT_TRUE(run.Failed().is_null());  // it could not write; the controller copies the reason
+}
+
+TEST(ManagerRbac, ADeniedGetFailsTheJob) {
+  ForbiddenRun run;
+  Status s = run.Run("get backups");
+  EXPECT_EQ(s.code(), Status::Code::kPermissionDenied);
+  EXPECT_NE(s.message().find("cannot get resource \"backups\""), std::string::npos);
+}
+
+TEST(ManagerRbac, WithEveryRightTheBackupCompletes) {
+  ForbiddenRun run;
+  EXPECT_TRUE(run.Run("nothing denied").ok());
+  EXPECT_TRUE(run.engine_ran);
 }
 
 }  // namespace

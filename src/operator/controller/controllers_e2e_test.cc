@@ -81,7 +81,9 @@ spec:
   EXPECT_EQ(Total(restored.output), Total(expected.output)) << restored.output;
   EXPECT_EQ(Field("restore", "demo2-restore-azblob", "commitTs"), commit_ts);
 
-  // The single-table example as written: AD secret name, credentials not sent to the nodes.
+  // The single-table example as written: AD secret name, credentials not sent to the nodes, run
+  // as the seed's ServiceAccount with the seed's Role (the step before it in the seed).
+  ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "rbac.yaml", "-n", "test1"}).exit_code, 0);
   ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "backup-single-table.yaml"}).exit_code, 0);
   ASSERT_EQ(WaitFor("backup", "demo1-backup-azblob", "phase", {"Complete", "Failed"}), "Complete")
       << Kubectl({"describe", "backup", "demo1-backup-azblob", "-n", "test1"}).output;

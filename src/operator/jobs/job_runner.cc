@@ -1,14 +1,15 @@
 #include "operator/jobs/job_runner.h"
 
-#include <signal.h>
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <set>
 
-#include "common/encoding.h"
 #include "common/process.h"
 #include "operator/api/backup_status.h"
 
@@ -17,8 +18,6 @@ namespace brix::jobs {
 using client::Json;
 
 namespace {
-
-constexpr char kPidAnnotation[] = "brix.pingcap.com/pid";
 
 bool HasTrueCondition(const Json& job, const char* type) {
   if (!job.contains("status") || !job["status"].contains("conditions")) return false;
@@ -47,23 +46,34 @@ std::string LastLine(const std::string& path) {
   while (std::getline(in, line)) {
     if (!line.empty()) last = line;
   }
-  if (last.size() > 300) last = last.substr(last.size() - 300);
+  if (last.size() > 500) last = last.substr(last.size() - 500);
   return last;
 }
 
-// Whether `pid` is alive and a brix manager (not a recycled pid of something else).
-bool IsOurManager(pid_t pid) {
-  if (pid <= 0 || ::kill(pid, 0) != 0) return false;
-  std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
-  std::string all((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-  return all.find("manager") != std::string::npos;
+// Creates `dir` (and its parents) and makes it 0700.
+Status PrivateDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("create " + dir + ": " + ec.message());
+  if (::chmod(dir.c_str(), 0700) != 0) return Status::IOError("chmod " + dir);
+  return Status::OK();
+}
+
+// Opens (creating 0600, never through a symlink) the job's log and appends `header`.
+Status StartLog(const std::string& path, const std::string& header) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("open " + path);
+  bool ok = ::fchmod(fd, 0600) == 0 &&
+            ::write(fd, header.data(), header.size()) == static_cast<ssize_t>(header.size());
+  ::close(fd);
+  return ok ? Status::OK() : Status::IOError("write " + path);
 }
 
 }  // namespace
 
 struct JobRunner::Running {
   ChildProcess process;
-  std::string ns, name, log_file;
+  std::string ns, name, log_file, work_dir;
 };
 
 JobRunner::JobRunner(client::ApiClient* client, JobRunnerOptions options)
@@ -169,79 +179,54 @@ void JobRunner::Reap() {
       continue;
     }
     spdlog::info("job {}/{} ended: {}", r.ns, r.name, ok ? "succeeded" : why);
+    std::error_code ec;
+    std::filesystem::remove_all(r.work_dir, ec);
     it = running_.erase(it);
   }
 }
 
-Status JobRunner::Launch(const Json& job, int attempt) {
+Status JobRunner::Launch(const Json& job, const BrixJob& spec, int attempt) {
   std::string ns = client::NamespaceOf(job), name = client::NameOf(job);
-  // A json_pointer lookup: any Job shape, even one a user wrote by hand, is safe to read.
-  const Json containers =
-      job.value(Json::json_pointer("/spec/template/spec/containers"), Json::array());
-  if (!containers.is_array() || containers.empty()) {
-    return Status::InvalidArgument("the job has no container");
-  }
-  const Json& c = containers[0];
-  std::vector<std::string> argv;
-  for (const auto& a : c.value("command", Json::array())) argv.push_back(a.get<std::string>());
-  for (const auto& a : c.value("args", Json::array())) argv.push_back(a.get<std::string>());
-  if (argv.empty()) return Status::InvalidArgument("the job's container has no command");
-  if (argv[0] == "brix") argv[0] = options_.brix_binary;
-  std::map<std::string, std::string> env = options_.api_env;
-  std::map<std::string, Json> secrets;  // read once per launch
-  for (const auto& e : c.value("env", Json::array())) {
-    std::string key = e.value("name", "");
-    if (e.contains("value")) {
-      env[key] = e["value"].get<std::string>();
-      continue;
-    }
-    if (!e.contains("valueFrom") || !e["valueFrom"].contains("secretKeyRef")) continue;
-    const Json& ref = e["valueFrom"]["secretKeyRef"];
-    std::string secret_name = ref.value("name", "");
-    if (!secrets.count(secret_name)) {
-      auto s = client_->Get(client::Secrets(), ns, secret_name);
-      if (!s.ok()) {
-        if (s.status().IsNotFound() && ref.value("optional", false)) {
-          secrets[secret_name] = Json::object();
-          continue;
-        }
-        return s.status().WithContext("secret " + ns + "/" + secret_name);
-      }
-      secrets[secret_name] = *s;
-    }
-    const Json& secret = secrets[secret_name];
-    std::string k = ref.value("key", "");
-    if (secret.contains("data") && secret["data"].contains(k)) {
-      auto v = Base64Decode(secret["data"][k].get<std::string>());
-      if (v) env[key] = *v;
-    } else if (secret.contains("stringData") && secret["stringData"].contains(k)) {
-      env[key] = secret["stringData"][k].get<std::string>();
-    } else if (!ref.value("optional", false)) {
-      return Status::NotFound("secret " + ns + "/" + secret_name + " has no key " + k);
-    }
-  }
-  std::string dir = options_.state_dir + "/jobs/" + ns;
+  BRIX_ASSIGN_OR_RETURN(JobPaths paths, PathsFor(options_.state_dir, ns, name));
+  const Json container = job.at(Json::json_pointer("/spec/template/spec/containers/0"));
+  client::ApiClient& tokens = options_.token_client ? *options_.token_client : *client_;
+  JobEnvBase base;
+  base.api_server = options_.api_server;
+  base.api_ca_file = options_.api_ca_file;
+  base.home = paths.work_dir;
+  base.fixed = options_.job_env;
+  BRIX_ASSIGN_OR_RETURN(base.token, client::RequestServiceAccountToken(
+                                        tokens, ns, spec.service_account, options_.token_ttl));
+  BRIX_ASSIGN_OR_RETURN(auto env, BuildJobEnv(
+                                      container,
+                                      [&](const std::string& secret) {
+                                        return client_->Get(client::Secrets(), ns, secret);
+                                      },
+                                      base));
+  BRIX_RETURN_IF_ERROR(PrivateDir(options_.state_dir + "/jobs"));
+  BRIX_RETURN_IF_ERROR(PrivateDir(paths.dir));
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  std::string log = dir + "/" + name + ".log";
-  {
-    std::ofstream out(log, std::ios::app);
-    out << "=== " << api::NowRfc3339() << " attempt " << attempt << ": " << name << "\n";
-  }
-  BRIX_ASSIGN_OR_RETURN(ChildProcess child, ChildProcess::Start(argv, env, log));
+  std::filesystem::remove_all(paths.work_dir, ec);  // a fresh folder for every attempt
+  BRIX_RETURN_IF_ERROR(PrivateDir(paths.work_dir));
+  BRIX_RETURN_IF_ERROR(StartLog(paths.log, "=== " + api::NowRfc3339() + " attempt " +
+                                               std::to_string(attempt) + ": " + name + " as " + ns +
+                                               "/" + spec.service_account + "\n"));
+  std::vector<std::string> argv = {options_.brix_binary};
+  argv.insert(argv.end(), spec.args.begin(), spec.args.end());
+  BRIX_ASSIGN_OR_RETURN(ChildProcess child, ChildProcess::StartIsolated(argv, env, paths.log));
   pid_t pid = child.pid();
   auto r = std::make_unique<Running>();
   r->process = std::move(child);
   r->ns = ns;
   r->name = name;
-  r->log_file = log;
+  r->log_file = paths.log;
+  r->work_dir = paths.work_dir;
   std::string uid = client::UidOf(job);
   running_[uid] = std::move(r);
-  spdlog::info("job {}/{} started (pid {}, attempt {}, log {})", ns, name, pid, attempt, log);
+  spdlog::info("job {}/{} started (pid {}, attempt {}, log {})", ns, name, pid, attempt, paths.log);
   auto annotated = client::MutateObject(*client_, client::Jobs(), ns, name, [&](Json& j) {
     if (client::UidOf(j) != uid) return false;
-    j["metadata"]["annotations"][kLogFileAnnotation] = log;
-    j["metadata"]["annotations"][kPidAnnotation] = std::to_string(pid);
+    j["metadata"]["annotations"][kLogFileAnnotation] = paths.log;
     return true;
   });
   annotated.status().IgnoreError();
@@ -295,19 +280,28 @@ void JobRunner::SyncOnce() {
     }
     if (Finished(job) || running_.count(uid)) continue;
     if (job["metadata"].contains("deletionTimestamp")) continue;
+    auto brix_job = CheckBrixJob(job);
+    if (!brix_job.ok()) {
+      spdlog::warn("job {}/{} is not a brix job; not running it", ns, name);
+      auto w = client::MutateStatus(*client_, client::Jobs(), ns, name, [&](Json& j) {
+        if (client::UidOf(j) != uid) return false;
+        j["status"]["active"] = 0;
+        j["status"]["conditions"] = Json::array({{{"type", "Failed"},
+                                                  {"status", "True"},
+                                                  {"reason", kNotABrixJobReason},
+                                                  {"message", brix_job.status().message()},
+                                                  {"lastTransitionTime", api::NowRfc3339()}}});
+        return true;
+      });
+      w.status().IgnoreError();  // the next pass tries again
+      continue;
+    }
     int64_t failed = StatusInt(job, "failed");
     std::string last = job.contains("status") ? job["status"].value("lastFailure", "") : "";
     int64_t backoff_limit = job.value(Json::json_pointer("/spec/backoffLimit"), 6);
     if (StatusInt(job, "active") > 0) {
-      // Active in the API but not ours: brixd restarted under it. Make sure the old process is
-      // gone before anything else runs, then count the attempt as failed.
-      std::string pid_text =
-          job["metadata"].value("annotations", Json::object()).value(kPidAnnotation, "");
-      pid_t old = pid_text.empty() ? -1 : static_cast<pid_t>(std::atol(pid_text.c_str()));
-      if (IsOurManager(old)) {
-        ::kill(old, SIGKILL);
-        continue;  // the next pass finds it gone
-      }
+      // Active in the API but not ours: brixd restarted under it, and its process died with the
+      // old brixd (PR_SET_PDEATHSIG). No pid is read from the object: count the attempt failed.
       ++failed;
       auto w = client::MutateStatus(*client_, client::Jobs(), ns, name, [&](Json& j) {
         if (client::UidOf(j) != uid) return false;
@@ -335,7 +329,7 @@ void JobRunner::SyncOnce() {
       w.status().IgnoreError();
       continue;
     }
-    Status s = Launch(job, static_cast<int>(failed) + 1);
+    Status s = Launch(job, *brix_job, static_cast<int>(failed) + 1);
     if (!s.ok()) {
       spdlog::warn("job {}/{}: cannot start: {}", ns, name, s.ToString());
       auto w = client::MutateStatus(*client_, client::Jobs(), ns, name, [&](Json& j) {

@@ -1,21 +1,33 @@
-// JobRunner: brixd's stand-in for the Kubernetes Job controller and kubelet (DESIGN §6). Every
-// batch/v1 Job in the API is run as a local process: the first container's command and args,
-// where a command of "brix" means the brix binary next to brixd. Environment comes from the
-// container's `env` (literal values, and secretKeyRef values read from the Secret at launch, so
-// credentials reach the process as environment and never appear in a command line, a log or
-// the Job object) plus the API address and token the process needs to write its CR's status.
+// JobRunner: brixd's stand-in for the Kubernetes Job controller and kubelet (DESIGN §6). It runs
+// the batch/v1 Jobs brixd's controllers create, each as a local process, and nothing else:
+//
+// - Which Jobs run: only those CheckBrixJob (job_spec.h) accepts: the annotation
+//   brix.pingcap.com/job-kind names a known kind and the one container runs the matching
+//   `brix manager` entry point ("brix" means the brix binary next to brixd). Any other Job is
+//   stored, never executed, and gets a Failed condition with reason NotABrixJob.
+// - As whom: the Job's spec.template.spec.serviceAccountName. At each launch the runner asks the
+//   API for a token of that ServiceAccount (TokenRequest, valid for `token_ttl`) with its own
+//   client; a missing account or a refused request fails the attempt with that message.
+// - With what: an environment built from nothing (BuildJobEnv): PATH, HOME/TMPDIR (a private
+//   per-job folder, removed when the process ends), the API address and CA, the job's token,
+//   the fixed `job_env`, and the container's env (literal values, and secretKeyRef values read
+//   from the Secret at launch, so credentials never appear in a command line, a log or the Job
+//   object). Never brixd's environment, never brixd's admin token.
 //
 // Job status follows Kubernetes: active/startTime while running, succeeded + Complete, or
 // failed + Failed once spec.backoffLimit retries are used up (each failure starts a new
 // attempt until then). Output of every attempt is appended to
-// <state>/jobs/<namespace>/<job>.log (annotation brix.pingcap.com/log-file).
+// <state>/jobs/<namespace>/<job>.log (annotation brix.pingcap.com/log-file), created 0600 in
+// folders of 0700; namespace and name are checked as DNS label / subdomain before they become
+// path parts.
 //
 // Garbage collection: a Job whose controller owner (ownerReferences) is gone is stopped and
 // deleted, as Kubernetes' garbage collector does. A Job deleted while it runs is stopped.
 //
-// Crash safety: processes die with brixd (PR_SET_PDEATHSIG). After a restart, a Job that was
-// active has lost its process; that counts as a failed attempt ("process lost"), so a job
-// never runs twice at once and never stays active forever.
+// Crash safety: processes die with brixd (PR_SET_PDEATHSIG). Pids live in this object only;
+// nothing read from the API is ever signalled. After a restart, a Job that was active has lost
+// its process; that counts as a failed attempt ("process lost"), so a job never runs twice at
+// once and never stays active forever.
 #pragma once
 
 #include <condition_variable>
@@ -26,15 +38,22 @@
 #include <thread>
 
 #include "operator/client/api_client.h"
+#include "operator/jobs/job_spec.h"
 
 namespace brix::jobs {
 
 struct JobRunnerOptions {
   std::string state_dir;    // logs go to <state_dir>/jobs
-  std::string brix_binary;  // what command "brix" runs
-  // Given to every process: how to reach the API (BRIX_API_SERVER, BRIX_API_TOKEN,
-  // BRIX_API_CA_FILE).
-  std::map<std::string, std::string> api_env;
+  std::string brix_binary;  // what command "brix" runs (an absolute path)
+  // How every job reaches the API: BRIX_API_SERVER and BRIX_API_CA_FILE ("" = none).
+  std::string api_server;
+  std::string api_ca_file;
+  // Given to every job as is (e.g. the cluster's TLS client files: BRIX_TLS_CA_FILE,
+  // BRIX_TLS_CERT_FILE, BRIX_TLS_KEY_FILE). A container may not override these.
+  std::map<std::string, std::string> job_env;
+  // Who asks for ServiceAccount tokens (TokenRequest); null = the client given to the runner.
+  client::ApiClient* token_client = nullptr;
+  std::chrono::seconds token_ttl{24 * 3600};
   std::chrono::milliseconds resync{1000};
 };
 
@@ -57,7 +76,7 @@ class JobRunner {
   struct Running;
   void Loop();
   void Wake();
-  Status Launch(const client::Json& job, int attempt);
+  Status Launch(const client::Json& job, const BrixJob& spec, int attempt);
   // Reaps exited processes and records their outcome in the Job's status.
   void Reap();
 

@@ -52,6 +52,18 @@ std::string TimeTaken(Clock::time_point start, Clock::time_point end) {
   return api::FormatGoDuration(std::chrono::duration_cast<std::chrono::seconds>(end - start));
 }
 
+// Events a job writes are checked: a denied one (403: the job's account lacks "create events")
+// fails the job with the API's message, so a missing right is never silent. Other failures
+// are logged; the work goes on.
+Status CheckedEvent(client::ApiClient& api, const api::ResourceInfo& info, const Json& object,
+                    const std::string& type, const std::string& reason,
+                    const std::string& message) {
+  Status s = client::CreateEvent(api, info, object, type, reason, message);
+  if (s.ok() || s.code() == Status::Code::kPermissionDenied) return s;
+  spdlog::warn("event {}: {}", reason, s.ToString());
+  return Status::OK();
+}
+
 // Status writes of one CR, with the pieces every kind needs.
 class StatusWriter {
  public:
@@ -85,8 +97,8 @@ class StatusWriter {
     if (s.ok() && !last_.is_null()) {
       std::string msg = c.message.empty() ? c.type : c.message;
       if (!c.command.empty()) msg = c.command + ": " + msg;
-      client::RecordEvent(api_, info_, last_, warn ? "Warning" : "Normal",
-                          c.reason.empty() ? c.type : c.reason, msg);
+      s = CheckedEvent(api_, info_, last_, warn ? "Warning" : "Normal",
+                       c.reason.empty() ? c.type : c.reason, msg);
     }
     return s;
   }
@@ -250,7 +262,8 @@ Status Clean(client::ApiClient& api, const Json& backup, const EnvLookup& env) {
     return Status::FailedPrecondition("BackupPathIsEmpty: backup " + client::NameOf(backup) +
                                       " has no status.backupPath; nothing to clean");
   }
-  (void)api;
+  BRIX_RETURN_IF_ERROR(CheckedEvent(api, client::Backups(), backup, "Normal", "CleanStarted",
+                                    "deleting the data of this backup at " + path));
   BRIX_ASSIGN_OR_RETURN(std::string url, api::EngineStorageUrl(backup["spec"], env));
   br::RunOwner owner = br::RunOwner::Snapshot(st.value(kRunIdField, ""));
   if (api::IsLogMode(backup)) {
@@ -342,13 +355,13 @@ Status Compact(client::ApiClient& api, const Engine& engine, const Json& cpbk,
       if (!message.empty()) st["message"] = message;
       if (extra) extra(st);
     });
-    client::RecordEvent(api, client::CompactBackups(), cpbk,
+    if (!s.ok()) return s;
+    return CheckedEvent(api, client::CompactBackups(), cpbk,
                         state == cond::kRetryFailed ? "Warning" : "Normal",
                         state == cond::kRunning    ? "Started"
                         : state == cond::kComplete ? "Finished"
                                                    : "Failed(Retryable)",
                         message.empty() ? state : message);
-    return s;
   };
   auto failed = [&](const Status& error) {
     int n = 1;
@@ -474,8 +487,10 @@ Status ApplyBackupSpec(const Json& spec, br::BackupOptions* o) {
   return Status::OK();
 }
 
-Status RunManager(client::ApiClient& api, const Engine& engine, const ManagerRequest& req,
-                  const EnvLookup& env) {
+namespace {
+
+Status RunKind(client::ApiClient& api, const Engine& engine, const ManagerRequest& req,
+               const EnvLookup& env) {
   const api::ResourceInfo& info = req.kind == "restore"   ? client::Restores()
                                   : req.kind == "compact" ? client::CompactBackups()
                                                           : client::Backups();
@@ -493,6 +508,40 @@ Status RunManager(client::ApiClient& api, const Engine& engine, const ManagerReq
   if (req.kind == "restore") return Restore(api, engine, object, env);
   if (req.kind == "compact") return Compact(api, engine, object, env);
   return Status::InvalidArgument("unknown manager kind " + req.kind);
+}
+
+// A denied API call ends the run; its message (which names the verb and the resource) goes into
+// the CR's status when the account may still write it. When it may not, the job's last log line
+// carries the message and the controller copies it into the CR when the Job fails.
+void RecordForbidden(client::ApiClient& api, const ManagerRequest& req, const Status& denied) {
+  if (req.kind == "clean") return;  // the controller records a failed clean (CleanFailed)
+  const api::ResourceInfo& info = req.kind == "restore"   ? client::Restores()
+                                  : req.kind == "compact" ? client::CompactBackups()
+                                                          : client::Backups();
+  StatusWriter w(api, info, req.ns, req.name);
+  Status s = w.Change([&](Json& st) {
+    if (req.kind == "compact") {
+      st["state"] = cond::kFailed;
+      st["message"] = denied.message();
+      return;
+    }
+    api::Condition c{cond::kFailed, "True", "Forbidden", denied.message(), req.subcommand};
+    if (req.subcommand.empty()) {
+      api::UpsertCondition(&st, c);
+    } else {
+      api::UpsertLogCondition(&st, c);
+    }
+  });
+  if (!s.ok()) spdlog::warn("cannot record the denial in the status: {}", s.ToString());
+}
+
+}  // namespace
+
+Status RunManager(client::ApiClient& api, const Engine& engine, const ManagerRequest& req,
+                  const EnvLookup& env) {
+  Status s = RunKind(api, engine, req, env);
+  if (s.code() == Status::Code::kPermissionDenied) RecordForbidden(api, req, s);
+  return s;
 }
 
 }  // namespace brix::manager

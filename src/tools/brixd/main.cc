@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "common/durable_file.h"
@@ -21,6 +22,7 @@
 #include "etcd/etcd_client.h"
 #include "operator/api/go_time.h"
 #include "operator/apiserver/server.h"
+#include "operator/client/http_client.h"
 #include "operator/client/registry_client.h"
 #include "operator/controller/log_checkpoint.h"
 #include "operator/controller/manager.h"
@@ -163,9 +165,10 @@ int main(int argc, char** argv) {
   spdlog::info("brixd serving {} (etcd {})", url, etcd);
 
   // The controllers and the job runner talk to the registry in process; jobs get the API's
-  // address, token and CA in their environment.
+  // address and CA and a token of their ServiceAccount in their environment.
   std::unique_ptr<brix::etcd::EtcdClient> etcd_client;
   std::unique_ptr<brix::client::RegistryClient> registry_client;
+  std::unique_ptr<brix::client::HttpApiClient> token_client;
   std::unique_ptr<brix::jobs::JobRunner> runner;
   std::unique_ptr<brix::controller::ControllerManager> controllers;
   if (!no_controllers) {
@@ -194,8 +197,10 @@ int main(int argc, char** argv) {
       }
       dir = tmpl;
     }
-    std::map<std::string, std::string> api_env = {{"BRIX_API_SERVER", url},
-                                                  {"BRIX_API_TOKEN", token}};
+    brix::jobs::JobRunnerOptions jopts;
+    jopts.state_dir = dir;
+    jopts.brix_binary = brix::playground::BinDir() + "/brix";
+    jopts.api_server = url;
     if (!options.tls.cert.empty()) {
       if (brix::Status s =
               brix::WriteFileDurably(dir + "/api-ca.crt", options.tls.cert, kPrivateMode);
@@ -203,8 +208,21 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "brixd: %s\n", s.ToString().c_str());
         return 1;
       }
-      api_env["BRIX_API_CA_FILE"] = dir + "/api-ca.crt";
+      jopts.api_ca_file = dir + "/api-ca.crt";
     }
+    // Jobs get none of brixd's environment; sanitizer settings are diagnostics, not secrets.
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+      if (const char* v = std::getenv(name)) jopts.job_env[name] = v;
+    }
+    // ServiceAccount tokens for jobs come from the API's TokenRequest endpoint, asked with the
+    // controllers' own identity (in memory only; never handed to a job).
+    brix::client::HttpClientOptions token_opts;
+    token_opts.server = url;
+    token_opts.token = (*server)->controller_token();
+    token_opts.ca_file = jopts.api_ca_file;
+    token_opts.retry_for = std::chrono::seconds(5);
+    token_client = std::make_unique<brix::client::HttpApiClient>(token_opts);
+    jopts.token_client = token_client.get();
     auto connected = brix::etcd::EtcdClient::Connect(etcd);
     if (!connected.ok()) {
       std::fprintf(stderr, "brixd: %s\n", connected.status().ToString().c_str());
@@ -212,10 +230,6 @@ int main(int argc, char** argv) {
     }
     etcd_client = std::move(connected).value();
     registry_client = std::make_unique<brix::client::RegistryClient>(etcd_client.get());
-    brix::jobs::JobRunnerOptions jopts;
-    jopts.state_dir = dir;
-    jopts.brix_binary = brix::playground::BinDir() + "/brix";
-    jopts.api_env = api_env;
     runner = std::make_unique<brix::jobs::JobRunner>(registry_client.get(), jopts);
     controllers =
         std::make_unique<brix::controller::ControllerManager>(registry_client.get(), copts);
