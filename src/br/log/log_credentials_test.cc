@@ -135,8 +135,13 @@ TEST_F(LogCredentialsTest, UpdateCredentialsReplacesAnExpiredSasAtTheNextFlush) 
   };
   const std::string log_url = "azure://logs/rotate", full_url = "azure://logs/full";
   auto expiring = sas_env(std::chrono::seconds(6));
-  LogStartOptions start = LogTo("rotate", log_url);
-  start.env = MapEnv(expiring);
+  // The first SAS comes in the URL (as the Backup controller passes spec.azblob.sasToken): it
+  // must leave the definition too.
+  LogStartOptions start =
+      LogTo("rotate", log_url + "?sas-token=" + PercentEncode(expiring["AZURE_STORAGE_SAS_TOKEN"]));
+  auto endpoint_only = expiring;
+  endpoint_only.erase("AZURE_STORAGE_SAS_TOKEN");
+  start.env = MapEnv(endpoint_only);
   ASSERT_TRUE(StartLogTask(start).ok());
   uint64_t snapshot = FullBackup(full_url);
   const int64_t created = RawGet("rotate", false).create_revision();

@@ -175,6 +175,11 @@ Result<uint64_t> StartLogTask(const LogStartOptions& o) {
   LogTask task;
   task.set_name(o.task_name);
   *task.mutable_storage() = MakeStorageTarget(o.storage_url, o.send_credentials, o.env);
+  // Secrets in the URL's query go sealed with the other credentials, never in the definition.
+  std::map<std::string, std::string> url_secrets;
+  BRIX_ASSIGN_OR_RETURN(std::string bare, MoveUrlSecrets(o.storage_url, &url_secrets));
+  task.mutable_storage()->set_url(bare);
+  for (auto& [k, v] : url_secrets) (*task.mutable_storage()->mutable_env())[k] = v;
   task.set_start_ts(start);
   for (const auto& f : o.filter) task.add_filter(f);
   task.set_state(LogTask::RUNNING);
@@ -204,12 +209,6 @@ Status UpdateLogTaskCredentials(const LogCredentialsOptions& o) {
     if (f.task.state() == LogTask::STOPPED) {
       return Status::FailedPrecondition("log backup task '" + o.task_name +
                                         "' is stopped; its credentials are no longer used");
-    }
-    if (f.task.storage().use_node_env()) {
-      return Status::FailedPrecondition(
-          "log backup task '" + o.task_name +
-          "' was started with --send-credentials-to-tikv=false: the nodes use their own "
-          "environment, so rotate the credentials there");
     }
     const std::string& url = f.task.storage().url();
     StorageTarget fresh = MakeStorageTarget(url, true, o.env);

@@ -59,7 +59,8 @@ struct LogTaskStatus {
 // forwards to the nodes (e.g. an expiring SAS) with the ones in `env` (the variables `brix log
 // start` forwards). They must read the task's location first. kvpd seals them and swaps them in
 // by compare-and-swap on the definition; each node opens the storage with them at its next
-// flush, without restarting the task.
+// flush, without restarting the task. (A task started with --send-credentials-to-tikv=false
+// takes them too: they come before the node's own environment.)
 struct LogCredentialsOptions {
   std::string pd;
   std::string task_name;

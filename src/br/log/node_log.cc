@@ -267,7 +267,6 @@ class TaskRunner {
                             cluster::OpenLogTaskCredentials(credential_key_, task_.name(), sealed));
       target.mutable_env()->clear();
       for (auto& [k, v] : env) (*target.mutable_env())[k] = std::move(v);
-      target.set_use_node_env(false);
     }
     return OpenStorageTarget(target);
   }

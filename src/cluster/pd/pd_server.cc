@@ -584,7 +584,11 @@ struct PdServer::Impl final : public pb::PD::Service {
     if (req->expected_revision() > 0) guards.push_back({key, req->expected_revision()});
     std::optional<ServiceSafePoint> sp;
     const std::string& sp_name = req->service_safepoint();
-    if (req->stopped()) puts.push_back({LogTaskKey(req->name(), "stopped"), "1"});
+    if (req->stopped()) {
+      puts.push_back({LogTaskKey(req->name(), "stopped"), "1"});
+      // A final task uploads nothing more: its credentials go.
+      if (!req->has_credentials()) deletes.push_back(LogTaskKey(req->name(), "cred"));
+    }
     if (!sp_name.empty()) {
       if (req->stopped() || req->safepoint_ttl_seconds() <= 0) {
         deletes.push_back(kServiceSpPrefix + sp_name);
