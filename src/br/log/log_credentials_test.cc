@@ -116,6 +116,11 @@ TEST_F(LogCredentialsTest, ForwardedAccountKeyIsSealedInEtcdAbsentFromRepliesAnd
 
   ExpectExactPitr(log_url, full_url, end);
   ExpectExactPitr(log_url, full_url, snapshot + (end - snapshot) / 2);
+
+  // A stopped task uploads nothing more: its sealed credentials are gone too.
+  ASSERT_TRUE(StopLogTask(source_->pd_addresses(), "sealed").ok());
+  EXPECT_TRUE(RawGet("sealed", true).sealed_credentials().empty());
+  EXPECT_EQ(EtcdDump().find("/sealed/cred"), std::string::npos);
 }
 
 TEST_F(LogCredentialsTest, UpdateCredentialsReplacesAnExpiredSasAtTheNextFlush) {
