@@ -195,7 +195,12 @@ Result<uint64_t> StartLogTask(const LogStartOptions& o) {
           return s.LogTaskDelete(&c, del, &dresp);
         }));
   }
-  BRIX_RETURN_IF_ERROR(CreateTask(*pd, task));
+  if (Status created = CreateTask(*pd, task); !created.ok()) {
+    // Not registered (e.g. kvpd has no credential key): the location is free again.
+    storage->Delete(kLogLocationName).IgnoreError();
+    pd->UpdateServiceSafePoint(LogTaskSafePointName(o.task_name), 0, 0).status().IgnoreError();
+    return created;
+  }
   return start;
 }
 
