@@ -1,6 +1,7 @@
 #include "br/storage_target.h"
 
 #include "storage/open_storage.h"
+#include "storage/storage_url.h"
 
 namespace brix::br {
 namespace {
@@ -34,8 +35,43 @@ StorageTarget MakeStorageTarget(const std::string& url, bool send_credentials,
   return t;
 }
 
+Result<std::string> MoveUrlSecrets(const std::string& url,
+                                   std::map<std::string, std::string>* vars) {
+  static const std::map<std::string, std::string> kSecretParams = {
+      {"sas-token", "AZURE_STORAGE_SAS_TOKEN"}, {"account-key", "AZURE_STORAGE_KEY"}};
+  size_t q = url.find('?');
+  if (q == std::string::npos) return url;
+  BRIX_ASSIGN_OR_RETURN(storage::StorageUrl parsed, storage::ParseStorageUrl(url));
+  std::string kept = url.substr(0, q);
+  char sep = '?';
+  size_t start = q + 1;
+  while (start <= url.size()) {
+    size_t end = std::min(url.find('&', start), url.size());
+    std::string item = url.substr(start, end - start);
+    std::string name = item.substr(0, item.find('='));
+    auto secret = kSecretParams.find(name);
+    if (secret != kSecretParams.end()) {
+      (*vars)[secret->second] = parsed.params[name];  // decoded
+    } else if (!item.empty()) {
+      kept += sep + item;
+      sep = '&';
+    }
+    start = end + 1;
+  }
+  return kept;
+}
+
 Result<std::unique_ptr<storage::ExternalStorage>> OpenStorageTarget(const StorageTarget& target) {
-  if (target.use_node_env()) return storage::OpenStorage(target.url(), ProcessEnv());
+  if (target.use_node_env()) {
+    if (target.env().empty()) return storage::OpenStorage(target.url(), ProcessEnv());
+    std::map<std::string, std::string> first(target.env().begin(), target.env().end());
+    EnvLookup process = ProcessEnv();
+    return storage::OpenStorage(
+        target.url(), [first, process](const std::string& name) -> std::optional<std::string> {
+          auto it = first.find(name);
+          return it != first.end() ? std::optional<std::string>(it->second) : process(name);
+        });
+  }
   std::map<std::string, std::string> vars(target.env().begin(), target.env().end());
   return storage::OpenStorage(target.url(), MapEnv(std::move(vars)));
 }

@@ -3,6 +3,7 @@
 // node's own environment.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -16,7 +17,15 @@ namespace brix::br {
 StorageTarget MakeStorageTarget(const std::string& url, bool send_credentials,
                                 const EnvLookup& env);
 
-// Node side: opens the target with the forwarded variables or the process environment.
+// Moves the secrets of `url`'s query (?sas-token=, ?account-key=) into `vars` as the variables
+// that stand for them with the same precedence (AZURE_STORAGE_SAS_TOKEN, AZURE_STORAGE_KEY) and
+// returns the URL without them: what a log task keeps in kvpd must hold no secret (they go
+// sealed: cluster/log_task_credentials.h).
+[[nodiscard]] Result<std::string> MoveUrlSecrets(const std::string& url,
+                                                 std::map<std::string, std::string>* vars);
+
+// Node side: opens the target with the forwarded variables or the process environment (with
+// use_node_env, variables in `env` — secrets moved out of the URL — come first).
 [[nodiscard]] Result<std::unique_ptr<storage::ExternalStorage>> OpenStorageTarget(
     const StorageTarget& target);
 

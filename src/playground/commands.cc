@@ -56,13 +56,20 @@ std::vector<std::string> AzuriteCommand(int port, const std::string& cert_file,
   return argv;
 }
 
-std::vector<std::string> KvpdCommand(const std::string& etcd, int port) {
-  return {BinDir() + "/kvpd", "--etcd", etcd, "--listen", "127.0.0.1:" + std::to_string(port)};
+std::vector<std::string> KvpdCommand(const std::string& etcd, int port,
+                                     const std::string& credential_key_file) {
+  std::vector<std::string> argv = {BinDir() + "/kvpd", "--etcd", etcd, "--listen",
+                                   "127.0.0.1:" + std::to_string(port)};
+  if (!credential_key_file.empty()) {
+    argv.insert(argv.end(), {"--credential-key-file", credential_key_file});
+  }
+  return argv;
 }
 
 std::vector<std::string> KvnodeCommand(const std::string& pd, int port, const std::string& data_dir,
                                        int log_flush_interval_ms,
-                                       const std::string& test_buffer_fault_file) {
+                                       const std::string& test_buffer_fault_file,
+                                       const std::string& credential_key_file) {
   std::vector<std::string> argv = {
       BinDir() + "/kvnode", "--pd",  pd, "--listen", "127.0.0.1:" + std::to_string(port),
       "--data-dir",         data_dir};
@@ -71,6 +78,9 @@ std::vector<std::string> KvnodeCommand(const std::string& pd, int port, const st
   }
   if (!test_buffer_fault_file.empty()) {
     argv.insert(argv.end(), {"--test-log-buffer-fault-file", test_buffer_fault_file});
+  }
+  if (!credential_key_file.empty()) {
+    argv.insert(argv.end(), {"--credential-key-file", credential_key_file});
   }
   return argv;
 }

@@ -16,12 +16,16 @@ std::string AzuriteBlobScript();
 std::vector<std::string> EtcdCommand(const std::string& data_dir, int client_port, int peer_port);
 std::vector<std::string> AzuriteCommand(int port, const std::string& cert_file = "",
                                         const std::string& key_file = "", bool oauth = false);
-std::vector<std::string> KvpdCommand(const std::string& etcd, int port);
+// `credential_key_file` (empty = none): the cluster credential key (common/sealed_box.h) that
+// kvpd and every kvnode of a cluster share.
+std::vector<std::string> KvpdCommand(const std::string& etcd, int port,
+                                     const std::string& credential_key_file = "");
 // `log_flush_interval_ms` > 0 sets how often the node uploads log-backup data (default 10 s).
 // `test_buffer_fault_file`: the node's log-buffer fault hook (tests only; see kvnode --help).
 std::vector<std::string> KvnodeCommand(const std::string& pd, int port, const std::string& data_dir,
                                        int log_flush_interval_ms = 0,
-                                       const std::string& test_buffer_fault_file = "");
+                                       const std::string& test_buffer_fault_file = "",
+                                       const std::string& credential_key_file = "");
 
 // `clusters`: NAMESPACE/NAME=KVPD entries for brixd's --cluster.
 std::vector<std::string> BrixdCommand(const std::string& etcd, int port,

@@ -12,6 +12,7 @@
 #include "common/encoding.h"
 #include "common/net_util.h"
 #include "common/process.h"
+#include "common/sealed_box.h"
 #include "operator/client/http_client.h"
 #include "playground/commands.h"
 
@@ -137,6 +138,10 @@ Status Up(const Options& o) {
   fs::create_directories(o.dir + "/logs", ec);
   if (ec) return Status::IOError("create " + o.dir + ": " + ec.message());
   std::string dir = fs::canonical(o.dir).string();
+  // Seals the storage credentials log tasks forward to the nodes; shared by every kvpd and
+  // kvnode of the playground, kept across restarts (etcd holds data sealed under it).
+  const std::string credential_key = dir + "/credential.key";
+  BRIX_RETURN_IF_ERROR(EnsureCredentialKeyFile(credential_key));
 
   auto existing = ReadState(dir);
   json state;
@@ -166,16 +171,18 @@ Status Up(const Options& o) {
     for (int i = 1; i <= o.pds; ++i) {
       BRIX_ASSIGN_OR_RETURN(int p, port());
       pd_list += (pd_list.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(p);
-      state["processes"].push_back(
-          {{"role", "kvpd-" + std::to_string(i)}, {"port", p}, {"argv", KvpdCommand(etcd, p)}});
+      state["processes"].push_back({{"role", "kvpd-" + std::to_string(i)},
+                                    {"port", p},
+                                    {"argv", KvpdCommand(etcd, p, credential_key)}});
     }
     for (int i = 1; i <= o.nodes; ++i) {
       BRIX_ASSIGN_OR_RETURN(int p, port());
       state["processes"].push_back(
           {{"role", "kvnode-" + std::to_string(i)},
            {"port", p},
-           {"argv", KvnodeCommand(pd_list, p, dir + "/kvnode-" + std::to_string(i),
-                                  o.log_flush_interval_ms, o.test_log_buffer_fault_file)}});
+           {"argv",
+            KvnodeCommand(pd_list, p, dir + "/kvnode-" + std::to_string(i), o.log_flush_interval_ms,
+                          o.test_log_buffer_fault_file, credential_key)}});
     }
     state["env"] = {{"BRIX_PD", pd_list}, {"BRIX_ETCD", etcd}};
     std::vector<std::string> clusters = {std::string(kSeedNamespace) + "/demo1=" + pd_list};
@@ -190,15 +197,17 @@ Status Up(const Options& o) {
           {{"role", "demo2-etcd"},
            {"port", etcd2_port},
            {"argv", EtcdCommand(dir + "/demo2-etcd", etcd2_port, etcd2_peer)}});
-      state["processes"].push_back(
-          {{"role", "demo2-kvpd-1"}, {"port", pd2_port}, {"argv", KvpdCommand(etcd2, pd2_port)}});
+      state["processes"].push_back({{"role", "demo2-kvpd-1"},
+                                    {"port", pd2_port},
+                                    {"argv", KvpdCommand(etcd2, pd2_port, credential_key)}});
       for (int i = 1; i <= o.nodes; ++i) {
         BRIX_ASSIGN_OR_RETURN(int p, port());
         std::string name = "demo2-kvnode-" + std::to_string(i);
         state["processes"].push_back(
             {{"role", name},
              {"port", p},
-             {"argv", KvnodeCommand(pd2, p, dir + "/" + name, o.log_flush_interval_ms)}});
+             {"argv", KvnodeCommand(pd2, p, dir + "/" + name, o.log_flush_interval_ms, "",
+                                    credential_key)}});
       }
       state["env"]["BRIX_PD_DEMO2"] = pd2;
       clusters.push_back(std::string(kSeedNamespace) + "/demo2=" + pd2);

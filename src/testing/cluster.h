@@ -19,6 +19,10 @@ struct ClusterOptions {
   int pds = 1;
   std::vector<std::string> pd_args;    // extra kvpd flags
   std::vector<std::string> node_args;  // extra kvnode flags
+  // Whether kvpd and the kvnodes get the harness's cluster credential key
+  // (<dir>/credential.key, common/sealed_box.h).
+  bool pd_credential_key = true;
+  bool node_credential_key = true;
 };
 
 class ClusterHarness {
@@ -30,6 +34,7 @@ class ClusterHarness {
   cluster::PdClient& pd() { return *pd_client_; }
   cluster::KvClient& kv() { return *kv_; }
   const std::string& dir() const { return dir_.path(); }
+  std::string etcd_endpoint() const { return etcd_->endpoint(); }
 
   void KillNode(int i) { nodes_[i].process.Kill(); }
   // Black-holes node i (SIGSTOP): its sockets stay open but nothing answers. ResumeNode (or the

@@ -11,6 +11,7 @@
 #include "cluster/client/pd_client.h"
 #include "common/backoff.h"
 #include "common/redact.h"
+#include "common/sealed_box.h"
 #include "common/table_filter.h"
 #include "common/time_util.h"
 #include "storage/open_storage.h"
@@ -45,9 +46,18 @@ Status PutTask(cluster::PdClient& pd, const cluster::LogTaskPutRequest& req) {
   });
 }
 
-Status CreateTask(cluster::PdClient& pd, const LogTask& task) {
+// The forwarded credentials of `target` go to kvpd apart from the definition (kvpd seals them:
+// cluster/log_task_credentials.h); the definition keeps only where the storage is.
+void SplitCredentials(StorageTarget* target, cluster::LogTaskPutRequest* req) {
+  if (target->env().empty()) return;
+  req->mutable_credentials()->mutable_env()->insert(target->env().begin(), target->env().end());
+  target->clear_env();
+}
+
+Status CreateTask(cluster::PdClient& pd, LogTask task) {
   cluster::LogTaskPutRequest req;
   req.set_name(task.name());
+  SplitCredentials(task.mutable_storage(), &req);
   req.set_definition(task.SerializeAsString());
   req.set_create_only(true);
   return PutTask(pd, req);
@@ -110,12 +120,8 @@ Status ChangeTask(cluster::PdClient& pd, const std::string& name,
 
 Result<uint64_t> StartLogTask(const LogStartOptions& o) {
   if (o.task_name.empty()) return Status::InvalidArgument("--task-name is required");
-  for (char c : o.task_name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
-      return Status::InvalidArgument("--task-name '" + o.task_name +
-                                     "': use letters, digits, '-', '_' and '.' only");
-    }
-  }
+  // It names a folder on every node (and keys in kvpd, which checks it too).
+  BRIX_RETURN_IF_ERROR(CheckPathComponent("--task-name", o.task_name));
   BRIX_ASSIGN_OR_RETURN(TableFilter filter_check, TableFilter::Parse(o.filter));
   (void)filter_check;
   BRIX_ASSIGN_OR_RETURN(auto pd, cluster::PdClient::Connect(o.pd));
@@ -169,6 +175,11 @@ Result<uint64_t> StartLogTask(const LogStartOptions& o) {
   LogTask task;
   task.set_name(o.task_name);
   *task.mutable_storage() = MakeStorageTarget(o.storage_url, o.send_credentials, o.env);
+  // Secrets in the URL's query go sealed with the other credentials, never in the definition.
+  std::map<std::string, std::string> url_secrets;
+  BRIX_ASSIGN_OR_RETURN(std::string bare, MoveUrlSecrets(o.storage_url, &url_secrets));
+  task.mutable_storage()->set_url(bare);
+  for (auto& [k, v] : url_secrets) (*task.mutable_storage()->mutable_env())[k] = v;
   task.set_start_ts(start);
   for (const auto& f : o.filter) task.add_filter(f);
   task.set_state(LogTask::RUNNING);
@@ -184,8 +195,57 @@ Result<uint64_t> StartLogTask(const LogStartOptions& o) {
           return s.LogTaskDelete(&c, del, &dresp);
         }));
   }
-  BRIX_RETURN_IF_ERROR(CreateTask(*pd, task));
+  if (Status created = CreateTask(*pd, task); !created.ok()) {
+    // Not registered (e.g. kvpd has no credential key): the location is free again.
+    storage->Delete(kLogLocationName).IgnoreError();
+    pd->UpdateServiceSafePoint(LogTaskSafePointName(o.task_name), 0, 0).status().IgnoreError();
+    return created;
+  }
   return start;
+}
+
+Status UpdateLogTaskCredentials(const LogCredentialsOptions& o) {
+  BRIX_ASSIGN_OR_RETURN(auto pd, cluster::PdClient::Connect(o.pd));
+  Backoff backoff(BackoffOptions{.max_attempts = 20,
+                                 .base_delay = std::chrono::milliseconds(20),
+                                 .max_delay = std::chrono::milliseconds(500)});
+  for (int attempt = 1;; ++attempt) {
+    BRIX_ASSIGN_OR_RETURN(Found f, GetTask(*pd, o.task_name));
+    if (f.task.state() == LogTask::STOPPED) {
+      return Status::FailedPrecondition("log backup task '" + o.task_name +
+                                        "' is stopped; its credentials are no longer used");
+    }
+    const std::string& url = f.task.storage().url();
+    StorageTarget fresh = MakeStorageTarget(url, true, o.env);
+    if (fresh.env().empty()) {
+      return Status::InvalidArgument(
+          "no storage credentials in the environment (AZURE_STORAGE_SAS_TOKEN, "
+          "AZURE_STORAGE_KEY, AZURE_STORAGE_CONNECTION_STRING or AZURE_CLIENT_SECRET, as for "
+          "`brix log start`)");
+    }
+    // The new credentials must reach the task's location before the nodes are given them.
+    auto storage = storage::OpenStorage(url, o.env);
+    Result<LogLocation> location =
+        storage.ok() ? ReadLogLocation(**storage) : Result<LogLocation>(storage.status());
+    if (!location.ok()) {
+      return location.status().WithContext("the new credentials cannot read " + RedactUrl(url) +
+                                           "/v1/task; nothing changed");
+    }
+    if (location->task() != o.task_name) {
+      return Status::FailedPrecondition(RedactUrl(url) + " belongs to task '" + location->task() +
+                                        "', not '" + o.task_name + "'; nothing changed");
+    }
+    LogTask task = f.task;
+    cluster::LogTaskPutRequest req;
+    req.set_name(o.task_name);
+    SplitCredentials(task.mutable_storage(), &req);  // drops any an older brix kept in clear
+    req.mutable_credentials()->mutable_env()->insert(fresh.env().begin(), fresh.env().end());
+    req.set_definition(task.SerializeAsString());
+    req.set_expected_revision(f.raw.revision());
+    Status s = PutTask(*pd, req);
+    if (s.code() != Status::Code::kAborted || !backoff.ShouldRetry(attempt)) return s;
+    std::this_thread::sleep_for(backoff.DelayAfter(attempt));  // lost a race: look again
+  }
 }
 
 Result<LogTaskStatus> GetLogTaskStatus(const std::string& pd_addr, const std::string& name) {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "br/log/log_files.h"
@@ -19,9 +20,11 @@
 #include "br/proto/log.grpc.pb.h"
 #include "br/storage_target.h"
 #include "cluster/client/pd_client.h"
+#include "cluster/log_task_credentials.h"
 #include "cluster/node/mvcc_store.h"
 #include "common/crypto.h"
 #include "common/random.h"
+#include "common/sealed_box.h"
 
 namespace brix::br {
 namespace {
@@ -194,14 +197,17 @@ class FlushWriter {
 // One running task on this node.
 class TaskRunner {
  public:
+  // `sealed`: the task's sealed storage credentials ("" = none), opened with the options' key.
   TaskRunner(cluster::NodeContext* node, LogTask task, int64_t task_revision, uint64_t checkpoint,
-             const NodeLogOptions& options)
+             std::string sealed, const NodeLogOptions& options)
       : node_(node),
         task_(std::move(task)),
         task_revision_(task_revision),
+        credential_key_(options.credential_key),
         checkpoint_(checkpoint),
         interval_(options.flush_interval),
         dir_(node->work_dir() + "/log/" + task_.name()) {
+    sealed_ = std::move(sealed);
     std::error_code ec;
     fs::remove_all(dir_, ec);  // buffers of an earlier life: the re-scan covers them
     fs::create_directories(dir_, ec);
@@ -236,6 +242,12 @@ class TaskRunner {
 
   const LogTask& task() const { return task_; }
 
+  // New sealed credentials (rotation): the next flush opens the storage with them.
+  void SetSealedCredentials(const std::string& sealed) {
+    std::lock_guard<std::mutex> lock(mu_);
+    sealed_ = sealed;
+  }
+
   // Flushes now (waits for it); returns the store checkpoint.
   Result<uint64_t> FlushNow() {
     std::unique_lock<std::mutex> lock(mu_);
@@ -247,19 +259,37 @@ class TaskRunner {
   }
 
  private:
+  // The task's storage, with its forwarded credentials opened when it has any.
+  Result<std::unique_ptr<storage::ExternalStorage>> OpenStorage(const std::string& sealed) {
+    StorageTarget target = task_.storage();
+    if (!sealed.empty()) {
+      BRIX_ASSIGN_OR_RETURN(auto env,
+                            cluster::OpenLogTaskCredentials(credential_key_, task_.name(), sealed));
+      target.mutable_env()->clear();
+      for (auto& [k, v] : env) (*target.mutable_env())[k] = std::move(v);
+    }
+    return OpenStorageTarget(target);
+  }
+
   void Loop() {
-    auto storage = OpenStorageTarget(task_.storage());
+    Result<std::unique_ptr<storage::ExternalStorage>> storage = Status::Unavailable("not opened");
+    std::optional<std::string> opened;  // the sealed credentials `storage` was opened with
     while (true) {
       uint64_t serving;
+      std::string sealed;
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait_for(lock, rescanned_ ? interval_ : std::chrono::milliseconds(0),
                      [&] { return stop_ || flush_requests_ > flushes_done_; });
         if (stop_) return;
         serving = flush_requests_;
+        sealed = sealed_;
+      }
+      if (!storage.ok() || opened != sealed) {
+        storage = OpenStorage(sealed);
+        opened = sealed;
       }
       Status s = storage.ok() ? Flush(**storage) : storage.status();
-      if (!storage.ok()) storage = OpenStorageTarget(task_.storage());
       Report(s);
       std::lock_guard<std::mutex> lock(mu_);
       last_error_ = s;
@@ -369,6 +399,7 @@ class TaskRunner {
   cluster::NodeContext* node_;
   LogTask task_;
   int64_t task_revision_;  // the create revision of its definition in kvpd
+  std::string credential_key_;
   uint64_t checkpoint_;
   std::chrono::milliseconds interval_;
   std::string dir_;
@@ -381,6 +412,7 @@ class TaskRunner {
   std::condition_variable cv_;
   bool stop_ = false;
   uint64_t flush_requests_ = 0, flushes_done_ = 0;
+  std::string sealed_;  // the newest sealed credentials kvpd has for the task
   Status last_error_;
   std::thread thread_;
 };
@@ -464,23 +496,31 @@ class NodeLogService final : public NodeLog::Service {
       LogTask task;
       int64_t revision;
       uint64_t checkpoint;
+      std::string sealed;
     };
     std::map<std::string, Wanted> wanted;
     for (const auto& name : list.names()) {
+      // The name becomes this node's folder for the task: never a path outside it.
+      if (Status bad = CheckPathComponent("log task name", name); !bad.ok()) {
+        spdlog::error("log backup: ignoring a task: {}", bad.ToString());
+        continue;
+      }
       cluster::LogTaskGetRequest req;
       req.set_name(name);
+      req.set_with_sealed_credentials(true);
       cluster::LogTaskGetResponse resp;
       s = node_->pd()->Call("LogTaskGet", [&](cluster::PD::Stub& st, grpc::ClientContext& c) {
         return st.LogTaskGet(&c, req, &resp);
       });
       if (!s.ok()) return;
       LogTask task;
-      if (!resp.found() || !task.ParseFromString(resp.definition())) continue;
+      if (!resp.found() || !task.ParseFromString(resp.definition()) || task.name() != name)
+        continue;
       if (task.state() != LogTask::RUNNING) continue;
       uint64_t ckpt = task.start_ts();
       auto it = resp.store_checkpoints().find(node_->store_id());
       if (it != resp.store_checkpoints().end()) ckpt = std::max(ckpt, it->second);
-      wanted[name] = {task, resp.create_revision(), ckpt};
+      wanted[name] = {task, resp.create_revision(), ckpt, resp.sealed_credentials()};
     }
     std::vector<std::shared_ptr<TaskRunner>> retired;
     {
@@ -493,6 +533,7 @@ class NodeLogService final : public NodeLog::Service {
           retired.push_back(it->second);
           it = runners_.erase(it);
         } else {
+          it->second->SetSealedCredentials(w->second.sealed);
           ++it;
         }
       }
@@ -500,8 +541,8 @@ class NodeLogService final : public NodeLog::Service {
         if (runners_.count(name)) continue;
         spdlog::info("log backup {}: starting on store {} from checkpoint {}", name,
                      node_->store_id(), w.checkpoint);
-        runners_[name] =
-            std::make_shared<TaskRunner>(node_, w.task, w.revision, w.checkpoint, options_);
+        runners_[name] = std::make_shared<TaskRunner>(node_, w.task, w.revision, w.checkpoint,
+                                                      w.sealed, options_);
       }
     }
     retired.clear();  // stops them outside the lock

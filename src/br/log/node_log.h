@@ -15,6 +15,8 @@
 //    checkpoint stays, the error shows in `brix log status`, and the next flush drops the
 //    buffers and re-scans the store from the checkpoint, so the log has no hole once the disk
 //    has room again.
+// Forwarded storage credentials come sealed from kvpd at every poll; when they change (`brix log
+// update-credentials`) the runner re-opens its storage before its next flush, without restarting.
 // Paused or stopped tasks have no runner. Duplicated versions (a re-scan overlapping uploaded
 // data) are harmless: the same key and ts is the same version.
 #pragma once
@@ -32,6 +34,10 @@ struct NodeLogOptions {
   // Test-only fault hook (empty = off): while this file exists, buffer files cannot be opened or
   // written, as on a full disk.
   std::string test_buffer_fault_file;
+  // The cluster credential key (--credential-key-file; empty = none): opens the storage
+  // credentials a task forwards (cluster/log_task_credentials.h). Without it such a task's
+  // flushes fail and say why.
+  std::string credential_key;
 };
 
 // For NodeOptions::services: serves NodeLog (Flush, ApplyVersions) and runs the tasks.

@@ -18,6 +18,7 @@
 #include "common/parallel.h"
 #include "common/random.h"
 #include "common/rate_limiter.h"
+#include "common/sealed_box.h"
 #include "common/time_util.h"
 #include "net/grpc_status.h"
 #include "storage/file_stream.h"
@@ -160,6 +161,8 @@ class NodeBackupService final : public NodeBackup::Service {
 
   grpc::Status Download(grpc::ServerContext*, const DownloadRequest* req,
                         DownloadResponse* resp) override {
+    // The uuid names the staged file in this node's import folder: never a path elsewhere.
+    if (Status bad = CheckPathComponent("uuid", req->uuid()); !bad.ok()) return net::ToGrpc(bad);
     Status s = DoDownload(*req, resp);
     if (!s.ok()) {
       resp->set_error(s.ToString());
@@ -170,6 +173,9 @@ class NodeBackupService final : public NodeBackup::Service {
 
   grpc::Status Ingest(grpc::ServerContext*, const IngestRequest* req,
                       IngestResponse* resp) override {
+    for (const auto& uuid : req->uuids()) {
+      if (Status bad = CheckPathComponent("uuids", uuid); !bad.ok()) return net::ToGrpc(bad);
+    }
     std::vector<std::string> paths;
     for (const auto& uuid : req->uuids()) {
       std::string path = StagedPath(uuid);
@@ -185,6 +191,7 @@ class NodeBackupService final : public NodeBackup::Service {
   }
 
  private:
+  // Only for uuids CheckPathComponent accepted (Download and Ingest check them first).
   std::string StagedPath(const std::string& uuid) const {
     return import_dir_ + "/" + uuid + ".sst";
   }

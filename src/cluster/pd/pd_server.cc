@@ -11,10 +11,12 @@
 #include <optional>
 #include <thread>
 
+#include "cluster/log_task_credentials.h"
 #include "cluster/pd/gc_pause.h"
 #include "cluster/proto/cluster.grpc.pb.h"
 #include "cluster/region.h"
 #include "common/random.h"
+#include "common/sealed_box.h"
 #include "etcd/etcd_client.h"
 #include "net/grpc_status.h"
 
@@ -533,20 +535,45 @@ struct PdServer::Impl final : public pb::PD::Service {
     return grpc::Status::OK;
   }
 
-  // Log tasks: <prefix><name>/def (opaque definition), /stopped (present once the task is
-  // final), /ckpt/<store>. Every change that must not be lost to a concurrent one is a guarded
-  // etcd transaction, and the task's service safepoint changes in the same transaction.
+  // Log tasks: <prefix><name>/def (opaque definition), /cred (its storage credentials, sealed:
+  // cluster/log_task_credentials.h), /stopped (present once the task is final), /ckpt/<store>.
+  // Every change that must not be lost to a concurrent one is a guarded etcd transaction, and the
+  // task's service safepoint changes in the same transaction.
   static std::string LogTaskKey(const std::string& name, const std::string& part) {
     return kLogTaskPrefix + name + "/" + part;
+  }
+
+  static grpc::Status CheckTaskName(const std::string& name) {
+    return net::ToGrpc(CheckPathComponent("log task name", name));
+  }
+
+  // The credentials' part of a put: sealed, or removed (an empty env).
+  Status AddCredentials(const pb::LogTaskPutRequest& req,
+                        std::vector<std::pair<std::string, std::string>>* puts,
+                        std::vector<std::string>* deletes) {
+    if (!req.has_credentials()) return Status::OK();
+    if (req.credentials().env().empty()) {
+      deletes->push_back(LogTaskKey(req.name(), "cred"));
+      return Status::OK();
+    }
+    BRIX_ASSIGN_OR_RETURN(
+        std::string sealed,
+        SealLogTaskCredentials(options.credential_key, req.name(), req.credentials()));
+    puts->push_back({LogTaskKey(req.name(), "cred"), std::move(sealed)});
+    return Status::OK();
   }
 
   grpc::Status LogTaskPut(grpc::ServerContext*, const pb::LogTaskPutRequest* req,
                           pb::LogTaskPutResponse*) override {
     if (!Leading()) return NotLeader();
+    if (auto bad = CheckTaskName(req->name()); !bad.ok()) return bad;
     std::lock_guard<std::mutex> lock(mu);
     std::string key = LogTaskKey(req->name(), "def");
+    std::vector<std::pair<std::string, std::string>> puts = {{key, req->definition()}};
+    std::vector<std::string> deletes;
+    if (Status s = AddCredentials(*req, &puts, &deletes); !s.ok()) return net::ToGrpc(s);
     if (req->create_only()) {
-      Status s = etcd->PutIfModRevision(key, req->definition(), 0).status();
+      Status s = etcd->CommitIf({{key, 0}}, puts, deletes).status();
       if (s.code() == Status::Code::kFailedPrecondition) {
         return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
                             "log task '" + req->name() + "' exists");
@@ -555,11 +582,13 @@ struct PdServer::Impl final : public pb::PD::Service {
     }
     std::vector<etcd::EtcdClient::Guard> guards;
     if (req->expected_revision() > 0) guards.push_back({key, req->expected_revision()});
-    std::vector<std::pair<std::string, std::string>> puts = {{key, req->definition()}};
-    std::vector<std::string> deletes;
     std::optional<ServiceSafePoint> sp;
     const std::string& sp_name = req->service_safepoint();
-    if (req->stopped()) puts.push_back({LogTaskKey(req->name(), "stopped"), "1"});
+    if (req->stopped()) {
+      puts.push_back({LogTaskKey(req->name(), "stopped"), "1"});
+      // A final task uploads nothing more: its credentials go.
+      if (!req->has_credentials()) deletes.push_back(LogTaskKey(req->name(), "cred"));
+    }
     if (!sp_name.empty()) {
       if (req->stopped() || req->safepoint_ttl_seconds() <= 0) {
         deletes.push_back(kServiceSpPrefix + sp_name);
@@ -595,13 +624,25 @@ struct PdServer::Impl final : public pb::PD::Service {
   grpc::Status LogTaskGet(grpc::ServerContext*, const pb::LogTaskGetRequest* req,
                           pb::LogTaskGetResponse* resp) override {
     if (!Leading()) return NotLeader();
-    auto def = etcd->Get(LogTaskKey(req->name(), "def"));
-    if (!def.ok()) return net::ToGrpc(def.status());
-    if (!def->has_value()) return grpc::Status::OK;
+    if (auto bad = CheckTaskName(req->name()); !bad.ok()) return bad;
+    // One read of the task's keys: the definition and its credentials as of the same revision.
+    auto all = etcd->GetPrefix(LogTaskKey(req->name(), ""));
+    if (!all.ok()) return net::ToGrpc(all.status());
+    const etcd::KeyValue* def = nullptr;
+    for (const auto& kv : all->kvs) {
+      if (kv.key == LogTaskKey(req->name(), "def")) def = &kv;
+      if (kv.key == LogTaskKey(req->name(), "cred") && req->with_sealed_credentials()) {
+        resp->set_sealed_credentials(kv.value);
+      }
+    }
+    if (!def) {
+      resp->clear_sealed_credentials();
+      return grpc::Status::OK;
+    }
     resp->set_found(true);
-    resp->set_definition((*def)->value);
-    resp->set_revision((*def)->mod_revision);
-    resp->set_create_revision((*def)->create_revision);
+    resp->set_definition(def->value);
+    resp->set_revision(def->mod_revision);
+    resp->set_create_revision(def->create_revision);
     std::lock_guard<std::mutex> lock(mu);
     for (const auto& [store, ts] : log_checkpoints[req->name()]) {
       (*resp->mutable_store_checkpoints())[store] = ts;
@@ -630,6 +671,7 @@ struct PdServer::Impl final : public pb::PD::Service {
   grpc::Status LogTaskDelete(grpc::ServerContext*, const pb::LogTaskDeleteRequest* req,
                              pb::LogTaskDeleteResponse*) override {
     if (!Leading()) return NotLeader();
+    if (auto bad = CheckTaskName(req->name()); !bad.ok()) return bad;
     std::lock_guard<std::mutex> lock(mu);
     log_checkpoints.erase(req->name());
     log_errors.erase(req->name());
@@ -639,6 +681,7 @@ struct PdServer::Impl final : public pb::PD::Service {
   grpc::Status LogCheckpoint(grpc::ServerContext*, const pb::LogCheckpointRequest* req,
                              pb::LogCheckpointResponse* resp) override {
     if (!Leading()) return NotLeader();
+    if (auto bad = CheckTaskName(req->name()); !bad.ok()) return bad;
     std::lock_guard<std::mutex> lock(mu);
     log_errors[req->name()][req->store_id()] = req->error();
     auto& ckpts = log_checkpoints[req->name()];

@@ -29,6 +29,9 @@ struct PdOptions {
   std::chrono::seconds gc_life_time{600};
   // How far ahead the persisted TSO high-water mark runs.
   std::chrono::milliseconds tso_window{3000};
+  // The cluster credential key (common/sealed_box.h, --credential-key-file); empty = none, and
+  // then log tasks that forward storage credentials are refused.
+  std::string credential_key;
   // Test-only fault hook (empty = off): while this file exists, each keepalive reply is held back
   // for the number of milliseconds written in it, as if etcd or the network were slow.
   std::string test_keepalive_delay_file;

@@ -108,6 +108,18 @@ int Transition(const LogArgs& a, const std::string& verb) {
   return 0;
 }
 
+int UpdateCredentials(const LogArgs& a) {
+  br::LogCredentialsOptions o;
+  o.pd = a.pd;
+  o.task_name = a.task;
+  Status s = br::UpdateLogTaskCredentials(o);
+  if (!s.ok()) return Fail(s);
+  Print(a, {{"task", a.task}, {"credentials", "updated"}},
+        "log backup task " + a.task +
+            ": credentials updated; every node uses them from its next flush");
+  return 0;
+}
+
 int Truncate(const LogArgs& a) {
   auto until = ParseTimestamp(a.until, "--until");
   if (!until.ok()) return Fail(until.status());
@@ -285,6 +297,15 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
     AddOutput(c, args.get());
     c->callback([args, v, exit_code] { *exit_code = Transition(*args, v); });
   }
+
+  auto creds = std::make_shared<LogArgs>();
+  c = log->add_subcommand("update-credentials",
+                          "give a running task new storage credentials (from the environment, "
+                          "as `log start` takes them), e.g. before its SAS expires");
+  AddPd(c, creds.get());
+  AddTask(c, creds.get());
+  AddOutput(c, creds.get());
+  c->callback([creds, exit_code] { *exit_code = UpdateCredentials(*creds); });
 
   auto truncate = std::make_shared<LogArgs>();
   c = log->add_subcommand("truncate", "remove log data no restore to a point >= --until needs");

@@ -1,6 +1,7 @@
 // `brix playground` as a user runs it: up, use, kill -9 a node, up again restarts it, down.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -68,6 +69,27 @@ TEST(PlaygroundTest, UpRestartWhatDiedDown) {
   ASSERT_TRUE(kubectl.ok());
   EXPECT_EQ(kubectl->exit_code, 0) << kubectl->output;
   EXPECT_NE(kubectl->output.find("No resources found"), std::string::npos) << kubectl->output;
+  // The cluster credential key: created owner-only; log tasks forward credentials sealed, and
+  // `brix log update-credentials` rotates them (its exact command line is the documented one).
+  struct stat key {};
+  ASSERT_EQ(::stat((pg + "/credential.key").c_str(), &key), 0);
+  EXPECT_EQ(key.st_mode & 0777, 0600u);
+  std::map<std::string, std::string> azure;
+  for (const char* k : {"BRIX_PD", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY",
+                        "AZURE_STORAGE_CONNECTION_STRING"}) {
+    azure[k] = env[k];
+  }
+  auto log_start = RunCommand(
+      {kBin + "/brix", "log", "start", "--task-name", "pg-log", "--storage", "azure://pglog/t"},
+      azure);
+  ASSERT_EQ(log_start->exit_code, 0) << log_start->output;
+  auto rotate =
+      RunCommand({kBin + "/brix", "log", "update-credentials", "--task-name", "pg-log"}, azure);
+  EXPECT_EQ(rotate->exit_code, 0) << rotate->output;
+  auto log_status = RunCommand(
+      {kBin + "/brix", "log", "status", "--task-name", "pg-log", "--output", "json"}, azure);
+  EXPECT_EQ(log_status->exit_code, 0) << log_status->output;
+  EXPECT_EQ(log_status->output.find(env["AZURE_STORAGE_KEY"]), std::string::npos);
   auto pids = Pids(pg);
   ASSERT_EQ(pids.size(), 6u);  // etcd, kvpd-1, kvnode-1, kvnode-2, brixd, azurite
   ::kill(pids["kvnode-2"], SIGKILL);

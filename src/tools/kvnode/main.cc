@@ -7,6 +7,7 @@
 #include "br/snapshot/node_service.h"
 #include "cluster/node/node_server.h"
 #include "common/logging.h"
+#include "common/sealed_box.h"
 #include "common/signals.h"
 
 int main(int argc, char** argv) {
@@ -28,6 +29,10 @@ int main(int argc, char** argv) {
   app.add_option("--test-log-buffer-fault-file", buffer_fault_file,
                  "tests only: while this file exists, log-backup buffer writes fail like a full "
                  "disk");
+  std::string credential_key_file;
+  app.add_option("--credential-key-file", credential_key_file,
+                 "the cluster credential key kvpd has (32 random bytes, mode 0600): opens the "
+                 "storage credentials log tasks forward to the nodes");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
   CLI11_PARSE(app, argc, argv);
   options.gc_interval = std::chrono::milliseconds(gc_interval_ms);
@@ -35,6 +40,14 @@ int main(int argc, char** argv) {
   brix::br::NodeLogOptions log_options;
   log_options.flush_interval = std::chrono::milliseconds(log_flush_interval_ms);
   log_options.test_buffer_fault_file = buffer_fault_file;
+  if (!credential_key_file.empty()) {
+    auto key = brix::LoadCredentialKey(credential_key_file);
+    if (!key.ok()) {
+      std::fprintf(stderr, "error: %s\n", key.status().message().c_str());
+      return 2;
+    }
+    log_options.credential_key = *key;
+  }
   options.services.push_back(brix::br::NodeLogServiceFactory(log_options));
   if (auto s = brix::InitLogging(log_level); !s.ok()) {
     std::fprintf(stderr, "error: %s\n", s.message().c_str());

@@ -5,6 +5,7 @@
 
 #include "cluster/pd/pd_server.h"
 #include "common/logging.h"
+#include "common/sealed_box.h"
 #include "common/signals.h"
 
 int main(int argc, char** argv) {
@@ -24,8 +25,20 @@ int main(int argc, char** argv) {
   app.add_option("--test-keepalive-delay-file", options.test_keepalive_delay_file,
                  "tests only: while this file exists, hold each etcd keepalive reply back for "
                  "the milliseconds written in it");
+  std::string credential_key_file;
+  app.add_option("--credential-key-file", credential_key_file,
+                 "the cluster credential key (32 random bytes, mode 0600), shared with every "
+                 "kvnode: seals the storage credentials log tasks forward to the nodes");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
   CLI11_PARSE(app, argc, argv);
+  if (!credential_key_file.empty()) {
+    auto key = brix::LoadCredentialKey(credential_key_file);
+    if (!key.ok()) {
+      std::fprintf(stderr, "error: %s\n", key.status().message().c_str());
+      return 2;
+    }
+    options.credential_key = *key;
+  }
   options.gc_life_time = std::chrono::seconds(gc_life_seconds);
   options.tso_window = std::chrono::milliseconds(tso_window_ms);
   if (auto s = brix::InitLogging(log_level); !s.ok()) {
