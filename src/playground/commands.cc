@@ -26,17 +26,46 @@ std::string AzuriteBlobScript() {
 #endif
 }
 
-std::vector<std::string> EtcdCommand(const std::string& data_dir, int client_port, int peer_port) {
-  std::string client = "http://127.0.0.1:" + std::to_string(client_port);
+namespace {
+
+void AddTlsFlags(std::vector<std::string>& argv, const net::TlsFiles& tls) {
+  argv.insert(argv.end(), {"--tls-ca-file", tls.ca_file, "--tls-cert-file", tls.cert_file,
+                           "--tls-key-file", tls.key_file});
+}
+
+}  // namespace
+
+std::string EtcdEndpoint(int client_port) {
+  return "https://127.0.0.1:" + std::to_string(client_port);
+}
+
+std::vector<std::string> EtcdCommand(const std::string& data_dir, int client_port, int peer_port,
+                                     const net::TlsFiles& tls) {
+  std::string client = EtcdEndpoint(client_port);
   std::string peer = "http://127.0.0.1:" + std::to_string(peer_port);
-  return {"etcd",         "--name",
-          "brix",         "--data-dir",
-          data_dir,       "--listen-client-urls",
-          client,         "--advertise-client-urls",
-          client,         "--listen-peer-urls",
-          peer,           "--initial-advertise-peer-urls",
-          peer,           "--initial-cluster",
-          "brix=" + peer, "--log-level",
+  return {"etcd",
+          "--name",
+          "brix",
+          "--data-dir",
+          data_dir,
+          "--listen-client-urls",
+          client,
+          "--advertise-client-urls",
+          client,
+          "--cert-file",
+          tls.cert_file,
+          "--key-file",
+          tls.key_file,
+          "--trusted-ca-file",
+          tls.ca_file,
+          "--client-cert-auth",
+          "--listen-peer-urls",
+          peer,
+          "--initial-advertise-peer-urls",
+          peer,
+          "--initial-cluster",
+          "brix=" + peer,
+          "--log-level",
           "error"};
 }
 
@@ -56,16 +85,20 @@ std::vector<std::string> AzuriteCommand(int port, const std::string& cert_file,
   return argv;
 }
 
-std::vector<std::string> KvpdCommand(const std::string& etcd, int port) {
-  return {BinDir() + "/kvpd", "--etcd", etcd, "--listen", "127.0.0.1:" + std::to_string(port)};
+std::vector<std::string> KvpdCommand(const std::string& etcd, int port, const net::TlsFiles& tls) {
+  std::vector<std::string> argv = {BinDir() + "/kvpd", "--etcd", etcd, "--listen",
+                                   "127.0.0.1:" + std::to_string(port)};
+  AddTlsFlags(argv, tls);
+  return argv;
 }
 
 std::vector<std::string> KvnodeCommand(const std::string& pd, int port, const std::string& data_dir,
-                                       int log_flush_interval_ms,
+                                       const net::TlsFiles& tls, int log_flush_interval_ms,
                                        const std::string& test_buffer_fault_file) {
   std::vector<std::string> argv = {
       BinDir() + "/kvnode", "--pd",  pd, "--listen", "127.0.0.1:" + std::to_string(port),
       "--data-dir",         data_dir};
+  AddTlsFlags(argv, tls);
   if (log_flush_interval_ms > 0) {
     argv.insert(argv.end(), {"--log-flush-interval-ms", std::to_string(log_flush_interval_ms)});
   }

@@ -3,8 +3,13 @@
 // server; its kubeconfig is DIR/kubeconfig and KUBECONFIG= is added to playground.env). The
 // processes outlive the command; their pids, command lines and ports are kept in
 // DIR/playground.json, their logs in DIR/logs/, and the addresses clients need in
-// DIR/playground.env (BRIX_PD, BRIX_ETCD, and with Azurite AZURE_STORAGE_ACCOUNT,
-// AZURE_STORAGE_KEY, AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ENDPOINT).
+// DIR/playground.env (BRIX_PD, BRIX_ETCD, BRIX_TLS_CA_FILE, BRIX_TLS_CERT_FILE, BRIX_TLS_KEY_FILE,
+// and with Azurite AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_KEY, AZURE_STORAGE_CONNECTION_STRING,
+// AZURE_STORAGE_ENDPOINT).
+//
+// Mutual TLS everywhere: Up() makes a CA and one certificate (net/tls_certs.h) into DIR/tls/
+// (ca.crt, tls.crt, tls.key, mode 0600; the CA key is not kept) and gives them to etcd (https,
+// client certificates required), kvpd and kvnode (--tls-* flags) and brixd (BRIX_TLS_* env).
 //
 // Up() on a folder whose playground is already there restarts only the processes that died
 // (after a kill -9, say) with their original command lines and data. Down() stops everything

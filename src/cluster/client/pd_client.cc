@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <cstring>
 #include <thread>
 
 #include "net/grpc_status.h"
@@ -9,14 +10,17 @@
 namespace brix::cluster {
 
 Result<std::unique_ptr<PdClient>> PdClient::Connect(const std::string& addresses,
-                                                    std::chrono::milliseconds failover_timeout) {
+                                                    std::chrono::milliseconds failover_timeout,
+                                                    const net::TlsConfig* tls) {
   std::unique_ptr<PdClient> c(new PdClient());
   size_t start = 0;
   while (start <= addresses.size()) {
     size_t comma = addresses.find(',', start);
     std::string a =
         addresses.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (a.rfind("http://", 0) == 0) a = a.substr(7);
+    for (const char* scheme : {"http://", "https://"}) {
+      if (a.rfind(scheme, 0) == 0) a = a.substr(std::strlen(scheme));
+    }
     if (!a.empty()) c->addresses_.push_back(a);
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -24,8 +28,13 @@ Result<std::unique_ptr<PdClient>> PdClient::Connect(const std::string& addresses
   if (c->addresses_.empty()) {
     return Status::InvalidArgument("--pd: no address given (expected host:port[,host:port...])");
   }
+  if (tls != nullptr) {
+    BRIX_ASSIGN_OR_RETURN(c->credentials_, net::ChannelCredentials(*tls));
+  } else {
+    BRIX_ASSIGN_OR_RETURN(c->credentials_, net::ChannelCredentials());
+  }
   for (const auto& a : c->addresses_) {
-    c->stubs_.push_back(PD::NewStub(grpc::CreateChannel(a, grpc::InsecureChannelCredentials())));
+    c->stubs_.push_back(PD::NewStub(grpc::CreateChannel(a, c->credentials_)));
   }
   c->failover_timeout_ = failover_timeout;
   return c;

@@ -8,6 +8,7 @@
 #include "cluster/node/node_server.h"
 #include "common/logging.h"
 #include "common/signals.h"
+#include "net/tls_flags.h"
 
 int main(int argc, char** argv) {
   brix::BlockTerminationSignals();
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
                  "tests only: while this file exists, log-backup buffer writes fail like a full "
                  "disk");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
+  brix::net::AddTlsFlags(app, &options.tls);
   CLI11_PARSE(app, argc, argv);
   options.gc_interval = std::chrono::milliseconds(gc_interval_ms);
   options.services.push_back(brix::br::NewNodeBackupService);
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\n", s.message().c_str());
     return 2;
   }
+  brix::net::SetClientTls(options.tls);  // as a client (of etcd, of kvpd): the same identity
   auto server = brix::cluster::NodeServer::Start(options);
   if (!server.ok()) {
     spdlog::error("{}", server.status().ToString());

@@ -6,6 +6,7 @@
 #include "cluster/pd/pd_server.h"
 #include "common/logging.h"
 #include "common/signals.h"
+#include "net/tls_flags.h"
 
 int main(int argc, char** argv) {
   brix::BlockTerminationSignals();
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
                  "tests only: while this file exists, hold each etcd keepalive reply back for "
                  "the milliseconds written in it");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
+  brix::net::AddTlsFlags(app, &options.tls);
   CLI11_PARSE(app, argc, argv);
   options.gc_life_time = std::chrono::seconds(gc_life_seconds);
   options.tso_window = std::chrono::milliseconds(tso_window_ms);
@@ -32,6 +34,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\n", s.message().c_str());
     return 2;
   }
+  brix::net::SetClientTls(options.tls);  // as a client (of etcd, of kvpd): the same identity
   auto server = brix::cluster::PdServer::Start(options);
   if (!server.ok()) {
     spdlog::error("{}", server.status().ToString());
