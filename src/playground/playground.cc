@@ -142,11 +142,14 @@ Status Up(const Options& o) {
   fs::create_directories(o.dir + "/logs", ec);
   if (ec) return Status::IOError("create " + o.dir + ": " + ec.message());
   std::string dir = fs::canonical(o.dir).string();
-  // The cluster's CA and certificate (kept when they exist: a restart keeps its identity).
-  BRIX_ASSIGN_OR_RETURN(net::TlsFiles tls, net::WriteClusterTls(dir + "/tls"));
 
   auto existing = ReadState(dir);
   json state;
+  // The cluster's CA and certificate (kept when they exist: a restart keeps its identity, and
+  // uses the folder the playground was first made with).
+  std::string tls_dir = o.tls_dir.empty() ? dir + "/tls" : fs::absolute(o.tls_dir).string();
+  if (existing.ok() && existing->contains("tls_dir")) tls_dir = (*existing)["tls_dir"];
+  BRIX_ASSIGN_OR_RETURN(net::TlsFiles tls, net::WriteClusterTls(tls_dir));
   if (existing.ok()) {
     state = *existing;  // restart what died, keep what runs
     bool has_brixd = false, has_azurite = false;
@@ -166,6 +169,7 @@ Status Up(const Options& o) {
     BRIX_ASSIGN_OR_RETURN(int etcd_peer, port());
     std::string etcd = EtcdEndpoint(etcd_port);
     state["processes"] = json::array();
+    state["tls_dir"] = tls_dir;
     state["processes"].push_back({{"role", "etcd"},
                                   {"port", etcd_port},
                                   {"argv", EtcdCommand(dir + "/etcd", etcd_port, etcd_peer, tls)}});

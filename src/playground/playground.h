@@ -36,6 +36,9 @@ struct Options {
   // Tests only: while this file exists, the source cluster's kvnodes fail their log-buffer
   // writes like a full disk (kvnode --test-log-buffer-fault-file).
   std::string test_log_buffer_fault_file;
+  // Where the cluster's CA and certificate are (made there if missing); empty: DIR/tls. Two
+  // playgrounds given the same folder trust each other (a restore from one into the other).
+  std::string tls_dir;
 };
 
 // With brixd, the clusters are registered as test1/demo1 (and test1/demo2), and with Azurite as
