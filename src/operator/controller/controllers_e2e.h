@@ -55,14 +55,8 @@ class ControllersTest : public ::testing::Test {
   CommandResult Kubectl(std::vector<std::string> args) {
     args.insert(args.begin(), {kKubectl, "--kubeconfig", env_["KUBECONFIG"], "--cache-dir",
                                dir_.path() + "/kube-cache"});
-    auto r = RunCommand(args, ClusterTlsEnv());
+    auto r = RunCommand(args);
     return r.ok() ? *r : CommandResult{};
-  }
-  // The playground's cluster TLS variables (from playground.env), as `source` would set them.
-  std::map<std::string, std::string> ClusterTlsEnv() {
-    return {{"BRIX_TLS_CA_FILE", env_["BRIX_TLS_CA_FILE"]},
-            {"BRIX_TLS_CERT_FILE", env_["BRIX_TLS_CERT_FILE"]},
-            {"BRIX_TLS_KEY_FILE", env_["BRIX_TLS_KEY_FILE"]}};
   }
   CommandResult Apply(const std::string& yaml) {
     std::string file = dir_.path() + "/apply-" + std::to_string(applied_++) + ".yaml";
