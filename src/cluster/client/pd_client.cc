@@ -33,11 +33,26 @@ Result<std::unique_ptr<PdClient>> PdClient::Connect(const std::string& addresses
   } else {
     BRIX_ASSIGN_OR_RETURN(c->credentials_, net::ChannelCredentials());
   }
-  for (const auto& a : c->addresses_) {
-    c->stubs_.push_back(PD::NewStub(grpc::CreateChannel(a, c->credentials_)));
-  }
+  for (size_t i = 0; i < c->addresses_.size(); ++i) c->Reconnect(i);
   c->failover_timeout_ = failover_timeout;
   return c;
+}
+
+void PdClient::Reconnect(size_t index) {
+  // Its own subchannel (not gRPC's process-wide pool) and a short reconnect backoff: a channel
+  // to a kvpd that was down can stay failed with the old error after the kvpd is back; a fresh
+  // channel connects anew.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  auto channel = grpc::CreateCustomChannel(addresses_[index], credentials_, args);
+  std::shared_ptr<PD::Stub> stub = PD::NewStub(channel);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (channels_.size() <= index) channels_.resize(index + 1);
+  if (stubs_.size() <= index) stubs_.resize(index + 1);
+  channels_[index] = std::move(channel);
+  stubs_[index] = std::move(stub);
 }
 
 Status PdClient::Call(const std::string& what,
@@ -48,11 +63,18 @@ Status PdClient::Call(const std::string& what,
     std::lock_guard<std::mutex> lock(mu_);
     index = leader_;
   }
-  std::string last_error;
+  std::vector<std::string> last_errors(addresses_.size());
   for (int attempt = 0;; ++attempt) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    grpc::Status s = call(*stubs_[index], ctx);
+    std::shared_ptr<PD::Stub> stub;
+    std::shared_ptr<grpc::Channel> channel;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stub = stubs_[index];
+      channel = channels_[index];
+    }
+    grpc::Status s = call(*stub, ctx);
     bool leader_problem = s.error_code() == grpc::StatusCode::UNAVAILABLE ||
                           (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
                            s.error_message().rfind("not leader", 0) == 0) ||
@@ -62,10 +84,18 @@ Status PdClient::Call(const std::string& what,
       leader_ = index;
       return net::FromGrpc(s, "kvpd " + what);
     }
-    last_error = addresses_[index] + ": " + s.error_message();
+    last_errors[index] = addresses_[index] + ": " + s.error_message();
+    // A kvpd that was down may be back (and lead): a channel stuck failing gets replaced.
+    if (s.error_code() == grpc::StatusCode::UNAVAILABLE &&
+        channel->GetState(false) == GRPC_CHANNEL_TRANSIENT_FAILURE) {
+      Reconnect(index);
+    }
     if (std::chrono::steady_clock::now() >= deadline) {
-      return Status::Unavailable("kvpd " + what + ": no leader reachable (last: " + last_error +
-                                 ")");
+      std::string all;
+      for (const auto& e : last_errors) {
+        if (!e.empty()) all += (all.empty() ? "" : "; ") + e;
+      }
+      return Status::Unavailable("kvpd " + what + ": no leader reachable (last: " + all + ")");
     }
     index = (index + 1) % addresses_.size();
     if (index == 0 || addresses_.size() == 1) {

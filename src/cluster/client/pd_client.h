@@ -65,7 +65,10 @@ class PdClient {
   PdClient() = default;
   std::vector<std::string> addresses_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
-  std::vector<std::unique_ptr<PD::Stub>> stubs_;
+  // (Re)creates the channel and stub of addresses_[index].
+  void Reconnect(size_t index);
+  std::vector<std::shared_ptr<grpc::Channel>> channels_;  // one per address; guarded by mu_
+  std::vector<std::shared_ptr<PD::Stub>> stubs_;          // guarded by mu_
   std::chrono::milliseconds failover_timeout_{};
   std::mutex mu_;
   size_t leader_ = 0;
