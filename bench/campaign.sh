@@ -75,7 +75,7 @@ check_restore() {
   local kind="$1" ts="$2"; shift 2
   local tgt="$trial_dir/target-$((++targets))"
   playgrounds+=("$tgt")
-  "$brix" playground up --dir "$tgt" --nodes 1 >/dev/null
+  "$brix" playground up --dir "$tgt" --nodes 1 --tls-dir "$work/tls" >/dev/null  # trusts the source
   local tpd; tpd="$(set -a; . "$tgt/playground.env"; echo "$BRIX_PD")"
   total_restores=$((total_restores + 1))
   if ! "$brix" restore "$@" --pd "$tpd" >"$tgt/restore.out" 2>&1; then
@@ -105,7 +105,7 @@ for trial in $(seq 1 "$trials"); do
   export BRIX_STORAGE_FAULTS="rate=$fault_rate,latency-ms=$stall_ms,seed=$tseed"
   src="$trial_dir/source"
   playgrounds+=("$src")
-  "$brix" playground up --dir "$src" --nodes 3 --azurite --log-flush-interval-ms 1000 >/dev/null
+  "$brix" playground up --dir "$src" --nodes 3 --azurite --log-flush-interval-ms 1000 --tls-dir "$work/tls" >/dev/null
   set -a; . "$src/playground.env"; set +a
   log="azure://camp$trial/log"
   "$kvctl" load --table camp.a,camp.b --rows 2000 --value-size 64 >/dev/null

@@ -128,7 +128,7 @@ TEST(ClusterTest, ResolvedTsPromiseUnderConcurrentWriters) {
   for (int round = 0; round < 12; ++round) {
     for (const auto& store : *stores) {
       auto stub =
-          KvNode::NewStub(grpc::CreateChannel(store.address(), grpc::InsecureChannelCredentials()));
+          KvNode::NewStub(grpc::CreateChannel(store.address(), c->pd().channel_credentials()));
       grpc::ClientContext ctx;
       ResolvedTsRequest req;
       ResolvedTsResponse resp;
@@ -252,8 +252,8 @@ TEST(ClusterTest, AWriteRepeatedWithItsWriteIdIsStoredOnceAndAnsweredWithItsFirs
   auto stores = c->pd().GetStores();
   ASSERT_TRUE(stores.ok() && stores->size() == 1);
   auto send = [&](const std::string& id, const std::string& value, WriteResponse* resp) {
-    auto stub = KvNode::NewStub(
-        grpc::CreateChannel((*stores)[0].address(), grpc::InsecureChannelCredentials()));
+    auto stub =
+        KvNode::NewStub(grpc::CreateChannel((*stores)[0].address(), c->pd().channel_credentials()));
     WriteRequest req;
     req.set_region_id((*region)[0].id());
     req.set_epoch((*region)[0].epoch());

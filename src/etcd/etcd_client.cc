@@ -6,6 +6,7 @@
 
 #include "etcd/etcd_rpc.grpc.pb.h"
 #include "net/grpc_status.h"
+#include "net/grpc_tls.h"
 
 namespace brix::etcd {
 namespace pb = ::etcdserverpb;
@@ -74,7 +75,8 @@ Result<std::unique_ptr<EtcdClient>> EtcdClient::Connect(const std::string& endpo
   auto impl = std::make_unique<Impl>();
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10'000);
-  impl->channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  BRIX_ASSIGN_OR_RETURN(auto credentials, net::ChannelCredentials());
+  impl->channel = grpc::CreateCustomChannel(target, credentials, args);
   impl->kv = pb::KV::NewStub(impl->channel);
   impl->lease = pb::Lease::NewStub(impl->channel);
   impl->watch = pb::Watch::NewStub(impl->channel);

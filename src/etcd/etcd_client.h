@@ -56,7 +56,9 @@ class EtcdClient {
     std::chrono::milliseconds timeout{10'000};
   };
 
-  // `endpoint` is "http://host:port" or "host:port" (the first of a comma-separated list is used).
+  // `endpoint` is "https://host:port" or "host:port" (the first of a comma-separated list is
+  // used). The channel's security is the process's client TLS configuration (net/grpc_tls.h):
+  // mutual TLS unless BRIX_INSECURE/--insecure; the scheme does not change it.
   [[nodiscard]] static Result<std::unique_ptr<EtcdClient>> Connect(const std::string& endpoint,
                                                                    Options options);
   [[nodiscard]] static Result<std::unique_ptr<EtcdClient>> Connect(const std::string& endpoint) {

@@ -26,17 +26,46 @@ std::string AzuriteBlobScript() {
 #endif
 }
 
-std::vector<std::string> EtcdCommand(const std::string& data_dir, int client_port, int peer_port) {
-  std::string client = "http://127.0.0.1:" + std::to_string(client_port);
+namespace {
+
+void AddTlsFlags(std::vector<std::string>& argv, const net::TlsFiles& tls) {
+  argv.insert(argv.end(), {"--tls-ca-file", tls.ca_file, "--tls-cert-file", tls.cert_file,
+                           "--tls-key-file", tls.key_file});
+}
+
+}  // namespace
+
+std::string EtcdEndpoint(int client_port) {
+  return "https://127.0.0.1:" + std::to_string(client_port);
+}
+
+std::vector<std::string> EtcdCommand(const std::string& data_dir, int client_port, int peer_port,
+                                     const net::TlsFiles& tls) {
+  std::string client = EtcdEndpoint(client_port);
   std::string peer = "http://127.0.0.1:" + std::to_string(peer_port);
-  return {"etcd",         "--name",
-          "brix",         "--data-dir",
-          data_dir,       "--listen-client-urls",
-          client,         "--advertise-client-urls",
-          client,         "--listen-peer-urls",
-          peer,           "--initial-advertise-peer-urls",
-          peer,           "--initial-cluster",
-          "brix=" + peer, "--log-level",
+  return {"etcd",
+          "--name",
+          "brix",
+          "--data-dir",
+          data_dir,
+          "--listen-client-urls",
+          client,
+          "--advertise-client-urls",
+          client,
+          "--cert-file",
+          tls.cert_file,
+          "--key-file",
+          tls.key_file,
+          "--trusted-ca-file",
+          tls.ca_file,
+          "--client-cert-auth",
+          "--listen-peer-urls",
+          peer,
+          "--initial-advertise-peer-urls",
+          peer,
+          "--initial-cluster",
+          "brix=" + peer,
+          "--log-level",
           "error"};
 }
 
@@ -56,10 +85,11 @@ std::vector<std::string> AzuriteCommand(int port, const std::string& cert_file,
   return argv;
 }
 
-std::vector<std::string> KvpdCommand(const std::string& etcd, int port,
+std::vector<std::string> KvpdCommand(const std::string& etcd, int port, const net::TlsFiles& tls,
                                      const std::string& credential_key_file) {
   std::vector<std::string> argv = {BinDir() + "/kvpd", "--etcd", etcd, "--listen",
                                    "127.0.0.1:" + std::to_string(port)};
+  AddTlsFlags(argv, tls);
   if (!credential_key_file.empty()) {
     argv.insert(argv.end(), {"--credential-key-file", credential_key_file});
   }
@@ -67,20 +97,20 @@ std::vector<std::string> KvpdCommand(const std::string& etcd, int port,
 }
 
 std::vector<std::string> KvnodeCommand(const std::string& pd, int port, const std::string& data_dir,
-                                       int log_flush_interval_ms,
-                                       const std::string& test_buffer_fault_file,
-                                       const std::string& credential_key_file) {
+                                       const net::TlsFiles& tls, const KvnodeFlags& flags) {
   std::vector<std::string> argv = {
       BinDir() + "/kvnode", "--pd",  pd, "--listen", "127.0.0.1:" + std::to_string(port),
       "--data-dir",         data_dir};
-  if (log_flush_interval_ms > 0) {
-    argv.insert(argv.end(), {"--log-flush-interval-ms", std::to_string(log_flush_interval_ms)});
+  AddTlsFlags(argv, tls);
+  if (flags.log_flush_interval_ms > 0) {
+    argv.insert(argv.end(),
+                {"--log-flush-interval-ms", std::to_string(flags.log_flush_interval_ms)});
   }
-  if (!test_buffer_fault_file.empty()) {
-    argv.insert(argv.end(), {"--test-log-buffer-fault-file", test_buffer_fault_file});
+  if (!flags.test_buffer_fault_file.empty()) {
+    argv.insert(argv.end(), {"--test-log-buffer-fault-file", flags.test_buffer_fault_file});
   }
-  if (!credential_key_file.empty()) {
-    argv.insert(argv.end(), {"--credential-key-file", credential_key_file});
+  if (!flags.credential_key_file.empty()) {
+    argv.insert(argv.end(), {"--credential-key-file", flags.credential_key_file});
   }
   return argv;
 }

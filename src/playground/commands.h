@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "net/tls_certs.h"
+
 namespace brix::playground {
 
 // Where the brix binaries are: the folder of the running executable (they are built together
@@ -13,19 +15,27 @@ std::string BinDir();
 // The azurite-blob entry point: BRIX_AZURITE, else .tools/ of the source tree next to build/.
 std::string AzuriteBlobScript();
 
-std::vector<std::string> EtcdCommand(const std::string& data_dir, int client_port, int peer_port);
+// etcd serves its clients over mutual TLS with `tls` (https://127.0.0.1:CLIENT_PORT, client
+// certificates required and verified against tls.ca_file); peers stay on plain loopback.
+std::vector<std::string> EtcdCommand(const std::string& data_dir, int client_port, int peer_port,
+                                     const net::TlsFiles& tls);
+// etcd's client URL for EtcdCommand's `client_port`.
+std::string EtcdEndpoint(int client_port);
 std::vector<std::string> AzuriteCommand(int port, const std::string& cert_file = "",
                                         const std::string& key_file = "", bool oauth = false);
-// `credential_key_file` (empty = none): the cluster credential key (common/sealed_box.h) that
-// kvpd and every kvnode of a cluster share.
-std::vector<std::string> KvpdCommand(const std::string& etcd, int port,
+// kvpd and kvnode get `tls` as --tls-ca-file/--tls-cert-file/--tls-key-file: they serve with it
+// and use it as clients (net/grpc_tls.h). `credential_key_file` (empty = none): the cluster
+// credential key (common/sealed_box.h) that kvpd and every kvnode of a cluster share.
+std::vector<std::string> KvpdCommand(const std::string& etcd, int port, const net::TlsFiles& tls,
                                      const std::string& credential_key_file = "");
-// `log_flush_interval_ms` > 0 sets how often the node uploads log-backup data (default 10 s).
-// `test_buffer_fault_file`: the node's log-buffer fault hook (tests only; see kvnode --help).
+// What else a kvnode may be started with.
+struct KvnodeFlags {
+  int log_flush_interval_ms = 0;       // > 0: how often it uploads log-backup data (default 10 s)
+  std::string test_buffer_fault_file;  // its log-buffer fault hook (tests only; kvnode --help)
+  std::string credential_key_file;     // the cluster credential key, as for KvpdCommand
+};
 std::vector<std::string> KvnodeCommand(const std::string& pd, int port, const std::string& data_dir,
-                                       int log_flush_interval_ms = 0,
-                                       const std::string& test_buffer_fault_file = "",
-                                       const std::string& credential_key_file = "");
+                                       const net::TlsFiles& tls, const KvnodeFlags& flags = {});
 
 // `clusters`: NAMESPACE/NAME=KVPD entries for brixd's --cluster.
 std::vector<std::string> BrixdCommand(const std::string& etcd, int port,

@@ -13,6 +13,8 @@
 #include "common/net_util.h"
 #include "common/process.h"
 #include "common/sealed_box.h"
+#include "net/grpc_tls.h"
+#include "net/tls_certs.h"
 #include "operator/client/http_client.h"
 #include "playground/commands.h"
 
@@ -78,8 +80,11 @@ Status Launch(json& p, const std::string& dir) {
   return Status::OK();
 }
 
-Status WaitForCluster(const std::string& pd, size_t nodes) {
-  BRIX_ASSIGN_OR_RETURN(auto client, cluster::PdClient::Connect(pd, std::chrono::seconds(30)));
+// `tls`: the playground's own files, not whatever BRIX_TLS_* this command runs with.
+Status WaitForCluster(const std::string& pd, size_t nodes, const net::TlsFiles& tls) {
+  net::TlsConfig config{tls, false};
+  BRIX_ASSIGN_OR_RETURN(auto client,
+                        cluster::PdClient::Connect(pd, std::chrono::seconds(30), &config));
   BRIX_RETURN_IF_ERROR(client->GetTs().status());
   bool ready = PollUntil(
       [&] {
@@ -145,6 +150,11 @@ Status Up(const Options& o) {
 
   auto existing = ReadState(dir);
   json state;
+  // The cluster's CA and certificate (kept when they exist: a restart keeps its identity, and
+  // uses the folder the playground was first made with).
+  std::string tls_dir = o.tls_dir.empty() ? dir + "/tls" : fs::absolute(o.tls_dir).string();
+  if (existing.ok() && existing->contains("tls_dir")) tls_dir = (*existing)["tls_dir"];
+  BRIX_ASSIGN_OR_RETURN(net::TlsFiles tls, net::WriteClusterTls(tls_dir));
   if (existing.ok()) {
     state = *existing;  // restart what died, keep what runs
     bool has_brixd = false, has_azurite = false;
@@ -162,52 +172,54 @@ Status Up(const Options& o) {
     auto port = [&]() -> Result<int> { return FreeLoopbackPort(); };
     BRIX_ASSIGN_OR_RETURN(int etcd_port, port());
     BRIX_ASSIGN_OR_RETURN(int etcd_peer, port());
-    std::string etcd = "http://127.0.0.1:" + std::to_string(etcd_port);
+    std::string etcd = EtcdEndpoint(etcd_port);
     state["processes"] = json::array();
+    state["tls_dir"] = tls_dir;
     state["processes"].push_back({{"role", "etcd"},
                                   {"port", etcd_port},
-                                  {"argv", EtcdCommand(dir + "/etcd", etcd_port, etcd_peer)}});
+                                  {"argv", EtcdCommand(dir + "/etcd", etcd_port, etcd_peer, tls)}});
     std::string pd_list;
     for (int i = 1; i <= o.pds; ++i) {
       BRIX_ASSIGN_OR_RETURN(int p, port());
       pd_list += (pd_list.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(p);
       state["processes"].push_back({{"role", "kvpd-" + std::to_string(i)},
                                     {"port", p},
-                                    {"argv", KvpdCommand(etcd, p, credential_key)}});
+                                    {"argv", KvpdCommand(etcd, p, tls, credential_key)}});
     }
     for (int i = 1; i <= o.nodes; ++i) {
       BRIX_ASSIGN_OR_RETURN(int p, port());
       state["processes"].push_back(
           {{"role", "kvnode-" + std::to_string(i)},
            {"port", p},
-           {"argv",
-            KvnodeCommand(pd_list, p, dir + "/kvnode-" + std::to_string(i), o.log_flush_interval_ms,
-                          o.test_log_buffer_fault_file, credential_key)}});
+           {"argv", KvnodeCommand(
+                        pd_list, p, dir + "/kvnode-" + std::to_string(i), tls,
+                        {o.log_flush_interval_ms, o.test_log_buffer_fault_file, credential_key})}});
     }
     state["env"] = {{"BRIX_PD", pd_list}, {"BRIX_ETCD", etcd}};
+    for (const auto& [k, v] : net::TlsEnv(net::TlsConfig{tls, false})) state["env"][k] = v;
     std::vector<std::string> clusters = {std::string(kSeedNamespace) + "/demo1=" + pd_list};
     if (o.clusters == 2) {
       // The restore target: a cluster of its own, with its own etcd.
       BRIX_ASSIGN_OR_RETURN(int etcd2_port, port());
       BRIX_ASSIGN_OR_RETURN(int etcd2_peer, port());
       BRIX_ASSIGN_OR_RETURN(int pd2_port, port());
-      std::string etcd2 = "http://127.0.0.1:" + std::to_string(etcd2_port);
+      std::string etcd2 = EtcdEndpoint(etcd2_port);
       std::string pd2 = "127.0.0.1:" + std::to_string(pd2_port);
       state["processes"].push_back(
           {{"role", "demo2-etcd"},
            {"port", etcd2_port},
-           {"argv", EtcdCommand(dir + "/demo2-etcd", etcd2_port, etcd2_peer)}});
+           {"argv", EtcdCommand(dir + "/demo2-etcd", etcd2_port, etcd2_peer, tls)}});
       state["processes"].push_back({{"role", "demo2-kvpd-1"},
                                     {"port", pd2_port},
-                                    {"argv", KvpdCommand(etcd2, pd2_port, credential_key)}});
+                                    {"argv", KvpdCommand(etcd2, pd2_port, tls, credential_key)}});
       for (int i = 1; i <= o.nodes; ++i) {
         BRIX_ASSIGN_OR_RETURN(int p, port());
         std::string name = "demo2-kvnode-" + std::to_string(i);
         state["processes"].push_back(
             {{"role", name},
              {"port", p},
-             {"argv", KvnodeCommand(pd2, p, dir + "/" + name, o.log_flush_interval_ms, "",
-                                    credential_key)}});
+             {"argv", KvnodeCommand(pd2, p, dir + "/" + name, tls,
+                                    {o.log_flush_interval_ms, "", credential_key})}});
       }
       state["env"]["BRIX_PD_DEMO2"] = pd2;
       clusters.push_back(std::string(kSeedNamespace) + "/demo2=" + pd2);
@@ -217,7 +229,9 @@ Status Up(const Options& o) {
       state["processes"].push_back(
           {{"role", "brixd"},
            {"port", p},
-           {"argv", BrixdCommand(etcd, p, dir + "/brixd", dir + "/kubeconfig", clusters)}});
+           {"argv", BrixdCommand(etcd, p, dir + "/brixd", dir + "/kubeconfig", clusters)},
+           // brixd reaches etcd and the kvpds, and passes these on to its jobs.
+           {"env", net::TlsEnv(net::TlsConfig{tls, false})}});
       state["env"]["KUBECONFIG"] = dir + "/kubeconfig";
     }
     if (o.azurite) {
@@ -255,9 +269,9 @@ Status Up(const Options& o) {
     if (!s.ok()) break;
     BRIX_RETURN_IF_ERROR(WriteStateFile(dir + "/playground.json", state.dump(2)));
   }
-  if (s.ok()) s = WaitForCluster(state["env"]["BRIX_PD"].get<std::string>(), nodes);
+  if (s.ok()) s = WaitForCluster(state["env"]["BRIX_PD"].get<std::string>(), nodes, tls);
   if (s.ok() && nodes2 > 0) {
-    s = WaitForCluster(state["env"]["BRIX_PD_DEMO2"].get<std::string>(), nodes2);
+    s = WaitForCluster(state["env"]["BRIX_PD_DEMO2"].get<std::string>(), nodes2, tls);
   }
   if (s.ok() && brixd_port > 0 && state["env"].contains("AZURE_STORAGE_ENDPOINT")) {
     s = CreateSeedSecret(dir, state["env"], brixd_port);

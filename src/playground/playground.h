@@ -3,8 +3,13 @@
 // server; its kubeconfig is DIR/kubeconfig and KUBECONFIG= is added to playground.env). The
 // processes outlive the command; their pids, command lines and ports are kept in
 // DIR/playground.json, their logs in DIR/logs/, and the addresses clients need in
-// DIR/playground.env (BRIX_PD, BRIX_ETCD, and with Azurite AZURE_STORAGE_ACCOUNT,
-// AZURE_STORAGE_KEY, AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ENDPOINT).
+// DIR/playground.env (BRIX_PD, BRIX_ETCD, BRIX_TLS_CA_FILE, BRIX_TLS_CERT_FILE, BRIX_TLS_KEY_FILE,
+// and with Azurite AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_KEY, AZURE_STORAGE_CONNECTION_STRING,
+// AZURE_STORAGE_ENDPOINT).
+//
+// Mutual TLS everywhere: Up() makes a CA and one certificate (net/tls_certs.h) into DIR/tls/
+// (ca.crt, tls.crt, tls.key, mode 0600; the CA key is not kept) and gives them to etcd (https,
+// client certificates required), kvpd and kvnode (--tls-* flags) and brixd (BRIX_TLS_* env).
 //
 // Up() on a folder whose playground is already there restarts only the processes that died
 // (after a kill -9, say) with their original command lines and data. Down() stops everything
@@ -31,6 +36,9 @@ struct Options {
   // Tests only: while this file exists, the source cluster's kvnodes fail their log-buffer
   // writes like a full disk (kvnode --test-log-buffer-fault-file).
   std::string test_log_buffer_fault_file;
+  // Where the cluster's CA and certificate are (made there if missing); empty: DIR/tls. Two
+  // playgrounds given the same folder trust each other (a restore from one into the other).
+  std::string tls_dir;
 };
 
 // With brixd, the clusters are registered as test1/demo1 (and test1/demo2), and with Azurite as

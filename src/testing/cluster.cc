@@ -4,6 +4,7 @@
 
 #include "common/sealed_box.h"
 #include "playground/commands.h"
+#include "testing/tls.h"
 
 namespace brix::testing {
 
@@ -19,14 +20,15 @@ Status ClusterHarness::Launch(Member& m) {
 
 Result<std::unique_ptr<ClusterHarness>> ClusterHarness::Start(ClusterOptions options) {
   std::unique_ptr<ClusterHarness> h(new ClusterHarness());
+  BRIX_ASSIGN_OR_RETURN(h->tls_, TestTls());  // also exports BRIX_TLS_* for in-process clients
   BRIX_ASSIGN_OR_RETURN(h->etcd_, EtcdServer::Start(h->dir_.path() + "/etcd"));
   const std::string key = h->dir_.path() + "/credential.key";
   BRIX_RETURN_IF_ERROR(EnsureCredentialKeyFile(key));
   for (int i = 0; i < options.pds; ++i) {
     Member m;
     BRIX_ASSIGN_OR_RETURN(m.port, FreeLoopbackPort());
-    m.argv =
-        playground::KvpdCommand(h->etcd_->endpoint(), m.port, options.pd_credential_key ? key : "");
+    m.argv = playground::KvpdCommand(h->etcd_->endpoint(), m.port, h->tls_,
+                                     options.pd_credential_key ? key : "");
     m.argv.insert(m.argv.end(), options.pd_args.begin(), options.pd_args.end());
     m.log = h->dir_.path() + "/kvpd-" + std::to_string(i) + ".log";
     h->pd_list_ += (i ? "," : "") + std::string("127.0.0.1:") + std::to_string(m.port);
@@ -37,8 +39,8 @@ Result<std::unique_ptr<ClusterHarness>> ClusterHarness::Start(ClusterOptions opt
     Member m;
     BRIX_ASSIGN_OR_RETURN(m.port, FreeLoopbackPort());
     m.argv = playground::KvnodeCommand(h->pd_list_, m.port,
-                                       h->dir_.path() + "/node-" + std::to_string(i), 0, "",
-                                       options.node_credential_key ? key : "");
+                                       h->dir_.path() + "/node-" + std::to_string(i), h->tls_,
+                                       {0, "", options.node_credential_key ? key : ""});
     m.argv.insert(m.argv.end(), options.node_args.begin(), options.node_args.end());
     m.log = h->dir_.path() + "/node-" + std::to_string(i) + ".log";
     BRIX_RETURN_IF_ERROR(h->Launch(m));  // one by one: store ids follow the index

@@ -1,6 +1,7 @@
 // ClusterHarness: a real cluster for tests — etcd, one or more kvpd and N kvnodes, on free
 // loopback ports in a temp folder, every process a child that dies with the test. Nodes and
-// kvpds can be killed (SIGKILL) and restarted with their data.
+// kvpds can be killed (SIGKILL) and restarted with their data. Everything speaks mutual TLS with
+// the test process's certificates (testing/tls.h; BRIX_TLS_* are set for in-process clients).
 #pragma once
 
 #include <memory>
@@ -35,6 +36,10 @@ class ClusterHarness {
   cluster::KvClient& kv() { return *kv_; }
   const std::string& dir() const { return dir_.path(); }
   std::string etcd_endpoint() const { return etcd_->endpoint(); }
+  const net::TlsFiles& tls() const { return tls_; }
+  // kvpd i's and kvnode i's host:port.
+  std::string PdAddress(int i) const { return "127.0.0.1:" + std::to_string(pds_[i].port); }
+  std::string NodeAddress(int i) const { return "127.0.0.1:" + std::to_string(nodes_[i].port); }
 
   void KillNode(int i) { nodes_[i].process.Kill(); }
   // Black-holes node i (SIGSTOP): its sockets stay open but nothing answers. ResumeNode (or the
@@ -58,6 +63,7 @@ class ClusterHarness {
   [[nodiscard]] Status Launch(Member& m);
 
   TempDir dir_;
+  net::TlsFiles tls_;
   std::unique_ptr<EtcdServer> etcd_;
   std::vector<Member> pds_, nodes_;
   std::string pd_list_;

@@ -3,11 +3,13 @@
 #include <filesystem>
 
 #include "playground/commands.h"
+#include "testing/tls.h"
 
 namespace brix::testing {
 
 Result<std::unique_ptr<EtcdServer>> EtcdServer::Start(std::string data_dir) {
   std::unique_ptr<EtcdServer> server(new EtcdServer());
+  BRIX_ASSIGN_OR_RETURN(server->tls_, TestTls());
   if (data_dir.empty()) {
     server->owned_dir_ = std::make_unique<TempDir>();
     data_dir = server->owned_dir_->path();
@@ -28,7 +30,7 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Start(std::string data_dir) {
 
 Status EtcdServer::Launch() {
   std::vector<std::string> argv =
-      playground::EtcdCommand(data_dir_ + "/etcd-data", client_port_, peer_port_);
+      playground::EtcdCommand(data_dir_ + "/etcd-data", client_port_, peer_port_, tls_);
   BRIX_ASSIGN_OR_RETURN(process_, ChildProcess::Start(argv, {}, data_dir_ + "/etcd.log"));
   bool up = PollUntil(
       [&] {
@@ -39,6 +41,8 @@ Status EtcdServer::Launch() {
   process_.Stop();
   return Status::Unavailable("etcd did not start (log: " + data_dir_ + "/etcd.log)");
 }
+
+std::string EtcdServer::endpoint() const { return playground::EtcdEndpoint(client_port_); }
 
 Status EtcdServer::Restart() {
   process_.Stop();

@@ -338,7 +338,7 @@ class PitrRun {
         auto addr = addresses_.find(region.store_id());
         if (addr != addresses_.end()) {
           auto& s = stubs_[region.store_id()];
-          if (!s) s = NodeLog::NewStub(NodeChannel(addr->second));
+          if (!s) s = NodeLog::NewStub(NodeChannel(addr->second, pd_->channel_credentials()));
           stub = s.get();
         }
       }

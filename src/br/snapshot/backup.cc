@@ -336,7 +336,7 @@ class BackupRun {
         req.set_compression(options_.compression);
         req.set_sst_max_bytes(options_.sst_max_bytes);
         req.set_file_prefix(RunFolder(lock_.run_id()));
-        auto stub = NodeBackup::NewStub(NodeChannel(it->second));
+        auto stub = NodeBackup::NewStub(NodeChannel(it->second, pd_->channel_credentials()));
         grpc::ClientContext ctx;
         StreamStallGuard stall(ctx, StreamStall());  // cancels a silent node
         auto reader = stub->Backup(&ctx, req);

@@ -46,7 +46,7 @@ Result<NodeBackup::Stub*> Importer::StubFor(uint64_t store_id) {
   if (addr == addresses_.end()) {
     return Status::Unavailable("store " + std::to_string(store_id) + " is not registered");
   }
-  auto stub = NodeBackup::NewStub(NodeChannel(addr->second));
+  auto stub = NodeBackup::NewStub(NodeChannel(addr->second, pd_.channel_credentials()));
   auto* raw = stub.get();
   stubs_[store_id] = std::move(stub);
   return raw;

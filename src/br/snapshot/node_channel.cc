@@ -4,11 +4,12 @@
 
 namespace brix::br {
 
-std::shared_ptr<grpc::Channel> NodeChannel(const std::string& address) {
+std::shared_ptr<grpc::Channel> NodeChannel(
+    const std::string& address, const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(address, credentials, args);
 }
 
 std::chrono::milliseconds NodeRpcLimits::For(uint64_t bytes) const {

@@ -23,7 +23,9 @@
 
 namespace brix::br {
 
-std::shared_ptr<grpc::Channel> NodeChannel(const std::string& address);
+// `credentials`: the cluster's (PdClient::channel_credentials(), net/grpc_tls.h).
+std::shared_ptr<grpc::Channel> NodeChannel(
+    const std::string& address, const std::shared_ptr<grpc::ChannelCredentials>& credentials);
 
 // Defaults: generous, so that only a node that stopped answering trips them.
 inline constexpr std::chrono::milliseconds kNodeRpcFloor{60'000};

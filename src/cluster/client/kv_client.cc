@@ -59,8 +59,7 @@ Result<KvNode::Stub*> KvClient::StubFor(uint64_t store_id) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(64 << 20);
     args.SetMaxSendMessageSize(64 << 20);
-    stub = KvNode::NewStub(
-        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+    stub = KvNode::NewStub(grpc::CreateCustomChannel(address, pd_->channel_credentials(), args));
   }
   return stub.get();
 }

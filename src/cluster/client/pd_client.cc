@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <cstring>
 #include <thread>
 
 #include "net/grpc_status.h"
@@ -9,14 +10,17 @@
 namespace brix::cluster {
 
 Result<std::unique_ptr<PdClient>> PdClient::Connect(const std::string& addresses,
-                                                    std::chrono::milliseconds failover_timeout) {
+                                                    std::chrono::milliseconds failover_timeout,
+                                                    const net::TlsConfig* tls) {
   std::unique_ptr<PdClient> c(new PdClient());
   size_t start = 0;
   while (start <= addresses.size()) {
     size_t comma = addresses.find(',', start);
     std::string a =
         addresses.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (a.rfind("http://", 0) == 0) a = a.substr(7);
+    for (const char* scheme : {"http://", "https://"}) {
+      if (a.rfind(scheme, 0) == 0) a = a.substr(std::strlen(scheme));
+    }
     if (!a.empty()) c->addresses_.push_back(a);
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -24,11 +28,31 @@ Result<std::unique_ptr<PdClient>> PdClient::Connect(const std::string& addresses
   if (c->addresses_.empty()) {
     return Status::InvalidArgument("--pd: no address given (expected host:port[,host:port...])");
   }
-  for (const auto& a : c->addresses_) {
-    c->stubs_.push_back(PD::NewStub(grpc::CreateChannel(a, grpc::InsecureChannelCredentials())));
+  if (tls != nullptr) {
+    BRIX_ASSIGN_OR_RETURN(c->credentials_, net::ChannelCredentials(*tls));
+  } else {
+    BRIX_ASSIGN_OR_RETURN(c->credentials_, net::ChannelCredentials());
   }
+  for (size_t i = 0; i < c->addresses_.size(); ++i) c->Reconnect(i);
   c->failover_timeout_ = failover_timeout;
   return c;
+}
+
+void PdClient::Reconnect(size_t index) {
+  // Its own subchannel (not gRPC's process-wide pool) and a short reconnect backoff: a channel
+  // to a kvpd that was down can stay failed with the old error after the kvpd is back; a fresh
+  // channel connects anew.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  auto channel = grpc::CreateCustomChannel(addresses_[index], credentials_, args);
+  std::shared_ptr<PD::Stub> stub = PD::NewStub(channel);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (channels_.size() <= index) channels_.resize(index + 1);
+  if (stubs_.size() <= index) stubs_.resize(index + 1);
+  channels_[index] = std::move(channel);
+  stubs_[index] = std::move(stub);
 }
 
 Status PdClient::Call(const std::string& what,
@@ -39,11 +63,18 @@ Status PdClient::Call(const std::string& what,
     std::lock_guard<std::mutex> lock(mu_);
     index = leader_;
   }
-  std::string last_error;
+  std::vector<std::string> last_errors(addresses_.size());
   for (int attempt = 0;; ++attempt) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    grpc::Status s = call(*stubs_[index], ctx);
+    std::shared_ptr<PD::Stub> stub;
+    std::shared_ptr<grpc::Channel> channel;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stub = stubs_[index];
+      channel = channels_[index];
+    }
+    grpc::Status s = call(*stub, ctx);
     bool leader_problem = s.error_code() == grpc::StatusCode::UNAVAILABLE ||
                           (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
                            s.error_message().rfind("not leader", 0) == 0) ||
@@ -53,10 +84,18 @@ Status PdClient::Call(const std::string& what,
       leader_ = index;
       return net::FromGrpc(s, "kvpd " + what);
     }
-    last_error = addresses_[index] + ": " + s.error_message();
+    last_errors[index] = addresses_[index] + ": " + s.error_message();
+    // A kvpd that was down may be back (and lead): a channel stuck failing gets replaced.
+    if (s.error_code() == grpc::StatusCode::UNAVAILABLE &&
+        channel->GetState(false) == GRPC_CHANNEL_TRANSIENT_FAILURE) {
+      Reconnect(index);
+    }
     if (std::chrono::steady_clock::now() >= deadline) {
-      return Status::Unavailable("kvpd " + what + ": no leader reachable (last: " + last_error +
-                                 ")");
+      std::string all;
+      for (const auto& e : last_errors) {
+        if (!e.empty()) all += (all.empty() ? "" : "; ") + e;
+      }
+      return Status::Unavailable("kvpd " + what + ": no leader reachable (last: " + all + ")");
     }
     index = (index + 1) % addresses_.size();
     if (index == 0 || addresses_.size() == 1) {

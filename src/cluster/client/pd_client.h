@@ -14,14 +14,23 @@
 
 #include "cluster/proto/cluster.grpc.pb.h"
 #include "common/result.h"
+#include "net/grpc_tls.h"
 
 namespace brix::cluster {
 
 class PdClient {
  public:
+  // Channels use the process's client TLS configuration (net/grpc_tls.h), or `tls` if given
+  // (a process that talks to a cluster other than its own, e.g. `brix playground up`).
   [[nodiscard]] static Result<std::unique_ptr<PdClient>> Connect(
       const std::string& addresses,
-      std::chrono::milliseconds failover_timeout = std::chrono::seconds(15));
+      std::chrono::milliseconds failover_timeout = std::chrono::seconds(15),
+      const net::TlsConfig* tls = nullptr);
+
+  // The credentials of this client's channels: KvClient and BR use them for kvnode channels.
+  const std::shared_ptr<grpc::ChannelCredentials>& channel_credentials() const {
+    return credentials_;
+  }
 
   [[nodiscard]] Result<uint64_t> GetTs();
   // A ts and the region-map version current when it was issued (for nodes).
@@ -55,7 +64,11 @@ class PdClient {
  private:
   PdClient() = default;
   std::vector<std::string> addresses_;
-  std::vector<std::unique_ptr<PD::Stub>> stubs_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  // (Re)creates the channel and stub of addresses_[index].
+  void Reconnect(size_t index);
+  std::vector<std::shared_ptr<grpc::Channel>> channels_;  // one per address; guarded by mu_
+  std::vector<std::shared_ptr<PD::Stub>> stubs_;          // guarded by mu_
   std::chrono::milliseconds failover_timeout_{};
   std::mutex mu_;
   size_t leader_ = 0;

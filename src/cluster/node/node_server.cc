@@ -448,6 +448,7 @@ NodeServer::NodeServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Result<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  BRIX_ASSIGN_OR_RETURN(auto credentials, net::ServerCredentials(options.tls, "kvnode"));
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return Status::IOError("create " + options.data_dir + ": " + ec.message());
@@ -462,7 +463,7 @@ Result<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeOptions& options
 
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(options.listen, credentials, &port);
   builder.SetMaxReceiveMessageSize(64 << 20);
   builder.SetMaxSendMessageSize(64 << 20);
   builder.RegisterService(static_cast<KvNode::Service*>(impl.get()));

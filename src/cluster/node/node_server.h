@@ -21,6 +21,7 @@
 
 #include "cluster/proto/cluster.pb.h"
 #include "common/result.h"
+#include "net/grpc_tls.h"
 
 namespace brix::cluster {
 
@@ -60,6 +61,9 @@ struct NodeOptions {
   std::string pd;        // kvpd addresses
   std::string listen;    // host:port
   std::string data_dir;  // RocksDB and the store id live here
+  // Serving TLS (net/grpc_tls.h): mutual TLS with these files unless `tls.insecure`. As a
+  // client (of etcd, of kvpd) the process uses net::ClientTls(), which its main sets.
+  net::TlsConfig tls;
   std::chrono::milliseconds heartbeat_interval{500};
   std::chrono::milliseconds resolve_interval{200};
   std::chrono::milliseconds gc_interval{10'000};

@@ -738,12 +738,13 @@ PdServer::PdServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Result<std::unique_ptr<PdServer>> PdServer::Start(const PdOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  BRIX_ASSIGN_OR_RETURN(auto credentials, net::ServerCredentials(options.tls, "kvpd"));
   etcd::EtcdClient::Options eo;
   eo.timeout = std::chrono::milliseconds(2000);
   BRIX_ASSIGN_OR_RETURN(impl->etcd, etcd::EtcdClient::Connect(options.etcd_endpoint, eo));
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(options.listen, credentials, &port);
   builder.RegisterService(impl.get());
   impl->server = builder.BuildAndStart();
   if (!impl->server || port == 0) {

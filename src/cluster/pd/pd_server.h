@@ -18,12 +18,16 @@
 #include <string>
 
 #include "common/result.h"
+#include "net/grpc_tls.h"
 
 namespace brix::cluster {
 
 struct PdOptions {
   std::string etcd_endpoint;
   std::string listen;  // host:port this kvpd serves (and advertises to clients)
+  // Serving TLS (net/grpc_tls.h): mutual TLS with these files unless `tls.insecure`. As a
+  // client (of etcd, of kvpd) the process uses net::ClientTls(), which its main sets.
+  net::TlsConfig tls;
   std::chrono::seconds leader_ttl{3};
   // Versions younger than this are never garbage-collected (TiDB's tikv_gc_life_time).
   std::chrono::seconds gc_life_time{600};

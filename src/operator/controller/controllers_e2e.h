@@ -89,16 +89,24 @@ class ControllersTest : public ::testing::Test {
   }
   CommandResult Kvctl(std::vector<std::string> args, const std::string& pd = "") {
     args.insert(args.begin(), {kBin + "/kvctl", "--pd", pd.empty() ? env_["BRIX_PD"] : pd});
-    auto r = RunCommand(args);
+    auto r = RunCommand(args, ClusterTlsEnv());
     return r.ok() ? *r : CommandResult{};
+  }
+  // The playground's cluster TLS variables (from playground.env), as `source` would set them.
+  std::map<std::string, std::string> ClusterTlsEnv() {
+    return {{"BRIX_TLS_CA_FILE", env_["BRIX_TLS_CA_FILE"]},
+            {"BRIX_TLS_CERT_FILE", env_["BRIX_TLS_CERT_FILE"]},
+            {"BRIX_TLS_KEY_FILE", env_["BRIX_TLS_KEY_FILE"]}};
   }
   // `brix <args> --storage azure://my-container/<prefix>` with the playground's account.
   CommandResult BrixOn(std::vector<std::string> args, const std::string& prefix) {
     args.insert(args.begin(), kBin + "/brix");
     args.insert(args.end(), {"--storage", "azure://my-container/" + prefix +
                                               "?endpoint=" + env_["AZURE_STORAGE_ENDPOINT"]});
-    auto r = RunCommand(args, {{"AZURE_STORAGE_ACCOUNT", env_["AZURE_STORAGE_ACCOUNT"]},
-                               {"AZURE_STORAGE_KEY", env_["AZURE_STORAGE_KEY"]}});
+    auto env = ClusterTlsEnv();
+    env["AZURE_STORAGE_ACCOUNT"] = env_["AZURE_STORAGE_ACCOUNT"];
+    env["AZURE_STORAGE_KEY"] = env_["AZURE_STORAGE_KEY"];
+    auto r = RunCommand(args, env);
     return r.ok() ? *r : CommandResult{-1, r.status().ToString()};
   }
   // Number of objects under azure://my-container/<prefix>, or -1 on error.

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "common/logging.h"
+#include "net/tls_flags.h"
 #include "tools/brix/br_commands.h"
 #include "tools/brix/log_commands.h"
 #include "tools/brix/manager_command.h"
@@ -16,6 +17,8 @@ int main(int argc, char** argv) {
   std::string log_level = "warn";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
+  brix::net::TlsConfig tls;  // cluster TLS: flags over BRIX_TLS_* (net/grpc_tls.h)
+  brix::net::AddTlsFlags(app, &tls);
   int exit_code = 0;
   brix::tools::AddStorageCommands(app, &exit_code);
   brix::tools::AddSnapshotCommands(app, &exit_code);
@@ -25,6 +28,7 @@ int main(int argc, char** argv) {
   app.parse_complete_callback([&] {
     brix::Status s = brix::InitLogging(log_level);
     if (!s.ok()) throw CLI::ValidationError(s.message());
+    brix::net::SetClientTls(tls);
   });
   try {
     app.parse(argc, argv);

@@ -20,6 +20,9 @@ void AddPlaygroundCommands(CLI::App& app, int* exit_code) {
   up->add_option("--pds", options->pds, "number of kvpd (one leads, the others stand by)")
       ->check(CLI::Range(1, 5));
   up->add_flag("--azurite", options->azurite, "also start Azurite (Azure Blob emulator)");
+  up->add_option("--tls-dir", options->tls_dir,
+                 "folder of the cluster's CA and certificate (ca.crt, tls.crt, tls.key; made if "
+                 "missing; default DIR/tls); playgrounds sharing it trust each other");
   up->add_option("--clusters", options->clusters,
                  "2 adds a second, empty cluster (demo2) as a restore target")
       ->check(CLI::Range(1, 2));

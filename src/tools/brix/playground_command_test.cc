@@ -58,11 +58,36 @@ TEST(PlaygroundTest, UpRestartWhatDiedDown) {
   ASSERT_EQ(up->exit_code, 0) << up->output;
   auto env = Env(pg);
   for (const char* k : {"BRIX_PD", "BRIX_ETCD", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY",
-                        "AZURE_STORAGE_CONNECTION_STRING", "KUBECONFIG"}) {
+                        "AZURE_STORAGE_CONNECTION_STRING", "KUBECONFIG", "BRIX_TLS_CA_FILE",
+                        "BRIX_TLS_CERT_FILE", "BRIX_TLS_KEY_FILE"}) {
     EXPECT_FALSE(env[k].empty()) << k;
   }
-  auto tso = RunCommand({kBin + "/kvctl", "tso"}, {{"BRIX_PD", env["BRIX_PD"]}});
+  // The cluster's CA and certificate: in DIR/tls, owner only.
+  for (const char* k : {"BRIX_TLS_CA_FILE", "BRIX_TLS_CERT_FILE", "BRIX_TLS_KEY_FILE"}) {
+    EXPECT_EQ(env[k].rfind(pg + "/tls/", 0), 0u) << env[k];
+    struct stat st {};
+    ASSERT_EQ(::stat(env[k].c_str(), &st), 0) << env[k];
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << env[k];
+  }
+  EXPECT_EQ(env["BRIX_ETCD"].rfind("https://", 0), 0u) << env["BRIX_ETCD"];
+  // As a user runs it: `source playground.env`, then kvctl.
+  auto tso = RunCommand(
+      {"bash", "-c", "set -a; source " + pg + "/playground.env; " + kBin + "/kvctl tso"});
+  ASSERT_TRUE(tso.ok());
   ASSERT_EQ(tso->exit_code, 0) << tso->output;
+  // Plaintext is refused, and so is a client that has no certificate to show.
+  auto plain =
+      RunCommand({kBin + "/kvctl", "tso"},
+                 {{"BRIX_PD", env["BRIX_PD"]}, {"BRIX_INSECURE", "1"}, {"BRIX_TLS_CA_FILE", ""}});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_NE(plain->exit_code, 0) << plain->output;
+  auto no_files = RunCommand({kBin + "/kvctl", "tso"}, {{"BRIX_PD", env["BRIX_PD"]},
+                                                        {"BRIX_TLS_CA_FILE", ""},
+                                                        {"BRIX_TLS_CERT_FILE", ""},
+                                                        {"BRIX_TLS_KEY_FILE", ""}});
+  ASSERT_TRUE(no_files.ok());
+  EXPECT_NE(no_files->exit_code, 0) << no_files->output;
+  EXPECT_NE(no_files->output.find("BRIX_TLS_CA_FILE"), std::string::npos) << no_files->output;
   // The real kubectl talks to the playground's brixd.
   auto kubectl = RunCommand({"kubectl", "--kubeconfig", env["KUBECONFIG"], "--cache-dir",
                              dir.path() + "/kube-cache", "get", "backup", "-n", "test1"});
@@ -101,8 +126,7 @@ TEST(PlaygroundTest, UpRestartWhatDiedDown) {
   EXPECT_NE(after["kvnode-2"], pids["kvnode-2"]);  // restarted
   EXPECT_EQ(after["kvnode-1"], pids["kvnode-1"]);  // left alone
   EXPECT_TRUE(Running(after["kvnode-2"]));
-  auto load = RunCommand({kBin + "/kvctl", "load", "--table", "db.t", "--rows", "100"},
-                         {{"BRIX_PD", env["BRIX_PD"]}});
+  auto load = RunCommand({kBin + "/kvctl", "load", "--table", "db.t", "--rows", "100"}, env);
   EXPECT_EQ(load->exit_code, 0) << load->output;
   auto stopped = RunCommand({kBin + "/brix", "playground", "down", "--dir", pg});
   EXPECT_EQ(stopped->exit_code, 0) << stopped->output;

@@ -2,7 +2,11 @@
 // CRs and the built-in kinds over etcd so that the real kubectl works against it, and writes a
 // kubeconfig with a freshly generated bearer token.
 //
-//   brixd --etcd http://127.0.0.1:2379 --listen 127.0.0.1:8080 --kubeconfig-out kubeconfig
+//   brixd --etcd https://127.0.0.1:2379 --listen 127.0.0.1:8080 --kubeconfig-out kubeconfig
+//
+// As a client of etcd and of the clusters' kvpds, brixd uses mutual TLS from BRIX_TLS_CA_FILE,
+// BRIX_TLS_CERT_FILE and BRIX_TLS_KEY_FILE (or BRIX_INSECURE=1), and passes the same variables
+// to the jobs it runs (net/grpc_tls.h).
 //   KUBECONFIG=kubeconfig kubectl get backup -n test1
 #include <fcntl.h>
 #include <signal.h>
@@ -20,6 +24,7 @@
 #include "common/logging.h"
 #include "common/random.h"
 #include "etcd/etcd_client.h"
+#include "net/grpc_tls.h"
 #include "operator/api/go_time.h"
 #include "operator/apiserver/server.h"
 #include "operator/client/http_client.h"
@@ -51,7 +56,7 @@ std::string ReadFile(const std::string& path) {
 
 int main(int argc, char** argv) {
   CLI::App app{"brixd: Kubernetes-compatible API server for brix backup resources"};
-  std::string etcd = "http://127.0.0.1:2379";
+  std::string etcd = "https://127.0.0.1:2379";
   std::string listen = "127.0.0.1:8080";
   std::string kubeconfig_out;
   std::string token;
@@ -88,6 +93,11 @@ int main(int argc, char** argv) {
 
   if (brix::Status s = brix::InitLogging(log_level); !s.ok()) {
     std::fprintf(stderr, "brixd: %s\n", s.ToString().c_str());
+    return 2;
+  }
+  // Cluster TLS is checked (and --insecure warned about) before anything connects.
+  if (auto tls = brix::net::ChannelCredentials(); !tls.ok()) {
+    std::fprintf(stderr, "brixd: %s\n", tls.status().ToString().c_str());
     return 2;
   }
   size_t colon = listen.rfind(':');
@@ -214,6 +224,8 @@ int main(int argc, char** argv) {
     for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
       if (const char* v = std::getenv(name)) jopts.job_env[name] = v;
     }
+    // Jobs reach the cluster (kvpd, kvnodes) with brixd's own cluster TLS identity.
+    for (const auto& [k, v] : brix::net::TlsEnv(brix::net::ClientTls())) jopts.job_env[k] = v;
     // ServiceAccount tokens for jobs come from the API's TokenRequest endpoint, asked with the
     // controllers' own identity (in memory only; never handed to a job).
     brix::client::HttpClientOptions token_opts;

@@ -6,9 +6,10 @@
 
 #include "cluster/catalog.h"
 #include "cluster/oracle.h"
-#include "common/timestamp.h"
 #include "common/encoding.h"
 #include "common/logging.h"
+#include "common/timestamp.h"
+#include "net/tls_flags.h"
 #include "tools/kvctl/commands.h"
 
 using namespace brix;
@@ -70,10 +71,13 @@ int main(int argc, char** argv) {
       ->envname("BRIX_PD")
       ->required();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
+  net::TlsConfig tls;  // flags over BRIX_TLS_* (net/grpc_tls.h)
+  net::AddTlsFlags(app, &tls);
   int rc = 0;
   auto run = [&](const std::function<Status()>& body) {
     return [&, body] {
       Status s = InitLogging(log_level);
+      net::SetClientTls(tls);
       if (s.ok()) s = c.Connect();
       if (s.ok()) s = body();
       rc = s.ok() ? 0 : Fail(s);

@@ -9,6 +9,7 @@
 #include "common/logging.h"
 #include "common/sealed_box.h"
 #include "common/signals.h"
+#include "net/tls_flags.h"
 
 int main(int argc, char** argv) {
   brix::BlockTerminationSignals();
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
                  "the cluster credential key kvpd has (32 random bytes, mode 0600): opens the "
                  "storage credentials log tasks forward to the nodes");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
+  brix::net::AddTlsFlags(app, &options.tls);
   CLI11_PARSE(app, argc, argv);
   options.gc_interval = std::chrono::milliseconds(gc_interval_ms);
   options.services.push_back(brix::br::NewNodeBackupService);
@@ -53,6 +55,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\n", s.message().c_str());
     return 2;
   }
+  brix::net::SetClientTls(options.tls);  // as a client (of etcd, of kvpd): the same identity
   auto server = brix::cluster::NodeServer::Start(options);
   if (!server.ok()) {
     spdlog::error("{}", server.status().ToString());

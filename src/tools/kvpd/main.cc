@@ -7,6 +7,7 @@
 #include "common/logging.h"
 #include "common/sealed_box.h"
 #include "common/signals.h"
+#include "net/tls_flags.h"
 
 int main(int argc, char** argv) {
   brix::BlockTerminationSignals();
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
                  "the cluster credential key (32 random bytes, mode 0600), shared with every "
                  "kvnode: seals the storage credentials log tasks forward to the nodes");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
+  brix::net::AddTlsFlags(app, &options.tls);
   CLI11_PARSE(app, argc, argv);
   if (!credential_key_file.empty()) {
     auto key = brix::LoadCredentialKey(credential_key_file);
@@ -45,6 +47,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\n", s.message().c_str());
     return 2;
   }
+  brix::net::SetClientTls(options.tls);  // as a client (of etcd, of kvpd): the same identity
   auto server = brix::cluster::PdServer::Start(options);
   if (!server.ok()) {
     spdlog::error("{}", server.status().ToString());
