@@ -266,7 +266,7 @@ TEST(NodePathNames, DownloadAndIngestRefuseTraversalUuids) {
   ASSERT_NE(c, nullptr);
   auto stores = c->pd().GetStores();
   ASSERT_TRUE(stores.ok() && stores->size() == 1);
-  auto channel = grpc::CreateChannel((*stores)[0].address(), grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel((*stores)[0].address(), c->pd().channel_credentials());
   auto stub = NodeBackup::NewStub(channel);
 
   // A genuine backup file, so the old code would stage it (by renaming) at the traversal path.

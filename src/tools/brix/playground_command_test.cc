@@ -100,8 +100,9 @@ TEST(PlaygroundTest, UpRestartWhatDiedDown) {
   ASSERT_EQ(::stat((pg + "/credential.key").c_str(), &key), 0);
   EXPECT_EQ(key.st_mode & 0777, 0600u);
   std::map<std::string, std::string> azure;
-  for (const char* k : {"BRIX_PD", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY",
-                        "AZURE_STORAGE_CONNECTION_STRING"}) {
+  for (const char* k :
+       {"BRIX_PD", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_CONNECTION_STRING",
+        "BRIX_TLS_CA_FILE", "BRIX_TLS_CERT_FILE", "BRIX_TLS_KEY_FILE"}) {
     azure[k] = env[k];
   }
   auto log_start = RunCommand(
