@@ -69,6 +69,20 @@ Status AddExtensions(X509* cert, X509* issuer,
   return Status::OK();
 }
 
+// "IP:127.0.0.1,DNS:localhost,..." for `hosts` plus 127.0.0.1 and localhost (wildcard listen
+// addresses left out).
+std::string SubjectAltNames(const std::vector<std::string>& hosts) {
+  std::vector<std::string> all = {"127.0.0.1", "localhost"};
+  for (const auto& h : hosts) {
+    if (!h.empty() && h != "0.0.0.0" && h != "::") all.push_back(h);
+  }
+  std::string san;
+  for (const auto& h : all) {
+    san += std::string(san.empty() ? "" : ",") + (IsIp(h) ? "IP:" : "DNS:") + h;
+  }
+  return san;
+}
+
 Result<PemPair> Encode(X509* cert, EVP_PKEY* key) {
   BioPtr cert_bio(BIO_new(BIO_s_mem()));
   BioPtr key_bio(BIO_new(BIO_s_mem()));
@@ -95,6 +109,22 @@ Result<PemPair> MakeCertificateAuthority(const std::string& common_name) {
   return Encode(cert.get(), key.get());
 }
 
+Result<PemPair> MakeSelfSignedServerCertificate(const std::string& common_name,
+                                                const std::vector<std::string>& hosts) {
+  PkeyPtr key(EVP_EC_gen("P-256"));
+  if (!key) return Fail("cannot generate an EC key");
+  X509Ptr cert = NewCertificate(key.get(), common_name);
+  if (!cert) return Fail("cannot allocate a certificate");
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
+  BRIX_RETURN_IF_ERROR(AddExtensions(cert.get(), cert.get(),
+                                     {{NID_subject_alt_name, SubjectAltNames(hosts)},
+                                      {NID_basic_constraints, "critical,CA:TRUE"},
+                                      {NID_key_usage, "critical,digitalSignature,keyCertSign"},
+                                      {NID_ext_key_usage, "serverAuth"}}));
+  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) return Fail("cannot sign");
+  return Encode(cert.get(), key.get());
+}
+
 Result<PemPair> MakeLeafCertificate(const PemPair& ca, const std::string& common_name,
                                     const std::vector<std::string>& hosts) {
   BioPtr ca_cert_bio(BIO_new_mem_buf(ca.cert.data(), static_cast<int>(ca.cert.size())));
@@ -109,15 +139,8 @@ Result<PemPair> MakeLeafCertificate(const PemPair& ca, const std::string& common
   if (!cert) return Fail("cannot allocate a certificate");
   X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get()));
 
-  std::vector<std::string> all = {"127.0.0.1", "localhost"};
-  for (const auto& h : hosts) {
-    if (!h.empty() && h != "0.0.0.0" && h != "::") all.push_back(h);
-  }
-  std::string san;
-  for (const auto& h : all)
-    san += std::string(san.empty() ? "" : ",") + (IsIp(h) ? "IP:" : "DNS:") + h;
   BRIX_RETURN_IF_ERROR(AddExtensions(cert.get(), ca_cert.get(),
-                                     {{NID_subject_alt_name, san},
+                                     {{NID_subject_alt_name, SubjectAltNames(hosts)},
                                       {NID_basic_constraints, "critical,CA:FALSE"},
                                       {NID_key_usage, "critical,digitalSignature"},
                                       {NID_ext_key_usage, "serverAuth,clientAuth"},

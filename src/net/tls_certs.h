@@ -40,6 +40,11 @@ struct TlsFiles {
 [[nodiscard]] Result<PemPair> MakeLeafCertificate(const PemPair& ca, const std::string& common_name,
                                                   const std::vector<std::string>& hosts = {});
 
+// A self-signed serving certificate (CA:TRUE, serverAuth) for `hosts` plus 127.0.0.1 and
+// localhost: a client trusts it by naming the certificate itself as its CA (brixd's kubeconfig).
+[[nodiscard]] Result<PemPair> MakeSelfSignedServerCertificate(
+    const std::string& common_name, const std::vector<std::string>& hosts = {});
+
 // Makes a CA and one leaf into `dir` (created if missing): dir/ca.crt, dir/tls.crt, dir/tls.key.
 // If all three files already exist they are kept (a restarted playground keeps its identity).
 [[nodiscard]] Result<TlsFiles> WriteClusterTls(const std::string& dir);

@@ -26,6 +26,48 @@ inline const std::string kBin = BRIX_BIN_DIR;
 inline const std::string kSeed = std::string(BRIX_SEED_DIR) + "/";
 inline constexpr char kKubectl[] = "/usr/bin/kubectl";
 
+// Options of FullBackupYaml beyond its name and prefix.
+struct BackupYamlOptions {
+  std::string secret = "azblob-secret";
+  std::string spec_lines;  // added to spec, each "  key: value\n"
+  std::string br_lines;    // added to spec.br, each "    key: value\n"
+};
+
+// A full snapshot Backup of demo1 in test1 to azure://my-container/<prefix>.
+inline std::string FullBackupYaml(const std::string& name, const std::string& prefix,
+                                  const BackupYamlOptions& o = {}) {
+  return "apiVersion: br.pingcap.com/v1alpha1\nkind: Backup\nmetadata:\n  name: " + name +
+         "\n  namespace: test1\nspec:\n  backupType: full\n" + o.spec_lines +
+         "  br:\n    cluster: demo1\n" + o.br_lines + "  azblob:\n    secretName: " + o.secret +
+         "\n    container: my-container\n    prefix: \"" + prefix + "\"\n";
+}
+
+// A PITR Restore into demo2 to `ts` from the seed's log and full backup folders.
+inline std::string PitrRestoreYaml(const std::string& name, uint64_t ts) {
+  return R"(apiVersion: br.pingcap.com/v1alpha1
+kind: Restore
+metadata:
+  name: )" +
+         name + R"(
+  namespace: test1
+spec:
+  restoreMode: pitr
+  pitrRestoredTs: ")" +
+         std::to_string(ts) + R"("
+  br:
+    cluster: demo2
+  azblob:
+    secretName: azblob-secret
+    container: my-container
+    prefix: my-log-backup-folder
+  pitrFullBackupStorageProvider:
+    azblob:
+      secretName: azblob-secret
+      container: my-container
+      prefix: my-full-backup-folder
+)";
+}
+
 class ControllersTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -249,29 +249,7 @@ spec:
   EXPECT_FALSE(Field("cpbk", "demo1-compact-backup", "endTs").empty());
 
   // PITR into demo2 to `target`: equal to the oracle there.
-  ASSERT_EQ(Apply(R"(apiVersion: br.pingcap.com/v1alpha1
-kind: Restore
-metadata:
-  name: demo2-pitr
-  namespace: test1
-spec:
-  restoreMode: pitr
-  pitrRestoredTs: ")" +
-                  std::to_string(target) + R"("
-  br:
-    cluster: demo2
-  azblob:
-    secretName: azblob-secret
-    container: my-container
-    prefix: my-log-backup-folder
-  pitrFullBackupStorageProvider:
-    azblob:
-      secretName: azblob-secret
-      container: my-container
-      prefix: my-full-backup-folder
-)")
-                .exit_code,
-            0);
+  ASSERT_EQ(Apply(PitrRestoreYaml("demo2-pitr", target)).exit_code, 0);
   ASSERT_EQ(WaitFor("restore", "demo2-pitr", "phase", {"Complete", "Failed"}, 90s), "Complete")
       << Kubectl({"describe", "restore", "demo2-pitr", "-n", "test1"}).output;
   auto expected = Kvctl({"oracle-checksum", "--oracle", oracle, "--ts", std::to_string(target)});

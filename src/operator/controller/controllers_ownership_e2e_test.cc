@@ -8,22 +8,9 @@ namespace brix {
 namespace {
 
 std::string BackupYaml(const std::string& name, const std::string& prefix) {
-  return R"(apiVersion: br.pingcap.com/v1alpha1
-kind: Backup
-metadata:
-  name: )" +
-         name + R"(
-  namespace: test1
-spec:
-  backupType: full
-  cleanPolicy: Delete
-  br:
-    cluster: demo1
-  azblob:
-    secretName: azblob-secret
-    container: my-container
-    prefix: ")" +
-         prefix + "\"\n";
+  BackupYamlOptions o;
+  o.spec_lines = "  cleanPolicy: Delete\n";
+  return FullBackupYaml(name, prefix, o);
 }
 
 TEST_F(OneClusterTest, DeletingAFailedDuplicateOrARootBackupLeavesTheGoodBackupIntact) {

@@ -36,22 +36,9 @@ std::string BrRule(const std::string& verbs) {
 }
 
 std::string BackupYaml(const std::string& name) {
-  return R"(apiVersion: br.pingcap.com/v1alpha1
-kind: Backup
-metadata:
-  name: )" +
-         name + R"(
-  namespace: test1
-spec:
-  backupType: full
-  serviceAccount: tidb-backup-manager
-  br:
-    cluster: demo1
-  azblob:
-    secretName: azblob-secret
-    container: my-container
-    prefix: )" +
-         name + "\n";
+  BackupYamlOptions o;
+  o.spec_lines = "  serviceAccount: tidb-backup-manager\n";
+  return FullBackupYaml(name, name, o);
 }
 
 class JobRightsTest : public OneClusterTest {

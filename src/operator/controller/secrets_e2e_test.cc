@@ -59,25 +59,12 @@ class SecretsTest : public ControllersTest {
       if (k.rfind("BRIX_TLS_", 0) == 0 || k == "BRIX_INSECURE") ::setenv(k.c_str(), v.c_str(), 1);
     }
   }
-  std::string Backup(const std::string& name, const std::string& secret,
-                     const std::string& prefix) {
-    return R"(apiVersion: br.pingcap.com/v1alpha1
-kind: Backup
-metadata:
-  name: )" +
-           name + R"(
-  namespace: test1
-spec:
-  backupType: full
-  br:
-    cluster: demo1
-    sendCredToTikv: true
-  azblob:
-    secretName: )" +
-           secret + R"(
-    container: my-container
-    prefix: )" +
-           prefix + "\n";
+  static std::string Backup(const std::string& name, const std::string& secret,
+                            const std::string& prefix) {
+    BackupYamlOptions o;
+    o.secret = secret;
+    o.br_lines = "    sendCredToTikv: true\n";
+    return FullBackupYaml(name, prefix, o);
   }
 };
 
@@ -136,30 +123,7 @@ TEST_F(SecretsTest, NoSecretAppearsInFilesEtcdApiObjectsArgvOrRpcReplies) {
         return !c.empty() && std::stoull(c) >= target;
       },
       60s, 500ms));
-  ASSERT_EQ(Apply(R"(apiVersion: br.pingcap.com/v1alpha1
-kind: Restore
-metadata:
-  name: demo2-pitr
-  namespace: test1
-spec:
-  restoreMode: pitr
-  pitrRestoredTs: ")" +
-                  std::to_string(target) +
-                  R"("
-  br:
-    cluster: demo2
-  azblob:
-    secretName: azblob-secret
-    container: my-container
-    prefix: my-log-backup-folder
-  pitrFullBackupStorageProvider:
-    azblob:
-      secretName: azblob-secret
-      container: my-container
-      prefix: my-full-backup-folder
-)")
-                .exit_code,
-            0);
+  ASSERT_EQ(Apply(PitrRestoreYaml("demo2-pitr", target)).exit_code, 0);
   EXPECT_EQ(WaitFor("restore", "demo2-pitr", "phase", {"Complete", "Failed"}, 120s), "Complete")
       << Kubectl({"describe", "restore", "demo2-pitr", "-n", "test1"}).output;
 
