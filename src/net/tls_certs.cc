@@ -93,36 +93,33 @@ Result<PemPair> Encode(X509* cert, EVP_PKEY* key) {
   return PemPair{BioText(cert_bio.get()), BioText(key_bio.get())};
 }
 
+// A self-signed certificate named `cn` with `extensions`.
+Result<PemPair> MakeSelfSigned(const std::string& cn,
+                               const std::vector<std::pair<int, std::string>>& extensions) {
+  PkeyPtr key(EVP_EC_gen("P-256"));
+  if (!key) return Fail("cannot generate an EC key");
+  X509Ptr cert = NewCertificate(key.get(), cn);
+  if (!cert) return Fail("cannot allocate a certificate");
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
+  BRIX_RETURN_IF_ERROR(AddExtensions(cert.get(), cert.get(), extensions));
+  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) return Fail("cannot sign " + cn);
+  return Encode(cert.get(), key.get());
+}
+
 }  // namespace
 
 Result<PemPair> MakeCertificateAuthority(const std::string& common_name) {
-  PkeyPtr key(EVP_EC_gen("P-256"));
-  if (!key) return Fail("cannot generate an EC key");
-  X509Ptr cert = NewCertificate(key.get(), common_name);
-  if (!cert) return Fail("cannot allocate a certificate");
-  X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
-  BRIX_RETURN_IF_ERROR(AddExtensions(cert.get(), cert.get(),
-                                     {{NID_basic_constraints, "critical,CA:TRUE"},
+  return MakeSelfSigned(common_name, {{NID_basic_constraints, "critical,CA:TRUE"},
                                       {NID_key_usage, "critical,keyCertSign,cRLSign"},
-                                      {NID_subject_key_identifier, "hash"}}));
-  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) return Fail("cannot sign the CA");
-  return Encode(cert.get(), key.get());
+                                      {NID_subject_key_identifier, "hash"}});
 }
 
 Result<PemPair> MakeSelfSignedServerCertificate(const std::string& common_name,
                                                 const std::vector<std::string>& hosts) {
-  PkeyPtr key(EVP_EC_gen("P-256"));
-  if (!key) return Fail("cannot generate an EC key");
-  X509Ptr cert = NewCertificate(key.get(), common_name);
-  if (!cert) return Fail("cannot allocate a certificate");
-  X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
-  BRIX_RETURN_IF_ERROR(AddExtensions(cert.get(), cert.get(),
-                                     {{NID_subject_alt_name, SubjectAltNames(hosts)},
+  return MakeSelfSigned(common_name, {{NID_subject_alt_name, SubjectAltNames(hosts)},
                                       {NID_basic_constraints, "critical,CA:TRUE"},
                                       {NID_key_usage, "critical,digitalSignature,keyCertSign"},
-                                      {NID_ext_key_usage, "serverAuth"}}));
-  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) return Fail("cannot sign");
-  return Encode(cert.get(), key.get());
+                                      {NID_ext_key_usage, "serverAuth"}});
 }
 
 Result<PemPair> MakeLeafCertificate(const PemPair& ca, const std::string& common_name,

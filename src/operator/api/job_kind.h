@@ -19,6 +19,8 @@
 #include <array>
 #include <string_view>
 
+#include "operator/api/backup_status.h"
+
 namespace brix::api {
 
 inline constexpr char kJobKindAnnotation[] = "brix.pingcap.com/job-kind";
@@ -28,11 +30,11 @@ inline constexpr char kBackup[] = "backup";
 inline constexpr char kRestore[] = "restore";
 inline constexpr char kCompact[] = "compact";
 inline constexpr char kClean[] = "clean";
-inline constexpr char kLogStart[] = "log-start";
-inline constexpr char kLogPause[] = "log-pause";
-inline constexpr char kLogResume[] = "log-resume";
-inline constexpr char kLogStop[] = "log-stop";
-inline constexpr char kLogTruncate[] = "log-truncate";
+inline constexpr const char* kLogStart = logcmd::kStart;  // log kinds are the subcommands
+inline constexpr const char* kLogPause = logcmd::kPause;
+inline constexpr const char* kLogResume = logcmd::kResume;
+inline constexpr const char* kLogStop = logcmd::kStop;
+inline constexpr const char* kLogTruncate = logcmd::kTruncate;
 }  // namespace jobkind
 
 inline constexpr std::array<std::string_view, 9> kJobKinds = {
@@ -47,8 +49,7 @@ inline bool IsJobKind(std::string_view kind) {
   return false;
 }
 
-// A log kind is a `brix manager backup --subcommand <kind>` Job; its kind equals the subcommand
-// (api::logcmd in backup_status.h spells the same strings).
+// A log kind is a `brix manager backup --subcommand <kind>` Job; its kind is the subcommand.
 inline bool IsLogJobKind(std::string_view kind) {
   return kind == jobkind::kLogStart || kind == jobkind::kLogPause || kind == jobkind::kLogResume ||
          kind == jobkind::kLogStop || kind == jobkind::kLogTruncate;
