@@ -12,6 +12,7 @@
 #include <fstream>
 #include <memory>
 
+#include "common/durable_file.h"
 #include "common/encoding.h"
 
 namespace brix {
@@ -122,22 +123,19 @@ Result<std::string> LoadCredentialKey(const std::string& path, std::string_view 
 }
 
 Status EnsureCredentialKeyFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0 && errno != EEXIST) {
-    return Status::IOError("create credential key " + path + ": " + std::strerror(errno));
+  std::string key(kCredentialKeyBytes, '\0');
+  if (RAND_bytes(U(key), static_cast<int>(key.size())) != 1) {
+    return Status::Internal("no random bytes");
   }
-  if (fd >= 0) {
-    std::string key(kCredentialKeyBytes, '\0');
-    if (RAND_bytes(U(key), static_cast<int>(key.size())) != 1) {
-      ::close(fd);
-      return Status::Internal("no random bytes");
-    }
-    std::string text = HexEncode(key) + "\n";
-    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-              ::fsync(fd) == 0;
-    ::close(fd);
-    if (!ok) return Status::IOError("write credential key " + path);
-  }
+  // Durable and exclusive (common/durable_file.h): a crash leaves no half-written key, and an
+  // existing key is never replaced.
+  DurableFileOptions options;
+  options.mode = 0600;
+  options.if_absent = true;
+  BRIX_ASSIGN_OR_RETURN(auto file, DurableFile::Create(path, options));
+  BRIX_RETURN_IF_ERROR(file.Append(HexEncode(key) + "\n"));
+  Status s = file.Commit();
+  if (!s.ok() && !s.IsAlreadyExists()) return s.WithContext("write credential key " + path);
   return LoadCredentialKey(path).status();
 }
 

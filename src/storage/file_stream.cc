@@ -6,8 +6,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/random.h"
-
 namespace brix::storage {
 
 Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
@@ -34,37 +32,22 @@ Result<size_t> FileSource::Read(char* buf, size_t n) {
 }
 
 Result<std::unique_ptr<FileSink>> FileSink::Create(const std::string& path) {
-  if (path == "-") return std::unique_ptr<FileSink>(new FileSink(stdout, path, ""));
-  std::string tmp = path + ".brix-tmp-" + NewUuid();
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) return Status::IOError("create " + tmp + ": " + std::strerror(errno));
-  return std::unique_ptr<FileSink>(new FileSink(f, path, tmp));
-}
-
-FileSink::~FileSink() {
-  if (file_ != nullptr && file_ != stdout) {
-    std::fclose(file_);
-    ::unlink(tmp_.c_str());  // not finished: leave nothing behind
-  }
+  if (path == "-") return std::unique_ptr<FileSink>(new FileSink(std::nullopt));
+  BRIX_ASSIGN_OR_RETURN(auto file, DurableFile::Create(path));
+  return std::unique_ptr<FileSink>(new FileSink(std::move(file)));
 }
 
 Status FileSink::Write(std::string_view data) {
-  if (std::fwrite(data.data(), 1, data.size(), file_) != data.size()) {
-    return Status::IOError("write " + path_ + ": " + std::strerror(errno));
+  if (file_.has_value()) return file_->Append(data);
+  if (std::fwrite(data.data(), 1, data.size(), stdout) != data.size()) {
+    return Status::IOError(std::string("write standard output: ") + std::strerror(errno));
   }
   return Status::OK();
 }
 
 Status FileSink::Finish() {
-  if (std::fflush(file_) != 0) return Status::IOError("flush " + path_ + " failed");
-  if (file_ == stdout) return Status::OK();
-  if (::fsync(fileno(file_)) != 0) return Status::IOError("fsync " + path_ + " failed");
-  std::fclose(file_);
-  file_ = nullptr;
-  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-    ::unlink(tmp_.c_str());
-    return Status::IOError("rename to " + path_ + ": " + std::strerror(errno));
-  }
+  if (file_.has_value()) return file_->Commit();
+  if (std::fflush(stdout) != 0) return Status::IOError("flush standard output failed");
   return Status::OK();
 }
 

@@ -4,8 +4,10 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "common/durable_file.h"
 #include "storage/external_storage.h"
 
 namespace brix::storage {
@@ -28,20 +30,17 @@ class FileSource final : public ByteSource {
 
 class FileSink final : public ByteSink {
  public:
-  // "-" writes standard output. A file is written to a temp name and renamed by Finish(), so a
-  // failed download never leaves a truncated file under the requested name.
+  // "-" writes standard output. A file is a DurableFile (common/durable_file.h): written to a
+  // temp name beside it and made the file by Finish(), so a failed download never leaves a
+  // truncated file under the requested name, and a finished one survives a crash.
   [[nodiscard]] static Result<std::unique_ptr<FileSink>> Create(const std::string& path);
-  ~FileSink() override;
   Status Write(std::string_view data) override;
-  // Flushes, fsyncs and renames into place.
+  // stdout: flushes. A file: fsyncs and renames into place.
   [[nodiscard]] Status Finish();
 
  private:
-  FileSink(std::FILE* f, std::string path, std::string tmp)
-      : file_(f), path_(std::move(path)), tmp_(std::move(tmp)) {}
-  std::FILE* file_;
-  std::string path_;
-  std::string tmp_;  // empty for stdout
+  explicit FileSink(std::optional<DurableFile> file) : file_(std::move(file)) {}
+  std::optional<DurableFile> file_;  // empty for stdout
 };
 
 }  // namespace brix::storage

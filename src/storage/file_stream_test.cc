@@ -1,0 +1,51 @@
+#include "storage/file_stream.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "testing/net_util.h"
+
+namespace brix::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(FileSinkTest, TheFileAppearsOnlyAtFinishAndHoldsEveryWrite) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/sub/copy";
+  auto sink = FileSink::Create(path);
+  ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+  ASSERT_TRUE((*sink)->Write("hello ").ok());
+  ASSERT_TRUE((*sink)->Write("world").ok());
+  EXPECT_FALSE(fs::exists(path));
+  ASSERT_TRUE((*sink)->Finish().ok());
+  EXPECT_EQ(ReadAll(path), "hello world");
+}
+
+TEST(FileSinkTest, AnUnfinishedSinkLeavesTheOldFileAndNoTempFile) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/copy";
+  std::ofstream(path) << "old";
+  {
+    auto sink = FileSink::Create(path);
+    ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+    ASSERT_TRUE((*sink)->Write("partial").ok());
+  }  // destroyed without Finish(): a failed download
+  EXPECT_EQ(ReadAll(path), "old");
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path())) ++entries;
+  EXPECT_EQ(entries, 1);
+}
+
+}  // namespace
+}  // namespace brix::storage
