@@ -6,8 +6,10 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "br/location.h"
+#include "br/log/compaction_plan.h"
 #include "br/log/log_files.h"
 #include "br/meta_seal.h"
 #include "br/sst.h"
@@ -24,27 +26,17 @@ namespace brix::br {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr uint64_t kSstCutBytes = 64ull << 20;
 
 std::string DirOf(const CompactOptions& o) {
-  std::string id = o.name + "/" + std::to_string(o.from_ts) + "/" + std::to_string(o.until_ts);
-  return std::string(kCompactionPrefix) + o.name + "_" + HexEncode(Sha256(id)).substr(0, 16) + "/";
+  return CompactionDir(o.name, o.from_ts, o.until_ts);
 }
 
-struct Version {
-  std::string key;
-  uint64_t ts;
-  bool is_delete;
-  std::string value;
-};
+using Version = CompactVersion;
 
 // Sorts, de-duplicates and writes one table's versions as SSTs; uploads them.
 Result<Subcompaction> CompactTable(storage::ExternalStorage& storage, const std::string& dir,
                                    int64_t table_id, std::vector<Version>& versions) {
-  std::sort(versions.begin(), versions.end(), [](const Version& a, const Version& b) {
-    if (a.key != b.key) return a.key < b.key;
-    return a.ts > b.ts;  // newest first, as the MVCC encoding orders them
-  });
+  SortVersions(&versions);
   Subcompaction sub;
   sub.set_table_id(table_id);
   sub.set_input_min_ts(UINT64_MAX);
@@ -88,11 +80,11 @@ Result<Subcompaction> CompactTable(storage::ExternalStorage& storage, const std:
   };
   const Version* prev = nullptr;
   for (const auto& v : versions) {
-    if (prev && prev->key == v.key && prev->ts == v.ts) {  // the same version twice (re-scan)
+    if (prev && IsSameVersion(*prev, v)) {  // the same version twice (re-scan)
       sub.set_duplicates(sub.duplicates() + 1);
       continue;
     }
-    if (writer && sum.bytes >= kSstCutBytes && v.key != last_key) BRIX_RETURN_IF_ERROR(finish());
+    if (writer && ShouldCutSst(sum.bytes, last_key, v.key)) BRIX_RETURN_IF_ERROR(finish());
     if (!writer) {
       path = tmp + "/" + NewUuid() + ".sst";
       BRIX_ASSIGN_OR_RETURN(writer, SstWriter::Create(path, "zstd"));
@@ -132,16 +124,11 @@ Result<CompactionPlan> LoadOrMakePlan(storage::ExternalStorage& storage, const C
   if (loaded.IsNotFound()) {
     BRIX_ASSIGN_OR_RETURN(auto metas, ReadLogMetas(storage));
     p.meta_total = metas.size();
-    std::vector<LogFile> inputs;
-    for (const auto& m : metas) {
-      for (const auto& f : m.files()) {
-        if (f.max_ts() >= o.from_ts && f.min_ts() <= o.until_ts) inputs.push_back(f);
-      }
+    std::vector<LogFile> inputs = SelectCompactionInputs(metas, o.from_ts, o.until_ts);
+    for (size_t i = 0; i < metas.size(); ++i) {  // READ_META: one step per meta read
       ++p.meta_completed;
       report();
     }
-    std::sort(inputs.begin(), inputs.end(),
-              [](const LogFile& a, const LogFile& b) { return a.name() < b.name(); });
     plan.set_name(o.name);
     plan.set_from_ts(o.from_ts);
     plan.set_until_ts(o.until_ts);
@@ -223,6 +210,9 @@ Result<LogCompaction> CompactLog(const CompactOptions& o, const CompactProgressF
     finished[sub.table_id()] = sub;
   }
 
+  std::set<int64_t> finished_tables;
+  for (const auto& [table, sub] : finished) finished_tables.insert(table);
+
   // Load every input (verified) and bucket its versions by table.
   std::map<int64_t, std::vector<Version>> by_table;
   std::mutex mu;
@@ -236,13 +226,7 @@ Result<LogCompaction> CompactLog(const CompactOptions& o, const CompactProgressF
           return Status::Corruption("log file " + f.name() + ": SHA-256 does not match its meta");
         }
         BRIX_ASSIGN_OR_RETURN(LogBatch batch, DecodeLogBatch(data));
-        std::map<int64_t, std::vector<Version>> local;
-        for (auto& e : *batch.mutable_entries()) {
-          auto table = cluster::TableIdOf(e.key());
-          if (!table || finished.count(*table)) continue;
-          local[*table].push_back(
-              {std::move(*e.mutable_key()), e.ts(), e.is_delete(), std::move(*e.mutable_value())});
-        }
+        auto local = GroupVersionsByTable(batch, finished_tables);
         std::lock_guard<std::mutex> lock(mu);
         for (auto& [t, list] : local) {
           auto& dst = by_table[t];
@@ -272,8 +256,7 @@ Result<LogCompaction> CompactLog(const CompactOptions& o, const CompactProgressF
         finished[table] = sub;
         ++p.work_completed;
         p.bytes_compacted =
-            std::min<uint64_t>(p.bytes_to_compact, p.bytes_to_compact * p.work_completed /
-                                                       std::max<uint64_t>(1, p.work_total));
+            BytesCompactedEstimate(p.bytes_to_compact, p.work_completed, p.work_total);
         report();
         return Status::OK();
       });

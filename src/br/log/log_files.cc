@@ -35,6 +35,24 @@ std::string LogMetaName(uint64_t store_id, uint64_t flush_ts, const std::string&
          "-" + id + ".meta";
 }
 
+std::string TruncationBoundName(uint64_t until) {
+  char name[64];
+  std::snprintf(name, sizeof(name), "%s%020llu", kTruncatedPrefix,
+                static_cast<unsigned long long>(until));
+  return name;
+}
+
+std::optional<uint64_t> ParseTruncationBoundName(std::string_view name) {
+  if (!name.starts_with(kTruncatedPrefix)) return std::nullopt;
+  std::string_view digits = name.substr(std::string_view(kTruncatedPrefix).size());
+  uint64_t until = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), until);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
+    return std::nullopt;
+  }
+  return until;
+}
+
 Result<std::string> EncodeLogBatch(const LogBatch& batch, size_t* raw_size) {
   std::string raw = batch.SerializeAsString();
   *raw_size = raw.size();
@@ -72,12 +90,11 @@ Result<LogLocation> ReadLogLocation(storage::ExternalStorage& storage) {
   BRIX_RETURN_IF_ERROR(s);
   BRIX_ASSIGN_OR_RETURN(auto bounds, storage.ListAll(kTruncatedPrefix));
   for (const auto& o : bounds) {
-    std::string digits = o.name.substr(std::string_view(kTruncatedPrefix).size());
-    uint64_t until = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), until);
-    if (ec != std::errc() || end != digits.data() + digits.size()) {
+    std::optional<uint64_t> bound = ParseTruncationBoundName(o.name);
+    if (!bound) {
       return Status::Corruption(o.name + ": not a truncation bound (v1/truncated/<digits>)");
     }
+    uint64_t until = *bound;
     // The bound is in the name and, sealed, in the content: both must agree.
     BRIX_ASSIGN_OR_RETURN(std::string data, storage.Get(o.name));
     BRIX_ASSIGN_OR_RETURN(
@@ -93,10 +110,8 @@ Result<LogLocation> ReadLogLocation(storage::ExternalStorage& storage) {
 }
 
 Status RecordTruncationBound(storage::ExternalStorage& storage, uint64_t until) {
-  char name[64];
-  std::snprintf(name, sizeof(name), "%s%020llu", kTruncatedPrefix,
-                static_cast<unsigned long long>(until));
-  return storage.Put(name, SealMeta(kMetaTruncationBound, std::to_string(until)));
+  return storage.Put(TruncationBoundName(until),
+                     SealMeta(kMetaTruncationBound, std::to_string(until)));
 }
 
 Result<std::vector<LogMeta>> ReadLogMetas(storage::ExternalStorage& storage,

@@ -10,7 +10,9 @@
 // a damaged one as Corruption naming it. Data files are checked against the SHA-256 in their meta.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "br/proto/log.pb.h"
@@ -24,8 +26,15 @@ inline constexpr char kLogMetaPrefix[] = "v1/backupmeta/";
 inline constexpr char kGlobalCheckpointPrefix[] = "v1/global_checkpoint/";
 inline constexpr char kTruncatedPrefix[] = "v1/truncated/";
 
+// v1/<YYYYMMDD>/<HH>/<store>/<flush>-<id>.log: the UTC hour of the flush ts's physical time.
 std::string LogDataName(uint64_t store_id, uint64_t flush_ts, const std::string& id);
+// v1/backupmeta/<flush>-<store>-<id>.meta
 std::string LogMetaName(uint64_t store_id, uint64_t flush_ts, const std::string& id);
+// v1/truncated/<until as 20 zero-padded digits>: names sort like their bounds.
+std::string TruncationBoundName(uint64_t until);
+// The bound a v1/truncated/ name holds; nullopt unless it is the prefix then only digits that fit
+// 64 bits.
+std::optional<uint64_t> ParseTruncationBoundName(std::string_view name);
 
 // zstd of the serialized batch, and back (Corruption if it does not decode).
 [[nodiscard]] Result<std::string> EncodeLogBatch(const LogBatch& batch, size_t* raw_size);

@@ -14,6 +14,7 @@
 #include "br/meta_seal.h"
 #include "br/proto/backup.grpc.pb.h"
 #include "br/snapshot/backup_meta.h"
+#include "br/snapshot/key_ranges.h"
 #include "br/snapshot/node_channel.h"
 #include "br/sst.h"
 #include "br/storage_target.h"
@@ -39,29 +40,6 @@ constexpr int kRangeErrorLimit = 8;  // non-routing failures of one range
 
 double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-struct KeyRange {
-  std::string start, end;  // [start, end), both finite
-  int64_t table_id = 0;
-};
-
-// `ranges` minus the finished ones (both sets sorted, finished ones disjoint).
-std::vector<KeyRange> Subtract(const std::vector<KeyRange>& ranges,
-                               const std::map<std::string, std::string>& done) {
-  std::vector<KeyRange> out;
-  for (const auto& r : ranges) {
-    std::string cursor = r.start;
-    auto it = done.upper_bound(cursor);
-    if (it != done.begin()) --it;
-    for (; it != done.end() && it->first < r.end; ++it) {
-      if (it->second <= cursor) continue;
-      if (it->first > cursor) out.push_back({cursor, it->first, r.table_id});
-      cursor = std::max(cursor, it->second);
-    }
-    if (cursor < r.end) out.push_back({cursor, r.end, r.table_id});
-  }
-  return out;
 }
 
 // Keeps the service safepoint alive for as long as the object lives.
@@ -419,7 +397,7 @@ class BackupRun {
       std::vector<KeyRange> todo;
       {
         std::lock_guard<std::mutex> lock(mu_);
-        todo = Subtract(ranges_, done_);
+        todo = SubtractRanges(ranges_, done_);
         todo_count_ = todo.size();
         if (!fatal_.empty()) {
           result = Status::IOError("backup failed: " + fatal_);

@@ -19,16 +19,16 @@ Json* FindCondition(Json* conditions, const std::string& type) {
 // The raw upsert on an object holding "phase" and "conditions".
 bool Upsert(Json* holder, const Condition& c, bool set_phase) {
   if (holder->is_null()) *holder = Json::object();
-  Json& conditions = (*holder)["conditions"];
+  Json& conditions = (*holder)[field::kConditions];
   if (!conditions.is_array()) conditions = Json::array();
   Json entry = {{"type", c.type}, {"status", c.status}, {"lastTransitionTime", NowRfc3339()}};
   if (!c.reason.empty()) entry["reason"] = c.reason;
   if (!c.message.empty()) entry["message"] = c.message;
   if (!c.command.empty()) entry["command"] = c.command;
-  bool phase_changed = set_phase && holder->value("phase", "") != c.type;
+  bool phase_changed = set_phase && holder->value(field::kPhase, "") != c.type;
   bool changed = false;
   if (phase_changed) {
-    (*holder)["phase"] = c.type;
+    (*holder)[field::kPhase] = c.type;
     changed = true;
   }
   Json* old = FindCondition(&conditions, c.type);
@@ -57,7 +57,7 @@ bool UpsertCondition(Json* status, const Condition& c, bool set_phase) {
 
 bool UpsertLogCondition(Json* status, const Condition& c) {
   if (status->is_null()) *status = Json::object();
-  Json& sub = (*status)["logSubCommandStatuses"][c.command];
+  Json& sub = (*status)[field::kLogSubCommandStatuses][c.command];
   bool changed = Upsert(&sub, c, /*set_phase=*/true);
   if (sub.value("command", "") != c.command) {
     sub["command"] = c.command;
@@ -78,9 +78,9 @@ bool UpsertLogCondition(Json* status, const Condition& c) {
     const char* other = cmd == logcmd::kPause    ? logcmd::kResume
                         : cmd == logcmd::kResume ? logcmd::kPause
                                                  : nullptr;
-    if (other != nullptr && status->contains("logSubCommandStatuses") &&
-        (*status)["logSubCommandStatuses"].contains(other)) {
-      (*status)["logSubCommandStatuses"][other]["phase"] = cond::kRepeatable;
+    if (other != nullptr && status->contains(field::kLogSubCommandStatuses) &&
+        (*status)[field::kLogSubCommandStatuses].contains(other)) {
+      (*status)[field::kLogSubCommandStatuses][other][field::kPhase] = cond::kRepeatable;
     }
   } else if (c.type == cond::kFailed && cmd != logcmd::kTruncate) {
     // brix: a failed pause/resume/stop is visible at the top level without changing the
@@ -91,47 +91,22 @@ bool UpsertLogCondition(Json* status, const Condition& c) {
   return changed;
 }
 
-std::string Phase(const Json& object) {
-  if (!object.contains("status") || !object["status"].is_object()) return "";
-  return object["status"].value("phase", "");
-}
-
-std::string LogSubPhase(const Json& object, const std::string& command) {
-  if (!object.contains("status") || !object["status"].is_object()) return "";
-  const Json& s = object["status"];
-  if (!s.contains("logSubCommandStatuses") || !s["logSubCommandStatuses"].contains(command)) {
-    return "";
-  }
-  return s["logSubCommandStatuses"][command].value("phase", "");
-}
-
-bool IsLogMode(const Json& backup) {
-  return backup.contains("spec") && backup["spec"].value("backupMode", "snapshot") == "log";
-}
-
-namespace {
-std::string StatusString(const Json& b, const char* key) {
-  if (!b.contains("status") || !b["status"].is_object()) return "";
-  return b["status"].value(key, "");
-}
-}  // namespace
-
-bool LogCommandInSync(const Json& backup, const std::string& command) {
-  std::string phase = Phase(backup);
-  if (command == logcmd::kStart) return !StatusString(backup, "commitTs").empty();
+bool LogCommandInSync(const Backup& backup, const std::string& command) {
+  const std::string& phase = backup.status.phase;
+  if (command == logcmd::kStart) return !backup.status.commit_ts.empty();
   if (command == logcmd::kStop) return phase == cond::kStopped;
   if (command == logcmd::kPause) return phase == cond::kPaused;
   if (command == logcmd::kResume) return phase == cond::kRunning;
   return false;
 }
 
-std::string EffectiveLogCommand(const Json& backup) {
-  const Json& spec = backup["spec"];
-  std::string sub = spec.value("logSubcommand", "");
-  std::string phase = Phase(backup);
+std::string EffectiveLogCommand(const Backup& backup) {
+  const BackupSpec& spec = backup.spec;
+  const std::string& sub = spec.log_subcommand;
+  const std::string& phase = backup.status.phase;
   std::string cmd;
   if (sub.empty()) {
-    if (spec.value("logStop", false) || phase == cond::kStopped) {
+    if (spec.log_stop || phase == cond::kStopped) {
       cmd = logcmd::kStop;
     } else if (phase == cond::kPaused) {
       cmd = logcmd::kResume;
@@ -145,9 +120,9 @@ std::string EffectiveLogCommand(const Json& backup) {
   } else {
     return logcmd::kUnknown;
   }
-  std::string until = spec.value("logTruncateUntil", "");
+  const std::string& until = spec.log_truncate_until;
   if (LogCommandInSync(backup, cmd) && !until.empty() &&
-      until != StatusString(backup, "logSuccessTruncateUntil")) {
+      until != backup.status.log_success_truncate_until) {
     return logcmd::kTruncate;
   }
   return cmd;

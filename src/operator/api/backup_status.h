@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "operator/api/types.h"
+
 namespace brix::api {
 
 using Json = nlohmann::json;
@@ -64,17 +66,11 @@ bool UpsertCondition(Json* status, const Condition& c, bool set_phase = true);
 // Stopped; truncate: nothing). Completing pause marks log-resume Repeatable and vice versa.
 bool UpsertLogCondition(Json* status, const Condition& c);
 
-// "" when absent.
-std::string Phase(const Json& object);
-// The phase of logSubCommandStatuses[command] ("" when absent).
-std::string LogSubPhase(const Json& object, const std::string& command);
-bool IsLogMode(const Json& backup);
-
 // effectiveLogCommand (§2.3): start/resume/pause/stop, or truncate when the command is in sync
 // and spec.logTruncateUntil differs from status.logSuccessTruncateUntil.
-std::string EffectiveLogCommand(const Json& backup);
+std::string EffectiveLogCommand(const Backup& backup);
 // Whether `command` already holds (§2.3's "in sync" predicates).
-bool LogCommandInSync(const Json& backup, const std::string& command);
+bool LogCommandInSync(const Backup& backup, const std::string& command);
 
 // The Job that runs `command` for Backup `name`: backup-<name>-<command without "log-">... e.g.
 // backup-demo1-log-backup-azblob-log-start.

@@ -1,10 +1,15 @@
 #include "operator/api/resources.h"
 
+#include "operator/api/backup_status.h"
+#include "operator/api/types.h"
+
 namespace brix::api {
 
 namespace {
 
 using S = Schema;
+namespace F = field;
+namespace V = value;
 
 SchemaPtr WithDefault(SchemaPtr s, Json value) {
   s->default_value = std::move(value);
@@ -21,32 +26,32 @@ SchemaPtr Opaques() { return S::Array(S::OpaqueObject()); }
 
 SchemaPtr AzblobSchema() {
   return S::Object({
-      {"secretName", S::String()},
-      {"container", S::String()},
-      {"prefix", S::String()},
-      {"accessTier", S::Enum({"Hot", "Cool", "Archive"})},
-      {"storageAccount", S::String()},
-      {"sasToken", S::String()},
+      {F::kSecretName, S::String()},
+      {F::kContainer, S::String()},
+      {F::kPrefix, S::String()},
+      {F::kAccessTier, S::Enum({"Hot", "Cool", "Archive"})},
+      {F::kStorageAccount, S::String()},
+      {F::kSasToken, S::String()},
       {"path", S::String()},
   });
 }
 
 SchemaPtr BrSchema() {
   return WithRequired(S::Object({
-                          {"cluster", S::String()},
-                          {"clusterNamespace", S::String()},
-                          {"db", S::String()},
-                          {"table", S::String()},
+                          {F::kCluster, S::String()},
+                          {F::kClusterNamespace, S::String()},
+                          {F::kDb, S::String()},
+                          {F::kTable, S::String()},
                           {"logLevel", S::String()},
                           {"statusAddr", S::String()},
-                          {"concurrency", S::Integer()},
-                          {"rateLimit", S::Integer()},
-                          {"timeAgo", S::Duration()},
-                          {"checksum", S::Boolean()},
+                          {F::kConcurrency, S::Integer()},
+                          {F::kRateLimit, S::Integer()},
+                          {F::kTimeAgo, S::Duration()},
+                          {F::kChecksum, S::Boolean()},
                           {"checkRequirements", S::Boolean()},
-                          {"sendCredToTikv", S::Boolean()},
+                          {F::kSendCredToTikv, S::Boolean()},
                           {"onLine", S::Boolean()},
-                          {"options", Strings()},
+                          {F::kOptions, Strings()},
                       }),
                       {"cluster"});
 }
@@ -56,7 +61,7 @@ SchemaPtr TidbAccessSchema() {
                           {"host", S::String()},
                           {"port", S::Integer()},
                           {"user", S::String()},
-                          {"secretName", S::String()},
+                          {F::kSecretName, S::String()},
                           {"tlsClientSecretName", S::String()},
                       }),
                       {"host", "secretName"});
@@ -65,10 +70,10 @@ SchemaPtr TidbAccessSchema() {
 // The storage members that StorageProvider inlines into a spec. Only Azure Blob is implemented
 // by brix; the others are accepted as written so that manifests for them are not refused here.
 void AddStorage(std::map<std::string, SchemaPtr>* props) {
-  (*props)["azblob"] = AzblobSchema();
-  (*props)["s3"] = S::OpaqueObject();
-  (*props)["gcs"] = S::OpaqueObject();
-  (*props)["local"] = S::OpaqueObject();
+  (*props)[F::kAzblob] = AzblobSchema();
+  (*props)[F::kS3] = S::OpaqueObject();
+  (*props)[F::kGcs] = S::OpaqueObject();
+  (*props)[F::kLocal] = S::OpaqueObject();
 }
 
 // Pod-level fields shared by Backup, Restore and CompactBackup specs.
@@ -89,17 +94,17 @@ void AddPodFields(std::map<std::string, SchemaPtr>* props) {
 
 // A storage block is what every BR job reads or writes; without one the CR can never run.
 void RequireStorage(const Json& value, const std::string& path, std::vector<FieldError>* errors) {
-  for (const char* name : {"azblob", "s3", "gcs", "local"}) {
+  for (const char* name : {F::kAzblob, "s3", "gcs", "local"}) {
     if (value.contains(name)) return;
   }
-  errors->push_back({FieldError::Type::kRequired, path + ".azblob", nullptr,
+  errors->push_back({FieldError::Type::kRequired, path + "." + F::kAzblob, nullptr,
                      "a storage location is required (azblob; s3, gcs and local are the other "
                      "storage members)"});
 }
 
 void LogStopExclusive(const Json& value, const std::string& path, std::vector<FieldError>* errors) {
-  if (value.contains("logStop") && value.contains("logSubcommand")) {
-    errors->push_back({FieldError::Type::kForbidden, path + ".logStop", nullptr,
+  if (value.contains(F::kLogStop) && value.contains(F::kLogSubcommand)) {
+    errors->push_back({FieldError::Type::kForbidden, path + "." + F::kLogStop, nullptr,
                        "logStop is the old way to stop a log backup and cannot be set together "
                        "with logSubcommand; use logSubcommand: log-stop instead"});
   }
@@ -107,10 +112,10 @@ void LogStopExclusive(const Json& value, const std::string& path, std::vector<Fi
 
 void PositiveConcurrency(const Json& value, const std::string& path,
                          std::vector<FieldError>* errors) {
-  auto it = value.find("concurrency");
+  auto it = value.find(F::kConcurrency);
   if (it != value.end() && it->is_number_integer() && it->get<int64_t>() <= 0) {
     errors->push_back(
-        {FieldError::Type::kInvalid, path + ".concurrency", *it, "must be greater than 0"});
+        {FieldError::Type::kInvalid, path + "." + F::kConcurrency, *it, "must be greater than 0"});
   }
 }
 
@@ -119,24 +124,25 @@ SchemaPtr MakeBackupSpec() {
   AddPodFields(&p);
   AddStorage(&p);
   p["from"] = TidbAccessSchema();
-  p["backupType"] = S::Enum({"full", "db", "table"});
-  p["backupMode"] = WithDefault(S::Enum({"snapshot", "log", "volume-snapshot"}), "snapshot");
+  p[F::kBackupType] = S::Enum({V::kFull, V::kDb, V::kTable});
+  p[F::kBackupMode] =
+      WithDefault(S::Enum({V::kSnapshot, V::kLog, V::kVolumeSnapshot}), BackupSpec{}.backup_mode);
   p["tikvGCLifeTime"] = S::Duration();
   p["storageClassName"] = S::String();
   p["volumeAttributesClassName"] = S::String();
   p["storageSize"] = S::String();
-  p["br"] = BrSchema();
-  p["commitTs"] = S::Timestamp();
-  p["logSubcommand"] = S::Enum({"log-start", "log-stop", "log-pause"});
-  p["logTruncateUntil"] = S::Timestamp();
-  p["logStop"] = S::Boolean();
+  p[F::kBr] = BrSchema();
+  p[F::kCommitTs] = S::Timestamp();
+  p[F::kLogSubcommand] = S::Enum({logcmd::kStart, logcmd::kStop, logcmd::kPause});
+  p[F::kLogTruncateUntil] = S::Timestamp();
+  p[F::kLogStop] = S::Boolean();
   p["calcSizeLevel"] = S::String();
   p["federalVolumeBackupPhase"] = S::String();
   p["resumeGcSchedule"] = S::Boolean();
   p["volumeBackupInitJobMaxActiveSeconds"] = S::Integer();
-  p["dumpling"] = S::Object({{"options", Strings()}, {"tableFilter", Strings()}});
-  p["tableFilter"] = Strings();
-  p["cleanPolicy"] = S::Enum({"Retain", "OnFailure", "Delete"});
+  p["dumpling"] = S::Object({{F::kOptions, Strings()}, {F::kTableFilter, Strings()}});
+  p[F::kTableFilter] = Strings();
+  p[F::kCleanPolicy] = S::Enum({V::kRetain, V::kOnFailure, V::kDelete});
   p["cleanOption"] = S::Object({
       {"pageSize", S::Integer()},
       {"retryCount", S::Integer()},
@@ -146,10 +152,10 @@ SchemaPtr MakeBackupSpec() {
       {"routineConcurrency", S::Integer()},
       {"snapshotsDeleteRatio", S::Number()},
   });
-  p["backoffRetryPolicy"] = S::Object({
-      {"minRetryDuration", WithDefault(S::Duration(), "300s")},
-      {"maxRetryTimes", WithDefault(S::Integer(), 2)},
-      {"retryTimeout", WithDefault(S::Duration(), "30m")},
+  p[F::kBackoffRetryPolicy] = S::Object({
+      {F::kMinRetryDuration, WithDefault(S::Duration(), BackoffRetryPolicy{}.min_retry_duration)},
+      {F::kMaxRetryTimes, WithDefault(S::Integer(), BackoffRetryPolicy{}.max_retry_times)},
+      {F::kRetryTimeout, WithDefault(S::Duration(), BackoffRetryPolicy{}.retry_timeout)},
   });
   auto spec = WithRequired(S::Object(std::move(p)), {"br"});
   spec->rules.push_back(RequireStorage);
@@ -165,12 +171,12 @@ SchemaPtr MakeCompactSpec() {
   p["shardCount"] = S::Integer();
   p["physicalFileCacheCapacity"] = S::String();
   p["name"] = S::String();
-  p["startTs"] = S::Timestamp();
-  p["endTs"] = S::Timestamp();
-  p["concurrency"] = WithDefault(S::Integer(), 4);
+  p[F::kStartTs] = S::Timestamp();
+  p[F::kEndTs] = S::Timestamp();
+  p[F::kConcurrency] = WithDefault(S::Integer(), CompactSpec{}.concurrency);
   p["tikvImage"] = S::String();
-  p["br"] = BrSchema();
-  p["maxRetryTimes"] = WithDefault(S::Integer(), 6);
+  p[F::kBr] = BrSchema();
+  p[F::kMaxRetryTimes] = WithDefault(S::Integer(), CompactSpec{}.max_retry_times);
   auto spec = WithRequired(S::Object(std::move(p)), {"br"});
   spec->rules.push_back(RequireStorage);
   spec->rules.push_back(PositiveConcurrency);
@@ -182,26 +188,27 @@ SchemaPtr MakeRestoreSpec() {
   AddPodFields(&p);
   AddStorage(&p);
   p["to"] = TidbAccessSchema();
-  p["backupType"] = S::Enum({"full", "db", "table"});
-  p["restoreMode"] = WithDefault(S::Enum({"snapshot", "pitr", "volume-snapshot"}), "snapshot");
-  p["pitrRestoredTs"] = S::Timestamp();
+  p[F::kBackupType] = S::Enum({V::kFull, V::kDb, V::kTable});
+  p[F::kRestoreMode] = WithDefault(S::Enum({V::kSnapshot, V::kPitr, V::kVolumeSnapshot}),
+                                     RestoreSpec{}.restore_mode);
+  p[F::kPitrRestoredTs] = S::Timestamp();
   std::map<std::string, SchemaPtr> full_storage;
   AddStorage(&full_storage);
-  p["pitrFullBackupStorageProvider"] = S::Object(std::move(full_storage));
-  p["logRestoreStartTs"] = S::Timestamp();
+  p[F::kPitrFullBackupStorageProvider] = S::Object(std::move(full_storage));
+  p[F::kLogRestoreStartTs] = S::Timestamp();
   p["prune"] = S::Enum({"afterFailed"});
   p["tikvGCLifeTime"] = S::Duration();
   p["storageClassName"] = S::String();
   p["volumeAttributesClassName"] = S::String();
   p["storageSize"] = S::String();
-  p["br"] = BrSchema();
-  p["tableFilter"] = Strings();
+  p[F::kBr] = BrSchema();
+  p[F::kTableFilter] = Strings();
   for (const char* name :
        {"warmup", "warmupImage", "warmupStrategy", "volumeAZ", "federalVolumeRestorePhase"}) {
     p[name] = S::String();
   }
   p["tolerateSingleTiKVOutage"] = S::Boolean();
-  p["backoffLimit"] = S::Integer();
+  p[F::kBackoffLimit] = S::Integer();
   p["replicationConfig"] =
       WithRequired(S::Object({{"compactBackupName", S::String()}, {"waitTimeout", S::Duration()}}),
                    {"compactBackupName"});
@@ -213,30 +220,30 @@ SchemaPtr MakeRestoreSpec() {
 SchemaPtr MakeScheduleSpec() {
   std::map<std::string, SchemaPtr> p;
   AddStorage(&p);
-  p["schedule"] = S::Cron();
-  p["pause"] = S::Boolean();
-  p["maxBackups"] = S::Integer();
-  p["maxReservedTime"] = S::Duration();
-  p["compactInterval"] = S::Duration();
-  p["backupTemplate"] = BackupSpecSchema();
-  p["logBackupTemplate"] = BackupSpecSchema();
-  p["compactBackupTemplate"] = CompactSpecSchema();
-  p["minCompactStartTs"] = S::Timestamp();
+  p[F::kSchedule] = S::Cron();
+  p[F::kPause] = S::Boolean();
+  p[F::kMaxBackups] = S::Integer();
+  p[F::kMaxReservedTime] = S::Duration();
+  p[F::kCompactInterval] = S::Duration();
+  p[F::kBackupTemplate] = BackupSpecSchema();
+  p[F::kLogBackupTemplate] = BackupSpecSchema();
+  p[F::kCompactBackupTemplate] = CompactSpecSchema();
+  p[F::kMinCompactStartTs] = S::Timestamp();
   p["storageClassName"] = S::String();
   p["volumeAttributesClassName"] = S::String();
   p["storageSize"] = S::String();
   p["imagePullSecrets"] = Opaques();
-  p["br"] = BrSchema();
-  return WithRequired(S::Object(std::move(p)), {"schedule", "backupTemplate"});
+  p[F::kBr] = BrSchema();
+  return WithRequired(S::Object(std::move(p)), {F::kSchedule, "backupTemplate"});
 }
 
 SchemaPtr ObjectSchema(SchemaPtr spec) {
   return WithRequired(S::Object({
                           {"apiVersion", S::String()},
                           {"kind", S::String()},
-                          {"metadata", S::OpaqueObject()},
-                          {"spec", std::move(spec)},
-                          {"status", S::OpaqueObject()},
+                          {F::kMetadata, S::OpaqueObject()},
+                          {F::kSpec, std::move(spec)},
+                          {F::kStatus, S::OpaqueObject()},
                       }),
                       {"spec"});
 }

@@ -21,17 +21,16 @@ const std::vector<std::string>& AzureSecretKeys() {
   return keys;
 }
 
-Result<StorageLocation> StorageOf(const nlohmann::json& spec) {
-  if (!spec.is_object() || !spec.contains("azblob") || !spec["azblob"].is_object()) {
+Result<StorageLocation> StorageOf(const StorageProvider& storage) {
+  if (!storage.azblob) {
     return Status::InvalidArgument(
         "no azblob storage in the spec (only Azure Blob Storage is supported)");
   }
-  const auto& az = spec["azblob"];
+  const AzblobStorage& az = *storage.azblob;
   StorageLocation loc;
-  loc.secret_name = az.value("secretName", "");
+  loc.secret_name = az.secret_name;
   // "c/" + "/p/" splits into container c and prefix p (§4.8).
-  std::string path =
-      TrimSlashes(az.value("container", "")) + "/" + TrimSlashes(az.value("prefix", ""));
+  std::string path = TrimSlashes(az.container) + "/" + TrimSlashes(az.prefix);
   path = TrimSlashes(path);
   size_t slash = path.find('/');
   loc.container = path.substr(0, slash);
@@ -41,20 +40,17 @@ Result<StorageLocation> StorageOf(const nlohmann::json& spec) {
   return loc;
 }
 
-Result<std::string> EngineStorageUrl(const nlohmann::json& spec, const EnvLookup& env) {
-  BRIX_ASSIGN_OR_RETURN(StorageLocation loc, StorageOf(spec));
-  const auto& az = spec["azblob"];
+Result<std::string> EngineStorageUrl(const StorageProvider& storage, const EnvLookup& env) {
+  BRIX_ASSIGN_OR_RETURN(StorageLocation loc, StorageOf(storage));
+  const AzblobStorage& az = *storage.azblob;
   std::string url = "azure://" + loc.container + (loc.prefix.empty() ? "" : "/" + loc.prefix);
   std::vector<std::pair<std::string, std::string>> query;
-  std::string account = az.value("storageAccount", "");
+  std::string account = az.storage_account;
   if (account.empty()) account = env("AZURE_STORAGE_ACCOUNT").value_or("");
   if (!account.empty()) query.emplace_back("account-name", account);
   if (auto endpoint = env(kAzureEndpointKey)) query.emplace_back("endpoint", *endpoint);
-  if (std::string sas = az.value("sasToken", ""); !sas.empty())
-    query.emplace_back("sas-token", sas);
-  if (std::string tier = az.value("accessTier", ""); !tier.empty()) {
-    query.emplace_back("access-tier", tier);
-  }
+  if (!az.sas_token.empty()) query.emplace_back("sas-token", az.sas_token);
+  if (!az.access_tier.empty()) query.emplace_back("access-tier", az.access_tier);
   char sep = '?';
   for (const auto& [k, v] : query) {
     url += sep + k + "=" + PercentEncode(v);

@@ -10,6 +10,7 @@
 
 #include "common/env.h"
 #include "common/result.h"
+#include "operator/api/types.h"
 
 namespace brix::api {
 
@@ -27,15 +28,15 @@ struct StorageLocation {
   std::string container, prefix;
 };
 
-// InvalidArgument when the spec has no azblob block or no container. `spec` is a spec object
-// (or pitrFullBackupStorageProvider) that inlines the provider.
-[[nodiscard]] Result<StorageLocation> StorageOf(const nlohmann::json& spec);
+// InvalidArgument when the provider has no azblob block or no container. `storage` is what a
+// spec (or pitrFullBackupStorageProvider) inlines.
+[[nodiscard]] Result<StorageLocation> StorageOf(const StorageProvider& storage);
 
-// The URL the engine opens for `spec`'s location: azure://container/prefix with account-name,
+// The URL the engine opens for `storage`'s location: azure://container/prefix with account-name,
 // endpoint, sas-token and access-tier as query parameters, taken from the spec and from the
 // job's environment (the Secret's keys). Contains no account key; a SAS only when the spec
 // itself holds one.
-[[nodiscard]] Result<std::string> EngineStorageUrl(const nlohmann::json& spec,
+[[nodiscard]] Result<std::string> EngineStorageUrl(const StorageProvider& storage,
                                                    const EnvLookup& env);
 
 }  // namespace brix::api

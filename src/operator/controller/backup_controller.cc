@@ -7,6 +7,7 @@
 #include "operator/api/backup_status.h"
 #include "operator/api/go_time.h"
 #include "operator/api/storage_spec.h"
+#include "operator/api/types.h"
 #include "operator/controller/controllers.h"
 
 namespace brix::controller {
@@ -15,14 +16,15 @@ namespace {
 using api::Condition;
 namespace cond = api::cond;
 namespace logcmd = api::logcmd;
+namespace field = api::field;
 
-Status SetCondition(Context* ctx, const Json& backup, const Condition& c, bool log_sub = false,
-                    const std::function<void(Json&)>& extra = {}) {
+Status SetCondition(Context* ctx, const api::Backup& backup, const Condition& c,
+                    bool log_sub = false, const std::function<void(Json&)>& extra = {}) {
   bool changed = false;
-  auto r = client::MutateStatus(*ctx->client, client::Backups(), client::NamespaceOf(backup),
-                                client::NameOf(backup), [&](Json& b) {
-                                  if (client::UidOf(b) != client::UidOf(backup)) return false;
-                                  Json& st = b["status"];
+  auto r = client::MutateStatus(*ctx->client, client::Backups(), backup.metadata.ns,
+                                backup.metadata.name, [&](Json& b) {
+                                  if (client::UidOf(b) != backup.metadata.uid) return false;
+                                  Json& st = b[field::kStatus];
                                   changed = log_sub ? api::UpsertLogCondition(&st, c)
                                                     : api::UpsertCondition(&st, c);
                                   if (extra) {
@@ -38,43 +40,43 @@ Status SetCondition(Context* ctx, const Json& backup, const Condition& c, bool l
                 c.type == cond::kCleanFailed;
     std::string msg = c.message.empty() ? c.type : c.message;
     if (!c.command.empty()) msg = c.command + ": " + msg;
-    client::RecordEvent(*ctx->client, client::Backups(), backup, warn ? "Warning" : "Normal",
+    client::RecordEvent(*ctx->client, client::Backups(), backup.object,
+                        warn ? "Warning" : "Normal",
                         c.reason.empty() ? c.type : c.reason, msg);
   }
   return Status::OK();
 }
 
-bool IsCleanCandidate(const Json& backup) {
-  std::string policy = backup["spec"].value("cleanPolicy", "Retain");
-  return api::IsLogMode(backup) || policy == "Delete" || policy == "OnFailure";
+bool IsCleanCandidate(const api::Backup& backup) {
+  const std::string& policy = backup.spec.clean_policy;
+  return backup.spec.IsLogMode() || policy == api::value::kDelete ||
+         policy == api::value::kOnFailure;
 }
 
-std::string BackupName(const Json& b) { return client::NameOf(b); }
-
-JobRequest ManagerJob(const Json& backup, const std::string& job_name, const std::string& pd) {
+JobRequest ManagerJob(const api::Backup& backup, const std::string& job_name,
+                      const std::string& pd) {
   JobRequest r;
   r.name = job_name;
   r.component = "backup";
-  r.labels = {{"tidb.pingcap.com/backup", BackupName(backup)}};
-  r.args = {"backup", "--namespace", client::NamespaceOf(backup), "--name", BackupName(backup)};
-  auto storage = api::StorageOf(backup["spec"]);
+  r.labels = {{"tidb.pingcap.com/backup", backup.metadata.name}};
+  r.args = {"backup", "--namespace", backup.metadata.ns, "--name", backup.metadata.name};
+  auto storage = api::StorageOf(backup.spec.storage);
   if (storage.ok()) r.secret_name = storage->secret_name;
   r.env = {{"BRIX_CLUSTER_PD", pd}};
   return r;
 }
 
 // Validation the schema cannot do (§4.7); "" when fine.
-std::string Invalid(const Json& backup) {
-  const Json& spec = backup["spec"];
-  auto storage = api::StorageOf(spec);
+std::string Invalid(const api::Backup& backup) {
+  const api::BackupSpec& spec = backup.spec;
+  auto storage = api::StorageOf(spec.storage);
   if (!storage.ok()) return storage.status().message();
-  std::string type = spec.value("backupType", "full");
-  if ((type == "db" || type == "table") && spec["br"].value("db", "").empty() &&
-      spec.value("tableFilter", Json::array()).empty()) {
+  const std::string& type = spec.backup_type;
+  if ((type == api::value::kDb || type == api::value::kTable) && spec.br.db.empty() &&
+      spec.table_filter.empty()) {
     return "backupType " + type + " needs spec.br.db (or spec.tableFilter)";
   }
-  if (type == "table" && spec["br"].value("table", "").empty() &&
-      spec.value("tableFilter", Json::array()).empty()) {
+  if (type == api::value::kTable && spec.br.table.empty() && spec.table_filter.empty()) {
     return "backupType table needs spec.br.table (or spec.tableFilter)";
   }
   return "";
@@ -105,41 +107,39 @@ Result<Outcome> BackupController::Reconcile(const std::string& ns, const std::st
     if (got.status().IsNotFound()) return Outcome::Done();
     return got.status();
   }
-  Json backup = std::move(got).value();
-  if (BeingDeleted(backup)) return Delete(backup);
-  if (IsCleanCandidate(backup) && !HasFinalizer(backup, kBackupProtection)) {
+  BRIX_ASSIGN_OR_RETURN(api::Backup backup, api::ParseBackup(*got));
+  if (backup.metadata.deleting) return Delete(backup);
+  if (IsCleanCandidate(backup) && !backup.metadata.HasFinalizer(kBackupProtection)) {
     auto r = client::MutateObject(*ctx_->client, client::Backups(), ns, name, [&](Json& b) {
       if (HasFinalizer(b, kBackupProtection) || BeingDeleted(b)) return false;
-      b["metadata"]["finalizers"].push_back(kBackupProtection);
+      b[field::kMetadata]["finalizers"].push_back(kBackupProtection);
       return true;
     });
     if (!r.ok()) return r.status();
-    backup = *r;
+    BRIX_ASSIGN_OR_RETURN(backup, api::ParseBackup(*r));
   }
-  std::string phase = api::Phase(backup);
+  const std::string& phase = backup.status.phase;
   if (phase == cond::kInvalid) return Outcome::Done();
   if (std::string why = Invalid(backup); !why.empty()) {
     BRIX_RETURN_IF_ERROR(SetCondition(ctx_, backup, {cond::kInvalid, "True", "InvalidSpec", why}));
     return Outcome::Done();
   }
-  return api::IsLogMode(backup) ? Log(backup) : Snapshot(backup);
+  return backup.spec.IsLogMode() ? Log(backup) : Snapshot(backup);
 }
 
-Result<Outcome> BackupController::Snapshot(const Json& backup) {
-  std::string phase = api::Phase(backup);
+Result<Outcome> BackupController::Snapshot(const api::Backup& backup) {
+  const std::string& phase = backup.status.phase;
   if (phase == cond::kComplete || phase == cond::kFailed) return Outcome::Done();
-  std::string ns = client::NamespaceOf(backup), job_name = "backup-" + BackupName(backup);
+  std::string ns = backup.metadata.ns, job_name = "backup-" + backup.metadata.name;
   BRIX_ASSIGN_OR_RETURN(JobState job, GetJob(*ctx_, ns, job_name));
   auto now = ctx_->options.now();
-  const Json& policy = backup["spec"].value("backoffRetryPolicy", Json::object());
+  const api::BackoffRetryPolicy& policy = backup.spec.backoff_retry_policy;
   if (job.phase == JobPhase::kFailed) {
     // The process died without reporting (killed, lost in a brixd restart): retry with backoff
     // (§4.3) when the policy allows, else fail.
-    Json records = backup.contains("status")
-                       ? backup["status"].value("backoffRetryStatus", Json::array())
-                       : Json::array();
-    if (!records.empty() && records.back().value("realRetryAt", "").empty()) {
-      auto expected = ParseIso8601Utc(records.back().value("expectedRetryAt", ""));
+    const auto& records = backup.status.backoff_retry_status;
+    if (!records.empty() && records.back().real_retry_at.empty()) {
+      auto expected = ParseIso8601Utc(records.back().expected_retry_at);
       if (expected && now < *expected) {
         return Outcome::After(std::chrono::duration_cast<Millis>(*expected - now) + Millis(50));
       }
@@ -147,16 +147,18 @@ Result<Outcome> BackupController::Snapshot(const Json& backup) {
       BRIX_RETURN_IF_ERROR(SetCondition(
           ctx_, backup, {cond::kRestart, "True", "RetryBackup", "retrying the failed backup job"},
           false,
-          [&](Json& st) { st["backoffRetryStatus"].back()["realRetryAt"] = FormatIso8601(now); }));
+          [&](Json& st) {
+            st[field::kBackoffRetryStatus].back()[field::kRealRetryAt] = FormatIso8601(now);
+          }));
       return Outcome::After(Millis(100));
     }
-    auto min_retry = api::ParseGoDuration(policy.value("minRetryDuration", "300s"));
-    auto timeout = api::ParseGoDuration(policy.value("retryTimeout", "30m"));
-    int max_times = policy.value("maxRetryTimes", 2);
+    auto min_retry = api::ParseGoDuration(policy.min_retry_duration);
+    auto timeout = api::ParseGoDuration(policy.retry_timeout);
+    int max_times = policy.max_retry_times;
     int n = static_cast<int>(records.size()) + 1;
     bool timed_out = false;
     if (!records.empty() && timeout.ok()) {
-      auto first = ParseIso8601Utc(records.front().value("detectFailedAt", ""));
+      auto first = ParseIso8601Utc(records.front().detect_failed_at);
       timed_out = first && now - *first > *timeout;
     }
     if (n > max_times || timed_out || !min_retry.ok()) {
@@ -176,33 +178,34 @@ Result<Outcome> BackupController::Snapshot(const Json& backup) {
          "job " + job_name + " failed (" + job.message + "); retry " + std::to_string(n) + " of " +
              std::to_string(max_times) + " at " + FormatIso8601(expected)},
         false, [&](Json& st) {
-          st["backoffRetryStatus"].push_back({{"retryNum", n},
-                                              {"detectFailedAt", FormatIso8601(now)},
-                                              {"expectedRetryAt", FormatIso8601(expected)},
-                                              {"retryReason", "job failed"},
-                                              {"originalReason", job.message}});
+          st[field::kBackoffRetryStatus].push_back(
+              {{field::kRetryNum, n},
+               {field::kDetectFailedAt, FormatIso8601(now)},
+               {field::kExpectedRetryAt, FormatIso8601(expected)},
+               {field::kRetryReason, "job failed"},
+               {field::kOriginalReason, job.message}});
         }));
     return Outcome::After(std::chrono::duration_cast<Millis>(delay) + Millis(50));
   }
   if (job.phase != JobPhase::kAbsent) return Outcome::Done();  // job events bring us back
-  auto pd = ClusterPd(*ctx_, backup, backup["spec"]);
+  auto pd = ClusterPd(*ctx_, backup.metadata.ns, backup.spec.br);
   if (!pd.ok()) {
     BRIX_RETURN_IF_ERROR(SetCondition(
         ctx_, backup, {cond::kRetryFailed, "True", "ClusterNotFound", pd.status().message()}));
     return Outcome::After(Millis(5000));
   }
   BRIX_RETURN_IF_ERROR(
-      CreateJob(*ctx_, client::Backups(), backup, ManagerJob(backup, job_name, *pd)));
+      CreateJob(*ctx_, client::Backups(), backup.object, ManagerJob(backup, job_name, *pd)));
   BRIX_RETURN_IF_ERROR(
       SetCondition(ctx_, backup, {cond::kScheduled, "True", "", "job " + job_name + " created"}));
   return Outcome::Done();
 }
 
-Result<Outcome> BackupController::Log(const Json& backup) {
-  std::string ns = client::NamespaceOf(backup), name = BackupName(backup);
-  std::string phase = api::Phase(backup);
+Result<Outcome> BackupController::Log(const api::Backup& backup) {
+  const std::string &ns = backup.metadata.ns, &name = backup.metadata.name;
+  const std::string& phase = backup.status.phase;
   std::string cmd = api::EffectiveLogCommand(backup);
-  std::string wanted = backup["spec"].value("logSubcommand", "");
+  const std::string& wanted = backup.spec.log_subcommand;
   if (cmd == logcmd::kUnknown) {
     BRIX_RETURN_IF_ERROR(SetCondition(
         ctx_, backup,
@@ -226,38 +229,35 @@ Result<Outcome> BackupController::Log(const Json& backup) {
     }
     return Outcome::Done();
   }
-  if (cmd != logcmd::kStart && StatusField(backup, "commitTs").empty()) {
+  if (cmd != logcmd::kStart && backup.status.commit_ts.empty()) {
     return Outcome::After(Millis(2000));  // wait until log-start has completed (§2.3)
   }
   if (cmd == logcmd::kTruncate) {
-    std::string until = backup["spec"].value("logTruncateUntil", "");
+    const std::string& until = backup.spec.log_truncate_until;
     uint64_t ts = TsOrZero(until);
-    if (ts <= TsOrZero(StatusField(backup, "commitTs")) ||
-        ts <= TsOrZero(StatusField(backup, "logSuccessTruncateUntil"))) {
+    if (ts <= TsOrZero(backup.status.commit_ts) ||
+        ts <= TsOrZero(backup.status.log_success_truncate_until)) {
       BRIX_RETURN_IF_ERROR(SetCondition(
           ctx_, backup,
           {cond::kComplete, "True", "NothingToTruncate", "nothing before " + until + " to truncate",
            logcmd::kTruncate},
           true, [&](Json& st) {
-            st["logSubCommandStatuses"][logcmd::kTruncate]["logTruncatingUntil"] = until;
-            st["logSuccessTruncateUntil"] = until;
+            st[field::kLogSubCommandStatuses][logcmd::kTruncate][field::kLogTruncatingUntil] =
+                until;
+            st[field::kLogSuccessTruncateUntil] = until;
           }));
       return Outcome::Done();
     }
   } else if (api::LogCommandInSync(backup, cmd)) {
     return TrackCheckpoint(backup);
   }
-  std::string sub = api::LogSubPhase(backup, cmd);
+  std::string sub = backup.status.LogSubPhase(cmd);
   bool same_truncate = true;
   if (cmd == logcmd::kTruncate) {
-    // .at() and contains(): `backup` is const, and operator[] on a missing key of a const json
-    // is undefined behaviour.
-    std::string truncating;
-    const Json& st = backup.at("status");
-    if (st.contains("logSubCommandStatuses") && st.at("logSubCommandStatuses").contains(cmd)) {
-      truncating = st.at("logSubCommandStatuses").at(cmd).value("logTruncatingUntil", "");
-    }
-    same_truncate = truncating == backup["spec"].value("logTruncateUntil", "");
+    auto it = backup.status.log_sub_command_statuses.find(cmd);
+    std::string truncating =
+        it == backup.status.log_sub_command_statuses.end() ? "" : it->second.log_truncating_until;
+    same_truncate = truncating == backup.spec.log_truncate_until;
   }
   std::string job_name = api::LogJobName(name, cmd);
   BRIX_ASSIGN_OR_RETURN(JobState job, GetJob(*ctx_, ns, job_name));
@@ -276,7 +276,7 @@ Result<Outcome> BackupController::Log(const Json& backup) {
     BRIX_RETURN_IF_ERROR(ctx_->client->Delete(client::Jobs(), ns, job_name));
     return Outcome::After(Millis(100));
   }
-  auto pd = ClusterPd(*ctx_, backup, backup["spec"]);
+  auto pd = ClusterPd(*ctx_, backup.metadata.ns, backup.spec.br);
   if (!pd.ok()) {
     BRIX_RETURN_IF_ERROR(SetCondition(
         ctx_, backup, {cond::kRetryFailed, "True", "ClusterNotFound", pd.status().message()}));
@@ -284,49 +284,55 @@ Result<Outcome> BackupController::Log(const Json& backup) {
   }
   JobRequest r = ManagerJob(backup, job_name, *pd);
   r.args.insert(r.args.end(), {"--subcommand", cmd});
-  std::string until = backup["spec"].value("logTruncateUntil", "");
+  const std::string& until = backup.spec.log_truncate_until;
   if (cmd == logcmd::kTruncate) r.args.insert(r.args.end(), {"--truncate-until", until});
-  BRIX_RETURN_IF_ERROR(CreateJob(*ctx_, client::Backups(), backup, r));
+  BRIX_RETURN_IF_ERROR(CreateJob(*ctx_, client::Backups(), backup.object, r));
   BRIX_RETURN_IF_ERROR(SetCondition(
       ctx_, backup, {cond::kScheduled, "True", "", "job " + job_name + " created", cmd}, true,
       [&](Json& st) {
         if (cmd == logcmd::kTruncate) {
-          st["logSubCommandStatuses"][cmd]["logTruncatingUntil"] = until;
+          st[field::kLogSubCommandStatuses][cmd][field::kLogTruncatingUntil] = until;
         }
       }));
   return Outcome::Done();
 }
 
-Result<Outcome> BackupController::TrackCheckpoint(const Json& backup) {
-  if (api::Phase(backup) != cond::kRunning || !ctx_->options.log_progress) return Outcome::Done();
-  auto pd = ClusterPd(*ctx_, backup, backup["spec"]);
+Result<Outcome> BackupController::TrackCheckpoint(const api::Backup& backup) {
+  if (backup.status.phase != cond::kRunning || !ctx_->options.log_progress) {
+    return Outcome::Done();
+  }
+  auto pd = ClusterPd(*ctx_, backup.metadata.ns, backup.spec.br);
   if (!pd.ok()) return Outcome::After(ctx_->options.checkpoint_interval);
-  auto progress = ctx_->options.log_progress(*pd, BackupName(backup));
+  auto progress = ctx_->options.log_progress(*pd, backup.metadata.name);
   if (!progress.ok()) return Outcome::After(ctx_->options.checkpoint_interval);
-  const std::string was_error = StatusField(backup, "logFlushError");
+  const std::string& was_error = backup.status.log_flush_error;
   std::string checkpoint = progress->checkpoint_ts > 0 ? std::to_string(progress->checkpoint_ts)
-                                                       : StatusField(backup, "logCheckpointTs");
+                                                       : backup.status.log_checkpoint_ts;
   std::string error = FlushErrorText(progress->store_errors);
-  if (checkpoint != StatusField(backup, "logCheckpointTs") || error != was_error) {
-    auto r = client::MutateStatus(*ctx_->client, client::Backups(), client::NamespaceOf(backup),
-                                  BackupName(backup), [&](Json& b) {
-                                    Json& st = b["status"];
-                                    if (!checkpoint.empty()) st["logCheckpointTs"] = checkpoint;
-                                    st["timeSynced"] = api::NowRfc3339();
+  if (checkpoint != backup.status.log_checkpoint_ts || error != was_error) {
+    auto r = client::MutateStatus(*ctx_->client, client::Backups(), backup.metadata.ns,
+                                  backup.metadata.name, [&](Json& b) {
+                                    Json& st = b[field::kStatus];
+                                    if (!checkpoint.empty()) {
+                                      st[field::kLogCheckpointTs] = checkpoint;
+                                    }
+                                    st[field::kTimeSynced] = api::NowRfc3339();
                                     if (error.empty()) {
-                                      st.erase("logFlushError");
+                                      st.erase(field::kLogFlushError);
                                     } else {
-                                      st["logFlushError"] = error;
+                                      st[field::kLogFlushError] = error;
                                     }
                                     return true;
                                   });
     r.status().IgnoreError();
     if (r.ok() && error != was_error) {
       if (!error.empty()) {
-        client::RecordEvent(*ctx_->client, client::Backups(), backup, "Warning", "LogFlushFailed",
+        client::RecordEvent(*ctx_->client, client::Backups(), backup.object, "Warning",
+                            "LogFlushFailed",
                             error + " (the checkpoint holds until the store catches up)");
       } else {
-        client::RecordEvent(*ctx_->client, client::Backups(), backup, "Normal", "LogFlushRecovered",
+        client::RecordEvent(*ctx_->client, client::Backups(), backup.object, "Normal",
+                            "LogFlushRecovered",
                             "every store flushes again");
       }
     }
@@ -334,21 +340,21 @@ Result<Outcome> BackupController::TrackCheckpoint(const Json& backup) {
   return Outcome::After(ctx_->options.checkpoint_interval);
 }
 
-Result<Outcome> BackupController::Delete(const Json& backup) {
-  std::string ns = client::NamespaceOf(backup), name = BackupName(backup);
-  if (!HasFinalizer(backup, kBackupProtection)) return Outcome::Done();
-  std::string phase = api::Phase(backup);
+Result<Outcome> BackupController::Delete(const api::Backup& backup) {
+  const std::string &ns = backup.metadata.ns, &name = backup.metadata.name;
+  if (!backup.metadata.HasFinalizer(kBackupProtection)) return Outcome::Done();
+  const std::string& phase = backup.status.phase;
   // 1. A log task still on track is stopped first, so no orphan task keeps writing (§4.6).
-  if (api::IsLogMode(backup) && !StatusField(backup, "commitTs").empty() &&
+  if (backup.spec.IsLogMode() && !backup.status.commit_ts.empty() &&
       (phase == cond::kRunning || phase == cond::kPaused || phase == cond::kPrepare ||
        phase == cond::kScheduled)) {
     BRIX_ASSIGN_OR_RETURN(JobState stop, GetJob(*ctx_, ns, "stop-" + name));
     if (stop.phase == JobPhase::kAbsent) {
-      auto pd = ClusterPd(*ctx_, backup, backup["spec"]);
+      auto pd = ClusterPd(*ctx_, backup.metadata.ns, backup.spec.br);
       if (pd.ok()) {
         JobRequest r = ManagerJob(backup, "stop-" + name, *pd);
         r.args.insert(r.args.end(), {"--subcommand", logcmd::kStop});
-        BRIX_RETURN_IF_ERROR(CreateJob(*ctx_, client::Backups(), backup, r));
+        BRIX_RETURN_IF_ERROR(CreateJob(*ctx_, client::Backups(), backup.object, r));
         return Outcome::After(Millis(500));
       }
     } else if (stop.phase == JobPhase::kRunning) {
@@ -356,9 +362,9 @@ Result<Outcome> BackupController::Delete(const Json& backup) {
     }
   }
   // 2. Keep or delete the data.
-  std::string policy = backup["spec"].value("cleanPolicy", "Retain");
-  bool retain =
-      policy == "Retain" || policy.empty() || (policy == "OnFailure" && phase != cond::kFailed);
+  const std::string& policy = backup.spec.clean_policy;
+  bool retain = policy == api::value::kRetain || policy.empty() ||
+                (policy == api::value::kOnFailure && phase != cond::kFailed);
   bool cleaned = retain;
   if (!retain) {
     // 3. No backup job may still write while the data goes.
@@ -371,20 +377,20 @@ Result<Outcome> BackupController::Delete(const Json& backup) {
         BRIX_RETURN_IF_ERROR(ctx_->client->Delete(client::Jobs(), ns, job_name));
       }
     }
-    if (StatusField(backup, "backupPath").empty()) {
+    if (backup.status.backup_path.empty()) {
       cleaned = true;
     } else {
       BRIX_ASSIGN_OR_RETURN(JobState clean, GetJob(*ctx_, ns, "clean-" + name));
       if (clean.phase == JobPhase::kAbsent) {
-        auto pd = ClusterPd(*ctx_, backup, backup["spec"]);
+        auto pd = ClusterPd(*ctx_, backup.metadata.ns, backup.spec.br);
         JobRequest r = ManagerJob(backup, "clean-" + name, pd.ok() ? *pd : "");
         r.component = "clean";
         r.args[0] = "clean";
         r.backoff_limit = 6;
-        BRIX_RETURN_IF_ERROR(CreateJob(*ctx_, client::Backups(), backup, r));
+        BRIX_RETURN_IF_ERROR(CreateJob(*ctx_, client::Backups(), backup.object, r));
         BRIX_RETURN_IF_ERROR(SetCondition(
             ctx_, backup,
-            {cond::kClean, "False", "", "cleaning " + StatusField(backup, "backupPath")}));
+            {cond::kClean, "False", "", "cleaning " + backup.status.backup_path}));
         return Outcome::After(Millis(500));
       }
       if (clean.phase == JobPhase::kRunning) return Outcome::After(Millis(500));
@@ -403,11 +409,13 @@ Result<Outcome> BackupController::Delete(const Json& backup) {
   if (!cleaned) return Outcome::Done();
   auto r = client::MutateObject(*ctx_->client, client::Backups(), ns, name, [&](Json& b) {
     Json kept = Json::array();
-    for (const auto& f : b["metadata"].value("finalizers", Json::array())) {
+    for (const auto& f : b[field::kMetadata].value("finalizers", Json::array())) {
       if (f != kBackupProtection) kept.push_back(f);
     }
-    if (kept.size() == b["metadata"].value("finalizers", Json::array()).size()) return false;
-    b["metadata"]["finalizers"] = kept;
+    if (kept.size() == b[field::kMetadata].value("finalizers", Json::array()).size()) {
+      return false;
+    }
+    b[field::kMetadata]["finalizers"] = kept;
     return true;
   });
   if (!r.ok() && !r.status().IsNotFound()) return r.status();

@@ -10,42 +10,43 @@ namespace brix::controller {
 namespace {
 
 namespace cond = api::cond;
+namespace field = api::field;
 
-Status SetState(Context* ctx, const Json& cpbk, const std::string& state,
+Status SetState(Context* ctx, const api::CompactBackup& cpbk, const std::string& state,
                 const std::string& message) {
   bool changed = false;
-  auto r = client::MutateStatus(*ctx->client, client::CompactBackups(), client::NamespaceOf(cpbk),
-                                client::NameOf(cpbk), [&](Json& o) {
-                                  if (client::UidOf(o) != client::UidOf(cpbk)) return false;
-                                  Json& st = o["status"];
+  auto r = client::MutateStatus(*ctx->client, client::CompactBackups(), cpbk.metadata.ns,
+                                cpbk.metadata.name, [&](Json& o) {
+                                  if (client::UidOf(o) != cpbk.metadata.uid) return false;
+                                  Json& st = o[field::kStatus];
                                   if (st.is_null()) st = Json::object();
-                                  changed =
-                                      st.value("state", "") != state ||
-                                      (!message.empty() && st.value("message", "") != message);
-                                  st["state"] = state;
-                                  if (!message.empty()) st["message"] = message;
+                                  changed = st.value(field::kState, "") != state ||
+                                            (!message.empty() &&
+                                             st.value(field::kMessage, "") != message);
+                                  st[field::kState] = state;
+                                  if (!message.empty()) st[field::kMessage] = message;
                                   return changed;
                                 });
   if (!r.ok()) return r.status();
   if (changed) {
-    client::RecordEvent(*ctx->client, client::CompactBackups(), cpbk,
+    client::RecordEvent(*ctx->client, client::CompactBackups(), cpbk.object,
                         state == cond::kFailed ? "Warning" : "Normal", state,
                         message.empty() ? state : message);
   }
   return Status::OK();
 }
 
-std::string Invalid(const Json& cpbk) {
-  const Json& spec = cpbk["spec"];
-  if (spec.value("startTs", "").empty()) return "spec.startTs is required";
-  if (spec.value("endTs", "").empty()) return "spec.endTs is required";
-  auto from = api::ParseTsString(spec.value("startTs", ""));
-  auto until = api::ParseTsString(spec.value("endTs", ""));
+std::string Invalid(const api::CompactBackup& cpbk) {
+  const api::CompactSpec& spec = cpbk.spec;
+  if (spec.start_ts.empty()) return "spec.startTs is required";
+  if (spec.end_ts.empty()) return "spec.endTs is required";
+  auto from = api::ParseTsString(spec.start_ts);
+  auto until = api::ParseTsString(spec.end_ts);
   if (!from.ok() || !until.ok()) return "spec.startTs and spec.endTs must be TSOs or times";
   if (*until < *from) return "spec.endTs is before spec.startTs";
-  if (spec.value("concurrency", 4) <= 0) return "spec.concurrency must be greater than 0";
-  if (spec.value("maxRetryTimes", 6) < 0) return "spec.maxRetryTimes must not be negative";
-  auto storage = api::StorageOf(spec);
+  if (spec.concurrency <= 0) return "spec.concurrency must be greater than 0";
+  if (spec.max_retry_times < 0) return "spec.maxRetryTimes must not be negative";
+  auto storage = api::StorageOf(spec.storage);
   if (!storage.ok()) return storage.status().message();
   return "";
 }
@@ -55,9 +56,9 @@ std::string Invalid(const Json& cpbk) {
 Result<Outcome> CompactController::Reconcile(const std::string& ns, const std::string& name) {
   auto got = ctx_->client->Get(client::CompactBackups(), ns, name);
   if (!got.ok()) return got.status().IsNotFound() ? Result<Outcome>(Outcome::Done()) : got.status();
-  const Json& cpbk = *got;
-  std::string state = StatusField(cpbk, "state");
-  if (state == cond::kComplete || state == cond::kFailed || BeingDeleted(cpbk)) {
+  BRIX_ASSIGN_OR_RETURN(const api::CompactBackup cpbk, api::ParseCompactBackup(*got));
+  const std::string& state = cpbk.status.state;
+  if (state == cond::kComplete || state == cond::kFailed || cpbk.metadata.deleting) {
     return Outcome::Done();
   }
   if (state.empty()) {
@@ -75,7 +76,7 @@ Result<Outcome> CompactController::Reconcile(const std::string& ns, const std::s
     return Outcome::Done();
   }
   if (job.phase == JobPhase::kRunning) return Outcome::Done();
-  auto pd = ClusterPd(*ctx_, cpbk, cpbk["spec"]);
+  auto pd = ClusterPd(*ctx_, ns, cpbk.spec.br);
   if (!pd.ok()) {
     BRIX_RETURN_IF_ERROR(SetState(ctx_, cpbk, cond::kRetryFailed, pd.status().message()));
     return Outcome::After(Millis(5000));
@@ -85,10 +86,10 @@ Result<Outcome> CompactController::Reconcile(const std::string& ns, const std::s
   r.component = "compactbackup";
   r.labels = {{"tidb.pingcap.com/compact", name}};
   r.args = {"compact", "--namespace", ns, "--name", name};
-  r.secret_name = api::StorageOf(cpbk["spec"])->secret_name;
+  r.secret_name = api::StorageOf(cpbk.spec.storage)->secret_name;
   r.env = {{"BRIX_CLUSTER_PD", *pd}};
-  r.backoff_limit = cpbk["spec"].value("maxRetryTimes", 6);
-  BRIX_RETURN_IF_ERROR(CreateJob(*ctx_, client::CompactBackups(), cpbk, r));
+  r.backoff_limit = cpbk.spec.max_retry_times;
+  BRIX_RETURN_IF_ERROR(CreateJob(*ctx_, client::CompactBackups(), cpbk.object, r));
   BRIX_RETURN_IF_ERROR(SetState(ctx_, cpbk, cond::kPrepare, ""));
   return Outcome::Done();
 }

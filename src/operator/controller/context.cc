@@ -5,13 +5,11 @@
 
 namespace brix::controller {
 
-Result<std::string> ClusterPd(const Context& ctx, const Json& object, const Json& spec) {
-  if (!spec.contains("br") || spec["br"].value("cluster", "").empty()) {
-    return Status::InvalidArgument("spec.br.cluster is required");
-  }
-  std::string ns = spec["br"].value("clusterNamespace", "");
-  if (ns.empty()) ns = client::NamespaceOf(object);
-  std::string key = ns + "/" + spec["br"].value("cluster", "");
+Result<std::string> ClusterPd(const Context& ctx, const std::string& object_ns,
+                              const api::BrConfig& br) {
+  if (br.cluster.empty()) return Status::InvalidArgument("spec.br.cluster is required");
+  std::string ns = br.cluster_namespace.empty() ? object_ns : br.cluster_namespace;
+  std::string key = ns + "/" + br.cluster;
   auto it = ctx.options.clusters.find(key);
   if (it == ctx.options.clusters.end()) {
     return Status::NotFound("cluster " + key +
@@ -162,12 +160,6 @@ Status CreateJob(const Context& ctx, const api::ResourceInfo& owner_info, const 
   auto created = ctx.client->Create(client::Jobs(), ns, job);
   if (!created.ok() && !created.status().IsAlreadyExists()) return created.status();
   return Status::OK();
-}
-
-std::string StatusField(const Json& object, const char* key) {
-  if (!object.contains("status") || !object["status"].is_object()) return "";
-  const Json& v = object["status"].value(key, Json());
-  return v.is_string() ? v.get<std::string>() : "";
 }
 
 bool HasFinalizer(const Json& object, const std::string& finalizer) {

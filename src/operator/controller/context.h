@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "br/log/log_task.h"
+#include "operator/api/types.h"
 #include "operator/client/api_client.h"
 
 namespace brix::controller {
@@ -48,10 +49,10 @@ struct Outcome {
   static Outcome After(Millis d) { return {d}; }
 };
 
-// The kvpd addresses of the cluster `spec.br` names for `object`; NotFound saying how to
-// register it.
-[[nodiscard]] Result<std::string> ClusterPd(const Context& ctx, const Json& object,
-                                            const Json& spec);
+// The kvpd addresses of the cluster `br` (a spec's br) names for a CR in namespace `object_ns`;
+// NotFound saying how to register it.
+[[nodiscard]] Result<std::string> ClusterPd(const Context& ctx, const std::string& object_ns,
+                                            const api::BrConfig& br);
 
 enum class JobPhase { kAbsent, kRunning, kComplete, kFailed };
 struct JobState {
@@ -90,8 +91,7 @@ Json JobRoleRules();
 // `ns` where they are absent. Existing ones are left as they are: whoever edited them owns them.
 [[nodiscard]] Status EnsureJobAccount(const Context& ctx, const std::string& ns);
 
-// "NotFound" and similar lookups as value helpers.
-std::string StatusField(const Json& object, const char* key);
+// On an object as stored (inside read-modify-writes; typed views carry ObjectMeta instead).
 bool HasFinalizer(const Json& object, const std::string& finalizer);
 bool BeingDeleted(const Json& object);
 

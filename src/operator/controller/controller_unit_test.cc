@@ -23,15 +23,16 @@ using api::Json;
 namespace cond = api::cond;
 namespace logcmd = api::logcmd;
 
-Json LogBackup(const std::string& sub, const std::string& phase, const std::string& commit_ts,
-               const std::string& truncate = "", const std::string& truncated = "") {
+api::Backup LogBackup(const std::string& sub, const std::string& phase,
+                      const std::string& commit_ts, const std::string& truncate = "",
+                      const std::string& truncated = "") {
   Json b = {{"spec", {{"backupMode", "log"}}}, {"status", Json::object()}};
   if (!sub.empty()) b["spec"]["logSubcommand"] = sub;
   if (!truncate.empty()) b["spec"]["logTruncateUntil"] = truncate;
   if (!phase.empty()) b["status"]["phase"] = phase;
   if (!commit_ts.empty()) b["status"]["commitTs"] = commit_ts;
   if (!truncated.empty()) b["status"]["logSuccessTruncateUntil"] = truncated;
-  return b;
+  return api::ParseBackup(b).value();
 }
 
 TEST(EffectiveLogCommand, FollowsTheReferenceTable) {
@@ -272,12 +273,14 @@ TEST(Storage, PathAndEngineUrlNeverCarryTheKey) {
                 {{"secretName", "azblob-secret"},
                  {"container", "my-container"},
                  {"prefix", "/my-full-backup-folder/"}}}};
-  auto loc = api::StorageOf(spec);
+  auto storage = api::ParseStorageProvider(spec);
+  ASSERT_TRUE(storage.ok());
+  auto loc = api::StorageOf(*storage);
   ASSERT_TRUE(loc.ok());
   EXPECT_EQ(loc->backup_path, "azure://my-container/my-full-backup-folder/");
   EXPECT_EQ(loc->secret_name, "azblob-secret");
   auto url =
-      api::EngineStorageUrl(spec, MapEnv({{"AZURE_STORAGE_ACCOUNT", "acct"},
+      api::EngineStorageUrl(*storage, MapEnv({{"AZURE_STORAGE_ACCOUNT", "acct"},
                                           {"AZURE_STORAGE_KEY", "c2VjcmV0"},
                                           {"AZURE_STORAGE_ENDPOINT", "http://127.0.0.1:1/acct"}}));
   ASSERT_TRUE(url.ok());
@@ -285,7 +288,7 @@ TEST(Storage, PathAndEngineUrlNeverCarryTheKey) {
             "azure://my-container/my-full-backup-folder?account-name=acct&endpoint=http%3A%2F%2F"
             "127.0.0.1%3A1%2Facct");
   EXPECT_EQ(url->find("c2VjcmV0"), std::string::npos);
-  EXPECT_FALSE(api::StorageOf(Json::object()).ok());
+  EXPECT_FALSE(api::StorageOf(api::StorageProvider{}).ok());
 }
 
 TEST(Manager, BrOptionsMapToEngineFlags) {
@@ -296,17 +299,20 @@ TEST(Manager, BrOptionsMapToEngineFlags) {
                  {"table", "table1"},
                  {"concurrency", 8},
                  {"options", {"--lastbackupts=420134118382108673", "--compression", "lz4"}}}}};
+  auto apply = [](const Json& spec, br::BackupOptions* o) {
+    return manager::ApplyBackupSpec(api::ParseBackupSpec(spec).value(), o);
+  };
   br::BackupOptions o;
-  ASSERT_TRUE(manager::ApplyBackupSpec(spec, &o).ok());
+  ASSERT_TRUE(apply(spec, &o).ok());
   EXPECT_EQ(o.filter, (std::vector<std::string>{"db1.table1"}));
   EXPECT_EQ(o.concurrency, 8);
   EXPECT_EQ(o.last_backup_ts, 420134118382108673u);
   EXPECT_EQ(o.compression, "lz4");
   spec["tableFilter"] = {"db1.table1", "db1.table2"};
-  ASSERT_TRUE(manager::ApplyBackupSpec(spec, &o).ok());
+  ASSERT_TRUE(apply(spec, &o).ok());
   EXPECT_EQ(o.filter.size(), 2u);  // tableFilter wins over backupType
   spec["br"]["options"] = {"--no-such-flag=1"};
-  Status s = manager::ApplyBackupSpec(spec, &o);
+  Status s = apply(spec, &o);
   EXPECT_TRUE(s.IsInvalidArgument());
   EXPECT_NE(s.message().find("--no-such-flag"), std::string::npos);
 }

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "operator/api/types.h"
 #include "operator/controller/context.h"
 
 namespace brix::controller {
@@ -25,10 +26,10 @@ class BackupController final : public Reconciler {
   Result<Outcome> Reconcile(const std::string& ns, const std::string& name) override;
 
  private:
-  Result<Outcome> Snapshot(const Json& backup);
-  Result<Outcome> Log(const Json& backup);
-  Result<Outcome> Delete(const Json& backup);
-  Result<Outcome> TrackCheckpoint(const Json& backup);
+  Result<Outcome> Snapshot(const api::Backup& backup);
+  Result<Outcome> Log(const api::Backup& backup);
+  Result<Outcome> Delete(const api::Backup& backup);
+  Result<Outcome> TrackCheckpoint(const api::Backup& backup);
   Context* ctx_;
 };
 
@@ -62,8 +63,8 @@ class ScheduleController final : public Reconciler {
   Result<Outcome> Reconcile(const std::string& ns, const std::string& name) override;
 
  private:
-  Status CollectGarbage(const Json& schedule);
-  Status Compact(const Json& schedule);
+  Status CollectGarbage(const api::BackupSchedule& schedule);
+  Status Compact(const api::BackupSchedule& schedule);
   Context* ctx_;
 };
 

@@ -9,34 +9,34 @@ namespace {
 
 namespace cond = api::cond;
 
-Status SetRestoreCondition(Context* ctx, const Json& restore, const api::Condition& c) {
+Status SetRestoreCondition(Context* ctx, const api::Restore& restore, const api::Condition& c) {
   bool changed = false;
-  auto r = client::MutateStatus(*ctx->client, client::Restores(), client::NamespaceOf(restore),
-                                client::NameOf(restore), [&](Json& o) {
-                                  if (client::UidOf(o) != client::UidOf(restore)) return false;
-                                  changed = api::UpsertCondition(&o["status"], c);
+  auto r = client::MutateStatus(*ctx->client, client::Restores(), restore.metadata.ns,
+                                restore.metadata.name, [&](Json& o) {
+                                  if (client::UidOf(o) != restore.metadata.uid) return false;
+                                  changed = api::UpsertCondition(&o[api::field::kStatus], c);
                                   return changed;
                                 });
   if (!r.ok()) return r.status();
   if (changed) {
     bool warn = c.type == cond::kFailed || c.type == cond::kInvalid || c.type == cond::kRetryFailed;
-    client::RecordEvent(*ctx->client, client::Restores(), restore, warn ? "Warning" : "Normal",
+    client::RecordEvent(*ctx->client, client::Restores(), restore.object,
+                        warn ? "Warning" : "Normal",
                         c.reason.empty() ? c.type : c.reason,
                         c.message.empty() ? c.type : c.message);
   }
   return Status::OK();
 }
 
-std::string Invalid(const Json& restore) {
-  const Json& spec = restore["spec"];
-  auto storage = api::StorageOf(spec);
+std::string Invalid(const api::Restore& restore) {
+  const api::RestoreSpec& spec = restore.spec;
+  auto storage = api::StorageOf(spec.storage);
   if (!storage.ok()) return storage.status().message();
-  if (spec.value("restoreMode", "snapshot") == "pitr") {
-    if (spec.value("pitrRestoredTs", "").empty())
-      return "restoreMode pitr needs spec.pitrRestoredTs";
-    bool full = spec.contains("pitrFullBackupStorageProvider") &&
-                api::StorageOf(spec["pitrFullBackupStorageProvider"]).ok();
-    bool start = !spec.value("logRestoreStartTs", "").empty();
+  if (spec.restore_mode == api::value::kPitr) {
+    if (spec.pitr_restored_ts.empty()) return "restoreMode pitr needs spec.pitrRestoredTs";
+    bool full = spec.pitr_full_backup_storage &&
+                api::StorageOf(*spec.pitr_full_backup_storage).ok();
+    bool start = !spec.log_restore_start_ts.empty();
     if (full == start) {
       return "restoreMode pitr needs exactly one of spec.pitrFullBackupStorageProvider.azblob "
              "and spec.logRestoreStartTs";
@@ -50,10 +50,10 @@ std::string Invalid(const Json& restore) {
 Result<Outcome> RestoreController::Reconcile(const std::string& ns, const std::string& name) {
   auto got = ctx_->client->Get(client::Restores(), ns, name);
   if (!got.ok()) return got.status().IsNotFound() ? Result<Outcome>(Outcome::Done()) : got.status();
-  const Json& restore = *got;
-  std::string phase = api::Phase(restore);
+  BRIX_ASSIGN_OR_RETURN(const api::Restore restore, api::ParseRestore(*got));
+  const std::string& phase = restore.status.phase;
   if (phase == cond::kComplete || phase == cond::kFailed || phase == cond::kInvalid ||
-      BeingDeleted(restore)) {
+      restore.metadata.deleting) {
     return Outcome::Done();
   }
   if (std::string why = Invalid(restore); !why.empty()) {
@@ -71,7 +71,7 @@ Result<Outcome> RestoreController::Reconcile(const std::string& ns, const std::s
     return Outcome::Done();
   }
   if (job.phase != JobPhase::kAbsent) return Outcome::Done();
-  auto pd = ClusterPd(*ctx_, restore, restore["spec"]);
+  auto pd = ClusterPd(*ctx_, ns, restore.spec.br);
   if (!pd.ok()) {
     BRIX_RETURN_IF_ERROR(SetRestoreCondition(
         ctx_, restore, {cond::kRetryFailed, "True", "ClusterNotFound", pd.status().message()}));
@@ -82,10 +82,10 @@ Result<Outcome> RestoreController::Reconcile(const std::string& ns, const std::s
   r.component = "restore";
   r.labels = {{"tidb.pingcap.com/restore", name}};
   r.args = {"restore", "--namespace", ns, "--name", name};
-  r.secret_name = api::StorageOf(restore["spec"])->secret_name;
+  r.secret_name = api::StorageOf(restore.spec.storage)->secret_name;
   r.env = {{"BRIX_CLUSTER_PD", *pd}};
-  r.backoff_limit = restore["spec"].value("backoffLimit", 0);
-  BRIX_RETURN_IF_ERROR(CreateJob(*ctx_, client::Restores(), restore, r));
+  r.backoff_limit = restore.spec.backoff_limit;
+  BRIX_RETURN_IF_ERROR(CreateJob(*ctx_, client::Restores(), restore.object, r));
   BRIX_RETURN_IF_ERROR(SetRestoreCondition(
       ctx_, restore, {cond::kScheduled, "True", "", "job " + job_name + " created"}));
   return Outcome::Done();

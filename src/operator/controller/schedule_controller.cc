@@ -15,37 +15,41 @@ namespace brix::controller {
 namespace {
 
 using Clock = std::chrono::system_clock;
+namespace field = api::field;
 
-Json OwnedMetadata(const Json& schedule, const std::string& name) {
-  std::string bks = client::NameOf(schedule);
+Json OwnedMetadata(const api::BackupSchedule& schedule, const std::string& name) {
+  const std::string& bks = schedule.metadata.name;
   Json labels = {{"app.kubernetes.io/name", "backup-schedule"},
                  {"app.kubernetes.io/managed-by", "backup-schedule-operator"},
                  {"app.kubernetes.io/instance", bks},
                  {kScheduleLabel, bks}};
-  Json own_labels = schedule["metadata"].value("labels", Json::object());
+  Json own_labels = schedule.object[field::kMetadata].value("labels", Json::object());
   for (const auto& [k, v] : own_labels.items()) {
     if (!labels.contains(k)) labels[k] = v;
   }
   return {
       {"name", name},
-      {"namespace", client::NamespaceOf(schedule)},
+      {"namespace", schedule.metadata.ns},
       {"labels", labels},
       {"ownerReferences", Json::array({{{"apiVersion", client::BackupSchedules().group_version()},
                                         {"kind", "BackupSchedule"},
                                         {"name", bks},
-                                        {"uid", client::UidOf(schedule)},
+                                        {"uid", schedule.metadata.uid},
                                         {"controller", true},
                                         {"blockOwnerDeletion", true}}})}};
 }
 
+// `leaf` under the prefix of a template's azblob (a template spec as JSON).
 std::string JoinPrefix(const Json& spec, const std::string& leaf) {
-  std::string prefix = spec.contains("azblob") ? spec["azblob"].value("prefix", "") : "";
+  std::string prefix = spec.contains(field::kAzblob)
+                           ? spec[field::kAzblob].value(field::kPrefix, std::string())
+                           : "";
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   return prefix.empty() ? leaf : prefix + "/" + leaf;
 }
 
-std::optional<Clock::time_point> TimeField(const Json& object, const char* key) {
-  std::string s = StatusField(object, key);
+// A time of the schedule's status; nullopt when unset.
+std::optional<Clock::time_point> TimeOf(const std::string& s) {
   if (s.empty()) return std::nullopt;
   return ParseIso8601Utc(s);
 }
@@ -65,84 +69,87 @@ uint64_t TsoOfTime(Clock::time_point t) {
       std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
 }
 
-Status WriteStatus(Context* ctx, const Json& schedule, const std::function<void(Json&)>& change) {
-  auto r =
-      client::MutateStatus(*ctx->client, client::BackupSchedules(), client::NamespaceOf(schedule),
-                           client::NameOf(schedule), [&](Json& o) {
-                             if (client::UidOf(o) != client::UidOf(schedule)) return false;
-                             Json before = o.value("status", Json::object());
-                             if (!o["status"].is_object()) o["status"] = Json::object();
-                             change(o["status"]);
-                             return o["status"] != before;
-                           });
+Status WriteStatus(Context* ctx, const api::BackupSchedule& schedule,
+                   const std::function<void(Json&)>& change) {
+  auto r = client::MutateStatus(*ctx->client, client::BackupSchedules(), schedule.metadata.ns,
+                                schedule.metadata.name, [&](Json& o) {
+                                  if (client::UidOf(o) != schedule.metadata.uid) return false;
+                                  Json before = o.value(field::kStatus, Json::object());
+                                  Json& st = o[field::kStatus];
+                                  if (!st.is_object()) st = Json::object();
+                                  change(st);
+                                  return st != before;
+                                });
   return r.status();
 }
 
 }  // namespace
 
-Status ScheduleController::CollectGarbage(const Json& schedule) {
-  const Json& spec = schedule["spec"];
-  std::string ns = client::NamespaceOf(schedule), bks = client::NameOf(schedule);
+Status ScheduleController::CollectGarbage(const api::BackupSchedule& schedule) {
+  const api::ScheduleSpec& spec = schedule.spec;
+  const std::string &ns = schedule.metadata.ns, &bks = schedule.metadata.name;
   RetentionInput in;
-  if (spec.contains("maxReservedTime")) {
-    auto d = api::ParseGoDuration(spec["maxReservedTime"].get<std::string>());
+  if (!spec.max_reserved_time.empty()) {
+    auto d = api::ParseGoDuration(spec.max_reserved_time);
     if (d.ok()) in.max_reserved_time = *d;
   }
-  in.max_backups = spec.value("maxBackups", 0);
+  in.max_backups = spec.max_backups;
   if (!in.max_reserved_time && in.max_backups <= 0) return Status::OK();
   in.now_ts = TsoOfTime(ctx_->options.now());
-  BRIX_ASSIGN_OR_RETURN(auto backups, ctx_->client->List(client::Backups(), ns,
-                                                         std::string(kScheduleLabel) + "=" + bks));
-  std::sort(backups.begin(), backups.end(), [](const Json& a, const Json& b) {
-    return a["metadata"].value("creationTimestamp", "") <
-               b["metadata"].value("creationTimestamp", "") ||
-           (a["metadata"].value("creationTimestamp", "") ==
-                b["metadata"].value("creationTimestamp", "") &&
-            client::NameOf(a) < client::NameOf(b));
+  BRIX_ASSIGN_OR_RETURN(auto listed, ctx_->client->List(client::Backups(), ns,
+                                                        std::string(kScheduleLabel) + "=" + bks));
+  std::vector<api::Backup> backups;
+  for (const Json& b : listed) {
+    BRIX_ASSIGN_OR_RETURN(api::Backup typed, api::ParseBackup(b));
+    backups.push_back(std::move(typed));
+  }
+  std::sort(backups.begin(), backups.end(), [](const api::Backup& a, const api::Backup& b) {
+    return a.metadata.creation_timestamp < b.metadata.creation_timestamp ||
+           (a.metadata.creation_timestamp == b.metadata.creation_timestamp &&
+            a.metadata.name < b.metadata.name);
   });
-  Json log_backup;
-  for (const Json& b : backups) {
-    if (BeingDeleted(b)) continue;
-    if (api::IsLogMode(b)) {
+  std::optional<api::Backup> log_backup;
+  for (const api::Backup& b : backups) {
+    if (b.metadata.deleting) continue;
+    if (b.spec.IsLogMode()) {
       log_backup = b;
       continue;
     }
-    in.snapshots.push_back(
-        {client::NameOf(b), api::Phase(b), TsOrZero(StatusField(b, "commitTs"))});
+    in.snapshots.push_back({b.metadata.name, b.status.phase, TsOrZero(b.status.commit_ts)});
   }
-  if (!log_backup.is_null() && !StatusField(log_backup, "commitTs").empty()) {
-    in.log = LogEntry{TsOrZero(StatusField(log_backup, "commitTs")),
-                      TsOrZero(StatusField(log_backup, "logCheckpointTs"))};
+  if (log_backup && !log_backup->status.commit_ts.empty()) {
+    in.log = LogEntry{TsOrZero(log_backup->status.commit_ts),
+                      TsOrZero(log_backup->status.log_checkpoint_ts)};
   }
-  if (spec.contains("compactBackupTemplate")) {
-    auto p = TimeField(schedule, "lastCompactProgress");
+  if (spec.compact_backup_template) {
+    auto p = TimeOf(schedule.status.last_compact_progress);
     in.compact_progress = p ? TsoOfTime(*p) : 0;
   }
   RetentionPlan plan = PlanRetention(in);
   for (const auto& name : plan.delete_names) {
     spdlog::info("schedule {}/{}: retention deletes backup {}", ns, bks, name);
     BRIX_RETURN_IF_ERROR(ctx_->client->Delete(client::Backups(), ns, name));
-    client::RecordEvent(*ctx_->client, client::BackupSchedules(), schedule, "Normal",
+    client::RecordEvent(*ctx_->client, client::BackupSchedules(), schedule.object, "Normal",
                         "DeletedBackup", "retention deleted backup " + name);
   }
-  if (plan.truncate_until > 0 && !log_backup.is_null() &&
-      plan.truncate_until > TsOrZero(log_backup["spec"].value("logTruncateUntil", ""))) {
+  if (plan.truncate_until > 0 && log_backup &&
+      plan.truncate_until > TsOrZero(log_backup->spec.log_truncate_until)) {
     std::string until = std::to_string(plan.truncate_until);
-    auto r = client::MutateObject(*ctx_->client, client::Backups(), ns, client::NameOf(log_backup),
-                                  [&](Json& b) {
-                                    b["spec"]["logTruncateUntil"] = until;
-                                    return true;
-                                  });
+    const std::string& log_name = log_backup->metadata.name;
+    auto r = client::MutateObject(*ctx_->client, client::Backups(), ns, log_name, [&](Json& b) {
+      b[field::kSpec][field::kLogTruncateUntil] = until;
+      return true;
+    });
     BRIX_RETURN_IF_ERROR(r.status());
-    client::RecordEvent(*ctx_->client, client::BackupSchedules(), schedule, "Normal",
+    client::RecordEvent(*ctx_->client, client::BackupSchedules(), schedule.object, "Normal",
                         "SuccessfulTruncate",
-                        "log backup " + client::NameOf(log_backup) + " truncates until " + until);
+                        "log backup " + log_name + " truncates until " + until);
   }
   if (plan.all_deleted) {
     BRIX_RETURN_IF_ERROR(WriteStatus(ctx_, schedule, [&](Json& st) {
-      st["lastBackup"] = "";
-      st.erase("lastBackupTime");
-      st["allBackupCleanTime"] = FormatIso8601(ctx_->options.now());
+      st[field::kLastBackup] = "";
+      st.erase(field::kLastBackupTime);
+      st[field::kAllBackupCleanTime] = FormatIso8601(ctx_->options.now());
     }));
   }
   // CompactBackups: finished ones past the retention go too.
@@ -156,43 +163,44 @@ Status ScheduleController::CollectGarbage(const Json& schedule) {
                  api::TsoFromUnixMillis(
                      std::chrono::duration_cast<std::chrono::milliseconds>(*in.max_reserved_time)
                          .count()));
-    for (const Json& c : compacts) {
-      std::string state = StatusField(c, "state");
-      if ((state == "Complete" || state == "Failed") &&
-          TsOrZero(c["spec"].value("endTs", "")) < expired) {
-        BRIX_RETURN_IF_ERROR(ctx_->client->Delete(client::CompactBackups(), ns, client::NameOf(c)));
+    for (const Json& object : compacts) {
+      BRIX_ASSIGN_OR_RETURN(api::CompactBackup c, api::ParseCompactBackup(object));
+      const std::string& state = c.status.state;
+      if ((state == api::cond::kComplete || state == api::cond::kFailed) &&
+          TsOrZero(c.spec.end_ts) < expired) {
+        BRIX_RETURN_IF_ERROR(ctx_->client->Delete(client::CompactBackups(), ns, c.metadata.name));
       }
     }
   }
   return Status::OK();
 }
 
-Status ScheduleController::Compact(const Json& schedule) {
-  const Json& spec = schedule["spec"];
-  std::string ns = client::NamespaceOf(schedule), bks = client::NameOf(schedule);
-  if (!spec.contains("compactInterval") || !spec.contains("compactBackupTemplate")) {
-    return Status::OK();
-  }
-  std::string log_name = StatusField(schedule, "logBackup");
-  auto log_start = TimeField(schedule, "logBackupStartTs");
+Status ScheduleController::Compact(const api::BackupSchedule& schedule) {
+  const api::ScheduleSpec& spec = schedule.spec;
+  const std::string &ns = schedule.metadata.ns, &bks = schedule.metadata.name;
+  if (spec.compact_interval.empty() || !spec.compact_backup_template) return Status::OK();
+  const std::string& log_name = schedule.status.log_backup;
+  auto log_start = TimeOf(schedule.status.log_backup_start_ts);
   if (log_name.empty() || !log_start) return Status::OK();
-  auto log = ctx_->client->Get(client::Backups(), ns, log_name);
-  if (!log.ok()) return log.status().IsNotFound() ? Status::OK() : log.status();
-  uint64_t checkpoint = TsOrZero(StatusField(*log, "logCheckpointTs"));
+  auto got = ctx_->client->Get(client::Backups(), ns, log_name);
+  if (!got.ok()) return got.status().IsNotFound() ? Status::OK() : got.status();
+  BRIX_ASSIGN_OR_RETURN(const api::Backup log, api::ParseBackup(*got));
+  uint64_t checkpoint = TsOrZero(log.status.log_checkpoint_ts);
   if (checkpoint == 0) return Status::OK();
-  BRIX_ASSIGN_OR_RETURN(auto span,
-                        api::ParseGoDuration(spec["compactInterval"].get<std::string>()));
-  auto progress = TimeField(schedule, "lastCompactProgress");
-  if (std::string last = StatusField(schedule, "lastCompact"); !last.empty()) {
-    auto c = ctx_->client->Get(client::CompactBackups(), ns, last);
+  BRIX_ASSIGN_OR_RETURN(auto span, api::ParseGoDuration(spec.compact_interval));
+  auto progress = TimeOf(schedule.status.last_compact_progress);
+  if (const std::string& last = schedule.status.last_compact; !last.empty()) {
+    auto got_c = ctx_->client->Get(client::CompactBackups(), ns, last);
+    auto c = got_c.ok() ? api::ParseCompactBackup(*got_c)
+                        : Result<api::CompactBackup>(got_c.status());
     if (c.ok()) {
-      std::string state = StatusField(*c, "state");
+      const std::string& state = c->status.state;
       uint64_t p = 0;
-      if (state == "Complete") {
-        p = TsOrZero(StatusField(*c, "endTs"));
-        if (p == 0) p = TsOrZero((*c)["spec"].value("endTs", ""));
-      } else if (state == "Failed") {
-        p = TsOrZero((*c)["spec"].value("startTs", ""));
+      if (state == api::cond::kComplete) {
+        p = TsOrZero(c->status.end_ts);
+        if (p == 0) p = TsOrZero(c->spec.end_ts);
+      } else if (state == api::cond::kFailed) {
+        p = TsOrZero(c->spec.start_ts);
       } else {
         return Status::OK();  // still running
       }
@@ -202,26 +210,26 @@ Status ScheduleController::Compact(const Json& schedule) {
     }
   }
   Clock::time_point start = progress ? *progress : *log_start;
-  if (spec.contains("minCompactStartTs")) {
-    uint64_t min = TsOrZero(spec["minCompactStartTs"].get<std::string>());
+  if (!spec.min_compact_start_ts.empty()) {
+    uint64_t min = TsOrZero(spec.min_compact_start_ts);
     if (min > 0 && TimeOfTso(min) > start) start = TimeOfTso(min);
   }
   auto cp_time = TimeOfTso(checkpoint);
   auto now = ctx_->options.now();
   auto step = std::chrono::duration_cast<Clock::duration>(span);
   Clock::time_point end = std::min(cp_time, start + 3 * step);
-  auto last_exec = TimeField(schedule, "lastCompactExecutionTs");
+  auto last_exec = TimeOf(schedule.status.last_compact_execution_ts);
   if (start >= cp_time || end - *log_start < step || (last_exec && now - *last_exec < step)) {
     return WriteStatus(ctx_, schedule, [&](Json& st) {
-      if (progress) st["lastCompactProgress"] = FormatIso8601(*progress);
+      if (progress) st[field::kLastCompactProgress] = FormatIso8601(*progress);
     });
   }
   std::string name = "compact-" + bks + "-" + NameTimestamp(now);
-  Json cspec = spec["compactBackupTemplate"];
-  cspec["startTs"] = WindowTimestamp(start);
-  cspec["endTs"] = WindowTimestamp(end);
-  if (cspec.contains("azblob") && (*log)["spec"].contains("azblob")) {
-    cspec["azblob"]["prefix"] = (*log)["spec"]["azblob"].value("prefix", "");
+  Json cspec = *spec.compact_backup_template;
+  cspec[field::kStartTs] = WindowTimestamp(start);
+  cspec[field::kEndTs] = WindowTimestamp(end);
+  if (cspec.contains(field::kAzblob) && log.spec.storage.azblob) {
+    cspec[field::kAzblob][field::kPrefix] = log.spec.storage.azblob->prefix;
   }
   Json cpbk = {{"apiVersion", client::CompactBackups().group_version()},
                {"kind", "CompactBackup"},
@@ -229,34 +237,34 @@ Status ScheduleController::Compact(const Json& schedule) {
                {"spec", cspec}};
   auto created = ctx_->client->Create(client::CompactBackups(), ns, cpbk);
   if (!created.ok() && !created.status().IsAlreadyExists()) return created.status();
-  client::RecordEvent(*ctx_->client, client::BackupSchedules(), schedule, "Normal",
+  client::RecordEvent(*ctx_->client, client::BackupSchedules(), schedule.object, "Normal",
                       "CreatedCompactBackup", "created CompactBackup " + name);
   return WriteStatus(ctx_, schedule, [&](Json& st) {
-    st["lastCompact"] = name;
-    st["lastCompactExecutionTs"] = FormatIso8601(now);
-    if (progress) st["lastCompactProgress"] = FormatIso8601(*progress);
+    st[field::kLastCompact] = name;
+    st[field::kLastCompactExecutionTs] = FormatIso8601(now);
+    if (progress) st[field::kLastCompactProgress] = FormatIso8601(*progress);
   });
 }
 
 Result<Outcome> ScheduleController::Reconcile(const std::string& ns, const std::string& name) {
   auto got = ctx_->client->Get(client::BackupSchedules(), ns, name);
   if (!got.ok()) return got.status().IsNotFound() ? Result<Outcome>(Outcome::Done()) : got.status();
-  Json schedule = *got;
-  if (BeingDeleted(schedule)) return Outcome::Done();
-  const Json spec = schedule["spec"];  // a copy: `schedule` is re-read below
+  BRIX_ASSIGN_OR_RETURN(api::BackupSchedule schedule, api::ParseBackupSchedule(*got));
+  if (schedule.metadata.deleting) return Outcome::Done();
+  const api::ScheduleSpec spec = schedule.spec;  // a copy: `schedule` is re-read below
   // Retention runs even when paused (§5 step 1).
   if (Status s = CollectGarbage(schedule); !s.ok()) {
     spdlog::warn("schedule {}/{}: retention: {}", ns, name, s.ToString());
   }
-  if (spec.value("pause", false)) return Outcome::After(ctx_->options.resync);
+  if (spec.pause) return Outcome::After(ctx_->options.resync);
   auto now = ctx_->options.now();
   // The one log backup of the schedule.
-  if (spec.contains("logBackupTemplate") && StatusField(schedule, "logBackup").empty()) {
+  if (spec.log_backup_template && schedule.status.log_backup.empty()) {
     std::string log_name = "log-" + name;
-    Json lspec = spec["logBackupTemplate"];
-    lspec["backupMode"] = "log";
-    if (lspec.contains("azblob")) {
-      lspec["azblob"]["prefix"] = JoinPrefix(lspec, "log-" + NameTimestamp(now));
+    Json lspec = *spec.log_backup_template;
+    lspec[field::kBackupMode] = api::value::kLog;
+    if (lspec.contains(field::kAzblob)) {
+      lspec[field::kAzblob][field::kPrefix] = JoinPrefix(lspec, "log-" + NameTimestamp(now));
     }
     Json log = {{"apiVersion", client::Backups().group_version()},
                 {"kind", "Backup"},
@@ -268,41 +276,42 @@ Result<Outcome> ScheduleController::Reconcile(const std::string& ns, const std::
       auto existing = ctx_->client->Get(client::Backups(), ns, log_name);
       bool ours = false;
       if (existing.ok()) {
-        Json refs = (*existing)["metadata"].value("ownerReferences", Json::array());
-        for (const auto& ref : refs) ours = ours || ref.value("uid", "") == client::UidOf(schedule);
+        Json refs = (*existing)[field::kMetadata].value("ownerReferences", Json::array());
+        for (const auto& ref : refs) ours = ours || ref.value("uid", "") == schedule.metadata.uid;
       }
       if (ours) created = existing;
     }
     if (!created.ok()) {
       return created.status().WithContext("create log backup " + log_name);
     }
-    client::RecordEvent(*ctx_->client, client::BackupSchedules(), schedule, "Normal",
+    client::RecordEvent(*ctx_->client, client::BackupSchedules(), schedule.object, "Normal",
                         "CreatedLogBackup", "created log backup " + log_name);
     BRIX_RETURN_IF_ERROR(WriteStatus(ctx_, schedule, [&](Json& st) {
-      st["logBackup"] = log_name;
-      st["logBackupStartTs"] = FormatIso8601(now);
+      st[field::kLogBackup] = log_name;
+      st[field::kLogBackupStartTs] = FormatIso8601(now);
     }));
-    BRIX_ASSIGN_OR_RETURN(schedule, ctx_->client->Get(client::BackupSchedules(), ns, name));
+    BRIX_ASSIGN_OR_RETURN(Json reread, ctx_->client->Get(client::BackupSchedules(), ns, name));
+    BRIX_ASSIGN_OR_RETURN(schedule, api::ParseBackupSchedule(reread));
   }
   if (Status s = Compact(schedule); !s.ok()) {
     spdlog::warn("schedule {}/{}: compaction: {}", ns, name, s.ToString());
   }
   // One snapshot at a time: the previous one must have finished.
-  if (std::string last = StatusField(schedule, "lastBackup"); !last.empty()) {
-    auto b = ctx_->client->Get(client::Backups(), ns, last);
+  if (const std::string& last = schedule.status.last_backup; !last.empty()) {
+    auto got_b = ctx_->client->Get(client::Backups(), ns, last);
+    auto b = got_b.ok() ? api::ParseBackup(*got_b) : Result<api::Backup>(got_b.status());
     if (b.ok()) {
-      std::string phase = api::Phase(*b);
-      if (phase != "Complete" && phase != "Failed" && phase != "Invalid") {
+      const std::string& phase = b->status.phase;
+      if (phase != api::cond::kComplete && phase != api::cond::kFailed &&
+          phase != api::cond::kInvalid) {
         return Outcome::After(Millis(1000));
       }
     }
   }
-  BRIX_ASSIGN_OR_RETURN(auto cron, api::CronSchedule::Parse(spec.value("schedule", "")));
-  auto earliest = TimeField(schedule, "lastBackupTime");
-  if (!earliest) earliest = TimeField(schedule, "allBackupCleanTime");
-  if (!earliest) {
-    earliest = ParseIso8601Utc(schedule["metadata"].value("creationTimestamp", ""));
-  }
+  BRIX_ASSIGN_OR_RETURN(auto cron, api::CronSchedule::Parse(spec.schedule));
+  auto earliest = TimeOf(schedule.status.last_backup_time);
+  if (!earliest) earliest = TimeOf(schedule.status.all_backup_clean_time);
+  if (!earliest) earliest = ParseIso8601Utc(schedule.metadata.creation_timestamp);
   if (!earliest) earliest = now;
   auto next = cron.Next(*earliest);
   if (!next) return Outcome::Done();
@@ -311,11 +320,14 @@ Result<Outcome> ScheduleController::Reconcile(const std::string& ns, const std::
   }
   // Fire, stamped with now (not the tick), as the reference does.
   std::string backup_name = name + "-" + NameTimestamp(now);
-  Json bspec = spec["backupTemplate"];
-  if (bspec.contains("br") && bspec.contains("azblob")) {
-    std::string cluster_ns = bspec["br"].value("clusterNamespace", ns);
-    bspec["azblob"]["prefix"] = JoinPrefix(bspec, bspec["br"].value("cluster", "") + "-pd." +
-                                                      cluster_ns + "-2379-" + NameTimestamp(now));
+  Json bspec = spec.backup_template;
+  if (bspec.contains(field::kBr) && bspec.contains(field::kAzblob)) {
+    BRIX_ASSIGN_OR_RETURN(api::BackupSpec typed, api::ParseBackupSpec(bspec));
+    std::string cluster_ns = bspec[field::kBr].contains(field::kClusterNamespace)
+                                 ? typed.br.cluster_namespace
+                                 : ns;
+    bspec[field::kAzblob][field::kPrefix] = JoinPrefix(
+        bspec, typed.br.cluster + "-pd." + cluster_ns + "-2379-" + NameTimestamp(now));
   }
   Json backup = {{"apiVersion", client::Backups().group_version()},
                  {"kind", "Backup"},
@@ -323,12 +335,12 @@ Result<Outcome> ScheduleController::Reconcile(const std::string& ns, const std::
                  {"spec", bspec}};
   auto created = ctx_->client->Create(client::Backups(), ns, backup);
   if (!created.ok() && !created.status().IsAlreadyExists()) return created.status();
-  client::RecordEvent(*ctx_->client, client::BackupSchedules(), schedule, "Normal", "CreatedBackup",
-                      "created backup " + backup_name);
+  client::RecordEvent(*ctx_->client, client::BackupSchedules(), schedule.object, "Normal",
+                      "CreatedBackup", "created backup " + backup_name);
   BRIX_RETURN_IF_ERROR(WriteStatus(ctx_, schedule, [&](Json& st) {
-    st["lastBackup"] = backup_name;
-    st["lastBackupTime"] = FormatIso8601(now);
-    st.erase("allBackupCleanTime");
+    st[field::kLastBackup] = backup_name;
+    st[field::kLastBackupTime] = FormatIso8601(now);
+    st.erase(field::kAllBackupCleanTime);
   }));
   auto after = cron.Next(now);
   return Outcome::After(after ? std::chrono::duration_cast<Millis>(*after - now) + Millis(20)

@@ -11,6 +11,7 @@
 #include "operator/api/backup_status.h"
 #include "operator/api/go_time.h"
 #include "operator/api/storage_spec.h"
+#include "operator/api/types.h"
 #include "storage/open_storage.h"
 
 namespace brix::manager {
@@ -22,17 +23,15 @@ using Clock = std::chrono::system_clock;
 
 namespace {
 
-// status.<field>: the run id of the snapshot run that owns status.backupPath.
-constexpr char kRunIdField[] = "backupRunId";
+namespace field = api::field;
 
-std::vector<std::string> FilterOf(const Json& spec) {
-  std::vector<std::string> filter;
-  for (const auto& f : spec.value("tableFilter", Json::array())) filter.push_back(f);
+// The table filter of a Backup or Restore spec: tableFilter, else what backupType and br say.
+template <typename Spec>
+std::vector<std::string> FilterOf(const Spec& spec) {
+  std::vector<std::string> filter = spec.table_filter;
   if (!filter.empty()) return filter;
-  std::string type = spec.value("backupType", "full");
-  const Json& br = spec.value("br", Json::object());
-  if (type == "db") filter.push_back(br.value("db", "") + ".*");
-  if (type == "table") filter.push_back(br.value("db", "") + "." + br.value("table", ""));
+  if (spec.backup_type == api::value::kDb) filter.push_back(spec.br.db + ".*");
+  if (spec.backup_type == api::value::kTable) filter.push_back(spec.br.db + "." + spec.br.table);
   return filter;
 }
 
@@ -157,13 +156,13 @@ Status Fail(StatusWriter& w, const std::string& reason, const Status& error,
   return error;
 }
 
-Status BackupSnapshot(client::ApiClient& api, const Engine& engine, const Json& backup,
+Status BackupSnapshot(client::ApiClient& api, const Engine& engine, const api::Backup& backup,
                       const EnvLookup& env) {
-  std::string ns = client::NamespaceOf(backup), name = client::NameOf(backup);
+  const std::string &ns = backup.metadata.ns, &name = backup.metadata.name;
   StatusWriter w(api, client::Backups(), ns, name);
-  if (api::Phase(backup) == cond::kComplete) return Status::OK();
-  const Json& spec = backup["spec"];
-  auto loc = api::StorageOf(spec);
+  if (backup.status.phase == cond::kComplete) return Status::OK();
+  const api::BackupSpec& spec = backup.spec;
+  auto loc = api::StorageOf(spec.storage);
   if (!loc.ok()) return Fail(w, "InvalidSpec", loc.status());
   auto start = Clock::now();
   BRIX_RETURN_IF_ERROR(w.Condition({cond::kPrepare, "True", "", ""}));
@@ -172,7 +171,7 @@ Status BackupSnapshot(client::ApiClient& api, const Engine& engine, const Json& 
   o.pd = env("BRIX_CLUSTER_PD").value_or("");
   if (o.pd.empty())
     return Fail(w, "ClusterNotFound", Status::InvalidArgument("BRIX_CLUSTER_PD is not set"));
-  auto url = api::EngineStorageUrl(spec, env);
+  auto url = api::EngineStorageUrl(spec.storage, env);
   if (!url.ok()) return Fail(w, "InvalidSpec", url.status());
   o.storage_url = *url;
   if (Status s = ApplyBackupSpec(spec, &o); !s.ok()) return Fail(w, "InvalidSpec", s);
@@ -180,8 +179,8 @@ Status BackupSnapshot(client::ApiClient& api, const Engine& engine, const Json& 
   // a run refused at a location that holds another backup never records it.
   o.on_owned = [&](const std::string& run_id) {
     return w.Change([&](Json& st) {
-      st["backupPath"] = loc->backup_path;
-      st[kRunIdField] = run_id;
+      st[field::kBackupPath] = loc->backup_path;
+      st[field::kBackupRunId] = run_id;
     });
   };
   BRIX_RETURN_IF_ERROR(w.Condition({cond::kRunning, "True", "", ""}));
@@ -199,13 +198,13 @@ Status BackupSnapshot(client::ApiClient& api, const Engine& engine, const Json& 
   });
 }
 
-Status BackupLog(client::ApiClient& api, const Engine& engine, const Json& backup,
+Status BackupLog(client::ApiClient& api, const Engine& engine, const api::Backup& backup,
                  const ManagerRequest& req, const EnvLookup& env) {
-  std::string ns = client::NamespaceOf(backup), name = client::NameOf(backup);
+  const std::string &ns = backup.metadata.ns, &name = backup.metadata.name;
   StatusWriter w(api, client::Backups(), ns, name);
   const std::string& cmd = req.subcommand;
-  const Json& spec = backup["spec"];
-  auto loc = api::StorageOf(spec);
+  const api::BackupSpec& spec = backup.spec;
+  auto loc = api::StorageOf(spec.storage);
   if (!loc.ok()) return Fail(w, "InvalidSpec", loc.status(), cmd);
   auto start = Clock::now();
   BRIX_RETURN_IF_ERROR(w.Condition({cond::kPrepare, "True", "", "", cmd}, true, [&](Json& st) {
@@ -218,14 +217,13 @@ Status BackupLog(client::ApiClient& api, const Engine& engine, const Json& backu
   r.task_name = name;
   r.filter = FilterOf(spec);
   r.truncate_until = req.truncate_until;
-  const Json& br = spec.value("br", Json::object());
-  if (br.contains("sendCredToTikv")) r.send_credentials = br["sendCredToTikv"].get<bool>();
-  if (cmd == logcmd::kStart && !spec.value("commitTs", "").empty()) {
-    auto ts = api::ParseTsString(spec.value("commitTs", ""));
+  if (spec.br.send_cred_to_tikv) r.send_credentials = *spec.br.send_cred_to_tikv;
+  if (cmd == logcmd::kStart && !spec.commit_ts.empty()) {
+    auto ts = api::ParseTsString(spec.commit_ts);
     if (!ts.ok()) return Fail(w, "InvalidSpec", ts.status(), cmd);
     r.start_ts = *ts;
   }
-  auto url = api::EngineStorageUrl(spec, env);
+  auto url = api::EngineStorageUrl(spec.storage, env);
   if (!url.ok()) return Fail(w, "InvalidSpec", url.status(), cmd);
   r.storage_url = *url;
   BRIX_RETURN_IF_ERROR(w.Condition({cond::kRunning, "True", "", "", cmd}, true));
@@ -254,24 +252,22 @@ Status BackupLog(client::ApiClient& api, const Engine& engine, const Json& backu
 // Deletes what the CR's run owned, and nothing else: the run recorded in its status must be the
 // one the location's marker names (br/location.h). Another run's data, or objects next to the
 // run's, stay; that is success (there is nothing of this CR's to delete).
-Status Clean(client::ApiClient& api, const Json& backup, const EnvLookup& env) {
-  const Json empty = Json::object();
-  const Json& st = backup.contains("status") ? backup["status"] : empty;
-  std::string path = st.value("backupPath", "");
+Status Clean(client::ApiClient& api, const api::Backup& backup, const EnvLookup& env) {
+  const std::string& path = backup.status.backup_path;
   if (path.empty()) {
-    return Status::FailedPrecondition("BackupPathIsEmpty: backup " + client::NameOf(backup) +
+    return Status::FailedPrecondition("BackupPathIsEmpty: backup " + backup.metadata.name +
                                       " has no status.backupPath; nothing to clean");
   }
-  BRIX_RETURN_IF_ERROR(CheckedEvent(api, client::Backups(), backup, "Normal", "CleanStarted",
-                                    "deleting the data of this backup at " + path));
-  BRIX_ASSIGN_OR_RETURN(std::string url, api::EngineStorageUrl(backup["spec"], env));
-  br::RunOwner owner = br::RunOwner::Snapshot(st.value(kRunIdField, ""));
-  if (api::IsLogMode(backup)) {
+  BRIX_RETURN_IF_ERROR(CheckedEvent(api, client::Backups(), backup.object, "Normal",
+                                    "CleanStarted", "deleting the data of this backup at " + path));
+  BRIX_ASSIGN_OR_RETURN(std::string url, api::EngineStorageUrl(backup.spec.storage, env));
+  br::RunOwner owner = br::RunOwner::Snapshot(backup.status.backup_run_id);
+  if (backup.spec.IsLogMode()) {
     uint64_t start = 0;
-    if (std::string ts = st.value("commitTs", ""); !ts.empty()) {
+    if (const std::string& ts = backup.status.commit_ts; !ts.empty()) {
       BRIX_ASSIGN_OR_RETURN(start, api::ParseTsString(ts));
     }
-    owner = br::RunOwner::Log(client::NameOf(backup), start);
+    owner = br::RunOwner::Log(backup.metadata.name, start);
   }
   BRIX_ASSIGN_OR_RETURN(br::DeleteReport report, br::DeleteOwnedObjects(url, env, owner));
   if (report.owned) {
@@ -284,37 +280,36 @@ Status Clean(client::ApiClient& api, const Json& backup, const EnvLookup& env) {
   return Status::OK();
 }
 
-Status Restore(client::ApiClient& api, const Engine& engine, const Json& restore,
+Status Restore(client::ApiClient& api, const Engine& engine, const api::Restore& restore,
                const EnvLookup& env) {
-  std::string ns = client::NamespaceOf(restore), name = client::NameOf(restore);
+  const std::string &ns = restore.metadata.ns, &name = restore.metadata.name;
   StatusWriter w(api, client::Restores(), ns, name);
-  if (api::Phase(restore) == cond::kComplete) return Status::OK();
-  const Json& spec = restore["spec"];
+  if (restore.status.phase == cond::kComplete) return Status::OK();
+  const api::RestoreSpec& spec = restore.spec;
   std::string pd = env("BRIX_CLUSTER_PD").value_or("");
-  auto url = api::EngineStorageUrl(spec, env);
+  auto url = api::EngineStorageUrl(spec.storage, env);
   if (!url.ok()) return Fail(w, "InvalidSpec", url.status());
   auto start = Clock::now();
   BRIX_RETURN_IF_ERROR(w.Condition({cond::kRunning, "True", "", ""}));
   Result<br::RestoreSummary> summary = Status::Internal("unset");
   auto progress = [&](const br::Progress& p) { w.Progress(p); };
-  if (spec.value("restoreMode", "snapshot") == "pitr") {
+  if (spec.restore_mode == api::value::kPitr) {
     PitrRequest r;
     r.pd = pd;
     r.env = env;
     r.log_storage_url = *url;
     r.filter = FilterOf(spec);
-    const Json& br = spec.value("br", Json::object());
-    if (br.contains("concurrency")) r.concurrency = br["concurrency"].get<int>();
-    if (br.contains("sendCredToTikv")) r.send_credentials = br["sendCredToTikv"].get<bool>();
-    auto ts = api::ParseTsString(spec.value("pitrRestoredTs", ""));
+    if (spec.br.concurrency) r.concurrency = *spec.br.concurrency;
+    if (spec.br.send_cred_to_tikv) r.send_credentials = *spec.br.send_cred_to_tikv;
+    auto ts = api::ParseTsString(spec.pitr_restored_ts);
     if (!ts.ok()) return Fail(w, "InvalidSpec", ts.status());
     r.restored_ts = *ts;
-    if (spec.contains("pitrFullBackupStorageProvider")) {
-      auto full = api::EngineStorageUrl(spec["pitrFullBackupStorageProvider"], env);
+    if (spec.pitr_full_backup_storage) {
+      auto full = api::EngineStorageUrl(*spec.pitr_full_backup_storage, env);
       if (!full.ok()) return Fail(w, "InvalidSpec", full.status());
       r.full_backup_storage_url = *full;
     } else {
-      auto st = api::ParseTsString(spec.value("logRestoreStartTs", ""));
+      auto st = api::ParseTsString(spec.log_restore_start_ts);
       if (!st.ok()) return Fail(w, "InvalidSpec", st.status());
       r.start_ts = *st;
     }
@@ -325,11 +320,10 @@ Status Restore(client::ApiClient& api, const Engine& engine, const Json& restore
     o.env = env;
     o.storage_url = *url;
     o.filter = FilterOf(spec);
-    const Json& br = spec.value("br", Json::object());
-    if (br.contains("concurrency")) o.concurrency = br["concurrency"].get<int>();
-    if (br.contains("rateLimit")) o.ratelimit_mib = br["rateLimit"].get<double>();
-    if (br.contains("checksum")) o.checksum = br["checksum"].get<bool>();
-    if (br.contains("sendCredToTikv")) o.send_credentials = br["sendCredToTikv"].get<bool>();
+    if (spec.br.concurrency) o.concurrency = *spec.br.concurrency;
+    if (spec.br.rate_limit) o.ratelimit_mib = *spec.br.rate_limit;
+    if (spec.br.checksum) o.checksum = *spec.br.checksum;
+    if (spec.br.send_cred_to_tikv) o.send_credentials = *spec.br.send_cred_to_tikv;
     summary = engine.restore(o, progress);
   }
   if (!summary.ok()) return Fail(w, "RestoreDataFromRemoteFailed", summary.status());
@@ -343,11 +337,11 @@ Status Restore(client::ApiClient& api, const Engine& engine, const Json& restore
   });
 }
 
-Status Compact(client::ApiClient& api, const Engine& engine, const Json& cpbk,
+Status Compact(client::ApiClient& api, const Engine& engine, const api::CompactBackup& cpbk,
                const EnvLookup& env) {
-  std::string ns = client::NamespaceOf(cpbk), name = client::NameOf(cpbk);
+  const std::string &ns = cpbk.metadata.ns, &name = cpbk.metadata.name;
   StatusWriter w(api, client::CompactBackups(), ns, name);
-  const Json& spec = cpbk["spec"];
+  const api::CompactSpec& spec = cpbk.spec;
   auto set_state = [&](const std::string& state, const std::string& message,
                        const std::function<void(Json&)>& extra = {}) {
     Status s = w.Change([&](Json& st) {
@@ -356,7 +350,7 @@ Status Compact(client::ApiClient& api, const Engine& engine, const Json& cpbk,
       if (extra) extra(st);
     });
     if (!s.ok()) return s;
-    return CheckedEvent(api, client::CompactBackups(), cpbk,
+    return CheckedEvent(api, client::CompactBackups(), cpbk.object,
                         state == cond::kRetryFailed ? "Warning" : "Normal",
                         state == cond::kRunning    ? "Started"
                         : state == cond::kComplete ? "Finished"
@@ -364,10 +358,7 @@ Status Compact(client::ApiClient& api, const Engine& engine, const Json& cpbk,
                         message.empty() ? state : message);
   };
   auto failed = [&](const Status& error) {
-    int n = 1;
-    if (cpbk.contains("status")) {
-      n += static_cast<int>(cpbk["status"].value("backoffRetryStatus", Json::array()).size());
-    }
+    int n = 1 + static_cast<int>(cpbk.status.backoff_retries);
     set_state(cond::kRetryFailed, error.message(), [&](Json& st) {
       if (!st["backoffRetryStatus"].is_array()) st["backoffRetryStatus"] = Json::array();
       st["backoffRetryStatus"].push_back({{"retryNum", n},
@@ -379,15 +370,15 @@ Status Compact(client::ApiClient& api, const Engine& engine, const Json& cpbk,
   CompactRequest r;
   r.env = env;
   r.pd = env("BRIX_CLUSTER_PD").value_or("");
-  r.concurrency = spec.value("concurrency", 4);
+  r.concurrency = spec.concurrency;
   r.name = name;
-  auto from = api::ParseTsString(spec.value("startTs", ""));
-  auto until = api::ParseTsString(spec.value("endTs", ""));
+  auto from = api::ParseTsString(spec.start_ts);
+  auto until = api::ParseTsString(spec.end_ts);
   if (!from.ok()) return failed(from.status().WithContext("spec.startTs"));
   if (!until.ok()) return failed(until.status().WithContext("spec.endTs"));
   r.from_ts = *from;
   r.until_ts = *until;
-  auto url = api::EngineStorageUrl(spec, env);
+  auto url = api::EngineStorageUrl(spec.storage, env);
   if (!url.ok()) return failed(url.status());
   r.storage_url = *url;
   BRIX_RETURN_IF_ERROR(set_state(cond::kRunning, ""));
@@ -428,23 +419,22 @@ std::optional<std::string> CompactProgressIn(const std::string& line) {
   return std::nullopt;
 }
 
-Status ApplyBackupSpec(const Json& spec, br::BackupOptions* o) {
+Status ApplyBackupSpec(const api::BackupSpec& spec, br::BackupOptions* o) {
   o->filter = FilterOf(spec);
-  const Json& br = spec.value("br", Json::object());
-  if (br.contains("concurrency")) o->concurrency = br["concurrency"].get<int>();
-  if (br.contains("rateLimit")) o->ratelimit_mib = br["rateLimit"].get<double>();
-  if (br.contains("checksum")) o->checksum = br["checksum"].get<bool>();
-  if (br.contains("sendCredToTikv")) o->send_credentials = br["sendCredToTikv"].get<bool>();
-  if (std::string ago = br.value("timeAgo", ""); !ago.empty()) {
-    BRIX_ASSIGN_OR_RETURN(auto d, api::ParseGoDuration(ago));
+  const api::BrConfig& br = spec.br;
+  if (br.concurrency) o->concurrency = *br.concurrency;
+  if (br.rate_limit) o->ratelimit_mib = *br.rate_limit;
+  if (br.checksum) o->checksum = *br.checksum;
+  if (br.send_cred_to_tikv) o->send_credentials = *br.send_cred_to_tikv;
+  if (!br.time_ago.empty()) {
+    BRIX_ASSIGN_OR_RETURN(auto d, api::ParseGoDuration(br.time_ago));
     o->time_ago = std::chrono::duration_cast<std::chrono::milliseconds>(d);
   }
-  if (std::string ts = spec.value("commitTs", ""); !ts.empty()) {
-    BRIX_ASSIGN_OR_RETURN(o->backup_ts, api::ParseTsString(ts));
+  if (!spec.commit_ts.empty()) {
+    BRIX_ASSIGN_OR_RETURN(o->backup_ts, api::ParseTsString(spec.commit_ts));
   }
   // br.options last: they win (§1.1). "--flag=value" or "--flag value".
-  std::vector<std::string> opts;
-  for (const auto& v : br.value("options", Json::array())) opts.push_back(v);
+  const std::vector<std::string>& opts = br.options;
   for (size_t i = 0; i < opts.size(); ++i) {
     std::string flag = opts[i], value;
     if (size_t eq = flag.find('='); eq != std::string::npos) {
@@ -495,18 +485,25 @@ Status RunKind(client::ApiClient& api, const Engine& engine, const ManagerReques
                                   : req.kind == "compact" ? client::CompactBackups()
                                                           : client::Backups();
   BRIX_ASSIGN_OR_RETURN(Json object, api.Get(info, req.ns, req.name));
-  if (req.kind == "backup") {
-    if (api::IsLogMode(object)) {
+  if (req.kind == "backup" || req.kind == "clean") {
+    BRIX_ASSIGN_OR_RETURN(api::Backup backup, api::ParseBackup(object));
+    if (req.kind == "clean") return Clean(api, backup, env);
+    if (backup.spec.IsLogMode()) {
       if (req.subcommand.empty()) {
         return Status::InvalidArgument("a log Backup needs --subcommand");
       }
-      return BackupLog(api, engine, object, req, env);
+      return BackupLog(api, engine, backup, req, env);
     }
-    return BackupSnapshot(api, engine, object, env);
+    return BackupSnapshot(api, engine, backup, env);
   }
-  if (req.kind == "clean") return Clean(api, object, env);
-  if (req.kind == "restore") return Restore(api, engine, object, env);
-  if (req.kind == "compact") return Compact(api, engine, object, env);
+  if (req.kind == "restore") {
+    BRIX_ASSIGN_OR_RETURN(api::Restore restore, api::ParseRestore(object));
+    return Restore(api, engine, restore, env);
+  }
+  if (req.kind == "compact") {
+    BRIX_ASSIGN_OR_RETURN(api::CompactBackup cpbk, api::ParseCompactBackup(object));
+    return Compact(api, engine, cpbk, env);
+  }
   return Status::InvalidArgument("unknown manager kind " + req.kind);
 }
 

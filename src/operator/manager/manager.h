@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/env.h"
+#include "operator/api/types.h"
 #include "operator/client/api_client.h"
 #include "operator/manager/engine.h"
 
@@ -32,6 +33,6 @@ std::optional<std::string> CompactProgressIn(const std::string& line);
 // The engine options a Backup spec asks for: backupType/tableFilter, br.* and br.options
 // (--lastbackupts, --backupts, --compression, --checksum, --concurrency, --ratelimit,
 // --timeago). InvalidArgument naming an option brix does not know.
-[[nodiscard]] Status ApplyBackupSpec(const client::Json& spec, br::BackupOptions* options);
+[[nodiscard]] Status ApplyBackupSpec(const api::BackupSpec& spec, br::BackupOptions* options);
 
 }  // namespace brix::manager

@@ -1,0 +1,97 @@
+// Internal to the API server (server.h); included only by its own files, which split it by
+// concern:
+//   server.cc           start, stop, TLS and the HTTP listener
+//   server_routing.cc   authentication, URL -> resource target, RBAC, discovery documents
+//   server_handlers.cc  get, list, create, update, patch and delete of one resource
+//   server_watch.cc     watch streams
+// ApiServer::Impl is the one state they share; its handlers reply through Reply/Fail.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "etcd/etcd_client.h"
+#include "operator/api/resources.h"
+#include "operator/apiserver/access.h"
+#include "operator/apiserver/api_error.h"
+#include "operator/apiserver/registry.h"
+#include "operator/apiserver/selector.h"
+#include "operator/apiserver/server.h"
+
+namespace brix::apiserver {
+
+inline constexpr char kJsonContentType[] = "application/json";
+
+struct ApiServer::Impl {
+  // What a resource URL names.
+  struct Target {
+    const api::ResourceInfo* info = nullptr;
+    std::string ns;    // empty: all namespaces
+    std::string name;  // empty: the collection
+    bool status = false;
+    bool token = false;  // serviceaccounts/<name>/token (TokenRequest)
+  };
+
+  struct Selectors {
+    LabelSelector labels;
+    FieldSelector fields;
+    bool Matches(const Json& object) const {
+      return labels.Matches(object["metadata"].value("labels", Json(nullptr))) &&
+             fields.Matches(object);
+    }
+  };
+
+  ServerOptions options;
+  std::unique_ptr<etcd::EtcdClient> etcd;
+  std::unique_ptr<Registry> registry;
+  std::unique_ptr<AccessControl> access;
+  std::unique_ptr<httplib::Server> http;
+  int port = 0;
+  std::thread thread;
+  std::atomic<bool> stopping{false};
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+
+  void Reply(httplib::Response& res, int code, const Json& body) {
+    res.status = code;
+    res.set_header("Cache-Control", "no-cache, private");
+    res.set_content(body.dump(), kJsonContentType);
+  }
+  void Fail(httplib::Response& res, const ApiError& e) { Reply(res, e.code, e.ToStatus()); }
+
+  // server_routing.cc
+  void Handle(const httplib::Request& req, httplib::Response& res);
+  void Route(const httplib::Request& req, httplib::Response& res, const UserInfo& user);
+  void SelfReview(const httplib::Request& req, httplib::Response& res, const UserInfo& user,
+                  const std::string& group, const std::string& resource);
+  void CreateToken(const httplib::Request& req, httplib::Response& res, const Target& t);
+  static ApiError NotFoundPath(const std::string& path);
+
+  // server_handlers.cc
+  static bool WantsTable(const httplib::Request& req);
+  WriteOptions WriteOptionsFor(const httplib::Request& req);
+  // The request body as JSON (protobuf for the kinds kubectl >= 1.32's typed clients send).
+  static ApiResult<Json> Body(const httplib::Request& req);
+  ApiResult<Selectors> ParseSelectors(const httplib::Request& req, const Target& t);
+  void GetOne(const httplib::Request& req, httplib::Response& res, const Target& t);
+  void ListCollection(const httplib::Request& req, httplib::Response& res, const Target& t);
+  void CreateOne(const httplib::Request& req, httplib::Response& res, const Target& t,
+                 const WriteOptions& write);
+  void UpdateOne(const httplib::Request& req, httplib::Response& res, const Target& t,
+                 const WriteOptions& write);
+  void PatchOne(const httplib::Request& req, httplib::Response& res, const Target& t,
+                const WriteOptions& write);
+  void DeleteOne(const httplib::Request& req, httplib::Response& res, const Target& t);
+
+  // server_watch.cc
+  void WatchCollection(const httplib::Request& req, httplib::Response& res, const Target& t);
+};
+
+}  // namespace brix::apiserver
