@@ -1,4 +1,4 @@
-// `brix log compact` (DESIGN §5): turns a window of raw log files into sorted SSTs that PITR
+// `brix log compact` (docs/format/compaction.md): turns a window of raw log files into sorted SSTs that PITR
 // ingests instead of replaying.
 //
 // --until past the global checkpoint is refused: versions of the window may still be arriving.

@@ -1,4 +1,4 @@
-// kvpd: the placement driver (DESIGN §1-2). State lives in etcd; one kvpd at a time leads,
+// kvpd: the placement driver (docs/architecture.md#processes, docs/cluster.md). State lives in etcd; one kvpd at a time leads,
 // elected through an etcd lease, and only the leader answers (others say "not leader" and
 // clients try the next address).
 //

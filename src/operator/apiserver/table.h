@@ -1,4 +1,4 @@
-// Server-side printing for `kubectl get` (reference/kube-api.md §2.6): kubectl prints exactly
+// Server-side printing for `kubectl get` (the Kubernetes Table format; docs/brixd.md): kubectl prints exactly
 // the cells the server sends, so ages and computed columns are formatted here.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Restore reconcile (reference §7): validate, create restore-<name>, follow the job. The condition
+// Restore reconcile (docs/controllers.md, "Restore"): validate, create restore-<name>, follow the job. The condition
 // upsert always moves the phase for restores.
 #include "operator/api/backup_status.h"
 #include "operator/api/storage_spec.h"

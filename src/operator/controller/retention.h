@@ -1,5 +1,5 @@
-// BackupSchedule retention (reference §5.1-§5.2), as a pure function so it can be tested
-// without a cluster. brix fixes the reference's maxBackups bug: the log backup is never counted
+// BackupSchedule retention (docs/controllers.md, "BackupSchedule"), as a pure function so it can be tested
+// without a cluster. brix fixes TiDB Operator's maxBackups bug: the log backup is never counted
 // or deleted, and maxBackups truncates logs to the oldest kept snapshot like maxReservedTime.
 //
 // Retention never deletes every usable backup (issue 12): only Complete snapshots with a commit

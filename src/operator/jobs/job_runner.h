@@ -1,4 +1,4 @@
-// JobRunner: brixd's stand-in for the Kubernetes Job controller and kubelet (DESIGN §6). It runs
+// JobRunner: brixd's stand-in for the Kubernetes Job controller and kubelet (docs/architecture.md#control-plane). It runs
 // the batch/v1 Jobs brixd's controllers create, each as a local process, and nothing else:
 //
 // - Which Jobs run: only those CheckBrixJob (job_spec.h) accepts: the annotation

@@ -1,4 +1,4 @@
-// Microsoft Entra ID client-credentials flow (reference azure-blob.md §4.1): a service principal's
+// Microsoft Entra ID client-credentials flow (Microsoft identity platform, OAuth 2.0 client credentials): a service principal's
 // client id and secret are exchanged at {authority}/{tenant}/oauth2/v2.0/token for a bearer token
 // with scope https://storage.azure.com/.default.
 //

@@ -1,4 +1,4 @@
-// brixd: the control plane's Kubernetes-compatible API server (DESIGN §6). Serves the backup
+// brixd: the control plane's Kubernetes-compatible API server (docs/architecture.md#control-plane, docs/brixd.md). Serves the backup
 // CRs and the built-in kinds over etcd so that the real kubectl works against it, and writes a
 // kubeconfig with a freshly generated bearer token.
 //
