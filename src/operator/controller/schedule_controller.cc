@@ -1,7 +1,7 @@
-// BackupSchedule reconcile (docs/controllers.md, "BackupSchedule"). Differences from TiDB Operator, on purpose: the cron
-// is evaluated in UTC, retention never deletes the log backup and maxBackups truncates logs too
-// (retention.h), and the reconcile requeues itself for the next cron tick so seconds-scale
-// schedules (`@every 20s`) fire on time.
+// BackupSchedule reconcile (docs/controllers.md, "BackupSchedule"). Differences from TiDB Operator,
+// on purpose: the cron is evaluated in UTC, retention never deletes the log backup and maxBackups
+// truncates logs too (retention.h), and the reconcile requeues itself for the next cron tick so
+// seconds-scale schedules (`@every 20s`) fire on time.
 #include <spdlog/spdlog.h>
 
 #include "common/time_util.h"
