@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Crash-and-fault campaign (issue 12, "nothing lost, nothing resurrected"). Each trial, on a fresh
+# Crash-and-fault campaign ("nothing lost, nothing resurrected";
+# docs/architecture.md#how-it-is-checked). Each trial, on a fresh
 # 3-node playground with Azurite:
 #  - log backup to azure://, a `kvctl workload` with an oracle, and meanwhile, at random moments:
 #    kill -9 of a kvnode (then `playground up` restarts it), full backups (some killed with

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Log compaction benchmark (issue 6), in one run on a 3-node playground: ≥ 1 GiB of log data
+# Log compaction benchmark, in one run on a 3-node playground: ≥ 1 GiB of log data
 # (a bulk load while log backup runs), then the PITR of the same window twice into fresh
 # clusters — from raw logs, and after `brix log compact` from compacted SSTs — with both replay
 # times, the speed-up, and compaction throughput. Both restores are checked against the source.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Log backup benchmark (issue 5), all in one run on a 3-node playground:
+# Log backup benchmark, all in one run on a 3-node playground:
 #  (1) workload throughput with log backup paused vs running, alternating off/on/off/on segments
 #      of the same length: overhead %;
 #  (2) checkpoint lag (`brix log status`) sampled every 0.5 s during the running segments: the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Snapshot backup and restore throughput (issue 4's benchmark) against raw baselines measured in
+# Snapshot backup and restore throughput against raw baselines measured in
 # the same run, on this machine:
 #   baseline A: one core doing a plain RocksDB scan + SstFileWriter over the nodes' own data
 #               (bench/sst_baseline.cc) — the per-core limit of a node's backup;

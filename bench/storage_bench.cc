@@ -1,4 +1,4 @@
-// Storage throughput against raw baselines measured in the same run (issue 2's benchmark):
+// Storage throughput against raw baselines measured in the same run:
 //   local:   brix PutStream/GetStream to local storage  vs  `dd` copy of the same file
 //   Azurite: brix PutStream/GetStream to Azurite        vs  `curl` Put Blob / Get Blob of the
 //            same bytes to the same Azurite (authorised with a SAS the benchmark mints)

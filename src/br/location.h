@@ -1,5 +1,4 @@
-// Who owns which storage prefix (DESIGN §4-§5 layouts; issue 12 "nothing lost, nothing
-// resurrected").
+// Who owns which storage prefix (docs/format/locks.md: "nothing lost, nothing resurrected").
 //
 // A *brix location* is a prefix holding one of the marker objects below: `backupmeta` or
 // `backup.lock` (a snapshot backup, finished or running) or `v1/task` (a log backup, with its

@@ -1,5 +1,5 @@
 // Location ownership against a real cluster: brix locations never nest, and a backup's cleanup
-// deletes only what its own run wrote (issue 12, item 5).
+// deletes only what its own run wrote (docs/format/locks.md).
 #include "br/location.h"
 
 #include <gtest/gtest.h>

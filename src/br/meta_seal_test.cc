@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "br/proto/log.pb.h"
+#include "br/snapshot/backup_meta.h"
 #include "storage/local/local_storage.h"
 #include "testing/net_util.h"
 
@@ -16,6 +19,17 @@ void ExpectRefused(const Result<std::string>& r, const std::string& want) {
       << r.status().ToString();
   EXPECT_NE(r.status().message().find(want), std::string::npos) << r.status().ToString();
 }
+
+// A local storage in a fresh temp folder.
+struct LocalLocation {
+  testing::TempDir dir;
+  std::unique_ptr<storage::ExternalStorage> storage;
+  LocalLocation() {
+    auto opened = storage::OpenLocalStorage(dir.path());
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    if (opened.ok()) storage = std::move(*opened);
+  }
+};
 
 TEST(MetaSealTest, RoundTripsAndRefusesEverySingleFlippedByteNamingTheObject) {
   LogMeta m;
@@ -56,9 +70,9 @@ TEST(MetaSealTest, RefusesObjectsWithoutASealAndObjectsOfAnotherKind) {
 }
 
 TEST(MetaSealTest, GetMetaNamesTheObjectAndTheStorageAndPassesNotFoundThrough) {
-  testing::TempDir dir;
-  auto storage = storage::OpenLocalStorage(dir.path());
-  ASSERT_TRUE(storage.ok());
+  LocalLocation at;
+  ASSERT_TRUE(at.storage);
+  auto* storage = &at.storage;
   LogLocation loc;
   loc.set_task("t");
   ASSERT_TRUE(PutMeta(**storage, kMetaLogLocation, "v1/task", loc).ok());
@@ -72,6 +86,44 @@ TEST(MetaSealTest, GetMetaNamesTheObjectAndTheStorageAndPassesNotFoundThrough) {
   EXPECT_NE(old.message().find("log-location v1/task at " + (*storage)->Describe()),
             std::string::npos)
       << old.ToString();
+}
+
+TEST(MetaSealTest, RefusesAnUnknownSealVersionNamingTheObjectAndTheVersion) {
+  LogMeta m;
+  m.set_flush_ts(7);
+  std::string sealed = SealMessage(kMetaLogMeta, m);
+  ASSERT_EQ(sealed.rfind("brixmeta 1 ", 0), 0u);
+  sealed.replace(0, 11, "brixmeta 2 ");
+  ExpectRefused(UnsealMeta(kMetaLogMeta, "v1/backupmeta/x.meta", sealed),
+                "checksum seal version 2 is not readable by this brix (it reads version 1)");
+}
+
+TEST(BackupMetaVersionTest, AReaderRefusesAnUnknownVersionNamingTheLocationAndTheVersion) {
+  LocalLocation at;
+  ASSERT_TRUE(at.storage);
+  storage::ExternalStorage& storage = *at.storage;
+  BackupMeta meta;
+  meta.set_version(kBackupMetaVersion);
+  meta.set_end_version(42);
+  ASSERT_TRUE(PutMeta(storage, kMetaBackupMeta, kBackupMetaName, meta).ok());
+  auto read = ReadBackupMeta(storage);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->end_version(), 42u);
+
+  for (uint32_t version : {0u, kBackupMetaVersion + 1}) {
+    meta.set_version(version);
+    ASSERT_TRUE(storage.Delete(kBackupMetaName).ok());
+    ASSERT_TRUE(PutMeta(storage, kMetaBackupMeta, kBackupMetaName, meta).ok());
+    auto refused = ReadBackupMeta(storage);
+    ASSERT_FALSE(refused.ok()) << "version " << version;
+    EXPECT_EQ(refused.status().code(), Status::Code::kNotSupported) << refused.status().ToString();
+    EXPECT_NE(refused.status().message().find("backupmeta at " + storage.Describe() +
+                                              " has version " + std::to_string(version)),
+              std::string::npos)
+        << refused.status().ToString();
+    EXPECT_NE(refused.status().message().find("it reads version 1"), std::string::npos)
+        << refused.status().ToString();
+  }
 }
 
 }  // namespace

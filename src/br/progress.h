@@ -1,6 +1,7 @@
-// Progress reporting shared by the BR engine's long operations (backup, restore, later log
-// restore and compaction). The engine calls a ProgressFn; the CLI turns it into a progress bar on
-// a terminal, and `brix manager` into CR status updates.
+// Progress reporting shared by the BR engine's long operations (backup, restore and
+// point-in-time recovery; compaction reports CompactProgress, br/log/compaction.h). The engine
+// calls a ProgressFn; the CLI turns it into a progress bar on a terminal, and `brix manager` into
+// CR status updates.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
-// SST files of BR (DESIGN §4): RocksDB SstFileWriter/SstFileReader over MVCC-encoded entries,
-// sorted with cluster::MvccComparator so a node can ingest them as they are.
+// SST files of BR (docs/format/snapshot.md#sst-data-files): RocksDB SstFileWriter/SstFileReader
+// over MVCC-encoded entries, sorted with cluster::MvccComparator so a node can ingest them as they
+// are.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,5 @@
-// The MVCC data model shared by kvnode, the client, backup and restore (DESIGN §2, §4).
+// The MVCC data model shared by kvnode, the client, backup and restore (docs/cluster.md,
+// docs/format/snapshot.md).
 //
 // Storage key:  encoded = user_key ‖ big-endian(~commit_ts)   (newest version sorts first)
 // Storage value: one op byte ('P' put, 'D' delete) ‖ value
@@ -45,9 +46,9 @@ std::optional<int64_t> TableIdOf(std::string_view key);
 std::string CatalogKey(std::string_view db, std::string_view table);
 inline constexpr std::string_view kCatalogPrefix = "m_tbl/";
 
-// Checksum contribution of one live key (DESIGN §4): CRC-64/XZ over key ‖ value, where for a
-// table key the 9 bytes "t{id}" are left out, so a table restored under a new id checksums
-// the same. bytes = key length + value length (same rule).
+// Checksum contribution of one live key (docs/format/snapshot.md#checksums): CRC-64/XZ over key ‖
+// value, where for a table key the 9 bytes "t{id}" are left out, so a table restored under a new id
+// checksums the same. bytes = key length + value length (same rule).
 struct KvChecksum {
   uint64_t kvs = 0;
   uint64_t bytes = 0;

@@ -1,6 +1,7 @@
-// The workload oracle (DESIGN §7): a text file in which `kvctl workload` records every write it
-// got acknowledged, so the state of its tables at any ts after the start can be recomputed
-// without the cluster and compared with what the cluster (or a restore, or a PITR) holds.
+// The workload oracle (docs/architecture.md#how-it-is-checked): a text file in which `kvctl
+// workload` records every write it got acknowledged, so the state of its tables at any ts after the
+// start can be recomputed without the cluster and compared with what the cluster (or a restore, or
+// a PITR) holds.
 //
 // Lines:
 //   base <db.table> <table_id> <ts> <kvs> <bytes> <crc64xor hex>   table checksum at start ts

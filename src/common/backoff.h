@@ -2,7 +2,7 @@
 // fetches, the storage-level retry wrapper).
 //
 // Delay before retry n (n = 1 for the first retry) = base × 2^(n-1) × jitter, jitter uniform in
-// [0.8, 1.3], capped at max_delay — the Azure SDK's policy (reference azure-blob.md §6.2). A
+// [0.8, 1.3], capped at max_delay — the Azure SDK's policy (its default retry options). A
 // server hint (Retry-After) replaces the computed delay, still capped.
 #pragma once
 

@@ -20,7 +20,7 @@ TEST(Crc64Test, CheckValuesOfBothVariants) {
 }
 
 TEST(Crc64Test, AzureHeaderForm) {
-  // Documented values of base64(little-endian CRC-64/NVME) (reference azure-blob.md §5.9).
+  // Documented values of base64(little-endian CRC-64/NVME) (Azure Blob REST API documentation).
   EXPECT_EQ(Base64Encode(LittleEndian64(Crc64Nvme("123456789"))), "iJh5CoYUi64=");
   EXPECT_EQ(Base64Encode(LittleEndian64(Crc64Nvme("Hello, Azurite!"))), "CtDtDh62Zm4=");
 }

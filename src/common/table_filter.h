@@ -1,4 +1,4 @@
-// TiDB's table-filter syntax (DESIGN §2): each rule is `db.table` with the wildcards `*` (any
+// TiDB's table-filter syntax (docs/backup.md): each rule is `db.table` with the wildcards `*` (any
 // run), `?` (one character) and `[...]` (a character class), matched case-insensitively on the
 // database and table parts separately; a rule starting with `!` excludes. When several rules
 // match a table the last one listed decides; a table no rule matches is left out.

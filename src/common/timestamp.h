@@ -1,5 +1,5 @@
-// Timestamps as users write them (DESIGN §2): a TSO integer, "YYYY-MM-DD HH:MM:SS" (UTC unless
-// a zone such as "+08:00" follows), or RFC 3339 ("2026-11-24T03:00:00Z", "...+08:00").
+// Timestamps as users write them (docs/format/tso.md): a TSO integer, "YYYY-MM-DD HH:MM:SS" (UTC
+// unless a zone such as "+08:00" follows), or RFC 3339 ("2026-11-24T03:00:00Z", "...+08:00").
 #pragma once
 
 #include <cstdint>

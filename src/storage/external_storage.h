@@ -1,6 +1,6 @@
 // ExternalStorage: the one interface through which brix reads and writes backup data
-// (DESIGN §3). Drivers: local files (storage/local) and Azure Blob (storage/azure); wrappers add
-// retries (storage/retrying_storage.h) and injected faults (storage/fault).
+// (docs/storage.md). Drivers: local files (storage/local) and Azure Blob (storage/azure); wrappers
+// add retries (storage/retrying_storage.h) and injected faults (storage/fault).
 //
 // Object names are relative to the location the storage was opened at (the prefix of the URL),
 // use '/' as separator, and never start with '/'. Every method is safe to call concurrently from

@@ -1,8 +1,9 @@
 // OpenStorage: the one way the rest of brix gets an ExternalStorage from a `--storage` URL.
 //
 // Picks the driver by scheme and resolves credentials from the URL and the environment. When
-// BRIX_STORAGE_FAULTS is set (tests of later layers; syntax in fault/fault_injecting_storage.h)
-// the driver is wrapped with injected faults and, above them, a RetryingStorage.
+// BRIX_STORAGE_FAULTS is set (tests of the layers above storage; syntax in
+// fault/fault_injecting_storage.h) the driver is wrapped with injected faults and, above them, a
+// RetryingStorage.
 #pragma once
 
 #include <memory>

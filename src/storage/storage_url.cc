@@ -21,7 +21,7 @@ std::string Trim(std::string_view s, char c) {
 }
 
 // Azure container names: 3-63 of [a-z0-9-], starting with a letter or digit, no "--", no trailing
-// '-' (Azure's rules; reference azure-blob.md §5.1).
+// '-' (Azure's container naming rules).
 bool IsValidContainer(std::string_view c) {
   if (c.size() < 3 || c.size() > 63) return false;
   for (char ch : c) {

@@ -1,4 +1,4 @@
-// Parsing of the storage locations users type (`--storage URL`), DESIGN §3:
+// Parsing of the storage locations users type (`--storage URL`), docs/storage.md:
 //   local:///abs/path, file:///abs/path, or a plain path (relative paths are made absolute);
 //   azure://container/prefix?params  (also azblob://).
 // Query parameters are decoded here and interpreted by the driver they belong to.

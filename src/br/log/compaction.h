@@ -1,5 +1,5 @@
-// `brix log compact` (DESIGN §5): turns a window of raw log files into sorted SSTs that PITR
-// ingests instead of replaying.
+// `brix log compact` (docs/format/compaction.md): turns a window of raw log files into sorted SSTs
+// that PITR ingests instead of replaying.
 //
 // --until past the global checkpoint is refused: versions of the window may still be arriving.
 // Inputs are the log files holding at least one version in [from, until], listed once and

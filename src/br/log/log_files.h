@@ -1,4 +1,4 @@
-// The log-backup storage layout (DESIGN §5) and how its files are written and read.
+// The log-backup storage layout (docs/format/log.md) and how its files are written and read.
 //
 //   v1/task                                    LogLocation: task, start ts
 //   v1/truncated/<until, 20 digits>            one per `brix log truncate`: the bound is the max

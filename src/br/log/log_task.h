@@ -1,4 +1,4 @@
-// `brix log start|status|pause|resume|stop` (DESIGN §5): the log-backup task in kvpd.
+// `brix log start|status|pause|resume|stop` (docs/backup.md): the log-backup task in kvpd.
 #pragma once
 
 #include <map>

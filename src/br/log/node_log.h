@@ -1,4 +1,4 @@
-// The node side of log backup (DESIGN §5), running inside every kvnode.
+// The node side of log backup (docs/backup.md, docs/format/log.md), running inside every kvnode.
 //
 // A manager thread polls kvpd's task registry. For each running task the node keeps a runner:
 //  - it registers a write observer that appends every committed write (table rows and catalog

@@ -1,4 +1,5 @@
-// `brix restore point` (DESIGN §5): point-in-time recovery into an empty cluster.
+// `brix restore point` (docs/backup.md, docs/format/log.md): point-in-time recovery into an empty
+// cluster.
 //
 // Restores the snapshot, then every logged version with snapshot ts < ts ≤ restored ts, with its
 // original commit ts, then advances the target TSO past the restored ts. The restored ts must

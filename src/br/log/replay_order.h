@@ -1,5 +1,5 @@
 // ReplayWindow: puts logged versions into an order in which PITR may apply them without ever
-// giving a key an older version after a newer one (DESIGN §5).
+// giving a key an older version after a newer one (docs/backup.md, "Point-in-time recovery").
 //
 // Why it matters: the target stores every version by (key, ts), so for reads the order of
 // arrival does not matter — but GC judges a key by the versions present when it runs, and a

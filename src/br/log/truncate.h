@@ -1,4 +1,4 @@
-// `brix log truncate` and `brix log metadata` (DESIGN §5).
+// `brix log truncate` and `brix log metadata` (docs/format/log.md#truncation-bounds).
 #pragma once
 
 #include <string>

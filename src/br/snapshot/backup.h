@@ -1,4 +1,5 @@
-// Snapshot backup (DESIGN §4): the coordinator side of `brix backup full|db|table`.
+// Snapshot backup (docs/backup.md, docs/format/snapshot.md): the coordinator side of `brix backup
+// full|db|table`.
 //
 // RunBackup picks the backup ts, holds a service safepoint at it for the whole run, refuses a
 // location that already holds a backupmeta or lies inside or around another brix location

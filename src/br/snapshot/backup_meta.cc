@@ -21,8 +21,9 @@ Result<BackupMeta> ReadBackupMeta(storage::ExternalStorage& storage) {
     return Status::NotFound("no backup at " + storage.Describe() + " (backupmeta is missing)");
   }
   if (meta.version() != kBackupMetaVersion) {
-    return Status::NotSupported("backupmeta version " + std::to_string(meta.version()) +
-                                " is not supported (this brix reads version " +
+    return Status::NotSupported("backupmeta at " + storage.Describe() + " has version " +
+                                std::to_string(meta.version()) +
+                                ", which this brix cannot read (it reads version " +
                                 std::to_string(kBackupMetaVersion) + ")");
   }
   return meta;

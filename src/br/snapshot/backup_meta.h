@@ -1,4 +1,4 @@
-// The objects of a snapshot backup location (DESIGN §4 storage layout) and how they are read.
+// The objects of a snapshot backup location (docs/format/snapshot.md) and how they are read.
 #pragma once
 
 #include <string>
@@ -16,7 +16,9 @@ inline constexpr uint32_t kBackupMetaVersion = 1;
 
 // The backupmeta of the location. NotFound says whether the location holds an interrupted (or
 // running) backup or nothing at all; Corruption if it is damaged (its checksum seal,
-// br/meta_seal.h, does not match). backup.lock and checkpoints/* are sealed metadata too.
+// br/meta_seal.h, does not match); NotSupported naming the location and the version if its
+// version is not kBackupMetaVersion (docs/format/snapshot.md). backup.lock and checkpoints/* are
+// sealed metadata too.
 [[nodiscard]] Result<BackupMeta> ReadBackupMeta(storage::ExternalStorage& storage);
 
 // The backup.lock of the location (sealed): NotFound when there is none, Corruption if damaged.

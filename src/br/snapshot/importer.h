@@ -1,4 +1,4 @@
-// Importer: puts backed-up SST files into a cluster the safe way (DESIGN §4), for snapshot
+// Importer: puts backed-up SST files into a cluster the safe way (docs/backup.md), for snapshot
 // restore and for PITR's compacted log SSTs.
 //
 // For each file it finds the target regions overlapping the file's (rewritten) key range and

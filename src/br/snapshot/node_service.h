@@ -1,4 +1,4 @@
-// The node side of snapshot backup and restore (DESIGN §4), served by every kvnode.
+// The node side of snapshot backup and restore (docs/format/snapshot.md), served by every kvnode.
 //
 // Backup: for each requested region sub-range the node waits until its resolved ts reaches the
 // backup ts, scans its MVCC store (newest live version ≤ ts, or every version in (start, end]

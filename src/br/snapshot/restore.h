@@ -1,4 +1,4 @@
-// Snapshot restore (DESIGN §4): the coordinator side of `brix restore full|db|table`.
+// Snapshot restore (docs/backup.md): the coordinator side of `brix restore full|db|table`.
 //
 // RunRestore reads the backupmeta and checks everything it can before touching the target
 // (meta present and complete, files present with their recorded sizes, tables absent for a full

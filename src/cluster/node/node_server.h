@@ -1,5 +1,5 @@
-// kvnode: a storage node (DESIGN §1-2). Serves the KvNode gRPC API over an MvccStore for the
-// regions kvpd assigns to it, and keeps the resolved-ts promise:
+// kvnode: a storage node (docs/architecture.md#processes, docs/cluster.md). Serves the KvNode gRPC
+// API over an MvccStore for the regions kvpd assigns to it, and keeps the resolved-ts promise:
 //
 //   resolved ts R: every write with commit_ts ≤ R is durable and visible, and no later write
 //   will get a commit_ts ≤ R.

@@ -1,5 +1,5 @@
 // GC pauses: kvpd's switch that keeps every kvnode from garbage-collecting while a restore or a
-// PITR writes into the cluster (DESIGN §4; BR turns GC off on a restore target the same way).
+// PITR writes into the cluster (docs/backup.md; BR turns GC off on a restore target the same way).
 //
 // Why not a service safepoint: a restore writes versions with their original, old commit ts,
 // far below the target's GC safepoint, which never moves back. GC at any safepoint above them

@@ -1,6 +1,6 @@
-// kvpd: the placement driver (DESIGN §1-2). State lives in etcd; one kvpd at a time leads,
-// elected through an etcd lease, and only the leader answers (others say "not leader" and
-// clients try the next address).
+// kvpd: the placement driver (docs/architecture.md#processes, docs/cluster.md). State lives in
+// etcd; one kvpd at a time leads, elected through an etcd lease, and only the leader answers
+// (others say "not leader" and clients try the next address).
 //
 // TSO: ts = (unix_ms << 18) | logical. Before serving any physical time at or above the
 // persisted high-water mark, the leader first raises the mark in etcd (by compare-and-swap, so a

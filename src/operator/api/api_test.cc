@@ -39,7 +39,7 @@ TEST(TsStringTest, TsoDatetimeAndRfc3339) {
   EXPECT_EQ(*ParseTsString("2022-10-10T15:21:00+08:00"), TsoFromUnixMillis(1665386460000LL));
   EXPECT_EQ(*ParseTsString("2022-10-10T07:21:00Z"), TsoFromUnixMillis(1665386460000LL));
   EXPECT_EQ(*ParseTsString("2022-10-10T07:21:00.5Z"), TsoFromUnixMillis(1665386460500LL));
-  // A zone-less time is UTC (DESIGN §2), whichever separator it uses.
+  // A zone-less time is UTC (docs/format/tso.md), whichever separator it uses.
   EXPECT_EQ(*ParseTsString("2022-10-10 07:21:00"), TsoFromUnixMillis(1665386460000LL));
   EXPECT_EQ(*ParseTsString("2022-10-10T07:21:00"), TsoFromUnixMillis(1665386460000LL));
   EXPECT_EQ(*ParseTsString("2022-10-10 15:21:00 +08:00"), TsoFromUnixMillis(1665386460000LL));

@@ -1,6 +1,6 @@
 // The status rules of the backup CRs, shared by the controllers in brixd and by `brix manager`
-// (reference/tidb-operator-backup.md §2): condition upserts, the log-backup "effective command"
-// and how per-subcommand conditions reach the top-level phase.
+// (TiDB Operator's backup status rules; docs/controllers.md): condition upserts, the log-backup
+// "effective command" and how per-subcommand conditions reach the top-level phase.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -108,7 +108,7 @@ std::string FormatGoDuration(std::chrono::nanoseconds d) {
 }
 
 Result<uint64_t> ParseTsString(std::string_view text) {
-  // One timestamp syntax for every flag and field in brix (DESIGN §2): common/timestamp.h.
+  // One timestamp syntax for every flag and field in brix (docs/format/tso.md): common/timestamp.h.
   auto ts = ParseTimestamp(text, "timestamp");
   if (!ts.ok()) {
     return Status::InvalidArgument("\"" + std::string(text) +

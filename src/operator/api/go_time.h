@@ -1,5 +1,5 @@
 // The textual time formats of the backup CRs, parsed exactly as TiDB Operator and BR parse them
-// (reference/tidb-operator-backup.md §9): Go durations (`maxReservedTime: "3h"`) and the
+// (as TiDB Operator parses them): Go durations (`maxReservedTime: "3h"`) and the
 // timestamp strings of `commitTs`, `logTruncateUntil`, `startTs`, ... (a TSO, a local
 // "YYYY-MM-DD HH:MM:SS" or RFC 3339).
 #pragma once
@@ -30,10 +30,11 @@ inline int64_t UnixMillisFromTso(uint64_t tso) {
   return static_cast<int64_t>(tso >> kTsoLogicalBits);
 }
 
-// TiDB Operator's ParseTSString, with DESIGN §2's rule that a zone-less time is UTC (not the
-// process's local zone): an unsigned decimal TSO as is; "YYYY-MM-DD HH:MM:SS"; or RFC 3339 ("2022-10-10T15:21:00+08:00", "...Z", optional
-// fraction). Returns the TSO (logical part 0 for times). InvalidArgument for anything else,
-// including the empty string (callers treat "" as "not set" before calling).
+// TiDB Operator's ParseTSString, with brix's rule (docs/format/tso.md) that a zone-less time is UTC
+// (not the process's local zone): an unsigned decimal TSO as is; "YYYY-MM-DD HH:MM:SS"; or RFC 3339
+// ("2022-10-10T15:21:00+08:00", "...Z", optional fraction). Returns the TSO (logical part 0 for
+// times). InvalidArgument for anything else, including the empty string (callers treat "" as "not
+// set" before calling).
 [[nodiscard]] Result<uint64_t> ParseTsString(std::string_view text);
 
 }  // namespace brix::api

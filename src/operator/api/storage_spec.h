@@ -1,6 +1,6 @@
 // Where a CR's data lives: the inlined StorageProvider of a Backup, Restore or CompactBackup spec
-// (reference/tidb-operator-backup.md §4.8, §8) turned into the path shown in status, the URL the
-// engine opens, and the Secret keys a job gets as environment.
+// (TiDB Operator's azblob fields; docs/controllers.md) turned into the path shown in status, the
+// URL the engine opens, and the Secret keys a job gets as environment.
 #pragma once
 
 #include <map>

@@ -1,7 +1,7 @@
 // brixd against the real kubectl: a real etcd and the brixd binary on free loopback ports in a
 // temp folder, driven with /usr/bin/kubectl and the kubeconfig brixd writes, with a fresh
 // discovery cache per test. The seed's manifests come from testdata/seed (extracted from
-// shared/seed/backup-to-azblob-using-br.md as written).
+// the seed document, backup-to-azblob-using-br.md, as written).
 #include "operator/apiserver/brixd_fixture.h"
 
 namespace brix::apiserver {
@@ -246,7 +246,7 @@ TEST_F(BrixdTest, WatchSeesStatusChangeByAnotherClient) {
                std::string::npos;
       },
       20s));
-  // Another client (the controller, later) writes status through the status subresource.
+  // Another client (a controller) writes status through the status subresource.
   // Retried until the watch is established: the list alone is not proof of the watch.
   int n = 0;
   ASSERT_TRUE(PollUntil(

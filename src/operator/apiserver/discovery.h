@@ -1,7 +1,8 @@
 // Discovery and OpenAPI documents generated from the resource table (plus the POST-only
 // TokenRequest, SelfSubjectAccessReview and SelfSubjectReview endpoints of access.h)
-// (reference/kube-api.md §2.1-2.4): legacy discovery (/api, /apis, /api/v1, /apis/<g>/<v>),
-// /version, and the OpenAPI v3 stub that makes `kubectl apply` use server-side validation.
+// (the Kubernetes API's discovery endpoints; docs/brixd.md): legacy discovery (/api, /apis,
+// /api/v1, /apis/<g>/<v>), /version, and the OpenAPI v3 stub that makes `kubectl apply` use
+// server-side validation.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-// The patch formats kubectl sends (reference/kube-api.md pitfall 10): JSON merge patch
+// The patch formats kubectl sends (docs/brixd.md): JSON merge patch
 // (RFC 7386) for the custom resources, and the subset of Kubernetes strategic merge patch that
 // kubectl produces for built-in kinds (Secret, Job, ...).
 #pragma once

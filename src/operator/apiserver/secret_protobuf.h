@@ -1,6 +1,6 @@
 // Decoding of the protobuf bodies kubectl >= 1.32 sends from its typed clients (`kubectl create
 // secret|serviceaccount|token|role|clusterrole|rolebinding|clusterrolebinding`, `kubectl auth
-// can-i|whoami`; reference/kube-api.md pitfall 2 and §4.11). Hand-written and table-driven
+// can-i|whoami`; docs/brixd.md, "Resources"). Hand-written and table-driven
 // because only these few k8s.io/api messages (field numbers from their generated.proto) are
 // needed and the build has no Kubernetes .proto files; every other kind is answered 415.
 #pragma once

@@ -1,4 +1,5 @@
-// ApiServer: brixd's Kubernetes-compatible HTTP API (DESIGN §6, reference/kube-api.md).
+// ApiServer: brixd's Kubernetes-compatible HTTP API (docs/architecture.md#control-plane,
+// docs/brixd.md).
 //
 // Serves discovery, /version, the OpenAPI v3 stub, and CRUD, list, watch and status for the
 // resources of operator/api/resources.h, with objects in etcd (see Registry). Every request

@@ -1,5 +1,5 @@
-// Server-side printing for `kubectl get` (reference/kube-api.md §2.6): kubectl prints exactly
-// the cells the server sends, so ages and computed columns are formatted here.
+// Server-side printing for `kubectl get` (the Kubernetes Table format; docs/brixd.md): kubectl
+// prints exactly the cells the server sends, so ages and computed columns are formatted here.
 #pragma once
 
 #include <chrono>

@@ -1,7 +1,7 @@
 // ApiClient: how the controllers, the job runner and `brix manager` talk to the API. One
 // interface with two implementations: RegistryClient (in brixd's process, straight to the
 // etcd-backed Registry) and HttpApiClient (over HTTPS with a bearer token, as any Kubernetes
-// client does), so the same controllers could run against a real Kubernetes API server later.
+// client does), so the same controllers could run against a real Kubernetes API server.
 //
 // Errors map to Status codes: 404 NotFound, 409 AlreadyExists (create) or Aborted (a stale
 // resourceVersion: re-read and retry), 422 InvalidArgument, 503 Unavailable. Thread-safe.

@@ -1,6 +1,7 @@
-// Backup reconcile (reference §4.2-§4.6). brix deviations, on purpose: a Stopped log backup is a
-// no-op (the reference requeues it forever), and refused log commands (resume or pause of a
-// Stopped or Failed task) leave a Refused condition and a Warning event instead of silence.
+// Backup reconcile (docs/controllers.md, "Backup"; after TiDB Operator's). brix deviations, on
+// purpose: a Stopped log backup is a no-op (TiDB Operator requeues it forever), and refused log
+// commands (resume or pause of a Stopped or Failed task) leave a Refused condition and a Warning
+// event instead of silence.
 #include <spdlog/spdlog.h>
 
 #include "common/time_util.h"

@@ -1,5 +1,5 @@
-// CompactBackup reconcile (reference §6): validate, one job named like the CR whose
-// backoffLimit is maxRetryTimes (the manager reports RetryFailed per failed attempt), then
+// CompactBackup reconcile (docs/controllers.md, "CompactBackup"): validate, one job named like the
+// CR whose backoffLimit is maxRetryTimes (the manager reports RetryFailed per failed attempt), then
 // Complete or Failed from the job.
 #include "operator/api/backup_status.h"
 #include "operator/api/go_time.h"

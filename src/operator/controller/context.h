@@ -1,5 +1,5 @@
 // What every controller shares: the API client, the clusters brixd knows, and helpers to build
-// and inspect the Jobs that do the work (reference/tidb-operator-backup.md §4.1).
+// and inspect the Jobs that do the work (docs/controllers.md, "The job runner").
 #pragma once
 
 #include <chrono>

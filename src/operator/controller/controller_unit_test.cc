@@ -1,5 +1,5 @@
 // The controllers' rules without a cluster: the log-backup effective command and condition
-// mirroring (reference §2.1-§2.4), schedule retention (§5.1-§5.2, with brix's maxBackups fix),
+// mirroring (docs/controllers.md), schedule retention (with brix's maxBackups fix),
 // the work queue, storage URLs, br.options mapping and the compaction progress parser.
 #include <gtest/gtest.h>
 

@@ -1,5 +1,6 @@
-// The four controllers (DESIGN §6, reference/tidb-operator-backup.md §4-§7). Each reconciles one
-// object by namespace and name; the ControllerManager calls them from its work queues.
+// The four controllers (docs/controllers.md, after TiDB Operator's backup controllers). Each
+// reconciles one object by namespace and name; the ControllerManager calls them from its work
+// queues.
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// Who owns a backup location, through the real kubectl against a playground (issue 12, item 5):
+// Who owns a backup location, through the real kubectl against a playground (docs/format/locks.md):
 // a Backup CR owns its location only once its run has written the lock, and its clean job deletes
 // only what that run wrote, so deleting a failed duplicate or a Backup at the container root
 // never touches another Backup's data.

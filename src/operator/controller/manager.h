@@ -1,7 +1,8 @@
-// ControllerManager: runs the four controllers inside brixd (DESIGN §6). Each kind has a work
-// queue (rate-limited requeue on errors, 100 ms doubling to 100 s) and a worker thread; watches
-// on the kind and on Jobs (mapped to their owner) enqueue changes, and a resync enqueues every
-// object periodically, so a missed event only delays, never loses, a reconcile.
+// ControllerManager: runs the four controllers inside brixd (docs/architecture.md#control-plane).
+// Each kind has a work queue (rate-limited requeue on errors, 100 ms doubling to 100 s) and a
+// worker thread; watches on the kind and on Jobs (mapped to their owner) enqueue changes, and a
+// resync enqueues every object periodically, so a missed event only delays, never loses, a
+// reconcile.
 #pragma once
 
 #include <condition_variable>

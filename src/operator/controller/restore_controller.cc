@@ -1,5 +1,5 @@
-// Restore reconcile (reference §7): validate, create restore-<name>, follow the job. The condition
-// upsert always moves the phase for restores.
+// Restore reconcile (docs/controllers.md, "Restore"): validate, create restore-<name>, follow the
+// job. The condition upsert always moves the phase for restores.
 #include "operator/api/backup_status.h"
 #include "operator/api/storage_spec.h"
 #include "operator/controller/controllers.h"

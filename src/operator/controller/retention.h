@@ -1,13 +1,14 @@
-// BackupSchedule retention (reference §5.1-§5.2), as a pure function so it can be tested
-// without a cluster. brix fixes the reference's maxBackups bug: the log backup is never counted
-// or deleted, and maxBackups truncates logs to the oldest kept snapshot like maxReservedTime.
+// BackupSchedule retention (docs/controllers.md, "BackupSchedule"), as a pure function so it can
+// be tested without a cluster. brix fixes TiDB Operator's maxBackups bug: the log backup is never
+// counted or deleted, and maxBackups truncates logs to the oldest kept snapshot like
+// maxReservedTime.
 //
-// Retention never deletes every usable backup (issue 12): only Complete snapshots with a commit
-// ts count (for maxBackups) and can be kept; the newest one always stays; with a log backup, the
-// newest one at or before latest - maxReservedTime and the newest one at or before the log's
-// checkpoint (the start of PITR into the kept window) stay too. Running snapshots are never
-// deleted; Failed and Invalid ones go once they are older (by creation) than every kept one.
-// Without any Complete snapshot nothing is deleted.
+// Retention never deletes every usable backup (docs/controllers.md, "BackupSchedule"): only
+// Complete snapshots with a commit ts count (for maxBackups) and can be kept; the newest one always
+// stays; with a log backup, the newest one at or before latest - maxReservedTime and the newest one
+// at or before the log's checkpoint (the start of PITR into the kept window) stay too. Running
+// snapshots are never deleted; Failed and Invalid ones go once they are older (by creation) than
+// every kept one. Without any Complete snapshot nothing is deleted.
 #pragma once
 
 #include <chrono>

@@ -1,7 +1,7 @@
-// BackupSchedule reconcile (reference §5). Differences from the reference, on purpose: the cron
-// is evaluated in UTC, retention never deletes the log backup and maxBackups truncates logs too
-// (retention.h), and the reconcile requeues itself for the next cron tick so seconds-scale
-// schedules (`@every 20s`) fire on time.
+// BackupSchedule reconcile (docs/controllers.md, "BackupSchedule"). Differences from TiDB Operator,
+// on purpose: the cron is evaluated in UTC, retention never deletes the log backup and maxBackups
+// truncates logs too (retention.h), and the reconcile requeues itself for the next cron tick so
+// seconds-scale schedules (`@every 20s`) fire on time.
 #include <spdlog/spdlog.h>
 
 #include "common/time_util.h"
@@ -318,7 +318,7 @@ Result<Outcome> ScheduleController::Reconcile(const std::string& ns, const std::
   if (*next > now) {
     return Outcome::After(std::chrono::duration_cast<Millis>(*next - now) + Millis(20));
   }
-  // Fire, stamped with now (not the tick), as the reference does.
+  // Fire, stamped with now (not the tick), as TiDB Operator does.
   std::string backup_name = name + "-" + NameTimestamp(now);
   Json bspec = spec.backup_template;
   if (bspec.contains(field::kBr) && bspec.contains(field::kAzblob)) {

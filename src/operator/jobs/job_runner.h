@@ -1,5 +1,6 @@
-// JobRunner: brixd's stand-in for the Kubernetes Job controller and kubelet (DESIGN §6). It runs
-// the batch/v1 Jobs brixd's controllers create, each as a local process, and nothing else:
+// JobRunner: brixd's stand-in for the Kubernetes Job controller and kubelet
+// (docs/architecture.md#control-plane). It runs the batch/v1 Jobs brixd's controllers create, each
+// as a local process, and nothing else:
 //
 // - Which Jobs run: only those CheckBrixJob (job_spec.h) accepts: the annotation
 //   brix.pingcap.com/job-kind names a known kind and the one container runs the matching

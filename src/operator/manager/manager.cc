@@ -389,7 +389,7 @@ Status Compact(client::ApiClient& api, const Engine& engine, const api::CompactB
     if (!p) return;
     latest = *p;
     auto now = std::chrono::steady_clock::now();
-    if (now - last < std::chrono::seconds(1)) return;  // debounced, as the reference does
+    if (now - last < std::chrono::seconds(1)) return;  // debounced, as TiDB Operator does
     last = now;
     w.Change([&](Json& st) { st["progress"] = *p; }).IgnoreError();
   });

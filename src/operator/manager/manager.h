@@ -1,8 +1,8 @@
-// `brix manager`: the process a Job runs (DESIGN §6). It reads its CR through the API, runs the
-// engine in process and writes phase, conditions, progress and results into the CR's status,
-// as TiDB Operator's backup-manager does (reference/tidb-operator-backup.md §2, §4, §6, §7).
-// Credentials come from the environment (the job runner fills it from the Secret) and never
-// reach a status, a log line or an argument.
+// `brix manager`: the process a Job runs (docs/architecture.md#control-plane). It reads its CR
+// through the API, runs the engine in process and writes phase, conditions, progress and results
+// into the CR's status, as TiDB Operator's backup-manager does (docs/controllers.md). Credentials
+// come from the environment (the job runner fills it from the Secret) and never reach a status, a
+// log line or an argument.
 #pragma once
 
 #include <string>

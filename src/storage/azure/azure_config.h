@@ -1,5 +1,5 @@
 // Resolution of everything the Azure driver needs from the storage URL and the environment
-// (DESIGN §3, reference azure-blob.md §7.2 and §8):
+// (docs/storage.md):
 //
 //   account   ?account-name=  > AZURE_STORAGE_ACCOUNT > connection string AccountName
 //   endpoint  ?endpoint=      > connection string BlobEndpoint >

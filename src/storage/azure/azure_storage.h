@@ -1,5 +1,5 @@
 // AzureBlobStorage: ExternalStorage on Azure Blob Storage (block blobs) through the REST API over
-// libcurl (reference azure-blob.md). Hand-written because no Azure SDK for C++ is packaged for
+// libcurl (the Azure Blob REST API). Hand-written because no Azure SDK for C++ is packaged for
 // Debian and brix needs full control of retries, signing and transfer sizes.
 //
 // Transfers: an object up to `single_put_max` goes up in one Put Blob; a larger one as Put Block

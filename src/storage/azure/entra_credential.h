@@ -1,6 +1,7 @@
-// Microsoft Entra ID client-credentials flow (reference azure-blob.md §4.1): a service principal's
-// client id and secret are exchanged at {authority}/{tenant}/oauth2/v2.0/token for a bearer token
-// with scope https://storage.azure.com/.default.
+// Microsoft Entra ID client-credentials flow (Microsoft identity platform, OAuth 2.0 client
+// credentials): a service principal's client id and secret are exchanged at
+// {authority}/{tenant}/oauth2/v2.0/token for a bearer token with scope
+// https://storage.azure.com/.default.
 //
 // The token is cached and refreshed `refresh_margin` before it expires; one refresh runs at a
 // time (callers that arrive meanwhile wait for it and share its result), so many parallel block

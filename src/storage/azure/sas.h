@@ -1,4 +1,4 @@
-// Shared Access Signatures (reference azure-blob.md §3).
+// Shared Access Signatures (Azure Blob REST API: service and account SAS).
 //
 // brix uses a SAS as a client (appends it verbatim to every request) and can also mint an
 // account SAS from an account key — for tests and for handing a short-lived, narrowly scoped

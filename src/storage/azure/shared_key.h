@@ -1,5 +1,6 @@
-// Azure Shared Key request signing (reference azure-blob.md §2), written by hand because brix
-// has no Azure SDK (none is packaged for Debian) and the algorithm is small and fully specified.
+// Azure Shared Key request signing (Azure Blob REST API: Authorize with Shared Key), written by
+// hand because brix has no Azure SDK (none is packaged for Debian) and the algorithm is small and
+// fully specified.
 //
 // The string-to-sign covers the verb, the standard headers, every x-ms-* header (lowercased,
 // trimmed, sorted) and the canonicalized resource: "/" + account + the URI path exactly as sent,

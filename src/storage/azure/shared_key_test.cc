@@ -10,8 +10,8 @@ namespace {
 constexpr const char* kKey =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-// Vectors of reference azure-blob.md §2.5 (accepted by Azurite 3.37.0); the integration tests
-// confirm the same signer against a live Azurite.
+// Vectors worked out from the Shared Key rules of the Azure Blob REST API documentation (accepted
+// by Azurite 3.37.0); the integration tests confirm the same signer against a live Azurite.
 TEST(SharedKeyTest, PutBlobVector) {
   BlobRequest r;
   r.method = "PUT";

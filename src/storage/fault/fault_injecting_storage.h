@@ -32,7 +32,7 @@ struct FaultOptions {
 
 // Parses "rate=0.2,seed=7,latency-ms=5" (rate sets error, drop and short-read rates to a third
 // each); also "error=,drop=,short-read=" and "fail-put=<part of a name>". Used by
-// BRIX_STORAGE_FAULTS in tests of later layers.
+// BRIX_STORAGE_FAULTS in tests of the layers above storage.
 [[nodiscard]] Result<FaultOptions> ParseFaultOptions(const std::string& spec);
 
 std::unique_ptr<ExternalStorage> WrapWithFaults(std::unique_ptr<ExternalStorage> inner,

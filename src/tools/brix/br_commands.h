@@ -1,5 +1,5 @@
 // `brix backup full|db|table`, `brix restore full|db|table`, `brix validate`, `brix debug meta`:
-// the snapshot backup and restore commands (DESIGN §4), with BR's flags.
+// the snapshot backup and restore commands (docs/backup.md), with BR's flags.
 #pragma once
 
 #include <CLI/CLI.hpp>

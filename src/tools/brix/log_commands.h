@@ -1,5 +1,5 @@
 // `brix log start|status|pause|resume|stop|truncate|metadata` and `brix restore point`: log
-// backup and point-in-time recovery (DESIGN §5). Every command takes `--output json`.
+// backup and point-in-time recovery (docs/backup.md). Every command takes `--output json`.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -1,5 +1,6 @@
-// brix: the backup and restore tool (DESIGN §1). Subcommands grow with the engine; for now
-// `brix storage ...` looks into backup locations and `brix playground ...` runs a local cluster.
+// brix: the backup and restore tool (docs/architecture.md#processes): snapshot backup and
+// restore, log backup and PITR, storage, the playground, and `brix manager` (what brixd's jobs
+// run).
 #include <CLI/CLI.hpp>
 #include <iostream>
 

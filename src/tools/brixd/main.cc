@@ -1,6 +1,6 @@
-// brixd: the control plane's Kubernetes-compatible API server (DESIGN §6). Serves the backup
-// CRs and the built-in kinds over etcd so that the real kubectl works against it, and writes a
-// kubeconfig with a freshly generated bearer token.
+// brixd: the control plane's Kubernetes-compatible API server (docs/architecture.md#control-plane,
+// docs/brixd.md). Serves the backup CRs and the built-in kinds over etcd so that the real kubectl
+// works against it, and writes a kubeconfig with a freshly generated bearer token.
 //
 //   brixd --etcd https://127.0.0.1:2379 --listen 127.0.0.1:8080 --kubeconfig-out kubeconfig
 //
