@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "br/log/log_task.h"
+#include "br/engine.h"
 #include "operator/client/api_client.h"
 
 namespace brix::controller {
