@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 
 namespace brix {
 
@@ -19,6 +20,24 @@ std::chrono::milliseconds Backoff::DelayAfter(int attempt,
   double ms = static_cast<double>(options_.base_delay.count()) * exp * jitter;
   ms = std::min(ms, static_cast<double>(options_.max_delay.count()));
   return std::chrono::milliseconds(static_cast<int64_t>(ms));
+}
+
+Status RetryWithBackoff(Backoff& backoff, const std::function<Status(int)>& attempt,
+                        const RetryablePredicate& retryable,
+                        const std::function<void(int, const Status&)>& on_failure) {
+  for (int n = 1;; ++n) {
+    Status s = attempt(n);
+    if (s.ok() || !retryable(s) || !backoff.ShouldRetry(n)) return s;
+    if (on_failure) on_failure(n, s);
+    std::this_thread::sleep_for(backoff.DelayAfter(n));
+  }
+}
+
+Status RetryWithBackoff(const BackoffOptions& options, const std::function<Status(int)>& attempt,
+                        const RetryablePredicate& retryable,
+                        const std::function<void(int, const Status&)>& on_failure) {
+  Backoff backoff(options);
+  return RetryWithBackoff(backoff, attempt, retryable, on_failure);
 }
 
 }  // namespace brix

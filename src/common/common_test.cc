@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <string>
+#include <vector>
 
 #include "common/backoff.h"
 #include "common/crc64.h"
@@ -91,6 +93,48 @@ TEST(BackoffTest, GrowsWithJitterAndHonoursHintsAndCap) {
   EXPECT_EQ(b.DelayAfter(1, std::chrono::milliseconds(5000)).count(), 1000);
   EXPECT_TRUE(b.ShouldRetry(4));
   EXPECT_FALSE(b.ShouldRetry(5));
+}
+
+constexpr BackoffOptions kFastRetries{.max_attempts = 4,
+                                      .base_delay = std::chrono::milliseconds(1),
+                                      .max_delay = std::chrono::milliseconds(2)};
+
+TEST(RetryWithBackoffTest, RetriesUntilSuccessNumberingEachTry) {
+  std::vector<int> tries, failures;
+  Status s = RetryWithBackoff(
+      kFastRetries,
+      [&](int n) {
+        tries.push_back(n);
+        return n < 3 ? Status::Unavailable("busy") : Status::OK();
+      },
+      RetryAnyError, [&](int n, const Status&) { failures.push_back(n); });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(tries, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(failures, (std::vector<int>{1, 2}));
+}
+
+TEST(RetryWithBackoffTest, GivesUpAfterMaxAttemptsWithTheLastError) {
+  int tries = 0;
+  Status s = RetryWithBackoff(kFastRetries, [&](int n) {
+    ++tries;
+    return Status::IOError("try " + std::to_string(n));
+  });
+  EXPECT_EQ(tries, 4);
+  EXPECT_EQ(s.code(), Status::Code::kIOError);
+  EXPECT_EQ(s.message(), "try 4");
+}
+
+TEST(RetryWithBackoffTest, AFinalErrorIsReturnedAtOnce) {
+  int tries = 0;
+  Status s = RetryWithBackoff(
+      kFastRetries,
+      [&](int) {
+        ++tries;
+        return Status::Corruption("bad checksum");
+      },
+      [](const Status& e) { return e.IsRetryable(); });
+  EXPECT_EQ(tries, 1);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption);
 }
 
 TEST(TaskGroupTest, BoundsParallelismAndKeepsFirstError) {

@@ -1,7 +1,5 @@
 #include "storage/retrying_storage.h"
 
-#include <thread>
-
 namespace brix::storage {
 namespace {
 
@@ -100,11 +98,9 @@ class RetryingStorage final : public ExternalStorage {
 
   template <typename Fn>
   Status Retry(Fn&& fn) {
-    for (int attempt = 1;; ++attempt) {
-      Status s = fn();
-      if (s.ok() || !s.IsRetryable() || !backoff_.ShouldRetry(attempt)) return s;
-      std::this_thread::sleep_for(backoff_.DelayAfter(attempt));
-    }
+    return RetryWithBackoff(
+        backoff_, [&](int) -> Status { return fn(); },
+        [](const Status& s) { return s.IsRetryable(); });
   }
 
   std::unique_ptr<ExternalStorage> inner_;

@@ -23,6 +23,7 @@
 #include "cluster/client/gc_pause_hold.h"
 #include "cluster/client/kv_client.h"
 #include "cluster/client/pd_client.h"
+#include "common/backoff.h"
 #include "common/crypto.h"
 #include "common/parallel.h"
 #include "common/random.h"
@@ -35,7 +36,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr size_t kApplyBatchBytes = 4 << 20;
 constexpr size_t kWindowBytes = 64 << 20;  // entries buffered before a window is applied
-constexpr int kApplyAttempts = 8;
+constexpr BackoffOptions kApplyRetries{.max_attempts = 8,
+                                       .base_delay = std::chrono::milliseconds(100),
+                                       .max_delay = std::chrono::milliseconds(5000)};
 
 double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -324,60 +327,70 @@ class PitrRun {
   }
 
   // Sends the entries (all in one region as of the last map) to their node(s), splitting again
-  // by region after a refresh when the map moved under us.
+  // by region after a refresh when the map moved under us. Each round applies the entries of the
+  // first one's region and keeps the rest for the next, whose tries count afresh.
   Status Apply(std::vector<LogEntry>& list) {
-    if (list.empty()) return Status::OK();
-    for (int attempt = 1;; ++attempt) {
-      cluster::Region region;
-      NodeLog::Stub* stub = nullptr;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        auto it = regions_.upper_bound(list.front().key());
-        --it;
-        region = it->second;
-        auto addr = addresses_.find(region.store_id());
-        if (addr != addresses_.end()) {
-          auto& s = stubs_[region.store_id()];
-          if (!s) s = NodeLog::NewStub(NodeChannel(addr->second, pd_->channel_credentials()));
-          stub = s.get();
-        }
-      }
-      std::string error;
-      if (stub) {
-        ApplyVersionsRequest req;
-        req.set_region_id(region.id());
-        req.set_epoch(region.epoch());
-        std::vector<LogEntry> rest;
-        for (auto& e : list) {
-          bool inside = e.key() >= region.start_key() &&
-                        (region.end_key().empty() || e.key() < region.end_key());
-          if (inside) {
-            *req.add_entries() = e;
-          } else {
-            rest.push_back(e);
-          }
-        }
-        grpc::ClientContext ctx;
-        SetNodeDeadline(ctx, NodeRpcLimits{}, req.ByteSizeLong());
-        ApplyVersionsResponse resp;
-        grpc::Status st = stub->ApplyVersions(&ctx, req, &resp);
-        if (st.ok() && resp.region_error().empty() && resp.error().empty()) {
-          if (rest.empty()) return Status::OK();
-          list = std::move(rest);
-          attempt = 0;
-          continue;
-        }
-        error = !st.ok()                       ? st.error_message()
-                : !resp.region_error().empty() ? resp.region_error()
-                                               : resp.error();
-      } else {
-        error = "store " + std::to_string(region.store_id()) + " unknown";
-      }
-      if (attempt >= kApplyAttempts) return Status::Unavailable("apply log versions: " + error);
-      spdlog::warn("restore point: apply failed (try {}): {}", attempt, error);
-      std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt * attempt));
-      BRIX_RETURN_IF_ERROR(LoadRegions());
+    while (!list.empty()) {
+      BRIX_RETURN_IF_ERROR(RetryWithBackoff(
+          kApplyRetries,
+          [&](int attempt) -> Status {
+            if (attempt > 1) BRIX_RETURN_IF_ERROR(LoadRegions());
+            return ApplyFirstRegion(list);
+          },
+          RetryAnyError,
+          [](int attempt, const Status& s) {
+            spdlog::warn("restore point: apply failed (try {}): {}", attempt, s.message());
+          }));
     }
+    return Status::OK();
+  }
+
+  // One try of Apply: the entries in the first entry's region go to its node; on success `list`
+  // keeps only the others.
+  Status ApplyFirstRegion(std::vector<LogEntry>& list) {
+    cluster::Region region;
+    NodeLog::Stub* stub = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = regions_.upper_bound(list.front().key());
+      --it;
+      region = it->second;
+      auto addr = addresses_.find(region.store_id());
+      if (addr != addresses_.end()) {
+        auto& s = stubs_[region.store_id()];
+        if (!s) s = NodeLog::NewStub(NodeChannel(addr->second, pd_->channel_credentials()));
+        stub = s.get();
+      }
+    }
+    if (!stub) {
+      return Status::Unavailable("apply log versions: store " +
+                                 std::to_string(region.store_id()) + " unknown");
+    }
+    ApplyVersionsRequest req;
+    req.set_region_id(region.id());
+    req.set_epoch(region.epoch());
+    std::vector<LogEntry> rest;
+    for (auto& e : list) {
+      bool inside = e.key() >= region.start_key() &&
+                    (region.end_key().empty() || e.key() < region.end_key());
+      if (inside) {
+        *req.add_entries() = e;
+      } else {
+        rest.push_back(e);
+      }
+    }
+    grpc::ClientContext ctx;
+    SetNodeDeadline(ctx, NodeRpcLimits{}, req.ByteSizeLong());
+    ApplyVersionsResponse resp;
+    grpc::Status st = stub->ApplyVersions(&ctx, req, &resp);
+    if (st.ok() && resp.region_error().empty() && resp.error().empty()) {
+      list = std::move(rest);
+      return Status::OK();
+    }
+    return Status::Unavailable("apply log versions: " +
+                               (!st.ok()                       ? st.error_message()
+                                : !resp.region_error().empty() ? resp.region_error()
+                                                               : resp.error()));
   }
 
   const PitrOptions& options_;

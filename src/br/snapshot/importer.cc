@@ -6,13 +6,16 @@
 #include <thread>
 
 #include "br/snapshot/node_channel.h"
+#include "common/backoff.h"
 #include "common/parallel.h"
 #include "common/random.h"
 
 namespace brix::br {
 namespace {
 
-constexpr int kDownloadAttempts = 5;
+constexpr BackoffOptions kDownloadRetries{.max_attempts = 5,
+                                          .base_delay = std::chrono::milliseconds(200),
+                                          .max_delay = std::chrono::milliseconds(5000)};
 
 std::string RewriteKey(const std::string& key, const RewriteRule& rule) {
   if (rule.old_prefix().empty() || key.compare(0, rule.old_prefix().size(), rule.old_prefix()) != 0)
@@ -54,8 +57,7 @@ Result<NodeBackup::Stub*> Importer::StubFor(uint64_t store_id) {
 
 Status Importer::DownloadOne(Task& task) {
   BRIX_ASSIGN_OR_RETURN(NodeBackup::Stub * stub, StubFor(task.store_id));
-  Status last;
-  for (int attempt = 1; attempt <= kDownloadAttempts; ++attempt) {
+  auto download = [&](int) -> Status {
     grpc::ClientContext ctx;
     SetNodeDeadline(ctx, download_limits_, task.bytes);
     DownloadResponse resp;
@@ -70,20 +72,20 @@ Status Importer::DownloadOne(Task& task) {
       ++tasks_done_;
       return Status::OK();
     }
-    if (st.ok()) {
-      // A verified corruption is final; anything else (storage hiccups) is retried.
-      if (resp.corrupt()) return Status::Corruption(resp.error());
-      last = Status::IOError(resp.error());
-    } else {
-      last =
-          Status::Unavailable("store " + std::to_string(task.store_id) + ": " + st.error_message());
+    if (!st.ok()) {
+      return Status::Unavailable("store " + std::to_string(task.store_id) + ": " +
+                                 st.error_message());
     }
-    spdlog::warn("import: download try {} failed: {}", attempt, last.ToString());
-    if (attempt < kDownloadAttempts) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt * attempt));
-    }
-  }
-  return last;
+    if (resp.corrupt()) return Status::Corruption(resp.error());
+    return Status::IOError(resp.error());
+  };
+  // A verified corruption is final; anything else (storage hiccups) is retried.
+  return RetryWithBackoff(
+      kDownloadRetries, download,
+      [](const Status& s) { return s.code() != Status::Code::kCorruption; },
+      [](int attempt, const Status& s) {
+        spdlog::warn("import: download try {} failed: {}", attempt, s.ToString());
+      });
 }
 
 Status Importer::Run(const std::vector<ImportFile>& files) {

@@ -84,17 +84,21 @@ class HashingFileSink final : public storage::ByteSink {
 // unlike a stream).
 Status UploadFile(storage::ExternalStorage& storage, const std::string& name,
                   const std::string& path, RateLimiter& limiter) {
-  Backoff backoff({.max_attempts = 6,
-                   .base_delay = std::chrono::milliseconds(200),
-                   .max_delay = std::chrono::milliseconds(5000)});
-  for (int attempt = 1;; ++attempt) {
-    BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::Open(path));
-    LimitedSource limited(*source, limiter);
-    Status s = storage.PutStream(name, limited);
-    if (s.ok() || !backoff.ShouldRetry(attempt)) return s.WithContext("upload " + name);
-    spdlog::warn("backup: upload of {} failed (try {}): {}", name, attempt, s.ToString());
-    std::this_thread::sleep_for(backoff.DelayAfter(attempt));
-  }
+  BackoffOptions retries{.max_attempts = 6,
+                         .base_delay = std::chrono::milliseconds(200),
+                         .max_delay = std::chrono::milliseconds(5000)};
+  Status s = RetryWithBackoff(
+      retries,
+      [&](int) -> Status {
+        BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::Open(path));
+        LimitedSource limited(*source, limiter);
+        return storage.PutStream(name, limited);
+      },
+      RetryAnyError,
+      [&](int attempt, const Status& e) {
+        spdlog::warn("backup: upload of {} failed (try {}): {}", name, attempt, e.ToString());
+      });
+  return s.WithContext("upload " + name);
 }
 
 // Rewrites the table prefix of an MVCC-encoded key (same length, so order is kept).

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "br/log/log_task.h"
+#include "br/engine.h"
 #include "operator/api/types.h"
 #include "operator/client/api_client.h"
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "br/log/log_task.h"
+#include "br/engine.h"
 #include "common/result.h"
 
 namespace brix::controller {

@@ -6,7 +6,6 @@
 #include <mutex>
 #include <regex>
 
-#include "br/location.h"
 #include "common/time_util.h"
 #include "operator/api/backup_status.h"
 #include "operator/api/go_time.h"
@@ -210,29 +209,58 @@ Status BackupLog(client::ApiClient& api, const Engine& engine, const api::Backup
   BRIX_RETURN_IF_ERROR(w.Condition({cond::kPrepare, "True", "", "", cmd}, true, [&](Json& st) {
     st["logSubCommandStatuses"][cmd]["timeStarted"] = FormatIso8601(start);
   }));
-  LogRequest r;
-  r.subcommand = cmd;
-  r.env = env;
-  r.pd = env("BRIX_CLUSTER_PD").value_or("");
-  r.task_name = name;
-  r.filter = FilterOf(spec);
-  r.truncate_until = req.truncate_until;
-  if (spec.br.send_cred_to_tikv) r.send_credentials = *spec.br.send_cred_to_tikv;
+  std::string pd = env("BRIX_CLUSTER_PD").value_or("");
+  bool send_credentials = spec.br.send_cred_to_tikv.value_or(true);
+  uint64_t start_ts = 0;  // log-start: spec.commitTs (0 = now)
   if (cmd == logcmd::kStart && !spec.commit_ts.empty()) {
     auto ts = api::ParseTsString(spec.commit_ts);
     if (!ts.ok()) return Fail(w, "InvalidSpec", ts.status(), cmd);
-    r.start_ts = *ts;
+    start_ts = *ts;
   }
   auto url = api::EngineStorageUrl(spec.storage, env);
   if (!url.ok()) return Fail(w, "InvalidSpec", url.status(), cmd);
-  r.storage_url = *url;
   BRIX_RETURN_IF_ERROR(w.Condition({cond::kRunning, "True", "", "", cmd}, true));
-  auto result = engine.log(r);
-  if (!result.ok()) {
-    std::string reason = result.status().code() == Status::Code::kNotSupported
+  // The task's name is the Backup's; log-start's result is the task's start ts (status.commitTs).
+  auto run = [&]() -> Result<uint64_t> {
+    if (cmd == logcmd::kStart) {
+      br::LogStartOptions o;
+      o.pd = pd;
+      o.task_name = name;
+      o.storage_url = *url;
+      o.start_ts = start_ts;
+      o.filter = FilterOf(spec);
+      o.send_credentials = send_credentials;
+      o.env = env;
+      return engine.log_start(o);
+    }
+    Status done;
+    if (cmd == logcmd::kPause) {
+      done = engine.log_pause(pd, name);
+    } else if (cmd == logcmd::kResume) {
+      done = engine.log_resume(pd, name);
+    } else if (cmd == logcmd::kStop) {
+      done = engine.log_stop(pd, name);
+    } else if (cmd == logcmd::kTruncate) {
+      BRIX_ASSIGN_OR_RETURN(uint64_t until, api::ParseTsString(req.truncate_until));
+      done = engine.log_truncate(*url, until, env).status();
+    } else {
+      done = Status::InvalidArgument("unknown log subcommand " + cmd);
+    }
+    if (!done.ok()) return done;
+    return uint64_t{0};
+  };
+  auto started = run();
+  if (!started.ok()) {
+    std::string reason = started.status().code() == Status::Code::kNotSupported
                              ? "LogBackupNotAvailable"
                              : "LogBackupCommandFailed";
-    return Fail(w, reason, result.status(), cmd);
+    return Fail(w, reason, started.status(), cmd);
+  }
+  // The global checkpoint after the operation, 0 if unknown.
+  uint64_t checkpoint_ts = 0;
+  if (auto st = engine.log_status(pd, name); st.ok()) {
+    checkpoint_ts = st->checkpoint_ts;
+    if (*started == 0) started = st->start_ts;
   }
   auto end = Clock::now();
   return w.Condition({cond::kComplete, "True", "", "", cmd}, true, [&](Json& st) {
@@ -240,10 +268,10 @@ Status BackupLog(client::ApiClient& api, const Engine& engine, const api::Backup
     if (cmd == logcmd::kStart) {
       // Owned now: the task's v1/task is written (its name and start ts prove it).
       st["backupPath"] = loc->backup_path;
-      st["commitTs"] = std::to_string(result->start_ts);
+      st["commitTs"] = std::to_string(*started);
       if (!st.contains("timeStarted")) st["timeStarted"] = FormatIso8601(start);
     }
-    if (result->checkpoint_ts > 0) st["logCheckpointTs"] = std::to_string(result->checkpoint_ts);
+    if (checkpoint_ts > 0) st["logCheckpointTs"] = std::to_string(checkpoint_ts);
     if (cmd == logcmd::kTruncate) st["logSuccessTruncateUntil"] = req.truncate_until;
     if (cmd == logcmd::kStop) st["timeCompleted"] = FormatIso8601(end);
   });
@@ -252,7 +280,8 @@ Status BackupLog(client::ApiClient& api, const Engine& engine, const api::Backup
 // Deletes what the CR's run owned, and nothing else: the run recorded in its status must be the
 // one the location's marker names (br/location.h). Another run's data, or objects next to the
 // run's, stay; that is success (there is nothing of this CR's to delete).
-Status Clean(client::ApiClient& api, const api::Backup& backup, const EnvLookup& env) {
+Status Clean(client::ApiClient& api, const Engine& engine, const api::Backup& backup,
+             const EnvLookup& env) {
   const std::string& path = backup.status.backup_path;
   if (path.empty()) {
     return Status::FailedPrecondition("BackupPathIsEmpty: backup " + backup.metadata.name +
@@ -269,7 +298,7 @@ Status Clean(client::ApiClient& api, const api::Backup& backup, const EnvLookup&
     }
     owner = br::RunOwner::Log(backup.metadata.name, start);
   }
-  BRIX_ASSIGN_OR_RETURN(br::DeleteReport report, br::DeleteOwnedObjects(url, env, owner));
+  BRIX_ASSIGN_OR_RETURN(br::DeleteReport report, engine.clean(url, env, owner));
   if (report.owned) {
     std::printf("clean %s: deleted %llu objects\n", path.c_str(),
                 static_cast<unsigned long long>(report.deleted));
@@ -278,6 +307,18 @@ Status Clean(client::ApiClient& api, const api::Backup& backup, const EnvLookup&
                 report.note.c_str());
   }
   return Status::OK();
+}
+
+// A PITR's result as the Restore's status records it (commitTs: the point restored to).
+Result<br::RestoreSummary> RestorePoint(const Engine& engine, const br::PitrOptions& o,
+                                        const br::ProgressFn& progress) {
+  BRIX_ASSIGN_OR_RETURN(br::PitrSummary s, engine.restore_point(o, progress));
+  br::RestoreSummary out;
+  out.backup_ts = s.restored_ts;
+  out.total_kvs = s.snapshot_kvs + s.log_entries;
+  out.files = s.log_files;
+  out.seconds = s.seconds;
+  return out;
 }
 
 Status Restore(client::ApiClient& api, const Engine& engine, const api::Restore& restore,
@@ -294,26 +335,31 @@ Status Restore(client::ApiClient& api, const Engine& engine, const api::Restore&
   Result<br::RestoreSummary> summary = Status::Internal("unset");
   auto progress = [&](const br::Progress& p) { w.Progress(p); };
   if (spec.restore_mode == api::value::kPitr) {
-    PitrRequest r;
-    r.pd = pd;
-    r.env = env;
-    r.log_storage_url = *url;
-    r.filter = FilterOf(spec);
-    if (spec.br.concurrency) r.concurrency = *spec.br.concurrency;
-    if (spec.br.send_cred_to_tikv) r.send_credentials = *spec.br.send_cred_to_tikv;
+    br::PitrOptions o;
+    o.pd = pd;
+    o.env = env;
+    o.log_storage_url = *url;
+    o.filter = FilterOf(spec);
+    if (spec.br.concurrency) o.concurrency = *spec.br.concurrency;
+    if (spec.br.send_cred_to_tikv) o.send_credentials = *spec.br.send_cred_to_tikv;
     auto ts = api::ParseTsString(spec.pitr_restored_ts);
     if (!ts.ok()) return Fail(w, "InvalidSpec", ts.status());
-    r.restored_ts = *ts;
+    o.restored_ts = *ts;
     if (spec.pitr_full_backup_storage) {
       auto full = api::EngineStorageUrl(*spec.pitr_full_backup_storage, env);
       if (!full.ok()) return Fail(w, "InvalidSpec", full.status());
-      r.full_backup_storage_url = *full;
+      o.full_backup_storage_url = *full;
     } else {
       auto st = api::ParseTsString(spec.log_restore_start_ts);
       if (!st.ok()) return Fail(w, "InvalidSpec", st.status());
-      r.start_ts = *st;
     }
-    summary = engine.pitr(r, progress);
+    if (o.full_backup_storage_url.empty()) {
+      summary = Status::NotSupported(
+          "PITR from logRestoreStartTs alone is not supported; give "
+          "spec.pitrFullBackupStorageProvider (the snapshot the log continues)");
+    } else {
+      summary = RestorePoint(engine, o, progress);
+    }
   } else {
     br::RestoreOptions o;
     o.pd = pd;
@@ -367,25 +413,25 @@ Status Compact(client::ApiClient& api, const Engine& engine, const api::CompactB
     }).IgnoreError();
     return error;
   };
-  CompactRequest r;
-  r.env = env;
-  r.pd = env("BRIX_CLUSTER_PD").value_or("");
-  r.concurrency = spec.concurrency;
-  r.name = name;
+  br::CompactOptions o;
+  o.env = env;
+  o.concurrency = spec.concurrency;
+  o.name = name;
   auto from = api::ParseTsString(spec.start_ts);
   auto until = api::ParseTsString(spec.end_ts);
   if (!from.ok()) return failed(from.status().WithContext("spec.startTs"));
   if (!until.ok()) return failed(until.status().WithContext("spec.endTs"));
-  r.from_ts = *from;
-  r.until_ts = *until;
+  o.from_ts = *from;
+  o.until_ts = *until;
   auto url = api::EngineStorageUrl(spec.storage, env);
   if (!url.ok()) return failed(url.status());
-  r.storage_url = *url;
+  o.storage_url = *url;
   BRIX_RETURN_IF_ERROR(set_state(cond::kRunning, ""));
   auto last = std::chrono::steady_clock::now() - std::chrono::seconds(10);
   std::string latest;
-  auto end_ts = engine.compact(r, [&](const std::string& line) {
-    auto p = CompactProgressIn(line);
+  // The same progress line `brix log compact` prints, parsed as any compaction's output is.
+  auto compaction = engine.compact(o, [&](const br::CompactProgress& progress) {
+    auto p = CompactProgressIn(br::CompactProgressJson(progress));
     if (!p) return;
     latest = *p;
     auto now = std::chrono::steady_clock::now();
@@ -393,10 +439,12 @@ Status Compact(client::ApiClient& api, const Engine& engine, const api::CompactB
     last = now;
     w.Change([&](Json& st) { st["progress"] = *p; }).IgnoreError();
   });
-  if (!end_ts.ok()) return failed(end_ts.status());
+  if (!compaction.ok()) return failed(compaction.status());
+  // The real end ts processed.
+  uint64_t end_ts = std::max(compaction->input_max_ts(), compaction->until_ts());
   return set_state(cond::kComplete, "", [&](Json& st) {
     if (!latest.empty()) st["progress"] = latest;
-    st["endTs"] = std::to_string(*end_ts);
+    st["endTs"] = std::to_string(end_ts);
   });
 }
 
@@ -487,7 +535,7 @@ Status RunKind(client::ApiClient& api, const Engine& engine, const ManagerReques
   BRIX_ASSIGN_OR_RETURN(Json object, api.Get(info, req.ns, req.name));
   if (req.kind == "backup" || req.kind == "clean") {
     BRIX_ASSIGN_OR_RETURN(api::Backup backup, api::ParseBackup(object));
-    if (req.kind == "clean") return Clean(api, backup, env);
+    if (req.kind == "clean") return Clean(api, engine, backup, env);
     if (backup.spec.IsLogMode()) {
       if (req.subcommand.empty()) {
         return Status::InvalidArgument("a log Backup needs --subcommand");

@@ -7,12 +7,15 @@
 
 #include <string>
 
+#include "br/engine.h"
 #include "common/env.h"
 #include "operator/api/types.h"
 #include "operator/client/api_client.h"
-#include "operator/manager/engine.h"
 
 namespace brix::manager {
+
+// The BR engine the manager runs (br/engine.h); tests substitute single operations.
+using Engine = br::Engine;
 
 struct ManagerRequest {
   std::string kind;  // backup, restore, compact, clean

@@ -4,15 +4,10 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "br/log/validate_log.h"
-#include "br/snapshot/backup.h"
-#include "br/snapshot/backup_meta.h"
-#include "br/snapshot/restore.h"
-#include "br/snapshot/validate.h"
 #include "common/timestamp.h"
 #include "operator/api/go_time.h"
-#include "storage/open_storage.h"
 #include "tools/brix/progress_bar.h"
+#include "tools/cli_exit.h"
 
 namespace brix::tools {
 namespace {
@@ -33,11 +28,6 @@ struct SnapshotArgs {
   std::string compression = "zstd";
   uint64_t sst_max_bytes = 96ull << 20;
 };
-
-int Fail(const Status& s) {
-  std::cerr << "error: " << s.ToString() << "\n";
-  return s.IsInvalidArgument() ? 2 : 1;
-}
 
 bool Json(const SnapshotArgs& a) { return a.output == "json"; }
 
@@ -83,26 +73,26 @@ void AddCommon(CLI::App* cmd, SnapshotArgs* a, int default_concurrency) {
       ->capture_default_str();
 }
 
-int RunBackup(const std::string& kind, const SnapshotArgs& a) {
+int RunBackup(const br::Engine& engine, const std::string& kind, const SnapshotArgs& a) {
   br::BackupOptions o;
   o.pd = a.pd;
   o.storage_url = a.storage;
   auto filter = FilterOf(kind, a);
-  if (!filter.ok()) return Fail(filter.status());
+  if (!filter.ok()) return ExitCode(filter.status());
   o.filter = *filter;
   if (!a.backupts.empty()) {
     auto ts = ParseTimestamp(a.backupts, "--backupts");
-    if (!ts.ok()) return Fail(ts.status());
+    if (!ts.ok()) return ExitCode(ts.status());
     o.backup_ts = *ts;
   }
   if (!a.timeago.empty()) {
     auto d = api::ParseGoDuration(a.timeago);
-    if (!d.ok()) return Fail(Status::InvalidArgument("--timeago: " + d.status().message()));
+    if (!d.ok()) return ExitCode(Status::InvalidArgument("--timeago: " + d.status().message()));
     o.time_ago = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
   }
   if (!a.lastbackupts.empty()) {
     auto ts = ParseTimestamp(a.lastbackupts, "--lastbackupts");
-    if (!ts.ok()) return Fail(ts.status());
+    if (!ts.ok()) return ExitCode(ts.status());
     o.last_backup_ts = *ts;
   }
   o.concurrency = a.concurrency;
@@ -114,9 +104,9 @@ int RunBackup(const std::string& kind, const SnapshotArgs& a) {
   Result<br::BackupSummary> r = Status::OK();
   {
     ProgressBar bar(!Json(a));
-    r = br::RunBackup(o, bar.Callback());
+    r = engine.backup(o, bar.Callback());
   }
-  if (!r.ok()) return Fail(r.status());
+  if (!r.ok()) return ExitCode(r.status());
   double mib = static_cast<double>(r->total_bytes) / (1 << 20);
   double speed = r->seconds > 0 ? mib / r->seconds : 0;
   if (Json(a)) {
@@ -148,12 +138,12 @@ int RunBackup(const std::string& kind, const SnapshotArgs& a) {
   return 0;
 }
 
-int RunRestore(const std::string& kind, const SnapshotArgs& a) {
+int RunRestore(const br::Engine& engine, const std::string& kind, const SnapshotArgs& a) {
   br::RestoreOptions o;
   o.pd = a.pd;
   o.storage_url = a.storage;
   auto filter = FilterOf(kind, a);
-  if (!filter.ok()) return Fail(filter.status());
+  if (!filter.ok()) return ExitCode(filter.status());
   o.filter = *filter;
   o.concurrency = a.concurrency;
   o.ratelimit_mib = a.ratelimit;
@@ -162,9 +152,9 @@ int RunRestore(const std::string& kind, const SnapshotArgs& a) {
   Result<br::RestoreSummary> r = Status::OK();
   {
     ProgressBar bar(!Json(a));
-    r = br::RunRestore(o, bar.Callback());
+    r = engine.restore(o, bar.Callback());
   }
-  if (!r.ok()) return Fail(r.status());
+  if (!r.ok()) return ExitCode(r.status());
   double mib = static_cast<double>(r->total_bytes) / (1 << 20);
   double speed = r->seconds > 0 ? mib / r->seconds : 0;
   if (Json(a)) {
@@ -185,14 +175,9 @@ int RunRestore(const std::string& kind, const SnapshotArgs& a) {
   return 0;
 }
 
-int RunValidate(const std::string& url, const std::string& output) {
-  auto r = br::ValidateBackup(url, ProcessEnv());
-  if (!r.ok() && r.status().IsNotFound()) {
-    // Not a snapshot backup: maybe a log backup location.
-    auto log = br::ValidateLogLocation(url, ProcessEnv());
-    if (log.ok() || !log.status().IsNotFound()) r = std::move(log);
-  }
-  if (!r.ok()) return Fail(r.status());
+int RunValidate(const br::Engine& engine, const std::string& url, const std::string& output) {
+  auto r = engine.validate(url, ProcessEnv());
+  if (!r.ok()) return ExitCode(r.status());
   if (output == "json") {
     nlohmann::json j = {
         {"ok", r->ok()}, {"files", r->files}, {"bytes", r->bytes}, {"problems", r->problems}};
@@ -206,20 +191,16 @@ int RunValidate(const std::string& url, const std::string& output) {
   return r->ok() ? 0 : 1;
 }
 
-int RunDebugMeta(const std::string& url) {
-  auto storage = storage::OpenStorage(url);
-  if (!storage.ok()) return Fail(storage.status());
-  auto meta = br::ReadBackupMeta(**storage);
-  if (!meta.ok()) return Fail(meta.status());
-  auto json = br::BackupMetaToJson(*meta);
-  if (!json.ok()) return Fail(json.status());
+int RunDebugMeta(const br::Engine& engine, const std::string& url) {
+  auto json = engine.backup_meta_json(url, ProcessEnv());
+  if (!json.ok()) return ExitCode(json.status());
   std::cout << *json;
   return 0;
 }
 
 }  // namespace
 
-void AddSnapshotCommands(CLI::App& app, int* exit_code) {
+void AddSnapshotCommands(CLI::App& app, const br::Engine& engine, int* exit_code) {
   auto* backup =
       app.add_subcommand("backup", "snapshot backup of the cluster's tables as SST files");
   backup->require_subcommand(1);
@@ -243,7 +224,7 @@ void AddSnapshotCommands(CLI::App& app, int* exit_code) {
     b->add_option("--sst-max-bytes", args->sst_max_bytes,
                   "cut SST files at this many logical bytes")
         ->capture_default_str();
-    b->callback([k, args, exit_code] { *exit_code = RunBackup(k, *args); });
+    b->callback([&engine, k, args, exit_code] { *exit_code = RunBackup(engine, k, *args); });
 
     auto rargs = std::make_shared<SnapshotArgs>();
     auto* r = restore->add_subcommand(
@@ -254,7 +235,7 @@ void AddSnapshotCommands(CLI::App& app, int* exit_code) {
     if (k == "full") r->add_option("-f,--filter", rargs->filters, "table filter rule (repeatable)");
     if (k != "full") r->add_option("--db", rargs->db, "database name");
     if (k == "table") r->add_option("--table", rargs->table, "table name");
-    r->callback([k, rargs, exit_code] { *exit_code = RunRestore(k, *rargs); });
+    r->callback([&engine, k, rargs, exit_code] { *exit_code = RunRestore(engine, k, *rargs); });
   }
 
   auto validate_url = std::make_shared<std::string>();
@@ -264,14 +245,15 @@ void AddSnapshotCommands(CLI::App& app, int* exit_code) {
   validate->add_option("--storage,-s", *validate_url, "backup location")->required();
   validate->add_option("--output", *validate_output, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
-  validate->callback([=] { *exit_code = RunValidate(*validate_url, *validate_output); });
+  validate->callback(
+      [=, &engine] { *exit_code = RunValidate(engine, *validate_url, *validate_output); });
 
   auto* debug = app.add_subcommand("debug", "print BR metadata");
   debug->require_subcommand(1);
   auto meta_url = std::make_shared<std::string>();
   auto* meta = debug->add_subcommand("meta", "the backupmeta as JSON");
   meta->add_option("--storage,-s", *meta_url, "backup location")->required();
-  meta->callback([=] { *exit_code = RunDebugMeta(*meta_url); });
+  meta->callback([=, &engine] { *exit_code = RunDebugMeta(engine, *meta_url); });
 }
 
 }  // namespace brix::tools

@@ -4,9 +4,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include "br/engine.h"
+
 namespace brix::tools {
 
-// Adds the commands to `app`; the selected one's exit code goes to *exit_code.
-void AddSnapshotCommands(CLI::App& app, int* exit_code);
+// Adds the commands to `app`, run by `engine` (which must outlive the parse); the selected one's
+// exit code (tools/cli_exit.h) goes to *exit_code.
+void AddSnapshotCommands(CLI::App& app, const br::Engine& engine, int* exit_code);
 
 }  // namespace brix::tools

@@ -6,12 +6,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "br/log/compaction.h"
-#include "br/log/log_task.h"
-#include "br/log/pitr.h"
-#include "br/log/truncate.h"
 #include "common/timestamp.h"
 #include "tools/brix/progress_bar.h"
+#include "tools/cli_exit.h"
 
 namespace brix::tools {
 namespace {
@@ -25,11 +22,6 @@ struct LogArgs {
   int concurrency = 8;
   std::string output = "text";
 };
-
-int Fail(const Status& s) {
-  std::cerr << "error: " << s.ToString() << "\n";
-  return s.IsInvalidArgument() ? 2 : 1;
-}
 
 void Print(const LogArgs& a, const nlohmann::json& j, const std::string& text) {
   if (a.output == "json") {
@@ -51,7 +43,7 @@ void AddTask(CLI::App* c, LogArgs* a) {
   c->add_option("--task-name", a->task, "log backup task name")->required();
 }
 
-int Start(const LogArgs& a) {
+int Start(const br::Engine& engine, const LogArgs& a) {
   br::LogStartOptions o;
   o.pd = a.pd;
   o.task_name = a.task;
@@ -60,19 +52,19 @@ int Start(const LogArgs& a) {
   o.send_credentials = a.send_credentials;
   if (!a.start_ts.empty()) {
     auto ts = ParseTimestamp(a.start_ts, "--start-ts");
-    if (!ts.ok()) return Fail(ts.status());
+    if (!ts.ok()) return ExitCode(ts.status());
     o.start_ts = *ts;
   }
-  auto start = br::StartLogTask(o);
-  if (!start.ok()) return Fail(start.status());
+  auto start = engine.log_start(o);
+  if (!start.ok()) return ExitCode(start.status());
   Print(a, {{"task", a.task}, {"start_ts", *start}, {"state", "running"}},
         "log backup task " + a.task + " started at " + Ts(*start));
   return 0;
 }
 
-int StatusCmd(const LogArgs& a) {
-  auto st = br::GetLogTaskStatus(a.pd, a.task);
-  if (!st.ok()) return Fail(st.status());
+int StatusCmd(const br::Engine& engine, const LogArgs& a) {
+  auto st = engine.log_status(a.pd, a.task);
+  if (!st.ok()) return ExitCode(st.status());
   nlohmann::json stores = nlohmann::json::array();
   std::string text = "task: " + st->name + "\nstate: " + st->state +
                      "\nstart ts: " + Ts(st->start_ts) +
@@ -98,34 +90,34 @@ int StatusCmd(const LogArgs& a) {
   return 0;
 }
 
-int Transition(const LogArgs& a, const std::string& verb) {
-  Status s = verb == "pause"    ? br::PauseLogTask(a.pd, a.task)
-             : verb == "resume" ? br::ResumeLogTask(a.pd, a.task)
-                                : br::StopLogTask(a.pd, a.task);
-  if (!s.ok()) return Fail(s);
+int Transition(const br::Engine& engine, const LogArgs& a, const std::string& verb) {
+  Status s = verb == "pause"    ? engine.log_pause(a.pd, a.task)
+             : verb == "resume" ? engine.log_resume(a.pd, a.task)
+                                : engine.log_stop(a.pd, a.task);
+  if (!s.ok()) return ExitCode(s);
   std::string state = verb == "pause" ? "paused" : verb == "resume" ? "running" : "stopped";
   Print(a, {{"task", a.task}, {"state", state}}, "log backup task " + a.task + " " + state);
   return 0;
 }
 
-int UpdateCredentials(const LogArgs& a) {
+int UpdateCredentials(const br::Engine& engine, const LogArgs& a) {
   br::LogCredentialsOptions o;
   o.pd = a.pd;
   o.task_name = a.task;
-  Status s = br::UpdateLogTaskCredentials(o);
-  if (!s.ok()) return Fail(s);
+  Status s = engine.log_update_credentials(o);
+  if (!s.ok()) return ExitCode(s);
   Print(a, {{"task", a.task}, {"credentials", "updated"}},
         "log backup task " + a.task +
             ": credentials updated; every node uses them from its next flush");
   return 0;
 }
 
-int Truncate(const LogArgs& a) {
+int Truncate(const br::Engine& engine, const LogArgs& a) {
   auto until = ParseTimestamp(a.until, "--until");
-  if (!until.ok()) return Fail(until.status());
+  if (!until.ok()) return ExitCode(until.status());
   if (!a.yes) {
     if (!isatty(STDIN_FILENO)) {
-      return Fail(Status::InvalidArgument(
+      return ExitCode(Status::InvalidArgument(
           "log truncate deletes data: confirm with -y (stdin is not a terminal to ask)"));
     }
     std::cerr << "Remove log data no restore to a point >= " << Ts(*until) << " needs from "
@@ -134,11 +126,11 @@ int Truncate(const LogArgs& a) {
     std::getline(std::cin, answer);
     if (answer != "y" && answer != "Y" && answer != "yes") {
       std::cerr << "aborted\n";
-      return 1;
+      return kExitFailure;
     }
   }
-  auto sum = br::TruncateLog(a.storage, *until);
-  if (!sum.ok()) return Fail(sum.status());
+  auto sum = engine.log_truncate(a.storage, *until, ProcessEnv());
+  if (!sum.ok()) return ExitCode(sum.status());
   Print(a,
         {{"until", sum->until},
          {"files_removed", sum->files_removed},
@@ -154,9 +146,9 @@ int Truncate(const LogArgs& a) {
   return 0;
 }
 
-int Metadata(const LogArgs& a) {
-  auto r = br::LogMetadata(a.storage);
-  if (!r.ok()) return Fail(r.status());
+int Metadata(const br::Engine& engine, const LogArgs& a) {
+  auto r = engine.log_metadata(a.storage, ProcessEnv());
+  if (!r.ok()) return ExitCode(r.status());
   std::string text = "task: " + r->task + "\nrestorable from: " + Ts(r->min_ts) +
                      "\nglobal checkpoint: " + Ts(r->checkpoint);
   for (const auto& c : r->compactions) text += "\ncompaction: " + c;
@@ -171,22 +163,22 @@ int Metadata(const LogArgs& a) {
 
 // Progress lines are JSON on stderr (what the CompactBackup controller parses), the last one
 // says finished or aborted.
-int Compact(const LogArgs& a) {
+int Compact(const br::Engine& engine, const LogArgs& a) {
   br::CompactOptions o;
   o.storage_url = a.storage;
   o.concurrency = a.concurrency;
   o.name = a.name;
   auto from = ParseTimestamp(a.from, "--from");
-  if (!from.ok()) return Fail(from.status());
+  if (!from.ok()) return ExitCode(from.status());
   auto until = ParseTimestamp(a.until, "--until");
-  if (!until.ok()) return Fail(until.status());
+  if (!until.ok()) return ExitCode(until.status());
   o.from_ts = *from;
   o.until_ts = *until;
   br::CompactProgress last;
   auto line = [](const br::CompactProgress& p) {
     return nlohmann::json::parse(br::CompactProgressJson(p));
   };
-  auto r = br::CompactLog(o, [&](const br::CompactProgress& p) {
+  auto r = engine.compact(o, [&](const br::CompactProgress& p) {
     last = p;
     std::cerr << br::CompactProgressJson(p) << "\n";
   });
@@ -195,7 +187,7 @@ int Compact(const LogArgs& a) {
     end["status"] = "aborted";
     end["error"] = r.status().ToString();
     std::cerr << end.dump() << "\n";
-    return Fail(r.status());
+    return ExitCode(r.status());
   }
   end["status"] = "finished";
   end["input_files"] = r->input_files_size();
@@ -214,7 +206,7 @@ int Compact(const LogArgs& a) {
   return 0;
 }
 
-int Point(const LogArgs& a) {
+int Point(const br::Engine& engine, const LogArgs& a) {
   br::PitrOptions o;
   o.pd = a.pd;
   o.log_storage_url = a.storage;
@@ -223,14 +215,14 @@ int Point(const LogArgs& a) {
   o.concurrency = a.concurrency;
   o.send_credentials = a.send_credentials;
   auto ts = ParseTimestamp(a.restored_ts, "--restored-ts");
-  if (!ts.ok()) return Fail(ts.status());
+  if (!ts.ok()) return ExitCode(ts.status());
   o.restored_ts = *ts;
   Result<br::PitrSummary> r = Status::OK();
   {
     ProgressBar bar(a.output != "json");
-    r = br::RestorePoint(o, bar.Callback());
+    r = engine.restore_point(o, bar.Callback());
   }
-  if (!r.ok()) return Fail(r.status());
+  if (!r.ok()) return ExitCode(r.status());
   double mb = static_cast<double>(r->log_bytes) / 1e6;
   double replay = r->log_seconds > 0 ? mb / r->log_seconds : 0;
   char text[512];
@@ -263,7 +255,7 @@ int Point(const LogArgs& a) {
 
 }  // namespace
 
-void AddLogCommands(CLI::App& app, int* exit_code) {
+void AddLogCommands(CLI::App& app, const br::Engine& engine, int* exit_code) {
   auto* log = app.add_subcommand("log", "log backup for point-in-time recovery");
   log->require_subcommand(1);
 
@@ -277,14 +269,14 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
   c->add_option("--send-credentials-to-tikv", start->send_credentials,
                 "pass this process's storage credentials to the nodes (true|false)");
   AddOutput(c, start.get());
-  c->callback([start, exit_code] { *exit_code = Start(*start); });
+  c->callback([&engine, start, exit_code] { *exit_code = Start(engine, *start); });
 
   auto status = std::make_shared<LogArgs>();
   c = log->add_subcommand("status", "state, checkpoint and lag of a task");
   AddPd(c, status.get());
   AddTask(c, status.get());
   AddOutput(c, status.get());
-  c->callback([status, exit_code] { *exit_code = StatusCmd(*status); });
+  c->callback([&engine, status, exit_code] { *exit_code = StatusCmd(engine, *status); });
 
   for (const char* verb : {"pause", "resume", "stop"}) {
     auto args = std::make_shared<LogArgs>();
@@ -295,7 +287,8 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
     AddPd(c, args.get());
     AddTask(c, args.get());
     AddOutput(c, args.get());
-    c->callback([args, v, exit_code] { *exit_code = Transition(*args, v); });
+    c->callback(
+        [&engine, args, v, exit_code] { *exit_code = Transition(engine, *args, v); });
   }
 
   auto creds = std::make_shared<LogArgs>();
@@ -305,7 +298,7 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
   AddPd(c, creds.get());
   AddTask(c, creds.get());
   AddOutput(c, creds.get());
-  c->callback([creds, exit_code] { *exit_code = UpdateCredentials(*creds); });
+  c->callback([&engine, creds, exit_code] { *exit_code = UpdateCredentials(engine, *creds); });
 
   auto truncate = std::make_shared<LogArgs>();
   c = log->add_subcommand("truncate", "remove log data no restore to a point >= --until needs");
@@ -313,13 +306,13 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
   c->add_option("--until", truncate->until, "TSO, datetime or RFC 3339")->required();
   c->add_flag("-y,--yes", truncate->yes, "do not ask for confirmation");
   AddOutput(c, truncate.get());
-  c->callback([truncate, exit_code] { *exit_code = Truncate(*truncate); });
+  c->callback([&engine, truncate, exit_code] { *exit_code = Truncate(engine, *truncate); });
 
   auto metadata = std::make_shared<LogArgs>();
   c = log->add_subcommand("metadata", "the restorable range of a log location");
   c->add_option("--storage,-s", metadata->storage, "log location")->required();
   AddOutput(c, metadata.get());
-  c->callback([metadata, exit_code] { *exit_code = Metadata(*metadata); });
+  c->callback([&engine, metadata, exit_code] { *exit_code = Metadata(engine, *metadata); });
 
   auto compact = std::make_shared<LogArgs>();
   c = log->add_subcommand("compact", "merge a window of log files into sorted SSTs for PITR");
@@ -329,7 +322,7 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
   c->add_option("--concurrency", compact->concurrency, "files and tables in flight");
   c->add_option("--name", compact->name, "compaction name (default: compaction)");
   AddOutput(c, compact.get());
-  c->callback([compact, exit_code] { *exit_code = Compact(*compact); });
+  c->callback([&engine, compact, exit_code] { *exit_code = Compact(engine, *compact); });
 
   auto point = std::make_shared<LogArgs>();
   auto* restore = app.get_subcommand("restore");
@@ -344,7 +337,7 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
   c->add_option("--send-credentials-to-tikv", point->send_credentials,
                 "pass this process's storage credentials to the nodes (true|false)");
   AddOutput(c, point.get());
-  c->callback([point, exit_code] { *exit_code = Point(*point); });
+  c->callback([&engine, point, exit_code] { *exit_code = Point(engine, *point); });
 }
 
 }  // namespace brix::tools

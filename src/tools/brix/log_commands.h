@@ -4,9 +4,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include "br/engine.h"
+
 namespace brix::tools {
 
-// Adds `log ...` to `app` and `point` to its existing `restore` command.
-void AddLogCommands(CLI::App& app, int* exit_code);
+// Adds `log ...` to `app` and `point` to its existing `restore` command, run by `engine` (which
+// must outlive the parse); the selected one's exit code (tools/cli_exit.h) goes to *exit_code.
+void AddLogCommands(CLI::App& app, const br::Engine& engine, int* exit_code);
 
 }  // namespace brix::tools

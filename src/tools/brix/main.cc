@@ -2,7 +2,6 @@
 // restore, log backup and PITR, storage, the playground, and `brix manager` (what brixd's jobs
 // run).
 #include <CLI/CLI.hpp>
-#include <iostream>
 
 #include "common/logging.h"
 #include "net/tls_flags.h"
@@ -11,6 +10,7 @@
 #include "tools/brix/manager_command.h"
 #include "tools/brix/playground_command.h"
 #include "tools/brix/storage_command.h"
+#include "tools/cli_exit.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"brix: backup, restore and point-in-time recovery to Azure Blob Storage"};
@@ -20,10 +20,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   brix::net::TlsConfig tls;  // cluster TLS: flags over BRIX_TLS_* (net/grpc_tls.h)
   brix::net::AddTlsFlags(app, &tls);
-  int exit_code = 0;
+  int exit_code = brix::tools::kExitSuccess;
+  const brix::br::Engine engine;
   brix::tools::AddStorageCommands(app, &exit_code);
-  brix::tools::AddSnapshotCommands(app, &exit_code);
-  brix::tools::AddLogCommands(app, &exit_code);
+  brix::tools::AddSnapshotCommands(app, engine, &exit_code);
+  brix::tools::AddLogCommands(app, engine, &exit_code);
   brix::tools::AddPlaygroundCommands(app, &exit_code);
   brix::tools::AddManagerCommands(app, &exit_code);
   app.parse_complete_callback([&] {
@@ -31,10 +32,6 @@ int main(int argc, char** argv) {
     if (!s.ok()) throw CLI::ValidationError(s.message());
     brix::net::SetClientTls(tls);
   });
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+  if (auto usage = brix::tools::ParseCommandLine(app, argc, argv)) return *usage;
   return exit_code;
 }

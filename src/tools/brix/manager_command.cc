@@ -5,6 +5,7 @@
 
 #include "operator/client/http_client.h"
 #include "operator/manager/manager.h"
+#include "tools/cli_exit.h"
 
 namespace brix::tools {
 
@@ -32,16 +33,14 @@ void AddManagerCommands(CLI::App& app, int* exit_code) {
       EnvLookup env = ProcessEnv();
       auto options = client::HttpClientOptionsFromEnv(env);
       if (!options.ok()) {
-        std::cerr << "error: " << options.status().ToString() << "\n";
-        *exit_code = 2;
+        *exit_code = ExitCode(options.status());  // BRIX_API_* missing: InvalidArgument, usage
         return;
       }
       client::HttpApiClient api(*options);
-      Status s = manager::RunManager(api, manager::DefaultEngine(), *req, env);
+      const br::Engine engine;
+      Status s = manager::RunManager(api, engine, *req, env);
       if (!s.ok()) {
-        std::cerr << "error: " << req->kind << " " << req->ns << "/" << req->name << ": "
-                  << s.ToString() << "\n";
-        *exit_code = 1;
+        *exit_code = FailureExit(s.WithContext(req->kind + " " + req->ns + "/" + req->name));
         return;
       }
       std::cout << req->kind << " " << req->ns << "/" << req->name << ": done\n";

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "playground/playground.h"
+#include "tools/cli_exit.h"
 
 namespace brix::tools {
 
@@ -37,8 +38,7 @@ void AddPlaygroundCommands(CLI::App& app, int* exit_code) {
   up->callback([=] {
     Status s = playground::Up(*options);
     if (!s.ok()) {
-      std::cerr << "error: " << s.ToString() << "\n";
-      *exit_code = 1;
+      *exit_code = ExitCode(s);
       return;
     }
     std::cout << "playground is up; environment in " << options->dir << "/playground.env\n";
@@ -48,10 +48,7 @@ void AddPlaygroundCommands(CLI::App& app, int* exit_code) {
   down->add_option("--dir", options->dir, "the playground's folder")->required();
   down->callback([=] {
     Status s = playground::Down(options->dir);
-    if (!s.ok()) {
-      std::cerr << "error: " << s.ToString() << "\n";
-      *exit_code = 1;
-    }
+    *exit_code = ExitCode(s);
   });
 }
 

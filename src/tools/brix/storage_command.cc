@@ -7,6 +7,7 @@
 
 #include "storage/file_stream.h"
 #include "storage/open_storage.h"
+#include "tools/cli_exit.h"
 
 namespace brix::tools {
 namespace {
@@ -20,11 +21,6 @@ struct StorageArgs {
   bool if_absent = false;
 };
 
-int Fail(const Status& s) {
-  std::cerr << "error: " << s.ToString() << "\n";
-  return 1;
-}
-
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
@@ -37,9 +33,9 @@ void PrintRate(const char* verb, uint64_t bytes, double secs) {
 
 int RunLs(const StorageArgs& a) {
   auto storage = storage::OpenStorage(a.url);
-  if (!storage.ok()) return Fail(storage.status());
+  if (!storage.ok()) return ExitCode(storage.status());
   auto objects = (*storage)->ListAll(a.prefix);
-  if (!objects.ok()) return Fail(objects.status());
+  if (!objects.ok()) return ExitCode(objects.status());
   for (const auto& o : *objects)
     std::printf("%12llu  %s\n", static_cast<unsigned long long>(o.size), o.name.c_str());
   return 0;
@@ -47,9 +43,9 @@ int RunLs(const StorageArgs& a) {
 
 int RunPut(const StorageArgs& a) {
   auto storage = storage::OpenStorage(a.url);
-  if (!storage.ok()) return Fail(storage.status());
+  if (!storage.ok()) return ExitCode(storage.status());
   auto source = storage::FileSource::Open(a.file);
-  if (!source.ok()) return Fail(source.status());
+  if (!source.ok()) return ExitCode(source.status());
   auto start = std::chrono::steady_clock::now();
   Status s;
   if (a.if_absent) {
@@ -58,7 +54,7 @@ int RunPut(const StorageArgs& a) {
     char buf[1 << 16];
     for (;;) {
       auto n = (*source)->Read(buf, sizeof(buf));
-      if (!n.ok()) return Fail(n.status());
+      if (!n.ok()) return ExitCode(n.status());
       if (*n == 0) break;
       data.append(buf, *n);
     }
@@ -66,18 +62,18 @@ int RunPut(const StorageArgs& a) {
   } else {
     s = (*storage)->PutStream(a.name, **source);
   }
-  if (!s.ok()) return Fail(s);
+  if (!s.ok()) return ExitCode(s);
   auto info = (*storage)->Stat(a.name);
-  if (!info.ok()) return Fail(info.status());
+  if (!info.ok()) return ExitCode(info.status());
   PrintRate("uploaded", info->size, Seconds(start));
   return 0;
 }
 
 int RunGet(const StorageArgs& a) {
   auto storage = storage::OpenStorage(a.url);
-  if (!storage.ok()) return Fail(storage.status());
+  if (!storage.ok()) return ExitCode(storage.status());
   auto sink = storage::FileSink::Create(a.file);
-  if (!sink.ok()) return Fail(sink.status());
+  if (!sink.ok()) return ExitCode(sink.status());
   auto start = std::chrono::steady_clock::now();
   // Count bytes on the way through for the summary line.
   struct Counting final : storage::ByteSink {
@@ -90,34 +86,34 @@ int RunGet(const StorageArgs& a) {
     uint64_t bytes = 0;
   } counting(**sink);
   Status s = (*storage)->GetStream(a.name, counting);
-  if (!s.ok()) return Fail(s);
+  if (!s.ok()) return ExitCode(s);
   s = (*sink)->Finish();
-  if (!s.ok()) return Fail(s);
+  if (!s.ok()) return ExitCode(s);
   PrintRate("downloaded", counting.bytes, Seconds(start));
   return 0;
 }
 
 int RunRm(const StorageArgs& a) {
   auto storage = storage::OpenStorage(a.url);
-  if (!storage.ok()) return Fail(storage.status());
+  if (!storage.ok()) return ExitCode(storage.status());
   if (a.recursive) {
     auto n = (*storage)->DeletePrefix(a.name);
-    if (!n.ok()) return Fail(n.status());
+    if (!n.ok()) return ExitCode(n.status());
     std::fprintf(stderr, "deleted %llu objects\n", static_cast<unsigned long long>(*n));
     return 0;
   }
   auto exists = (*storage)->Exists(a.name);
-  if (!exists.ok()) return Fail(exists.status());
-  if (!*exists) return Fail(Status::NotFound("object '" + a.name + "' does not exist"));
+  if (!exists.ok()) return ExitCode(exists.status());
+  if (!*exists) return ExitCode(Status::NotFound("object '" + a.name + "' does not exist"));
   Status s = (*storage)->Delete(a.name);
-  return s.ok() ? 0 : Fail(s);
+  return s.ok() ? 0 : ExitCode(s);
 }
 
 int RunStat(const StorageArgs& a) {
   auto storage = storage::OpenStorage(a.url);
-  if (!storage.ok()) return Fail(storage.status());
+  if (!storage.ok()) return ExitCode(storage.status());
   auto info = (*storage)->Stat(a.name);
-  if (!info.ok()) return Fail(info.status());
+  if (!info.ok()) return ExitCode(info.status());
   std::printf("%s %llu\n", info->name.c_str(), static_cast<unsigned long long>(info->size));
   return 0;
 }

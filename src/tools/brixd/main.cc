@@ -33,6 +33,7 @@
 #include "operator/controller/manager.h"
 #include "operator/jobs/job_runner.h"
 #include "playground/commands.h"
+#include "tools/cli_exit.h"
 
 namespace {
 
@@ -89,21 +90,18 @@ int main(int argc, char** argv) {
                "serve the API only: no controllers and no job runner");
   app.add_option("--resync", resync, "how often every object is reconciled (Go duration)")
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  if (auto usage = brix::tools::ParseCommandLine(app, argc, argv)) return *usage;
 
   if (brix::Status s = brix::InitLogging(log_level); !s.ok()) {
-    std::fprintf(stderr, "brixd: %s\n", s.ToString().c_str());
-    return 2;
+    return brix::tools::UsageError(s.message());
   }
   // Cluster TLS is checked (and --insecure warned about) before anything connects.
   if (auto tls = brix::net::ChannelCredentials(); !tls.ok()) {
-    std::fprintf(stderr, "brixd: %s\n", tls.status().ToString().c_str());
-    return 2;
+    return brix::tools::UsageError(tls.status().message());
   }
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) {
-    std::fprintf(stderr, "brixd: --listen must be HOST:PORT, got %s\n", listen.c_str());
-    return 2;
+    return brix::tools::UsageError("--listen must be HOST:PORT, got " + listen);
   }
   brix::apiserver::ServerOptions options;
   options.etcd_endpoint = etcd;
@@ -111,16 +109,15 @@ int main(int argc, char** argv) {
   try {
     options.port = std::stoi(listen.substr(colon + 1));
   } catch (const std::exception&) {
-    std::fprintf(stderr, "brixd: bad port in --listen %s\n", listen.c_str());
-    return 2;
+    return brix::tools::UsageError("bad port in --listen " + listen);
   }
   brix::apiserver::CertificatePem tls;
   if (!state_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(state_dir, ec);  // first run: the folder may not exist
     if (ec) {
-      std::fprintf(stderr, "brixd: --state-dir %s: %s\n", state_dir.c_str(), ec.message().c_str());
-      return 1;
+      return brix::tools::FailureExit(
+          brix::Status::IOError("--state-dir " + state_dir + ": " + ec.message()));
     }
     token = ReadFile(state_dir + "/token");
     tls.cert = ReadFile(state_dir + "/tls.crt");
@@ -132,8 +129,7 @@ int main(int argc, char** argv) {
   if (!plain_http && (tls.cert.empty() || tls.key.empty())) {
     auto made = brix::apiserver::MakeSelfSignedCertificate({options.host});
     if (!made.ok()) {
-      std::fprintf(stderr, "brixd: %s\n", made.status().ToString().c_str());
-      return 1;
+      return brix::tools::FailureExit(made.status());
     }
     tls = std::move(made).value();
   }
@@ -141,8 +137,7 @@ int main(int argc, char** argv) {
     for (auto [name, text] : {std::pair{"/token", token}, std::pair{"/tls.crt", tls.cert},
                               std::pair{"/tls.key", tls.key}}) {
       if (brix::Status s = brix::WriteFileDurably(state_dir + name, text, kPrivateMode); !s.ok()) {
-        std::fprintf(stderr, "brixd: %s\n", s.ToString().c_str());
-        return 1;
+        return brix::tools::FailureExit(s);
       }
     }
   }
@@ -159,8 +154,7 @@ int main(int argc, char** argv) {
 
   auto server = brix::apiserver::ApiServer::Start(options);
   if (!server.ok()) {
-    std::fprintf(stderr, "brixd: %s\n", server.status().ToString().c_str());
-    return 1;
+    return brix::tools::FailureExit(server.status());
   }
   std::string url = (*server)->url();
   if (!kubeconfig_out.empty()) {
@@ -168,8 +162,7 @@ int main(int argc, char** argv) {
         kubeconfig_out, brix::apiserver::Kubeconfig(url, options.tls.cert, token, kube_namespace),
         kPrivateMode);
     if (!s.ok()) {
-      std::fprintf(stderr, "brixd: %s\n", s.ToString().c_str());
-      return 1;
+      return brix::tools::FailureExit(s);
     }
   }
   spdlog::info("brixd serving {} (etcd {})", url, etcd);
@@ -186,15 +179,13 @@ int main(int argc, char** argv) {
     for (const auto& c : clusters) {
       size_t eq = c.find('=');
       if (eq == std::string::npos || c.find('/') > eq) {
-        std::fprintf(stderr, "brixd: --cluster wants NAMESPACE/NAME=KVPD, got %s\n", c.c_str());
-        return 2;
+        return brix::tools::UsageError("--cluster wants NAMESPACE/NAME=KVPD, got " + c);
       }
       copts.clusters[c.substr(0, eq)] = c.substr(eq + 1);
     }
     auto period = brix::api::ParseGoDuration(resync);
     if (!period.ok() || period->count() <= 0) {
-      std::fprintf(stderr, "brixd: bad --resync %s\n", resync.c_str());
-      return 2;
+      return brix::tools::UsageError("bad --resync " + resync);
     }
     copts.resync = std::chrono::duration_cast<std::chrono::milliseconds>(*period);
     copts.log_progress = brix::controller::KvpdLogProgress;
@@ -202,8 +193,8 @@ int main(int argc, char** argv) {
     if (dir.empty()) {
       char tmpl[] = "/tmp/brixd-XXXXXX";
       if (::mkdtemp(tmpl) == nullptr) {
-        std::fprintf(stderr, "brixd: cannot create a folder for job logs\n");
-        return 1;
+        return brix::tools::FailureExit(
+            brix::Status::IOError("cannot create a folder for job logs"));
       }
       dir = tmpl;
     }
@@ -215,8 +206,7 @@ int main(int argc, char** argv) {
       if (brix::Status s =
               brix::WriteFileDurably(dir + "/api-ca.crt", options.tls.cert, kPrivateMode);
           !s.ok()) {
-        std::fprintf(stderr, "brixd: %s\n", s.ToString().c_str());
-        return 1;
+        return brix::tools::FailureExit(s);
       }
       jopts.api_ca_file = dir + "/api-ca.crt";
     }
@@ -237,8 +227,7 @@ int main(int argc, char** argv) {
     jopts.token_client = token_client.get();
     auto connected = brix::etcd::EtcdClient::Connect(etcd);
     if (!connected.ok()) {
-      std::fprintf(stderr, "brixd: %s\n", connected.status().ToString().c_str());
-      return 1;
+      return brix::tools::FailureExit(connected.status());
     }
     etcd_client = std::move(connected).value();
     registry_client = std::make_unique<brix::client::RegistryClient>(etcd_client.get());
@@ -247,8 +236,7 @@ int main(int argc, char** argv) {
         std::make_unique<brix::controller::ControllerManager>(registry_client.get(), copts);
     for (brix::Status s : {runner->Start(), controllers->Start()}) {
       if (!s.ok()) {
-        std::fprintf(stderr, "brixd: %s\n", s.ToString().c_str());
-        return 1;
+        return brix::tools::FailureExit(s);
       }
     }
     spdlog::info("controllers running ({} clusters, jobs in {}/jobs)", copts.clusters.size(), dir);

@@ -10,6 +10,7 @@
 #include "common/logging.h"
 #include "common/timestamp.h"
 #include "net/tls_flags.h"
+#include "tools/cli_exit.h"
 #include "tools/kvctl/commands.h"
 
 using namespace brix;
@@ -27,11 +28,6 @@ struct Common {
     return Status::OK();
   }
 };
-
-int Fail(const Status& s) {
-  std::cerr << "error: " << s.ToString() << "\n";
-  return 1;
-}
 
 // Parses --ts (default: a fresh TSO).
 Result<uint64_t> ReadTs(Common& c, const std::string& text) {
@@ -80,7 +76,7 @@ int main(int argc, char** argv) {
       net::SetClientTls(tls);
       if (s.ok()) s = c.Connect();
       if (s.ok()) s = body();
-      rc = s.ok() ? 0 : Fail(s);
+      rc = tools::ExitCode(s);
     };
   };
 
@@ -216,7 +212,7 @@ int main(int argc, char** argv) {
       else
         s = sums.status();
     }
-    rc = s.ok() ? 0 : Fail(s);
+    rc = tools::ExitCode(s);
   });
 
   auto* dump = app.add_subcommand("dump", "Print every live key and value at a ts");
@@ -235,10 +231,6 @@ int main(int argc, char** argv) {
   for (auto* sub : app.get_subcommands({})) (void)sub;
   if (argc > 1 && std::string(argv[1]) == "oracle-checksum")
     app.get_option("--pd")->required(false);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+  if (auto usage = tools::ParseCommandLine(app, argc, argv)) return *usage;
   return rc;
 }

@@ -1,5 +1,4 @@
 // kvnode: a storage node daemon. See cluster/node/node_server.h.
-#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 
@@ -10,6 +9,7 @@
 #include "common/sealed_box.h"
 #include "common/signals.h"
 #include "net/tls_flags.h"
+#include "tools/cli_exit.h"
 
 int main(int argc, char** argv) {
   brix::BlockTerminationSignals();
@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
                  "storage credentials log tasks forward to the nodes");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
   brix::net::AddTlsFlags(app, &options.tls);
-  CLI11_PARSE(app, argc, argv);
+  if (auto usage = brix::tools::ParseCommandLine(app, argc, argv)) return *usage;
   options.gc_interval = std::chrono::milliseconds(gc_interval_ms);
   options.services.push_back(brix::br::NewNodeBackupService);
   brix::br::NodeLogOptions log_options;
@@ -45,22 +45,17 @@ int main(int argc, char** argv) {
   if (!credential_key_file.empty()) {
     auto key = brix::LoadCredentialKey(credential_key_file);
     if (!key.ok()) {
-      std::fprintf(stderr, "error: %s\n", key.status().message().c_str());
-      return 2;
+      return brix::tools::UsageError("--credential-key-file: " + key.status().message());
     }
     log_options.credential_key = *key;
   }
   options.services.push_back(brix::br::NodeLogServiceFactory(log_options));
   if (auto s = brix::InitLogging(log_level); !s.ok()) {
-    std::fprintf(stderr, "error: %s\n", s.message().c_str());
-    return 2;
+    return brix::tools::UsageError(s.message());
   }
   brix::net::SetClientTls(options.tls);  // as a client (of etcd, of kvpd): the same identity
   auto server = brix::cluster::NodeServer::Start(options);
-  if (!server.ok()) {
-    spdlog::error("{}", server.status().ToString());
-    return 1;
-  }
+  if (!server.ok()) return brix::tools::FailureExit(server.status());
   brix::WaitForTerminationSignal();
   (*server)->Shutdown();
   return 0;

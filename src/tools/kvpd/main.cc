@@ -8,6 +8,7 @@
 #include "common/sealed_box.h"
 #include "common/signals.h"
 #include "net/tls_flags.h"
+#include "tools/cli_exit.h"
 
 int main(int argc, char** argv) {
   brix::BlockTerminationSignals();
@@ -32,27 +33,22 @@ int main(int argc, char** argv) {
                  "kvnode: seals the storage credentials log tasks forward to the nodes");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
   brix::net::AddTlsFlags(app, &options.tls);
-  CLI11_PARSE(app, argc, argv);
+  if (auto usage = brix::tools::ParseCommandLine(app, argc, argv)) return *usage;
   if (!credential_key_file.empty()) {
     auto key = brix::LoadCredentialKey(credential_key_file);
     if (!key.ok()) {
-      std::fprintf(stderr, "error: %s\n", key.status().message().c_str());
-      return 2;
+      return brix::tools::UsageError("--credential-key-file: " + key.status().message());
     }
     options.credential_key = *key;
   }
   options.gc_life_time = std::chrono::seconds(gc_life_seconds);
   options.tso_window = std::chrono::milliseconds(tso_window_ms);
   if (auto s = brix::InitLogging(log_level); !s.ok()) {
-    std::fprintf(stderr, "error: %s\n", s.message().c_str());
-    return 2;
+    return brix::tools::UsageError(s.message());
   }
   brix::net::SetClientTls(options.tls);  // as a client (of etcd, of kvpd): the same identity
   auto server = brix::cluster::PdServer::Start(options);
-  if (!server.ok()) {
-    spdlog::error("{}", server.status().ToString());
-    return 1;
-  }
+  if (!server.ok()) return brix::tools::FailureExit(server.status());
   spdlog::info("kvpd serving on {} (etcd {})", options.listen, options.etcd_endpoint);
   brix::WaitForTerminationSignal();
   (*server)->Shutdown();

@@ -1,0 +1,146 @@
+// The exit-code policy of tools/cli_exit.h, checked on every binary: 2 for a usage error (parse
+// error, bad flag value or combination), 1 for a failure of the work, 0 for --help. Every case
+// fails before reaching a cluster, so none is needed.
+#include "tools/cli_exit.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "testing/net_util.h"
+#include "testing/process.h"
+
+namespace brix {
+namespace {
+
+const std::string kBin = BRIX_BIN_DIR;
+
+int ExitOf(const std::string& binary, std::vector<std::string> args,
+           const std::map<std::string, std::string>& env = {}) {
+  args.insert(args.begin(), kBin + "/" + binary);
+  auto r = testing::RunCommand(args, env);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? r->exit_code : -1;
+}
+
+// An HTTP server on a loopback port answering every request with 404 (a Kubernetes API where
+// the CR does not exist), until destroyed.
+class NotFoundServer {
+ public:
+  NotFoundServer() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len), 0);
+    EXPECT_EQ(::listen(fd_, 16), 0);
+    EXPECT_EQ(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~NotFoundServer() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      char buf[4096];
+      ssize_t n = ::recv(c, buf, sizeof(buf), 0);
+      (void)n;  // one read holds a small GET's head; the answer does not depend on it
+      const char reply[] =
+          "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+          "Connection: close\r\n\r\n{}";
+      (void)!::send(c, reply, sizeof(reply) - 1, MSG_NOSIGNAL);
+      ::close(c);
+    }
+  }
+
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST(CliExitCodes, HelpIsSuccessForEveryBinary) {
+  for (const char* binary : {"brix", "kvpd", "kvnode", "kvctl", "brixd"}) {
+    EXPECT_EQ(ExitOf(binary, {"--help"}), tools::kExitSuccess) << binary;
+  }
+}
+
+TEST(CliExitCodes, AParseErrorIsAUsageErrorForEveryBinary) {
+  for (const char* binary : {"brix", "kvpd", "kvnode", "kvctl", "brixd"}) {
+    EXPECT_EQ(ExitOf(binary, {"--no-such-flag"}), tools::kExitUsage) << binary;
+  }
+  // A missing required option, and a value outside its set.
+  EXPECT_EQ(ExitOf("brix", {"backup", "full", "-s", "/tmp/x"}), tools::kExitUsage);
+  EXPECT_EQ(ExitOf("brix", {"validate", "-s", "/tmp/x", "--output", "yaml"}), tools::kExitUsage);
+  EXPECT_EQ(ExitOf("brix", {"manager", "backup", "--namespace", "n"}), tools::kExitUsage);
+  EXPECT_EQ(ExitOf("kvpd", {"--listen", "127.0.0.1:1"}), tools::kExitUsage);
+  EXPECT_EQ(ExitOf("kvnode", {"--listen", "127.0.0.1:1", "--pd", "127.0.0.1:1"}),
+            tools::kExitUsage);
+}
+
+TEST(CliExitCodes, ABadFlagValueFoundBeforeWorkIsAUsageError) {
+  testing::TempDir dir;
+  // A flag combination the command refuses, and a timestamp that does not parse.
+  EXPECT_EQ(ExitOf("brix",
+                   {"backup", "full", "--pd", "127.0.0.1:1", "-s", dir.path() + "/b", "--db", "d"}),
+            tools::kExitUsage);
+  EXPECT_EQ(ExitOf("brix", {"log", "truncate", "-s", dir.path() + "/l", "--until", "soon", "-y"}),
+            tools::kExitUsage);
+  EXPECT_EQ(ExitOf("brix", {"--log-level", "loud", "validate", "-s", dir.path()}),
+            tools::kExitUsage);
+  // brix manager without the API's address in its environment.
+  EXPECT_EQ(ExitOf("brix", {"manager", "backup", "--namespace", "n", "--name", "b"}),
+            tools::kExitUsage);
+  EXPECT_EQ(ExitOf("kvpd", {"--etcd", "http://127.0.0.1:1", "--listen", "127.0.0.1:1",
+                            "--log-level", "loud"}),
+            tools::kExitUsage);
+  EXPECT_EQ(ExitOf("kvnode", {"--pd", "127.0.0.1:1", "--listen", "127.0.0.1:1", "--data-dir",
+                              dir.path(), "--credential-key-file", dir.path() + "/missing"}),
+            tools::kExitUsage);
+  EXPECT_EQ(ExitOf("kvctl", {"oracle-checksum", "--oracle", dir.path() + "/o", "--ts", "soon"}),
+            tools::kExitUsage);
+  EXPECT_EQ(ExitOf("brixd", {"--listen", "no-port"}), tools::kExitUsage);
+}
+
+TEST(CliExitCodes, AFailureOfTheWorkIsExitOne) {
+  testing::TempDir dir;
+  std::string file = dir.path() + "/file";
+  std::ofstream(file) << "not a folder";
+  // Nothing to validate at an empty location.
+  EXPECT_EQ(ExitOf("brix", {"validate", "-s", dir.path() + "/empty"}), tools::kExitFailure);
+  // The manager reaches the API, which has no such Backup.
+  NotFoundServer api;
+  EXPECT_EQ(ExitOf("brix", {"manager", "backup", "--namespace", "n", "--name", "b"},
+                   {{"BRIX_API_SERVER", api.url()}, {"BRIX_API_TOKEN", "t"}}),
+            tools::kExitFailure);
+  // A daemon that cannot create its data folder.
+  EXPECT_EQ(ExitOf("kvnode", {"--pd", "127.0.0.1:1", "--listen", "127.0.0.1:0", "--data-dir",
+                              file + "/data", "--insecure"}),
+            tools::kExitFailure);
+  EXPECT_EQ(ExitOf("kvctl", {"oracle-checksum", "--oracle", dir.path() + "/missing", "--ts", "1"}),
+            tools::kExitFailure);
+  EXPECT_EQ(ExitOf("brixd", {"--listen", "127.0.0.1:0", "--state-dir", file + "/state"},
+                   {{"BRIX_INSECURE", "1"}}),
+            tools::kExitFailure);
+}
+
+}  // namespace
+}  // namespace brix
