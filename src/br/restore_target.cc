@@ -1,21 +1,15 @@
 #include "br/restore_target.h"
 
 #include "br/proto/log.pb.h"
+#include "cluster/client/log_task_client.h"
 
 namespace brix::br {
 
 Status CheckNoActiveLogBackup(cluster::PdClient& pd) {
-  cluster::LogTaskListResponse list;
-  BRIX_RETURN_IF_ERROR(pd.Call("LogTaskList", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
-    return s.LogTaskList(&c, cluster::LogTaskListRequest(), &list);
-  }));
-  for (const auto& name : list.names()) {
-    cluster::LogTaskGetRequest req;
-    req.set_name(name);
-    cluster::LogTaskGetResponse got;
-    BRIX_RETURN_IF_ERROR(pd.Call("LogTaskGet", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
-      return s.LogTaskGet(&c, req, &got);
-    }));
+  cluster::LogTaskClient tasks(pd);
+  BRIX_ASSIGN_OR_RETURN(std::vector<std::string> names, tasks.List());
+  for (const auto& name : names) {
+    BRIX_ASSIGN_OR_RETURN(cluster::LogTaskGetResponse got, tasks.Get(name));
     LogTask task;
     if (!got.found()) continue;  // deleted meanwhile
     if (!task.ParseFromString(got.definition())) {

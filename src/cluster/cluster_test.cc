@@ -16,6 +16,8 @@
 
 #include "cluster/catalog.h"
 #include "cluster/write_id.h"
+#include "etcd/etcd_client.h"
+#include "common/tso.h"
 
 namespace brix::cluster {
 namespace {
@@ -219,7 +221,7 @@ TEST(ClusterTest, GcNeverRemovesWhatAServiceSafepointProtects) {
   ASSERT_TRUE(c->pd().UpdateServiceSafePoint("br-test", t1, 60).ok());
   ASSERT_TRUE(c->kv().Write({{key, false, "v2"}}).ok());
   // Let the GC life time pass several times over; v1 must stay readable at t1.
-  uint64_t wait_until = *c->pd().GetTs() + (uint64_t{3000} << 18);
+  uint64_t wait_until = *c->pd().GetTs() + TsSpanMs(3000);
   ASSERT_TRUE(brix::testing::PollUntil([&] { return *c->pd().GetTs() > wait_until; },
                                        std::chrono::seconds(10)));
   auto sp = c->pd().GetGcSafePoint();
@@ -297,7 +299,7 @@ TEST(ClusterTest, AWriteRepeatedWithItsWriteIdIsStoredOnceAndAnsweredWithItsFirs
   gs = send("short", "v3", &refused);
   EXPECT_EQ(gs.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(gs.error_message().find("write_id"), std::string::npos) << gs.error_message();
-  const uint64_t old_ts = *c->pd().GetTs() - (uint64_t{6 * 60 * 1000} << 18);
+  const uint64_t old_ts = *c->pd().GetTs() - TsSpanMs(6 * 60 * 1000);
   gs = send(MakeWriteId(old_ts, 1), "v3", &refused);
   EXPECT_EQ(gs.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(gs.error_message().find("older than 5 minutes"), std::string::npos)
@@ -457,6 +459,32 @@ TEST(ClusterTest, TsoStaysMonotonicAcrossFailoverWhenKeepaliveRepliesAreDelayed)
     }
   }
   EXPECT_EQ(violations, 0) << "ts out of real-time order; " << samples.size() << " samples";
+}
+
+// A value kvpd cannot read in etcd (here the GC safepoint) is reported naming its key, and the
+// kvpd stays up without leading on a guess; once the value is repaired it leads again.
+TEST(ClusterTest, AKvpdThatFindsACorruptValueInEtcdNamesItAndDoesNotLeadUntilRepaired) {
+  auto c = StartCluster(Opts(0, 1));
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->pd().GetTs().ok());
+  auto etcd = etcd::EtcdClient::Connect(c->etcd_endpoint());
+  ASSERT_TRUE(etcd.ok()) << etcd.status().ToString();
+  const std::string key = "/brix/pd/gc/safepoint";
+  ASSERT_TRUE((*etcd)->Put(key, "not-a-number").ok());
+  c->KillPd(0);
+  ASSERT_TRUE(c->RestartPd(0).ok());
+  const std::string log = c->dir() + "/kvpd-0.log";
+  auto logged = [&] {
+    std::ifstream in(log);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.find("cannot load state") != std::string::npos &&
+           text.find(key) != std::string::npos && text.find("not-a-number") != std::string::npos;
+  };
+  ASSERT_TRUE(PollUntil(logged, std::chrono::seconds(20))) << "see " << log;
+  EXPECT_EQ(c->LeaderPd(), -1);
+  ASSERT_TRUE((*etcd)->Put(key, "0").ok());
+  EXPECT_TRUE(PollUntil([&] { return c->LeaderPd() == 0; }, std::chrono::seconds(20)))
+      << "the kvpd did not lead once the value was repaired";
 }
 
 }  // namespace

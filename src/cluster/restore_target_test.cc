@@ -6,6 +6,7 @@
 
 #include "cluster/catalog.h"
 #include "cluster/client/gc_pause_hold.h"
+#include "common/tso.h"
 #include "testing/cluster.h"
 
 namespace brix::cluster {
@@ -38,7 +39,7 @@ size_t StoredVersions(ClusterHarness& c, int64_t table) {
 
 // Lets `ms` of TSO time pass (many GC intervals and GC life times).
 void LetTimePass(ClusterHarness& c, uint64_t ms) {
-  uint64_t until = *c.pd().GetTs() + (ms << 18);
+  uint64_t until = *c.pd().GetTs() + TsSpanMs(ms);
   ASSERT_TRUE(
       brix::testing::PollUntil([&] { return *c.pd().GetTs() > until; }, std::chrono::seconds(30)));
 }

@@ -7,6 +7,8 @@
 #include <ctime>
 #include <string>
 
+#include "common/tso.h"
+
 namespace brix {
 
 Result<uint64_t> ParseTimestamp(std::string_view text, std::string_view field) {
@@ -68,11 +70,11 @@ Result<uint64_t> ParseTimestamp(std::string_view text, std::string_view field) {
   tm.tm_mon -= 1;
   int64_t unix_seconds = static_cast<int64_t>(timegm(&tm)) - offset_seconds;
   if (unix_seconds < 0) return bad();
-  return (static_cast<uint64_t>(unix_seconds * 1000 + millis)) << 18;
+  return ComposeTs(static_cast<uint64_t>(unix_seconds * 1000 + millis), 0);
 }
 
 std::string FormatTso(uint64_t ts) {
-  int64_t ms = static_cast<int64_t>(ts >> 18);
+  int64_t ms = static_cast<int64_t>(TsPhysicalMs(ts));
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);

@@ -5,6 +5,7 @@
 
 #include "br/log/log_test_fixture.h"
 #include "common/env.h"
+#include "common/tso.h"
 
 namespace brix::br {
 namespace {
@@ -28,7 +29,7 @@ TEST_F(LogBackupTest, CompactionRerunAfterAFaultCompactsExactlyItsPlanAndPitrIsE
   std::this_thread::sleep_for(std::chrono::seconds(3));
   // A window ending 4 s ahead, the workload still writing into it: the global checkpoint is
   // behind --until, so versions of the window are still arriving. Refused.
-  o.until_ts = Now() + (4000ull << 18);
+  o.until_ts = Now() + TsSpanMs(4000);
   auto early = CompactLog(o);
   ASSERT_FALSE(early.ok());
   EXPECT_NE(early.status().message().find("past the global checkpoint"), std::string::npos)

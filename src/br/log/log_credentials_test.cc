@@ -9,6 +9,7 @@
 #include "br/log/log_test_fixture.h"
 #include "br/proto/backup.grpc.pb.h"
 #include "br/sst.h"
+#include "cluster/client/log_task_client.h"
 #include "cluster/mvcc.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
@@ -49,17 +50,9 @@ std::string ReadAll(const std::string& path) {
 class LogCredentialsTest : public LogBackupTest {
  protected:
   cluster::LogTaskGetResponse RawGet(const std::string& name, bool sealed) {
-    cluster::LogTaskGetRequest req;
-    req.set_name(name);
-    req.set_with_sealed_credentials(sealed);
-    cluster::LogTaskGetResponse resp;
-    EXPECT_TRUE(source_->pd()
-                    .Call("LogTaskGet",
-                          [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
-                            return s.LogTaskGet(&c, req, &resp);
-                          })
-                    .ok());
-    return resp;
+    auto resp = cluster::LogTaskClient(source_->pd()).Get(name, sealed);
+    EXPECT_TRUE(resp.ok()) << resp.status().ToString();
+    return resp.ok() ? *resp : cluster::LogTaskGetResponse();
   }
 
   // Every key and value in the source cluster's etcd.
@@ -247,14 +240,7 @@ TEST(LogCredentialsKeys, KvpdRefusesTaskNamesThatAreNotAPathComponent) {
   auto c = SmallCluster(true, true);
   ASSERT_NE(c, nullptr);
   for (const char* name : {"..", "a/b", "../../etc", ""}) {
-    cluster::LogTaskPutRequest req;
-    req.set_name(name);
-    req.set_definition("x");
-    req.set_create_only(true);
-    cluster::LogTaskPutResponse resp;
-    Status s = c->pd().Call("LogTaskPut", [&](cluster::PD::Stub& st, grpc::ClientContext& ctx) {
-      return st.LogTaskPut(&ctx, req, &resp);
-    });
+    Status s = cluster::LogTaskClient(c->pd()).Create(name, "x");
     EXPECT_TRUE(s.IsInvalidArgument()) << name << ": " << s.ToString();
   }
 }

@@ -9,13 +9,14 @@
 #include "br/meta_seal.h"
 #include "cluster/mvcc.h"
 #include "common/parallel.h"
+#include "common/tso.h"
 
 namespace brix::br {
 
 namespace {
 
 std::string DateHour(uint64_t ts) {
-  std::time_t secs = static_cast<std::time_t>((ts >> 18) / 1000);
+  std::time_t secs = static_cast<std::time_t>(TsPhysicalMs(ts) / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[32];

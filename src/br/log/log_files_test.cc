@@ -3,11 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include "common/tso.h"
+
 namespace brix::br {
 namespace {
 
-// The TSO of a UTC unix time in seconds (physical milliseconds << 18).
-uint64_t Tso(uint64_t unix_seconds) { return (unix_seconds * 1000) << 18; }
+// The TSO of a UTC unix time in seconds.
+uint64_t Tso(uint64_t unix_seconds) { return ComposeTs(unix_seconds * 1000, 0); }
 
 TEST(LogDataName, FilesByTheUtcHourOfTheFlushTs) {
   // 2023-03-08 02:48:00 UTC

@@ -10,6 +10,9 @@
 #include "br/log/log_files.h"
 #include "br/log/log_test_fixture.h"
 #include "br/meta_seal.h"
+#include "cluster/client/log_task_client.h"
+#include "cluster/safepoints.h"
+#include "common/tso.h"
 #include "storage/open_storage.h"
 
 namespace brix::br {
@@ -80,28 +83,18 @@ class LogTaskStateTest : public ::testing::Test {
     return {min.ok() ? *min : 0, probe};
   }
   Result<cluster::LogTaskGetResponse> Raw(const std::string& task) {
-    cluster::LogTaskGetRequest req;
-    req.set_name(task);
-    cluster::LogTaskGetResponse resp;
-    BRIX_RETURN_IF_ERROR(
-        cluster_->pd().Call("LogTaskGet", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
-          return s.LogTaskGet(&c, req, &resp);
-        }));
-    return resp;
+    return cluster::LogTaskClient(cluster_->pd()).Get(task);
   }
   // What a node's flush reports to kvpd: its store checkpoint, moving the task's safepoint.
   Status ReportCheckpoint(const std::string& task, int64_t create_revision, uint64_t ts) {
-    cluster::LogCheckpointRequest req;
-    req.set_name(task);
-    req.set_store_id(1);
-    req.set_checkpoint(ts);
-    req.set_task_create_revision(create_revision);
-    req.set_service_safepoint("log-" + task);
-    req.set_safepoint_ttl_seconds(3600);
-    cluster::LogCheckpointResponse resp;
-    return cluster_->pd().Call("LogCheckpoint", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
-      return s.LogCheckpoint(&c, req, &resp);
-    });
+    cluster::LogCheckpointReport report;
+    report.name = task;
+    report.store_id = 1;
+    report.checkpoint = ts;
+    report.task_create_revision = create_revision;
+    report.service_safepoint = cluster::LogTaskSafePointName(task);
+    report.safepoint_ttl = std::chrono::seconds(3600);
+    return cluster::LogTaskClient(cluster_->pd()).ReportCheckpoint(report).status();
   }
 
   testing::TempDir dir_;
@@ -130,7 +123,7 @@ TEST_F(LogTaskStateTest, ResumeReRegistersTheServiceSafepointBeforeItReturns) {
   ASSERT_TRUE(Start("resume", "resume").ok());
   ASSERT_TRUE(PauseLogTask(pd(), "resume").ok());
   // The pause's safepoint expired while paused (its TTL is a day).
-  ASSERT_TRUE(cluster_->pd().UpdateServiceSafePoint("log-resume", 0, 0).ok());
+  ASSERT_TRUE(cluster_->pd().UpdateServiceSafePoint(cluster::LogTaskSafePointName("resume"), 0, 0).ok());
   ASSERT_TRUE(ResumeLogTask(pd(), "resume").ok());
   auto [min, probe] = MinServiceSafePointAndProbe();
   auto st = GetLogTaskStatus(pd(), "resume");
@@ -154,7 +147,7 @@ TEST_F(LogTaskStateTest, ALateCheckpointAfterStopRecreatesNeitherCheckpointsNorS
   ASSERT_TRUE(before.ok());
   // A flush that was in flight when the task stopped reports now (a ts an hour ahead, so no
   // real flush can reach it).
-  const uint64_t ahead = *cluster_->pd().GetTs() + (3'600'000ull << 18);
+  const uint64_t ahead = *cluster_->pd().GetTs() + TsSpanMs(3'600'000);
   Status late = ReportCheckpoint("late", raw->create_revision(), ahead);
   EXPECT_FALSE(late.ok()) << "kvpd took a checkpoint of a stopped task";
   auto after = GetLogTaskStatus(pd(), "late");

@@ -8,12 +8,15 @@
 #include "br/meta_seal.h"
 #include "br/proto/log.pb.h"
 #include "br/storage_target.h"
+#include "cluster/client/log_task_client.h"
 #include "cluster/client/pd_client.h"
+#include "cluster/safepoints.h"
 #include "common/backoff.h"
 #include "common/redact.h"
 #include "common/sealed_box.h"
 #include "common/table_filter.h"
 #include "common/time_util.h"
+#include "common/tso.h"
 #include "storage/open_storage.h"
 
 namespace brix::br {
@@ -25,12 +28,8 @@ struct Found {
 };
 
 Result<Found> GetTask(cluster::PdClient& pd, const std::string& name) {
-  cluster::LogTaskGetRequest req;
-  req.set_name(name);
   Found f;
-  BRIX_RETURN_IF_ERROR(pd.Call("LogTaskGet", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
-    return s.LogTaskGet(&c, req, &f.raw);
-  }));
+  BRIX_ASSIGN_OR_RETURN(f.raw, cluster::LogTaskClient(pd).Get(name));
   if (!f.raw.found())
     return Status::NotFound("--task-name: no log backup task named '" + name + "'");
   if (!f.task.ParseFromString(f.raw.definition())) {
@@ -39,28 +38,17 @@ Result<Found> GetTask(cluster::PdClient& pd, const std::string& name) {
   return f;
 }
 
-Status PutTask(cluster::PdClient& pd, const cluster::LogTaskPutRequest& req) {
-  cluster::LogTaskPutResponse resp;
-  return pd.Call("LogTaskPut", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
-    return s.LogTaskPut(&c, req, &resp);
-  });
-}
-
 // The forwarded credentials of `target` go to kvpd apart from the definition (kvpd seals them:
 // cluster/log_task_credentials.h); the definition keeps only where the storage is.
-void SplitCredentials(StorageTarget* target, cluster::LogTaskPutRequest* req) {
-  if (target->env().empty()) return;
-  req->mutable_credentials()->mutable_env()->insert(target->env().begin(), target->env().end());
+cluster::LogTaskCredentials SplitCredentials(StorageTarget* target) {
+  cluster::LogTaskCredentials env(target->env().begin(), target->env().end());
   target->clear_env();
+  return env;
 }
 
 Status CreateTask(cluster::PdClient& pd, LogTask task) {
-  cluster::LogTaskPutRequest req;
-  req.set_name(task.name());
-  SplitCredentials(task.mutable_storage(), &req);
-  req.set_definition(task.SerializeAsString());
-  req.set_create_only(true);
-  return PutTask(pd, req);
+  cluster::LogTaskCredentials credentials = SplitCredentials(task.mutable_storage());
+  return cluster::LogTaskClient(pd).Create(task.name(), task.SerializeAsString(), credentials);
 }
 
 // How a state change also changes the task's service safepoint (in the same atomic step).
@@ -102,15 +90,16 @@ Status ChangeTask(cluster::PdClient& pd, const std::string& name,
     BRIX_ASSIGN_OR_RETURN(Change change, decide(f));
     LogTask task = f.task;
     task.set_state(change.state);
-    cluster::LogTaskPutRequest req;
-    req.set_name(name);
-    req.set_definition(task.SerializeAsString());
-    req.set_expected_revision(f.raw.revision());
-    req.set_stopped(change.state == LogTask::STOPPED);
-    req.set_service_safepoint(LogTaskSafePointName(name));
-    req.set_safepoint_ts(change.safepoint_ts);
-    req.set_safepoint_ttl_seconds(change.state == LogTask::STOPPED ? 0 : kLogSafePointTtlSeconds);
-    Status s = PutTask(pd, req);
+    cluster::LogTaskUpdate update;
+    update.name = name;
+    update.definition = task.SerializeAsString();
+    update.expected_revision = f.raw.revision();
+    update.stopped = change.state == LogTask::STOPPED;
+    update.service_safepoint = cluster::LogTaskSafePointName(name);
+    update.safepoint_ts = change.safepoint_ts;
+    update.safepoint_ttl =
+        change.state == LogTask::STOPPED ? std::chrono::seconds(0) : cluster::kLogSafePointTtl;
+    Status s = cluster::LogTaskClient(pd).Update(update);
     if (s.code() != Status::Code::kAborted || !backoff.ShouldRetry(attempt)) return s;
     std::this_thread::sleep_for(backoff.DelayAfter(attempt));  // lost a race: look again
   }
@@ -149,12 +138,14 @@ Result<uint64_t> StartLogTask(const LogStartOptions& o) {
     BRIX_ASSIGN_OR_RETURN(start, pd->GetTs());
   }
   // Protect first, then check that GC has not passed the start already.
-  BRIX_RETURN_IF_ERROR(pd->UpdateServiceSafePoint(LogTaskSafePointName(o.task_name), start - 1,
-                                                  kLogSafePointTtlSeconds)
+  BRIX_RETURN_IF_ERROR(pd->UpdateServiceSafePoint(cluster::LogTaskSafePointName(o.task_name),
+                                                  start - 1, cluster::kLogSafePointTtl.count())
                            .status());
   BRIX_ASSIGN_OR_RETURN(uint64_t gc, pd->GetGcSafePoint());
   if (gc > start - 1) {
-    pd->UpdateServiceSafePoint(LogTaskSafePointName(o.task_name), 0, 0).status().IgnoreError();
+    pd->UpdateServiceSafePoint(cluster::LogTaskSafePointName(o.task_name), 0, 0)
+        .status()
+        .IgnoreError();
     return Status::FailedPrecondition("--start-ts " + std::to_string(start) +
                                       " is older than the GC safepoint " + std::to_string(gc));
   }
@@ -169,7 +160,9 @@ Result<uint64_t> StartLogTask(const LogStartOptions& o) {
   // found it free too: check again, and back out if so.
   if (Status free = CheckLocationIsFree(o.storage_url, o.env, LocationKind::kLog); !free.ok()) {
     storage->Delete(kLogLocationName).IgnoreError();
-    pd->UpdateServiceSafePoint(LogTaskSafePointName(o.task_name), 0, 0).status().IgnoreError();
+    pd->UpdateServiceSafePoint(cluster::LogTaskSafePointName(o.task_name), 0, 0)
+        .status()
+        .IgnoreError();
     return free;
   }
   LogTask task;
@@ -187,18 +180,14 @@ Result<uint64_t> StartLogTask(const LogStartOptions& o) {
   task.set_cluster_id(cluster_id);
   if (existing.ok()) {
     // Replacing a stopped task of the same name: its checkpoints belong to the old one.
-    cluster::LogTaskDeleteRequest del;
-    del.set_name(o.task_name);
-    cluster::LogTaskDeleteResponse dresp;
-    BRIX_RETURN_IF_ERROR(
-        pd->Call("LogTaskDelete", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
-          return s.LogTaskDelete(&c, del, &dresp);
-        }));
+    BRIX_RETURN_IF_ERROR(cluster::LogTaskClient(*pd).Delete(o.task_name));
   }
   if (Status created = CreateTask(*pd, task); !created.ok()) {
     // Not registered (e.g. kvpd has no credential key): the location is free again.
     storage->Delete(kLogLocationName).IgnoreError();
-    pd->UpdateServiceSafePoint(LogTaskSafePointName(o.task_name), 0, 0).status().IgnoreError();
+    pd->UpdateServiceSafePoint(cluster::LogTaskSafePointName(o.task_name), 0, 0)
+        .status()
+        .IgnoreError();
     return created;
   }
   return start;
@@ -236,13 +225,14 @@ Status UpdateLogTaskCredentials(const LogCredentialsOptions& o) {
                                         "', not '" + o.task_name + "'; nothing changed");
     }
     LogTask task = f.task;
-    cluster::LogTaskPutRequest req;
-    req.set_name(o.task_name);
-    SplitCredentials(task.mutable_storage(), &req);  // drops any an older brix kept in clear
-    req.mutable_credentials()->mutable_env()->insert(fresh.env().begin(), fresh.env().end());
-    req.set_definition(task.SerializeAsString());
-    req.set_expected_revision(f.raw.revision());
-    Status s = PutTask(*pd, req);
+    cluster::LogTaskUpdate update;
+    update.name = o.task_name;
+    // Drops any an older brix kept in clear from the definition.
+    update.credentials = SplitCredentials(task.mutable_storage());
+    update.credentials->insert(fresh.env().begin(), fresh.env().end());
+    update.definition = task.SerializeAsString();
+    update.expected_revision = f.raw.revision();
+    Status s = cluster::LogTaskClient(*pd).Update(update);
     if (s.code() != Status::Code::kAborted || !backoff.ShouldRetry(attempt)) return s;
     std::this_thread::sleep_for(backoff.DelayAfter(attempt));  // lost a race: look again
   }
@@ -268,7 +258,7 @@ Result<LogTaskStatus> GetLogTaskStatus(cluster::PdClient& pd, const std::string&
   if (f.task.state() == LogTask::RUNNING && !st.store_errors.empty()) st.state = "error";
   double now_ms = static_cast<double>(UnixMillis());
   st.checkpoint_lag_seconds =
-      std::max(0.0, (now_ms - static_cast<double>(st.checkpoint_ts >> 18)) / 1000.0);
+      std::max(0.0, (now_ms - static_cast<double>(TsPhysicalMs(st.checkpoint_ts))) / 1000.0);
   return st;
 }
 

@@ -14,10 +14,9 @@ class PdClient;
 
 namespace brix::br {
 
-// The service safepoint protecting a task's versions after its checkpoint, and how long each
-// renewal holds it (start, pause and resume set it; every flush moves it, through kvpd).
-inline std::string LogTaskSafePointName(const std::string& task) { return "log-" + task; }
-inline constexpr int64_t kLogSafePointTtlSeconds = 24 * 3600;
+// The service safepoint protecting a task's versions after its checkpoint (its name and TTL:
+// cluster/safepoints.h) is set by start, pause and resume, and moved by every flush (through
+// kvpd).
 
 struct LogStartOptions {
   std::string pd;

@@ -10,6 +10,7 @@
 
 #include "br/log/log_test_fixture.h"
 #include "br/log/validate_log.h"
+#include "common/tso.h"
 #include "testing/azurite.h"
 
 namespace brix::br {
@@ -107,7 +108,7 @@ TEST_F(LogBackupTest, TruncateKeepsWhatRestoresAfterItAndRefusesBefore) {
   auto target = StartCluster(1, false);
   auto before = Pitr(*target, Url("log"), Url("full"), full - 1);
   ASSERT_FALSE(before.ok());
-  auto past = TruncateLog(Url("log"), end + (3'600'000ull << 18));  // an hour ahead
+  auto past = TruncateLog(Url("log"), end + TsSpanMs(3'600'000));  // an hour ahead
   EXPECT_FALSE(past.ok()) << "truncating past the checkpoint must be refused";
 }
 

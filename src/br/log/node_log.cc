@@ -19,9 +19,11 @@
 #include "br/meta_seal.h"
 #include "br/proto/log.grpc.pb.h"
 #include "br/storage_target.h"
+#include "cluster/client/log_task_client.h"
 #include "cluster/client/pd_client.h"
 #include "cluster/log_task_credentials.h"
 #include "cluster/node/mvcc_store.h"
+#include "cluster/safepoints.h"
 #include "common/crypto.h"
 #include "common/random.h"
 #include "common/sealed_box.h"
@@ -374,20 +376,15 @@ class TaskRunner {
   }
 
   Result<uint64_t> ReportCheckpoint(uint64_t checkpoint, const std::string& error) {
-    cluster::LogCheckpointRequest req;
-    req.set_name(task_.name());
-    req.set_store_id(node_->store_id());
-    req.set_checkpoint(checkpoint);
-    req.set_error(error);
-    req.set_task_create_revision(task_revision_);
-    req.set_service_safepoint(LogTaskSafePointName(task_.name()));
-    req.set_safepoint_ttl_seconds(kLogSafePointTtlSeconds);
-    cluster::LogCheckpointResponse resp;
-    BRIX_RETURN_IF_ERROR(
-        node_->pd()->Call("LogCheckpoint", [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
-          return s.LogCheckpoint(&c, req, &resp);
-        }));
-    return resp.global_checkpoint();
+    cluster::LogCheckpointReport report;
+    report.name = task_.name();
+    report.store_id = node_->store_id();
+    report.checkpoint = checkpoint;
+    report.error = error;
+    report.task_create_revision = task_revision_;
+    report.service_safepoint = cluster::LogTaskSafePointName(task_.name());
+    report.safepoint_ttl = cluster::kLogSafePointTtl;
+    return cluster::LogTaskClient(*node_->pd()).ReportCheckpoint(report);
   }
 
   void Report(const Status& s) {
@@ -487,11 +484,9 @@ class NodeLogService final : public NodeLog::Service {
   }
 
   void Sync() {
-    cluster::LogTaskListResponse list;
-    Status s = node_->pd()->Call("LogTaskList", [&](cluster::PD::Stub& st, grpc::ClientContext& c) {
-      return st.LogTaskList(&c, cluster::LogTaskListRequest(), &list);
-    });
-    if (!s.ok()) return;  // kvpd unreachable: keep what runs
+    cluster::LogTaskClient tasks(*node_->pd());
+    auto names = tasks.List();
+    if (!names.ok()) return;  // kvpd unreachable: keep what runs
     struct Wanted {
       LogTask task;
       int64_t revision;
@@ -499,20 +494,15 @@ class NodeLogService final : public NodeLog::Service {
       std::string sealed;
     };
     std::map<std::string, Wanted> wanted;
-    for (const auto& name : list.names()) {
+    for (const auto& name : *names) {
       // The name becomes this node's folder for the task: never a path outside it.
       if (Status bad = CheckPathComponent("log task name", name); !bad.ok()) {
         spdlog::error("log backup: ignoring a task: {}", bad.ToString());
         continue;
       }
-      cluster::LogTaskGetRequest req;
-      req.set_name(name);
-      req.set_with_sealed_credentials(true);
-      cluster::LogTaskGetResponse resp;
-      s = node_->pd()->Call("LogTaskGet", [&](cluster::PD::Stub& st, grpc::ClientContext& c) {
-        return st.LogTaskGet(&c, req, &resp);
-      });
-      if (!s.ok()) return;
+      auto got = tasks.Get(name, /*with_sealed_credentials=*/true);
+      if (!got.ok()) return;
+      const cluster::LogTaskGetResponse& resp = *got;
       LogTask task;
       if (!resp.found() || !task.ParseFromString(resp.definition()) || task.name() != name)
         continue;

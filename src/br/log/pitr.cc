@@ -23,6 +23,7 @@
 #include "cluster/client/gc_pause_hold.h"
 #include "cluster/client/kv_client.h"
 #include "cluster/client/pd_client.h"
+#include "cluster/safepoints.h"
 #include "common/backoff.h"
 #include "common/crypto.h"
 #include "common/parallel.h"
@@ -73,7 +74,7 @@ class PitrRun {
     }
     // Everything that can be checked is checked. GC stays paused from before the snapshot's
     // first byte until the publish (cluster/pd/gc_pause.h).
-    BRIX_ASSIGN_OR_RETURN(auto pause, cluster::GcPauseHold::Acquire(*pd_, "pitr-" + NewUuid()));
+    BRIX_ASSIGN_OR_RETURN(auto pause, cluster::GcPauseHold::Acquire(*pd_, cluster::PitrGcPauseOwner(NewUuid())));
     RestoreOptions ro;
     ro.pd = options_.pd;
     ro.storage_url = options_.full_backup_storage_url;

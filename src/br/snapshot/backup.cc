@@ -21,11 +21,13 @@
 #include "cluster/catalog.h"
 #include "cluster/client/kv_client.h"
 #include "cluster/client/pd_client.h"
+#include "cluster/safepoints.h"
 #include "common/periodic.h"
 #include "common/random.h"
 #include "common/table_filter.h"
 #include "common/time_util.h"
 #include "common/timestamp.h"
+#include "common/tso.h"
 #include "storage/open_storage.h"
 
 namespace brix::br {
@@ -33,8 +35,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int64_t kSafePointTtlSeconds = 3600;  // long enough for an interrupted run to resume
-constexpr auto kSafePointRefresh = std::chrono::seconds(30);
+constexpr int64_t kSafePointTtlSeconds = cluster::kBackupSafePointTtl.count();
 constexpr auto kCheckpointInterval = std::chrono::seconds(2);
 constexpr int kRangeErrorLimit = 8;  // non-routing failures of one range
 
@@ -46,7 +47,7 @@ double Since(Clock::time_point t) {
 class SafePointKeeper {
  public:
   SafePointKeeper(cluster::PdClient* pd, std::string service, uint64_t ts)
-      : refresher_(kSafePointRefresh, [pd, service = std::move(service), ts] {
+      : refresher_(cluster::kBackupSafePointRefresh, [pd, service = std::move(service), ts] {
           auto s = pd->UpdateServiceSafePoint(service, ts, kSafePointTtlSeconds);
           if (!s.ok())
             spdlog::warn("backup: refreshing the service safepoint: {}", s.status().ToString());
@@ -184,7 +185,7 @@ class BackupRun {
     uint64_t ts = options_.backup_ts;
     if (ts == 0) {
       BRIX_ASSIGN_OR_RETURN(ts, pd_->GetTs());
-      ts -= static_cast<uint64_t>(options_.time_ago.count()) << 18;
+      ts -= TsSpanMs(static_cast<uint64_t>(options_.time_ago.count()));
     }
     if (options_.last_backup_ts != 0 && options_.last_backup_ts >= ts) {
       return Status::InvalidArgument("--lastbackupts " + std::to_string(options_.last_backup_ts) +
@@ -195,7 +196,7 @@ class BackupRun {
     lock_.set_last_backup_ts(options_.last_backup_ts);
     for (const auto& f : options_.filter) lock_.add_filter(f);
     lock_.set_compression(options_.compression);
-    lock_.set_safepoint_service("br-" + NewUuid());
+    lock_.set_safepoint_service(cluster::BackupSafePointName(NewUuid()));
     lock_.set_run_id(NewUuid());
     lock_.set_started_unix_ms(UnixMillis());
     // Protect first, then check: once registered, GC cannot pass it; if GC had already passed

@@ -17,6 +17,7 @@
 #include "cluster/client/gc_pause_hold.h"
 #include "cluster/client/kv_client.h"
 #include "cluster/client/pd_client.h"
+#include "cluster/safepoints.h"
 #include "common/parallel.h"
 #include "common/random.h"
 #include "common/table_filter.h"
@@ -64,7 +65,7 @@ class RestoreRun {
     BRIX_RETURN_IF_ERROR(CheckTarget());
     BRIX_RETURN_IF_ERROR(CheckFiles());
     // Nothing is written before GC is paused on every node (cluster/pd/gc_pause.h).
-    BRIX_ASSIGN_OR_RETURN(auto pause, cluster::GcPauseHold::Acquire(*pd_, "restore-" + NewUuid()));
+    BRIX_ASSIGN_OR_RETURN(auto pause, cluster::GcPauseHold::Acquire(*pd_, cluster::RestoreGcPauseOwner(NewUuid())));
     BRIX_RETURN_IF_ERROR(AssignTableIds());
     {
       std::vector<ImportFile> imports;

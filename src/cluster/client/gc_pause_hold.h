@@ -15,13 +15,14 @@
 #include <string>
 
 #include "cluster/client/pd_client.h"
+#include "cluster/safepoints.h"
 #include "common/periodic.h"
 #include "common/result.h"
 
 namespace brix::cluster {
 
 struct GcPauseOptions {
-  std::chrono::seconds ttl{300};  // how long GC stays paused if this process dies
+  std::chrono::seconds ttl = kGcPauseTtl;  // how long GC stays paused if this process dies
   std::chrono::seconds wait{60};  // for every store to honour the pause
 };
 

@@ -56,13 +56,14 @@ class PdClient {
   // Holds (ttl > 0) or releases (ttl 0) `owner`'s GC pause (cluster/pd/gc_pause.h).
   [[nodiscard]] Result<GcPauseResponse> GcPause(const std::string& owner, std::chrono::seconds ttl);
 
-  // Runs `call` against the leader with failover; for RPCs without a wrapper above.
+ private:
+  // The log-task RPCs' typed client (cluster/client/log_task_client.h) calls through Call().
+  friend class LogTaskClient;
+  PdClient() = default;
+  // Runs `call` against the leader with failover.
   [[nodiscard]] Status Call(
       const std::string& what,
       const std::function<grpc::Status(PD::Stub&, grpc::ClientContext&)>& call);
-
- private:
-  PdClient() = default;
   std::vector<std::string> addresses_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
   // (Re)creates the channel and stub of addresses_[index].

@@ -14,12 +14,12 @@
 
 #include "cluster/client/pd_client.h"
 #include "cluster/node/mvcc_store.h"
-#include "cluster/pd/pd_server.h"
 #include "cluster/proto/cluster.grpc.pb.h"
 #include "cluster/region.h"
 #include "cluster/write_id.h"
 #include "common/durable_file.h"
 #include "common/timestamp.h"
+#include "common/tso.h"
 #include "net/grpc_status.h"
 
 namespace brix::cluster {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "cluster/pd/etcd_layout.h"
 #include "etcd/etcd_client.h"
 
 namespace brix::cluster {
@@ -15,12 +16,7 @@ Status GcPauses::Load() {
   for (const auto& kv : kvs.kvs) {
     Pause p;
     p.epoch = static_cast<uint64_t>(kv.create_revision);
-    try {
-      p.expire_ms = std::stoull(kv.value);
-    } catch (const std::exception&) {
-      return Status::Corruption("GC pause " + kv.key + ": expiry '" + kv.value +
-                                "' is not a number");
-    }
+    BRIX_ASSIGN_OR_RETURN(p.expire_ms, pd_layout::ParseU64(kv.key, kv.value));
     pauses_[kv.key.substr(prefix_.size())] = p;
   }
   return Status::OK();

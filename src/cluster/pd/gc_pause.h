@@ -15,7 +15,7 @@
 //   they honour. A node echoes an epoch only once no GC is running, and starts none while it
 //   honours one; a restarted node runs no GC before its first heartbeat reply. So once every
 //   registered store echoes an epoch ≥ a pause's epoch, no GC runs anywhere until it ends.
-// Not thread-safe: kvpd calls it under its state mutex.
+// Not thread-safe: kvpd calls it under the GC state lock (cluster/pd/gc_safepoints.h).
 #pragma once
 
 #include <cstdint>

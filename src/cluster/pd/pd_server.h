@@ -1,16 +1,24 @@
 // kvpd: the placement driver (docs/architecture.md#processes, docs/cluster.md). State lives in
-// etcd; one kvpd at a time leads, elected through an etcd lease, and only the leader answers
-// (others say "not leader" and clients try the next address).
+// etcd (cluster/pd/etcd_layout.h); one kvpd at a time leads, elected through an etcd lease, and
+// only the leader answers (others say "not leader" and clients try the next address).
 //
-// TSO: ts = (unix_ms << 18) | logical. Before serving any physical time at or above the
-// persisted high-water mark, the leader first raises the mark in etcd (by compare-and-swap, so a
-// deposed leader cannot); a new leader starts above the mark. So no ts is ever issued twice,
-// across restarts and leader changes.
+// The service is split by concern, each with its own lock (see each header):
+//   cluster/pd/leadership.h     election and the leader lease (atomics; a stop mutex)
+//   cluster/pd/tso_allocator.h  TSO: monotonic, never above the persisted high-water mark; its
+//                               lock is never held across etcd I/O
+//   cluster/pd/placement.h      cluster id, stores, regions, table ids
+//   cluster/pd/gc_safepoints.h  GC safepoint, service safepoints, GC pauses
+//   cluster/pd/log_tasks.h      log-backup task registry and checkpoints
+// Lock order where two are held at once: log tasks → GC safepoints. No other nesting.
 //
-// Leader lease: a kvpd serves only while its etcd lease is surely alive. The lease is measured on
-// the monotonic clock from the moment the grant or keepalive request was SENT (etcd starts the
-// TTL no earlier than that), minus a safety margin; a slow reply or a wall-clock step never
-// extends it. So an old leader stops serving before etcd can elect the next one.
+// TSO: ts layout in common/tso.h. Before serving any physical time at or above the persisted
+// high-water mark, the leader first raises the mark in etcd (by compare-and-swap, so a deposed
+// leader cannot); a new leader starts above the mark. So no ts is ever issued twice, across
+// restarts and leader changes.
+//
+// Leader lease: a kvpd serves only while its etcd lease is surely alive, measured on the
+// monotonic clock from when the grant or keepalive was sent (cluster/pd/leadership.h). So an old
+// leader stops serving before etcd can elect the next one.
 #pragma once
 
 #include <chrono>
@@ -56,11 +64,5 @@ class PdServer {
   explicit PdServer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// Physical milliseconds of a TSO.
-inline uint64_t TsPhysicalMs(uint64_t ts) { return ts >> 18; }
-inline uint64_t ComposeTs(uint64_t physical_ms, uint64_t logical) {
-  return (physical_ms << 18) | logical;
-}
 
 }  // namespace brix::cluster

@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "cluster/client/log_task_client.h"
 #include "cluster/client/pd_client.h"
 #include "common/encoding.h"
 #include "common/net_util.h"
@@ -147,15 +148,9 @@ TEST_F(SecretsTest, NoSecretAppearsInFilesEtcdApiObjectsArgvOrRpcReplies) {
   scan.Scan("`brix log status`", status->output);
   auto pd = cluster::PdClient::Connect(env_["BRIX_PD"]);
   ASSERT_TRUE(pd.ok()) << pd.status().ToString();
-  cluster::LogTaskGetResponse task;
-  ASSERT_TRUE((*pd)
-                  ->Call("LogTaskGet",
-                         [&](cluster::PD::Stub& s, grpc::ClientContext& c) {
-                           cluster::LogTaskGetRequest req;
-                           req.set_name("demo1-log-backup-azblob");
-                           return s.LogTaskGet(&c, req, &task);
-                         })
-                  .ok());
+  auto got = cluster::LogTaskClient(**pd).Get("demo1-log-backup-azblob");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  const cluster::LogTaskGetResponse& task = *got;
   ASSERT_TRUE(task.found());
   scan.Scan("kvpd's LogTaskGet reply", task.SerializeAsString());
   // The argv of every process the playground started and of their children (the jobs).
