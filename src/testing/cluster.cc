@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include "common/net_util.h"
 #include "common/sealed_box.h"
 #include "playground/commands.h"
 #include "testing/tls.h"

@@ -10,7 +10,9 @@
 #include "br/log/log_files.h"
 #include "br/log/log_test_fixture.h"
 #include "br/meta_seal.h"
+#include "common/net_util.h"
 #include "storage/open_storage.h"
+#include "testing/temp_dir.h"
 
 namespace brix::br {
 namespace {
@@ -24,7 +26,7 @@ TEST_F(LogBackupTest, BufferWriteFailureHoldsTheCheckpointAndTheNodesCatchUpOnce
     std::ofstream(buffer_fault_file_) << "disk full";  // every node's buffer writes fail now
   }
   const uint64_t fault_ts = Now();
-  bool shown = testing::PollUntil(
+  bool shown = brix::PollUntil(
       [&] {
         auto st = GetLogTaskStatus(source_->pd_addresses(), "buffer");
         return st.ok() && st->state == "error" && !st->store_errors.empty();
@@ -141,7 +143,7 @@ TEST_F(LogTaskStateTest, ResumeReRegistersTheServiceSafepointBeforeItReturns) {
 
 TEST_F(LogTaskStateTest, ALateCheckpointAfterStopRecreatesNeitherCheckpointsNorSafepoint) {
   ASSERT_TRUE(Start("late", "late1").ok());
-  ASSERT_TRUE(testing::PollUntil(
+  ASSERT_TRUE(brix::PollUntil(
       [&] {
         auto st = GetLogTaskStatus(pd(), "late");
         return st.ok() && !st->store_checkpoints.empty();

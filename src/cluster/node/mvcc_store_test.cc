@@ -7,7 +7,7 @@
 #include <set>
 
 #include "cluster/write_id.h"
-#include "testing/net_util.h"
+#include "testing/temp_dir.h"
 
 namespace brix::cluster {
 namespace {

@@ -5,7 +5,7 @@
 #include "storage/local/local_storage.h"
 #include "storage/retrying_storage.h"
 #include "storage/storage_conformance.h"
-#include "testing/net_util.h"
+#include "testing/temp_dir.h"
 
 namespace brix::storage {
 namespace {
