@@ -15,10 +15,12 @@
 #include <string>
 
 #include "common/encoding.h"
+#include "common/process.h"
 #include "storage/azure/sas.h"
 #include "storage/file_stream.h"
 #include "storage/open_storage.h"
 #include "testing/azurite.h"
+#include "testing/temp_dir.h"
 
 using namespace brix;
 
@@ -57,7 +59,7 @@ void Check(const Status& s, const char* what) {
 }
 
 void RunOrDie(const std::vector<std::string>& argv) {
-  auto r = testing::RunCommand(argv);
+  auto r = brix::RunCommand(argv);
   if (!r.ok() || r->exit_code != 0)
     Die("command failed: " + argv[0] + " " + (r.ok() ? r->output : ""));
 }
@@ -88,7 +90,7 @@ void Row(const char* what, double mib, const Sample& s, const Sample* baseline) 
 }
 
 bool SameBytes(const std::string& a, const std::string& b) {
-  auto r = testing::RunCommand({"cmp", "-s", a, b});
+  auto r = brix::RunCommand({"cmp", "-s", a, b});
   return r.ok() && r->exit_code == 0;
 }
 

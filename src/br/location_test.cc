@@ -8,9 +8,10 @@
 #include "br/log/log_task.h"
 #include "br/snapshot/backup.h"
 #include "br/snapshot/validate.h"
+#include "playground/workload.h"
 #include "storage/open_storage.h"
 #include "testing/cluster.h"
-#include "tools/kvctl/commands.h"
+#include "testing/temp_dir.h"
 
 namespace brix::br {
 namespace {
@@ -23,10 +24,10 @@ class LocationTest : public ::testing::Test {
     auto c = testing::ClusterHarness::Start(o);
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     cluster_ = std::move(*c);
-    tools::LoadArgs a;
+    playground::LoadArgs a;
     a.tables = {"app.t1", "app.t2"};
     a.rows = 500;
-    Status s = tools::RunLoad(cluster_->kv(), a);
+    Status s = playground::RunLoad(cluster_->kv(), a);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
   std::string Path(const std::string& name) { return dir_.path() + "/" + name; }

@@ -7,7 +7,7 @@
 #include "br/proto/log.pb.h"
 #include "br/snapshot/backup_meta.h"
 #include "storage/local/local_storage.h"
-#include "testing/net_util.h"
+#include "testing/temp_dir.h"
 
 namespace brix::br {
 namespace {

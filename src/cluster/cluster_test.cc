@@ -18,6 +18,8 @@
 #include "cluster/write_id.h"
 #include "etcd/etcd_client.h"
 #include "common/tso.h"
+#include "common/net_util.h"
+#include "testing/temp_dir.h"
 
 namespace brix::cluster {
 namespace {
@@ -222,7 +224,7 @@ TEST(ClusterTest, GcNeverRemovesWhatAServiceSafepointProtects) {
   ASSERT_TRUE(c->kv().Write({{key, false, "v2"}}).ok());
   // Let the GC life time pass several times over; v1 must stay readable at t1.
   uint64_t wait_until = *c->pd().GetTs() + TsSpanMs(3000);
-  ASSERT_TRUE(brix::testing::PollUntil([&] { return *c->pd().GetTs() > wait_until; },
+  ASSERT_TRUE(brix::PollUntil([&] { return *c->pd().GetTs() > wait_until; },
                                        std::chrono::seconds(10)));
   auto sp = c->pd().GetGcSafePoint();
   ASSERT_TRUE(sp.ok());
@@ -230,7 +232,7 @@ TEST(ClusterTest, GcNeverRemovesWhatAServiceSafepointProtects) {
   EXPECT_EQ(*c->kv().Get(key, t1), "v1");
   // Without the service safepoint GC moves on, and reads at t1 are refused, not wrong.
   ASSERT_TRUE(c->pd().UpdateServiceSafePoint("br-test", 0, 0).ok());
-  bool refused = brix::testing::PollUntil(
+  bool refused = brix::PollUntil(
       [&] {
         auto r = c->kv().Get(key, t1);
         return !r.ok() && r.status().message().find("GC safepoint") != std::string::npos;
@@ -277,7 +279,7 @@ TEST(ClusterTest, AWriteRepeatedWithItsWriteIdIsStoredOnceAndAnsweredWithItsFirs
   c->KillNode(0);
   ASSERT_TRUE(c->RestartNode(0).ok());
   grpc::Status gs;
-  ASSERT_TRUE(brix::testing::PollUntil([&] { return (gs = send(id, "v1", &after_crash)).ok(); },
+  ASSERT_TRUE(brix::PollUntil([&] { return (gs = send(id, "v1", &after_crash)).ok(); },
                                        std::chrono::seconds(20)))
       << gs.error_message();
   EXPECT_TRUE(after_crash.replayed());
@@ -347,11 +349,11 @@ TEST(ClusterTest, KillNineOfANodeUnderWritesLosesNoAcknowledgedWrite) {
     }
   } joiner{stop, writers};
   ASSERT_TRUE(
-      brix::testing::PollUntil([&] { return count_acked() > 300; }, std::chrono::seconds(20)));
+      brix::PollUntil([&] { return count_acked() > 300; }, std::chrono::seconds(20)));
   c->KillNode(1);  // in the middle of writes; writes routed to it fail or wait
   ASSERT_TRUE(c->RestartNode(1).ok());
   size_t at_restart = count_acked();
-  ASSERT_TRUE(brix::testing::PollUntil([&] { return count_acked() > at_restart + 300; },
+  ASSERT_TRUE(brix::PollUntil([&] { return count_acked() > at_restart + 300; },
                                        std::chrono::seconds(60)));
   stop = true;
   for (auto& t : writers) t.join();

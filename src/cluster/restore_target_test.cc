@@ -7,6 +7,7 @@
 #include "cluster/catalog.h"
 #include "cluster/client/gc_pause_hold.h"
 #include "common/tso.h"
+#include "common/net_util.h"
 #include "testing/cluster.h"
 
 namespace brix::cluster {
@@ -41,7 +42,7 @@ size_t StoredVersions(ClusterHarness& c, int64_t table) {
 void LetTimePass(ClusterHarness& c, uint64_t ms) {
   uint64_t until = *c.pd().GetTs() + TsSpanMs(ms);
   ASSERT_TRUE(
-      brix::testing::PollUntil([&] { return *c.pd().GetTs() > until; }, std::chrono::seconds(30)));
+      brix::PollUntil([&] { return *c.pd().GetTs() > until; }, std::chrono::seconds(30)));
 }
 
 TEST(GcPauseTest, AHeldPauseStopsGcOnEveryNodeAcrossRestartsUntilReleased) {
@@ -66,7 +67,7 @@ TEST(GcPauseTest, AHeldPauseStopsGcOnEveryNodeAcrossRestartsUntilReleased) {
   EXPECT_TRUE((*hold)->Check().ok()) << (*hold)->Check().ToString();
   hold->reset();  // releases
   bool collected =
-      brix::testing::PollUntil([&] { return StoredVersions(*c, t->id) == 0; },
+      brix::PollUntil([&] { return StoredVersions(*c, t->id) == 0; },
                                std::chrono::seconds(30), std::chrono::milliseconds(100));
   EXPECT_TRUE(collected) << "GC did not resume after the pause was released";
 }
@@ -84,7 +85,7 @@ TEST(GcPauseTest, APauseWhoseOwnerStopsRefreshingEndsWithItsTtl) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_NE(r->epoch(), 0u);
   bool collected =
-      brix::testing::PollUntil([&] { return StoredVersions(*c, t->id) == 0; },
+      brix::PollUntil([&] { return StoredVersions(*c, t->id) == 0; },
                                std::chrono::seconds(30), std::chrono::milliseconds(100));
   EXPECT_TRUE(collected);
 }

@@ -9,9 +9,11 @@
 #include <sstream>
 
 #include "cluster/proto/cluster.grpc.pb.h"
+#include "common/net_util.h"
+#include "common/process.h"
 #include "net/grpc_tls.h"
-#include "playground/commands.h"
 #include "testing/cluster.h"
+#include "testing/temp_dir.h"
 
 namespace brix::cluster {
 namespace {
@@ -119,7 +121,7 @@ TEST_F(ClusterTlsTest, AClientWithoutTlsFilesRefusesNamingTheVariables) {
   EXPECT_NE(creds.status().message().find("--insecure"), std::string::npos);
   // kvctl as a user runs it with no TLS variables.
   auto r =
-      RunCommand({playground::BinDir() + "/kvctl", "--pd", cluster_->PdAddress(0), "tso"},
+      RunCommand({BinDir() + "/kvctl", "--pd", cluster_->PdAddress(0), "tso"},
                  {{net::kTlsCaFileEnv, ""}, {net::kTlsCertFileEnv, ""}, {net::kTlsKeyFileEnv, ""}});
   ASSERT_TRUE(r.ok());
   EXPECT_NE(r->exit_code, 0);
@@ -127,21 +129,21 @@ TEST_F(ClusterTlsTest, AClientWithoutTlsFilesRefusesNamingTheVariables) {
 }
 
 TEST_F(ClusterTlsTest, KvctlWithTheClusterCertificateWorks) {
-  auto r = RunCommand({playground::BinDir() + "/kvctl", "--pd", cluster_->PdAddress(0), "tso"});
+  auto r = RunCommand({BinDir() + "/kvctl", "--pd", cluster_->PdAddress(0), "tso"});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->exit_code, 0) << r->output;
 }
 
 TEST_F(ClusterTlsTest, ServersWithoutTlsFilesRefuseToStartNamingTheFlags) {
-  auto port = testing::FreeLoopbackPort();
+  auto port = brix::FreeLoopbackPort();
   ASSERT_TRUE(port.ok());
   std::string listen = "127.0.0.1:" + std::to_string(*port);
   auto pd = RunCommand(
-      {playground::BinDir() + "/kvpd", "--etcd", "https://127.0.0.1:1", "--listen", listen});
+      {BinDir() + "/kvpd", "--etcd", "https://127.0.0.1:1", "--listen", listen});
   ASSERT_TRUE(pd.ok());
   EXPECT_NE(pd->exit_code, 0);
   EXPECT_NE(pd->output.find("--tls-cert-file"), std::string::npos) << pd->output;
-  auto node = RunCommand({playground::BinDir() + "/kvnode", "--pd", cluster_->PdAddress(0),
+  auto node = RunCommand({BinDir() + "/kvnode", "--pd", cluster_->PdAddress(0),
                           "--listen", listen, "--data-dir", cluster_->dir() + "/refused-node"});
   ASSERT_TRUE(node.ok());
   EXPECT_NE(node->exit_code, 0);
@@ -152,10 +154,10 @@ TEST_F(ClusterTlsTest, ServersWithoutTlsFilesRefuseToStartNamingTheFlags) {
 // each server's log says loudly that it is plaintext.
 TEST(ClusterInsecureTest, InsecureServesPlaintextAndWarns) {
   testing::TempDir dir;
-  auto etcd_port = testing::FreeLoopbackPort();
-  auto peer_port = testing::FreeLoopbackPort();
-  auto pd_port = testing::FreeLoopbackPort();
-  auto node_port = testing::FreeLoopbackPort();
+  auto etcd_port = brix::FreeLoopbackPort();
+  auto peer_port = brix::FreeLoopbackPort();
+  auto pd_port = brix::FreeLoopbackPort();
+  auto node_port = brix::FreeLoopbackPort();
   ASSERT_TRUE(etcd_port.ok() && peer_port.ok() && pd_port.ok() && node_port.ok());
   std::string etcd = "http://127.0.0.1:" + std::to_string(*etcd_port);
   std::string peer = "http://127.0.0.1:" + std::to_string(*peer_port);
@@ -165,19 +167,19 @@ TEST(ClusterInsecureTest, InsecureServesPlaintextAndWarns) {
        peer, "--initial-cluster", "brix=" + peer},
       {}, dir.path() + "/etcd.log");
   ASSERT_TRUE(etcd_proc.ok());
-  ASSERT_TRUE(testing::PollUntil(
-      [&] { return testing::WaitForPort(*etcd_port, std::chrono::milliseconds(100)); },
+  ASSERT_TRUE(brix::PollUntil(
+      [&] { return brix::WaitForPort(*etcd_port, std::chrono::milliseconds(100)); },
       std::chrono::seconds(30)));
   std::string pd = "127.0.0.1:" + std::to_string(*pd_port);
   auto pd_proc = ChildProcess::Start(
-      {playground::BinDir() + "/kvpd", "--etcd", etcd, "--listen", pd, "--insecure"}, {},
+      {BinDir() + "/kvpd", "--etcd", etcd, "--listen", pd, "--insecure"}, {},
       dir.path() + "/kvpd.log");
   ASSERT_TRUE(pd_proc.ok());
-  ASSERT_TRUE(testing::PollUntil(
-      [&] { return testing::WaitForPort(*pd_port, std::chrono::milliseconds(100)); },
+  ASSERT_TRUE(brix::PollUntil(
+      [&] { return brix::WaitForPort(*pd_port, std::chrono::milliseconds(100)); },
       std::chrono::seconds(30)));
   auto node_proc = ChildProcess::Start(
-      {playground::BinDir() + "/kvnode", "--pd", pd, "--listen",
+      {BinDir() + "/kvnode", "--pd", pd, "--listen",
        "127.0.0.1:" + std::to_string(*node_port), "--data-dir", dir.path() + "/node", "--insecure"},
       {}, dir.path() + "/kvnode.log");
   ASSERT_TRUE(node_proc.ok());
@@ -186,7 +188,7 @@ TEST(ClusterInsecureTest, InsecureServesPlaintextAndWarns) {
   insecure.insecure = true;
   auto client = PdClient::Connect(pd, std::chrono::seconds(30), &insecure);
   ASSERT_TRUE(client.ok()) << client.status().ToString();
-  bool registered = testing::PollUntil(
+  bool registered = brix::PollUntil(
       [&] {
         auto stores = (*client)->GetStores();
         return stores.ok() && stores->size() == 1;

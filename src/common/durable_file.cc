@@ -40,8 +40,11 @@ Result<DurableFile> DurableFile::Create(const std::string& path,
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::IOError("create directory " + dir.string() + ": " + ec.message());
-  std::string temp = (dir / ("." + target.filename().string())).string() +
-                     std::string(options.temp_marker) + NewUuid();
+  // Appended, not `"." + name`: GCC 12 at -O3 reports a false -Wrestrict inside libstdc++'s
+  // operator+(const char*, string&&) (GCC bug 105651), which breaks the Release build.
+  std::string hidden = ".";
+  hidden += target.filename().string();
+  std::string temp = (dir / hidden).string() + std::string(options.temp_marker) + NewUuid();
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, options.mode & 07777);
   if (fd < 0) return ErrnoStatus("create " + temp, errno);
   if (::fchmod(fd, options.mode & 07777) != 0) {

@@ -7,7 +7,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -188,6 +191,15 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv,
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.output = ss.str();
   return r;
+}
+
+std::string BinDir() {
+  if (const char* d = std::getenv("BRIX_BIN_DIR"); d && *d) return d;
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) return ".";
+  buf[n] = '\0';
+  return std::filesystem::path(buf).parent_path().string();
 }
 
 }  // namespace brix

@@ -1,7 +1,8 @@
 // Child processes for the playground, the job runner and tests: start a program with arguments and
 // extra environment (or, with StartIsolated, exactly the given environment), its output sent to a
 // log file; stop it by pid (SIGTERM, then SIGKILL after a grace period). A ChildProcess that goes
-// out of scope stops its process, so tests never leave processes behind.
+// out of scope stops its process, so tests never leave processes behind. BinDir: where the brix
+// binaries those programs are started from live.
 #pragma once
 
 #include <sys/types.h>
@@ -56,5 +57,10 @@ struct CommandResult {
 };
 [[nodiscard]] Result<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                                const std::map<std::string, std::string>& env = {});
+
+// Where the brix binaries are: the folder of the running executable (they are built together
+// into build/bin), unless BRIX_BIN_DIR says otherwise. brixd starts `brix` jobs from it; the
+// playground and tests start kvpd, kvnode and brixd from it.
+std::string BinDir();
 
 }  // namespace brix

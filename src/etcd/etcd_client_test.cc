@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include "common/net_util.h"
 #include "testing/etcd.h"
 
 namespace brix::etcd {
@@ -82,7 +83,7 @@ TEST_F(EtcdClientTest, WatchDeliversHistoryAndNewEvents) {
   ASSERT_TRUE(client_->Put("w/b", "2").ok());
   ASSERT_TRUE(client_->Put("other", "x").ok());
   ASSERT_TRUE(client_->Delete("w/a").ok());
-  bool got = brix::testing::PollUntil(
+  bool got = brix::PollUntil(
       [&] {
         std::lock_guard<std::mutex> lock(mu);
         return seen.size() >= 3;

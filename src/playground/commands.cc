@@ -1,21 +1,8 @@
 #include "playground/commands.h"
 
-#include <unistd.h>
-
-#include <climits>
 #include <cstdlib>
-#include <filesystem>
 
 namespace brix::playground {
-
-std::string BinDir() {
-  if (const char* d = std::getenv("BRIX_BIN_DIR"); d && *d) return d;
-  char buf[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return ".";
-  buf[n] = '\0';
-  return std::filesystem::path(buf).parent_path().string();
-}
 
 std::string AzuriteBlobScript() {
   if (const char* p = std::getenv("BRIX_AZURITE"); p && *p) return p;

@@ -5,13 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "common/process.h"
 #include "net/tls_certs.h"
 
 namespace brix::playground {
 
-// Where the brix binaries are: the folder of the running executable (they are built together
-// into build/bin), unless BRIX_BIN_DIR says otherwise.
-std::string BinDir();
 // The azurite-blob entry point: BRIX_AZURITE, else .tools/ of the source tree next to build/.
 std::string AzuriteBlobScript();
 

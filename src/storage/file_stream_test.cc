@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "testing/net_util.h"
+#include "testing/temp_dir.h"
 
 namespace brix::storage {
 namespace {

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "common/net_util.h"
 #include "playground/commands.h"
 
 namespace brix::testing {

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include "common/net_util.h"
 #include "common/sealed_box.h"
 #include "playground/commands.h"
 #include "testing/tls.h"
@@ -31,7 +32,11 @@ Result<std::unique_ptr<ClusterHarness>> ClusterHarness::Start(ClusterOptions opt
                                      options.pd_credential_key ? key : "");
     m.argv.insert(m.argv.end(), options.pd_args.begin(), options.pd_args.end());
     m.log = h->dir_.path() + "/kvpd-" + std::to_string(i) + ".log";
-    h->pd_list_ += (i ? "," : "") + std::string("127.0.0.1:") + std::to_string(m.port);
+    // Appended piece by piece: `(i ? "," : "") + std::string(...)` trips a false -Wrestrict in
+    // libstdc++'s operator+(const char*, string&&) with GCC 12 at -O3 (GCC bug 105651).
+    if (i) h->pd_list_ += ",";
+    h->pd_list_ += "127.0.0.1:";
+    h->pd_list_ += std::to_string(m.port);
     h->pds_.push_back(std::move(m));
   }
   for (auto& m : h->pds_) BRIX_RETURN_IF_ERROR(h->Launch(m));

@@ -11,7 +11,7 @@
 #include "cluster/client/kv_client.h"
 #include "common/process.h"
 #include "testing/etcd.h"
-#include "testing/net_util.h"
+#include "testing/temp_dir.h"
 
 namespace brix::testing {
 

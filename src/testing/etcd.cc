@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "common/net_util.h"
 #include "playground/commands.h"
 #include "testing/tls.h"
 

@@ -7,10 +7,10 @@
 #include <memory>
 #include <string>
 
+#include "common/process.h"
 #include "common/result.h"
 #include "net/tls_certs.h"
-#include "testing/net_util.h"
-#include "testing/process.h"
+#include "testing/temp_dir.h"
 
 namespace brix::testing {
 

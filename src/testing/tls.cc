@@ -5,7 +5,7 @@
 #include <mutex>
 
 #include "net/grpc_tls.h"
-#include "testing/net_util.h"
+#include "testing/temp_dir.h"
 
 namespace brix::testing {
 

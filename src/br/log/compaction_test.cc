@@ -44,12 +44,12 @@ TEST_F(LogBackupTest, CompactionRerunAfterAFaultCompactsExactlyItsPlanAndPitrIsE
   EXPECT_NE(faulted.status().message().find("fail-put"), std::string::npos)
       << faulted.status().ToString();
   // More writes (after the window), then a re-run without faults.
-  tools::LoadArgs more;
+  playground::LoadArgs more;
   more.tables = {"app.a", "app.b"};
   more.rows = 300;
   more.value_size = 48;
   more.seed = 9;
-  ASSERT_TRUE(tools::RunLoad(source_->kv(), more).ok());
+  ASSERT_TRUE(playground::RunLoad(source_->kv(), more).ok());
   WaitCheckpoint("plan", Url("log"), Now());
   o.env = env_;
   auto rerun = CompactLog(o);

@@ -13,9 +13,11 @@
 #include "cluster/mvcc.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
+#include "common/net_util.h"
 #include "etcd/etcd_client.h"
 #include "storage/azure/sas.h"
 #include "testing/azurite.h"
+#include "testing/temp_dir.h"
 
 namespace brix::br {
 namespace {
@@ -146,7 +148,7 @@ TEST_F(LogCredentialsTest, UpdateCredentialsReplacesAnExpiredSasAtTheNextFlush) 
   StartWorkload(14, Seed());  // writes to upload after the SAS expired
 
   // The SAS expires: the flushes of the stores with writes fail and say so.
-  bool failing = testing::PollUntil(
+  bool failing = brix::PollUntil(
       [&] {
         auto st = GetLogTaskStatus(source_->pd_addresses(), "rotate");
         return st.ok() && st->state == "error" && !st->store_errors.empty();
@@ -223,7 +225,7 @@ TEST(LogCredentialsKeys, KvpdWithoutAKeyRefusesCredentialsAndANodeWithoutOneSays
   o.storage_url = "local://" + dir.path() + "/unopenable";
   ASSERT_TRUE(StartLogTask(o).ok());
   std::string why;
-  bool reported = testing::PollUntil(
+  bool reported = brix::PollUntil(
       [&] {
         auto st = GetLogTaskStatus(node_without->pd_addresses(), "unopenable");
         if (!st.ok() || st->store_errors.empty()) return false;

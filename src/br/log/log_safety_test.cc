@@ -13,7 +13,9 @@
 #include "cluster/client/log_task_client.h"
 #include "cluster/safepoints.h"
 #include "common/tso.h"
+#include "common/net_util.h"
 #include "storage/open_storage.h"
+#include "testing/temp_dir.h"
 
 namespace brix::br {
 namespace {
@@ -27,7 +29,7 @@ TEST_F(LogBackupTest, BufferWriteFailureHoldsTheCheckpointAndTheNodesCatchUpOnce
     std::ofstream(buffer_fault_file_) << "disk full";  // every node's buffer writes fail now
   }
   const uint64_t fault_ts = Now();
-  bool shown = testing::PollUntil(
+  bool shown = brix::PollUntil(
       [&] {
         auto st = GetLogTaskStatus(source_->pd_addresses(), "buffer");
         return st.ok() && st->state == "error" && !st->store_errors.empty();
@@ -134,7 +136,7 @@ TEST_F(LogTaskStateTest, ResumeReRegistersTheServiceSafepointBeforeItReturns) {
 
 TEST_F(LogTaskStateTest, ALateCheckpointAfterStopRecreatesNeitherCheckpointsNorSafepoint) {
   ASSERT_TRUE(Start("late", "late1").ok());
-  ASSERT_TRUE(testing::PollUntil(
+  ASSERT_TRUE(brix::PollUntil(
       [&] {
         auto st = GetLogTaskStatus(pd(), "late");
         return st.ok() && !st->store_checkpoints.empty();

@@ -11,6 +11,8 @@
 #include "br/log/log_test_fixture.h"
 #include "br/log/validate_log.h"
 #include "common/tso.h"
+#include "common/net_util.h"
+#include "common/process.h"
 #include "testing/azurite.h"
 
 namespace brix::br {
@@ -174,13 +176,13 @@ TEST_F(LogBackupTest, PitrIsTheSameWithoutOneAndTwoOverlappingCompactions) {
 }
 
 TEST_F(LogBackupTest, CompactionKilledMidwayIsResumedAndEmptyWindowsChangeNothing) {
-  tools::LoadArgs more;
+  playground::LoadArgs more;
   for (int i = 0; i < 8; ++i) more.tables.push_back("many.t" + std::to_string(i));
   more.rows = 200;
   more.value_size = 32;
   ASSERT_TRUE(StartLogTask(LogTo("killed", Url("log"))).ok());
   uint64_t snapshot = FullBackup(Url("full"));
-  ASSERT_TRUE(tools::RunLoad(source_->kv(), more).ok());
+  ASSERT_TRUE(playground::RunLoad(source_->kv(), more).ok());
   StartWorkload(4, Seed());
   JoinWorkload();
   uint64_t end = Now();
@@ -222,7 +224,7 @@ TEST_F(LogBackupTest, CompactionKilledMidwayIsResumedAndEmptyWindowsChangeNothin
     return n;
   };
   // Generous: every storage call takes 50 ms and the location check lists the whole log first.
-  ASSERT_TRUE(testing::PollUntil([&] { return cmetas() >= 1; }, std::chrono::seconds(240)));
+  ASSERT_TRUE(brix::PollUntil([&] { return cmetas() >= 1; }, std::chrono::seconds(240)));
   child->Kill();
   auto before = LogMetadata(Url("log"));
   ASSERT_TRUE(before.ok());

@@ -19,8 +19,10 @@
 #include "br/snapshot/backup.h"
 #include "cluster/catalog.h"
 #include "cluster/oracle.h"
+#include "common/net_util.h"
+#include "playground/workload.h"
 #include "testing/cluster.h"
-#include "tools/kvctl/commands.h"
+#include "testing/temp_dir.h"
 
 namespace brix::br {
 
@@ -44,11 +46,11 @@ class LogBackupTest : public ::testing::Test {
     buffer_fault_file_ = dir_.path() + "/buffer-fault";
     source_ = StartCluster(3, true, buffer_fault_file_);
     ASSERT_NE(source_, nullptr);
-    tools::LoadArgs load;
+    playground::LoadArgs load;
     load.tables = {"app.a", "app.b"};
     load.rows = 500;
     load.value_size = 64;
-    ASSERT_TRUE(tools::RunLoad(source_->kv(), load).ok());
+    ASSERT_TRUE(playground::RunLoad(source_->kv(), load).ok());
     oracle_ = dir_.path() + "/oracle";
   }
 
@@ -66,14 +68,14 @@ class LogBackupTest : public ::testing::Test {
   // Runs the workload on a thread for `seconds` at a modest rate.
   void StartWorkload(double seconds, uint64_t seed) {
     workload_ = std::thread([this, seconds, seed] {
-      tools::WorkloadArgs w;
+      playground::WorkloadArgs w;
       w.tables = {"app.a", "app.b"};
       w.duration = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
       w.rate = 300;
       w.seed = seed;
       w.threads = 3;
       w.oracle = oracle_;
-      workload_status_ = tools::RunWorkload(source_->kv(), w);
+      workload_status_ = playground::RunWorkload(source_->kv(), w);
     });
   }
   void JoinWorkload() {
@@ -100,7 +102,7 @@ class LogBackupTest : public ::testing::Test {
 
   // Until kvpd and the storage (what PITR reads) both have the checkpoint past ts.
   void WaitCheckpoint(const std::string& task, const std::string& url, uint64_t ts) {
-    bool reached = testing::PollUntil(
+    bool reached = brix::PollUntil(
         [&] {
           auto st = GetLogTaskStatus(source_->pd_addresses(), task);
           auto range = LogMetadata(url, env_);

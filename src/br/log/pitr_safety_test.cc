@@ -16,8 +16,10 @@
 #include "br/snapshot/restore.h"
 #include "cluster/catalog.h"
 #include "cluster/oracle.h"
+#include "common/net_util.h"
+#include "playground/workload.h"
 #include "testing/cluster.h"
-#include "tools/kvctl/commands.h"
+#include "testing/temp_dir.h"
 
 namespace brix::br {
 namespace {
@@ -47,11 +49,11 @@ class PitrSafetyTest : public ::testing::Test {
     o.node_args = {"--log-flush-interval-ms", "300"};
     source_ = StartCluster(o);
     ASSERT_NE(source_, nullptr);
-    tools::LoadArgs load;
+    playground::LoadArgs load;
     load.tables = {"app.a", "app.b"};
     load.rows = 300;
     load.value_size = 32;
-    ASSERT_TRUE(tools::RunLoad(source_->kv(), load).ok());
+    ASSERT_TRUE(playground::RunLoad(source_->kv(), load).ok());
     oracle_ = dir_.path() + "/oracle";
   }
 
@@ -76,14 +78,14 @@ class PitrSafetyTest : public ::testing::Test {
 
   // Many updates and deletes of few keys, so each key has versions in many log files.
   void RunWorkload(double seconds, double rate) {
-    tools::WorkloadArgs w;
+    playground::WorkloadArgs w;
     w.tables = {"app.a", "app.b"};
     w.duration = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
     w.rate = rate;
     w.seed = 20261129;
     w.threads = 3;
     w.oracle = oracle_;
-    ASSERT_TRUE(tools::RunWorkload(source_->kv(), w).ok());
+    ASSERT_TRUE(playground::RunWorkload(source_->kv(), w).ok());
   }
 
   // Workload, then wait until the log's checkpoint passes its end; returns that end.
@@ -91,7 +93,7 @@ class PitrSafetyTest : public ::testing::Test {
                         double rate = 400) {
     RunWorkload(seconds, rate);
     uint64_t end = *source_->pd().GetTs();
-    bool reached = testing::PollUntil(
+    bool reached = brix::PollUntil(
         [&] {
           auto range = LogMetadata(log_url);
           return range.ok() && range->checkpoint >= end;

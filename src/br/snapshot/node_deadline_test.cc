@@ -8,8 +8,9 @@
 
 #include "br/snapshot/backup.h"
 #include "br/snapshot/restore.h"
+#include "playground/workload.h"
 #include "testing/cluster.h"
-#include "tools/kvctl/commands.h"
+#include "testing/temp_dir.h"
 
 namespace brix::br {
 namespace {
@@ -28,12 +29,12 @@ std::unique_ptr<testing::ClusterHarness> StartCluster(int nodes) {
 }
 
 void Load(testing::ClusterHarness& c) {
-  tools::LoadArgs a;
+  playground::LoadArgs a;
   a.tables = {"app.t1", "app.t2"};
   a.rows = 500;
   a.value_size = 100;
   a.seed = 1;
-  Status s = tools::RunLoad(c.kv(), a);
+  Status s = playground::RunLoad(c.kv(), a);
   ASSERT_TRUE(s.ok()) << s.ToString();
 }
 

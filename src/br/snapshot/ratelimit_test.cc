@@ -8,8 +8,9 @@
 #include <cmath>
 
 #include "br/snapshot/backup.h"
+#include "playground/workload.h"
 #include "testing/cluster.h"
-#include "tools/kvctl/commands.h"
+#include "testing/temp_dir.h"
 
 namespace brix::br {
 namespace {
@@ -20,11 +21,11 @@ TEST(RateLimitTest, HoldsUploadsToTheGivenMiBPerSecond) {
   co.nodes = 1;
   auto one = testing::ClusterHarness::Start(co);
   ASSERT_TRUE(one.ok()) << one.status().ToString();
-  tools::LoadArgs load;
+  playground::LoadArgs load;
   load.tables = {"app.t1"};
   load.rows = 20000;
   load.value_size = 4000;  // ~80 MiB of random (incompressible) values
-  ASSERT_TRUE(tools::RunLoad((*one)->kv(), load).ok());
+  ASSERT_TRUE(playground::RunLoad((*one)->kv(), load).ok());
   BackupOptions o;
   o.pd = (*one)->pd_addresses();
   o.compression = "none";

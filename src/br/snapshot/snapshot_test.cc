@@ -12,10 +12,13 @@
 #include "br/snapshot/restore.h"
 #include "br/snapshot/validate.h"
 #include "cluster/catalog.h"
+#include "common/net_util.h"
+#include "common/process.h"
+#include "playground/workload.h"
 #include "storage/open_storage.h"
 #include "testing/azurite.h"
 #include "testing/cluster.h"
-#include "tools/kvctl/commands.h"
+#include "testing/temp_dir.h"
 
 namespace brix::br {
 namespace {
@@ -33,12 +36,12 @@ std::unique_ptr<testing::ClusterHarness> StartCluster(int nodes) {
 
 void Load(testing::ClusterHarness& c, std::vector<std::string> tables, uint64_t rows,
           size_t value_size = 100, uint64_t seed = 1) {
-  tools::LoadArgs a;
+  playground::LoadArgs a;
   a.tables = std::move(tables);
   a.rows = rows;
   a.value_size = value_size;
   a.seed = seed;
-  Status s = tools::RunLoad(c.kv(), a);
+  Status s = playground::RunLoad(c.kv(), a);
   ASSERT_TRUE(s.ok()) << s.ToString();
 }
 
@@ -346,7 +349,7 @@ TEST_F(SnapshotTest, ResumesAfterKillOfBrixAndRestoreRefusesTheInterruptedBackup
     return fs::exists(dir_.path() + "/bk/checkpoints") &&
            !fs::is_empty(dir_.path() + "/bk/checkpoints");
   };
-  ASSERT_TRUE(testing::PollUntil(checkpointed, std::chrono::seconds(60)));
+  ASSERT_TRUE(brix::PollUntil(checkpointed, std::chrono::seconds(60)));
   first->Kill();
   ASSERT_FALSE(fs::exists(dir_.path() + "/bk/backupmeta"));
 
@@ -378,7 +381,7 @@ TEST_F(SnapshotTest, FinishesWhenANodeIsKilledAndRestartedMidBackup) {
   std::atomic<uint64_t> bytes{0};
   Result<BackupSummary> result = Status::Internal("not run");
   std::thread run([&] { result = RunBackup(o, [&](const Progress& p) { bytes = p.bytes; }); });
-  ASSERT_TRUE(testing::PollUntil([&] { return bytes.load() > 0; }, std::chrono::seconds(60)));
+  ASSERT_TRUE(brix::PollUntil([&] { return bytes.load() > 0; }, std::chrono::seconds(60)));
   source_->KillNode(1);
   ASSERT_TRUE(source_->RestartNode(1).ok());
   run.join();

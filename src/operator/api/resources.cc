@@ -285,7 +285,10 @@ std::vector<PrinterColumn> JobColumns() {
     std::string out;
     try {
       for (const auto& c : job.at("spec").at("template").at("spec").at("containers")) {
-        out += (out.empty() ? "" : ",") + c.value(field, "");
+        // Two appends, not `(... ? "" : ",") + c.value(...)`: GCC 12 at -O3 reports a false
+        // -Wrestrict inside libstdc++'s operator+(const char*, string&&) (GCC bug 105651).
+        if (!out.empty()) out += ",";
+        out += c.value(field, "");
       }
     } catch (const Json::exception&) {
     }

@@ -2,6 +2,8 @@
 // temp folder, driven with /usr/bin/kubectl and the kubeconfig brixd writes, with a fresh
 // discovery cache per test. The seed's manifests come from testdata/seed (extracted from
 // the seed document, backup-to-azblob-using-br.md, as written).
+#include "common/net_util.h"
+#include "common/process.h"
 #include "operator/apiserver/brixd_fixture.h"
 
 namespace brix::apiserver {

@@ -12,17 +12,14 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/net_util.h"
+#include "common/process.h"
 #include "testing/etcd.h"
-#include "testing/net_util.h"
-#include "testing/process.h"
+#include "testing/temp_dir.h"
 
 namespace brix::apiserver {
 
 using Json = nlohmann::json;
-using brix::testing::ChildProcess;
-using brix::testing::CommandResult;
-using brix::testing::PollUntil;
-using brix::testing::RunCommand;
 using brix::testing::TempDir;
 using namespace std::chrono_literals;
 
@@ -43,7 +40,7 @@ class BrixdTest : public ::testing::Test {
     auto etcd = brix::testing::EtcdServer::Start();
     ASSERT_TRUE(etcd.ok()) << etcd.status().ToString();
     etcd_ = std::move(*etcd);
-    auto port = brix::testing::FreeLoopbackPort();
+    auto port = brix::FreeLoopbackPort();
     ASSERT_TRUE(port.ok());
     port_ = *port;
     kubeconfig_ = dir_.path() + "/kubeconfig";
@@ -64,7 +61,7 @@ class BrixdTest : public ::testing::Test {
     brixd_ = std::move(*child);
     ASSERT_TRUE(PollUntil([&] { return ::access(kubeconfig_.c_str(), R_OK) == 0; }, 10s))
         << ReadAll(dir_.path() + "/brixd.log");
-    ASSERT_TRUE(brix::testing::WaitForPort(port_, 10s));
+    ASSERT_TRUE(brix::WaitForPort(port_, 10s));
   }
 
   CommandResult Kubectl(std::vector<std::string> args,

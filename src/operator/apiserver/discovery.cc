@@ -139,8 +139,12 @@ std::optional<Json> OpenApiGroupVersionDocument(const std::string& group,
   Json paths = Json::object();
   for (const auto& r : api::AllResources()) {
     if (r.group != group || r.version != version) continue;
-    std::string base = "/" + OpenApiPath(group, version) +
-                       (r.namespaced ? "/namespaces/{namespace}/" : "/") + r.plural;
+    // Appended, not `"/" + OpenApiPath(...)`: GCC 12 at -O3 reports a false -Wrestrict inside
+    // libstdc++'s operator+(const char*, string&&) (GCC bug 105651).
+    std::string base = "/";
+    base += OpenApiPath(group, version);
+    base += r.namespaced ? "/namespaces/{namespace}/" : "/";
+    base += r.plural;
     // No requestBody on purpose: kubectl then picks the patch type by its built-in rules
     // (merge patch for custom resources, strategic merge patch for built-ins).
     Json op = {

@@ -79,7 +79,12 @@ bool RuleCovers(const PolicyRule& owner, const PolicyRule& sub) {
       std::all_of(sub.resources.begin(), sub.resources.end(), [&](const auto& r) {
         if (Has(owner.resources, r)) return true;
         size_t slash = r.find('/');
-        return slash != std::string::npos && Has(owner.resources, "*" + r.substr(slash));
+        if (slash == std::string::npos) return false;
+        // Appended, not `"*" + r.substr(...)`: GCC 12 at -O3 reports a false -Wrestrict inside
+        // libstdc++'s operator+(const char*, string&&) (GCC bug 105651).
+        std::string any_parent = "*";
+        any_parent += r.substr(slash);
+        return Has(owner.resources, any_parent);
       });
   bool urls = std::all_of(
       sub.non_resource_urls.begin(), sub.non_resource_urls.end(), [&](const std::string& want) {

@@ -2,6 +2,7 @@
 // (`kubectl create token`), the seed's Role and RoleBinding enforced with Kubernetes' 403s,
 // `kubectl auth can-i`, tokens of deleted or re-created accounts, and the Job admission rules
 // (the latter in process, where the controllers' in-memory token is at hand).
+#include "common/process.h"
 #include "operator/api/job_kind.h"
 #include "operator/apiserver/brixd_fixture.h"
 #include "operator/apiserver/server.h"

@@ -158,4 +158,28 @@ void RecordEvent(ApiClient& client, const api::ResourceInfo& info, const Json& o
   }
 }
 
+Status StatusFromApiError(int code, const std::string& reason, const std::string& message) {
+  switch (code) {
+    case 404:
+      return Status::NotFound(message);
+    case 409:
+      if (reason == "AlreadyExists") return Status::AlreadyExists(message);
+      return Status::Aborted(message);
+    case 422:
+    case 400:
+      return Status::InvalidArgument(message);
+    case 401:
+    case 403:
+      return Status::PermissionDenied(message);
+    case 429:
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+      return Status::Unavailable(message);
+    default:
+      return Status::Internal("HTTP " + std::to_string(code) + ": " + message);
+  }
+}
+
 }  // namespace brix::client

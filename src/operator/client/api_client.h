@@ -1,7 +1,8 @@
 // ApiClient: how the controllers, the job runner and `brix manager` talk to the API. One
-// interface with two implementations: RegistryClient (in brixd's process, straight to the
-// etcd-backed Registry) and HttpApiClient (over HTTPS with a bearer token, as any Kubernetes
-// client does), so the same controllers could run against a real Kubernetes API server.
+// interface with two implementations: apiserver::RegistryClient (in brixd's process, straight to
+// the etcd-backed Registry; operator/apiserver/registry_client.h) and HttpApiClient (over HTTPS
+// with a bearer token, as any Kubernetes client does), so the same controllers could run against a
+// real Kubernetes API server.
 //
 // Errors map to Status codes: 404 NotFound, 409 AlreadyExists (create) or Aborted (a stale
 // resourceVersion: re-read and retry), 422 InvalidArgument, 503 Unavailable. Thread-safe.
@@ -110,5 +111,8 @@ std::string UidOf(const Json& object);
 // The same, best effort: a failure is logged, never returned.
 void RecordEvent(ApiClient& client, const api::ResourceInfo& info, const Json& object,
                  const std::string& type, const std::string& reason, const std::string& message);
+
+// The Status an API error stands for (see ApiClient's mapping).
+Status StatusFromApiError(int code, const std::string& reason, const std::string& message);
 
 }  // namespace brix::client

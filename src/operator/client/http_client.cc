@@ -5,7 +5,6 @@
 #include <thread>
 
 #include "common/encoding.h"
-#include "operator/client/registry_client.h"
 
 namespace brix::client {
 namespace {}  // namespace

@@ -14,8 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "testing/net_util.h"
-#include "testing/process.h"
+#include "common/net_util.h"
+#include "common/process.h"
+#include "testing/temp_dir.h"
 
 namespace brix {
 
@@ -121,7 +122,7 @@ class ControllersTest : public ::testing::Test {
   std::string WaitFor(const std::string& what, const std::string& name, const std::string& key,
                       const std::vector<std::string>& values, std::chrono::seconds timeout = 60s) {
     std::string v;
-    testing::PollUntil(
+    brix::PollUntil(
         [&] {
           v = Field(what, name, key);
           return std::find(values.begin(), values.end(), v) != values.end();

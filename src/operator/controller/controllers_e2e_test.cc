@@ -1,6 +1,8 @@
 // The seed's story through the real kubectl against a real playground (etcd, kvpd, kvnodes,
 // Azurite, brixd with its controllers and job runner; a second, empty cluster as the restore
 // target), with the seed's YAML as written and data checked against kvctl's oracle.
+#include "common/net_util.h"
+#include "common/process.h"
 #include "operator/controller/controllers_e2e.h"
 
 #include <gtest/gtest.h>
@@ -115,7 +117,7 @@ spec:
   EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
   EXPECT_EQ(ObjectsUnder("delete-me"), 0);
   // Its jobs went with it.
-  EXPECT_TRUE(testing::PollUntil(
+  EXPECT_TRUE(brix::PollUntil(
       [&] {
         return Kubectl({"get", "jobs", "-n", "test1"}).output.find("demo1-delete-me") ==
                std::string::npos;
@@ -132,7 +134,7 @@ TEST_F(ControllersTest, LogBackupPitrAndLifecycle) {
   ASSERT_EQ(WaitFor("backup", "demo1-log-backup-azblob", "phase", {"Running", "Failed"}), "Running")
       << Kubectl({"describe", "backup", "-n", "test1"}).output;
   // Running is set when the log-start job begins; commitTs and the job's completion follow.
-  EXPECT_TRUE(testing::PollUntil(
+  EXPECT_TRUE(brix::PollUntil(
       [&] {
         return !Field("backup", "demo1-log-backup-azblob", "commitTs").empty() &&
                Kubectl({"get", "jobs", "-n", "test1"})
@@ -174,7 +176,7 @@ spec:
   uint64_t target = std::stoull(tso.output);
   // The checkpoint moves past the workload (kvnodes flush every second here).
   std::string checkpoint;
-  EXPECT_TRUE(testing::PollUntil(
+  EXPECT_TRUE(brix::PollUntil(
       [&] {
         checkpoint = Field("backup", "demo1-log-backup-azblob", "logCheckpointTs");
         return !checkpoint.empty() && std::stoull(checkpoint) >= target;
@@ -192,7 +194,7 @@ spec:
   const uint64_t fault_ts = std::stoull(before_fault.output);
   std::ofstream(buffer_fault_file()) << "disk full";
   std::string flush_error, held;
-  EXPECT_TRUE(testing::PollUntil(
+  EXPECT_TRUE(brix::PollUntil(
       [&] {
         Json b = Get("backup", "demo1-log-backup-azblob");
         if (!b.is_object() || !b["status"].contains("logFlushError")) return false;
@@ -209,7 +211,7 @@ spec:
   EXPECT_NE(Kubectl({"get", "events", "-n", "test1"}).output.find("LogFlushFailed"),
             std::string::npos);
   std::filesystem::remove(buffer_fault_file());
-  EXPECT_TRUE(testing::PollUntil(
+  EXPECT_TRUE(brix::PollUntil(
       [&] {
         Json b = Get("backup", "demo1-log-backup-azblob");
         if (!b.is_object() || b["status"].contains("logFlushError")) return false;
@@ -271,7 +273,7 @@ spec:
         << jobs;
   }
   ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "log-backup-azblob.yaml"}).exit_code, 0);
-  EXPECT_TRUE(testing::PollUntil(
+  EXPECT_TRUE(brix::PollUntil(
       [&] {
         return Kubectl({"describe", "backup", "demo1-log-backup-azblob", "-n", "test1"})
                    .output.find("LogBackupStopped") != std::string::npos;
@@ -385,7 +387,7 @@ spec:
             0);
   const std::string selector = "tidb.pingcap.com/backup-schedule=demo1-backup-schedule-azblob";
   // Retention events prove backups were both made and retired.
-  EXPECT_TRUE(testing::PollUntil(
+  EXPECT_TRUE(brix::PollUntil(
       [&] {
         return Kubectl({"describe", "bks", "demo1-backup-schedule-azblob", "-n", "test1"})
                    .output.find("DeletedBackup") != std::string::npos;
@@ -405,7 +407,7 @@ spec:
             0);
   // Let a backup already made finish, then nothing new may appear for several ticks.
   std::string paused_at;
-  testing::PollUntil(
+  brix::PollUntil(
       [&] {
         std::string now = Field("bks", "demo1-backup-schedule-azblob", "lastBackup");
         bool same = now == paused_at;
@@ -413,7 +415,7 @@ spec:
         return same;
       },
       15s, 3000ms);  // a reconcile that read the schedule before the patch may still create one
-  EXPECT_FALSE(testing::PollUntil(
+  EXPECT_FALSE(brix::PollUntil(
       [&] { return Field("bks", "demo1-backup-schedule-azblob", "lastBackup") != paused_at; }, 4s,
       500ms));
   // The integrated schedule: one log backup log-<schedule>, labelled, in its own folder.
@@ -431,7 +433,7 @@ spec:
             0u);
   // Deleting a schedule deletes what it owns (through their finalizers).
   ASSERT_EQ(Kubectl({"delete", "bks", "demo1-backup-schedule-azblob", "-n", "test1"}).exit_code, 0);
-  EXPECT_TRUE(testing::PollUntil(
+  EXPECT_TRUE(brix::PollUntil(
       [&] {
         auto r = Kubectl({"get", "bk", "-l", selector, "-n", "test1", "-o", "name"});
         return r.exit_code == 0 && r.output.empty();
@@ -480,7 +482,7 @@ spec:
   // Compactions are scheduled once the log has a checkpoint, and complete with their progress.
   // (Retention deletes old CompactBackups too, so each is read once, whole.)
   Json compact;
-  EXPECT_TRUE(testing::PollUntil(
+  EXPECT_TRUE(brix::PollUntil(
       [&] {
         std::string name = Field("bks", "integrated", "lastCompact");
         if (name.empty()) return false;
@@ -496,7 +498,7 @@ spec:
             "integrated");
   // Retention truncates the log to the oldest kept snapshot (no further than compacted).
   std::string until;
-  EXPECT_TRUE(testing::PollUntil(
+  EXPECT_TRUE(brix::PollUntil(
       [&] {
         until = Get("backup", "log-integrated")["spec"].value("logTruncateUntil", "");
         return !until.empty();
@@ -570,14 +572,14 @@ spec:
                 .exit_code,
             0);
   ASSERT_EQ(WaitFor("backup", "slow-backup", "phase", {"Running"}, 30s), "Running");
-  ASSERT_TRUE(testing::PollUntil([] { return ManagersOf("slow-backup") == 1; }, 10s));
+  ASSERT_TRUE(brix::PollUntil([] { return ManagersOf("slow-backup") == 1; }, 10s));
   ::kill(Pid("brixd"), SIGKILL);
-  EXPECT_TRUE(testing::PollUntil([] { return ManagersOf("slow-backup") == 0; }, 10s));
+  EXPECT_TRUE(brix::PollUntil([] { return ManagersOf("slow-backup") == 0; }, 10s));
   auto up = RunCommand({kBin + "/brix", "playground", "up", "--dir", pg_});
   ASSERT_EQ(up->exit_code, 0) << up->output;
   int most = 0;
   std::string phase;
-  testing::PollUntil(
+  brix::PollUntil(
       [&] {
         most = std::max(most, ManagersOf("slow-backup"));
         phase = Field("backup", "slow-backup", "phase");

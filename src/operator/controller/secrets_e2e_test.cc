@@ -16,6 +16,7 @@
 #include "cluster/client/pd_client.h"
 #include "common/encoding.h"
 #include "common/net_util.h"
+#include "common/process.h"
 #include "etcd/etcd_client.h"
 #include "operator/controller/controllers_e2e.h"
 #include "storage/azure/sas.h"
@@ -105,7 +106,7 @@ TEST_F(SecretsTest, NoSecretAppearsInFilesEtcdApiObjectsArgvOrRpcReplies) {
   ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "log-backup-azblob.yaml"}).exit_code, 0);
   ASSERT_EQ(WaitFor("backup", "demo1-log-backup-azblob", "phase", {"Running", "Failed"}),
             "Running");
-  ASSERT_TRUE(testing::PollUntil(
+  ASSERT_TRUE(brix::PollUntil(
       [&] { return !Field("backup", "demo1-log-backup-azblob", "commitTs").empty(); }, 60s));
   ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "full-backup-azblob.yaml"}).exit_code, 0);
   ASSERT_EQ(Apply(Backup("sas-backup", "azblob-secret-sas", "sas-backup")).exit_code, 0);
@@ -118,7 +119,7 @@ TEST_F(SecretsTest, NoSecretAppearsInFilesEtcdApiObjectsArgvOrRpcReplies) {
   auto tso = Kvctl({"tso"});
   ASSERT_EQ(tso.exit_code, 0);
   const uint64_t target = std::stoull(tso.output);
-  ASSERT_TRUE(testing::PollUntil(
+  ASSERT_TRUE(brix::PollUntil(
       [&] {
         std::string c = Field("backup", "demo1-log-backup-azblob", "logCheckpointTs");
         return !c.empty() && std::stoull(c) >= target;

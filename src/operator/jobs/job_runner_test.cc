@@ -17,7 +17,7 @@
 #include "common/process.h"
 #include "operator/api/job_kind.h"
 #include "operator/client/fake_api_client.h"
-#include "testing/net_util.h"
+#include "testing/temp_dir.h"
 
 namespace brix::jobs {
 namespace {

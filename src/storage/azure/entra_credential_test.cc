@@ -10,9 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
+#include "common/net_util.h"
+#include "common/process.h"
 #include "storage/open_storage.h"
 #include "storage/storage_conformance.h"
 #include "testing/azurite.h"
+#include "testing/temp_dir.h"
 
 namespace brix::storage {
 namespace {
@@ -71,7 +74,7 @@ class TokenServer {
                  });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    brix::testing::PollUntil([this] { return server_.is_running(); }, std::chrono::seconds(10));
+    brix::PollUntil([this] { return server_.is_running(); }, std::chrono::seconds(10));
   }
   ~TokenServer() {
     server_.stop();
@@ -106,7 +109,7 @@ class EntraTest : public ::testing::Test {
   void SetUp() override {
     cert_ = dir_.path() + "/cert.pem";
     key_ = dir_.path() + "/key.pem";
-    auto made = brix::testing::RunCommand(
+    auto made = brix::RunCommand(
         {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key_, "-out", cert_,
          "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
     ASSERT_TRUE(made.ok());
@@ -169,7 +172,7 @@ TEST_F(EntraTest, TokenIsRefreshedBeforeItExpires) {
   EXPECT_EQ(*cred.Token(), *first);  // cached
   EXPECT_EQ(cred.fetches(), 1);
   bool refreshed =
-      brix::testing::PollUntil([&] { return cred.Token().ok() && cred.fetches() == 2; },
+      brix::PollUntil([&] { return cred.Token().ok() && cred.fetches() == 2; },
                                std::chrono::seconds(10), std::chrono::milliseconds(100));
   EXPECT_TRUE(refreshed);
 }

@@ -6,7 +6,7 @@
 
 #include "storage/open_storage.h"
 #include "storage/storage_conformance.h"
-#include "testing/net_util.h"
+#include "testing/temp_dir.h"
 
 namespace brix::storage {
 namespace {

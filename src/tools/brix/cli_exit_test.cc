@@ -14,8 +14,8 @@
 #include <fstream>
 #include <thread>
 
-#include "testing/net_util.h"
-#include "testing/process.h"
+#include "common/process.h"
+#include "testing/temp_dir.h"
 
 namespace brix {
 namespace {
@@ -25,7 +25,7 @@ const std::string kBin = BRIX_BIN_DIR;
 int ExitOf(const std::string& binary, std::vector<std::string> args,
            const std::map<std::string, std::string>& env = {}) {
   args.insert(args.begin(), kBin + "/" + binary);
-  auto r = testing::RunCommand(args, env);
+  auto r = brix::RunCommand(args, env);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return r.ok() ? r->exit_code : -1;
 }

@@ -6,8 +6,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/net_util.h"
 #include "common/process.h"
-#include "testing/net_util.h"
+#include "testing/temp_dir.h"
 
 namespace brix {
 namespace {
@@ -120,7 +121,7 @@ TEST(PlaygroundTest, UpRestartWhatDiedDown) {
   ASSERT_EQ(pids.size(), 6u);  // etcd, kvpd-1, kvnode-1, kvnode-2, brixd, azurite
   ::kill(pids["kvnode-2"], SIGKILL);
   ASSERT_TRUE(
-      testing::PollUntil([&] { return !Running(pids["kvnode-2"]); }, std::chrono::seconds(5)));
+      brix::PollUntil([&] { return !Running(pids["kvnode-2"]); }, std::chrono::seconds(5)));
   auto again = RunCommand({kBin + "/brix", "playground", "up", "--dir", pg});
   ASSERT_EQ(again->exit_code, 0) << again->output;
   auto after = Pids(pg);

@@ -6,15 +6,17 @@
 #include <fstream>
 
 #include "common/encoding.h"
+#include "common/process.h"
 #include "storage/azure/sas.h"
 #include "storage/storage_conformance.h"
 #include "testing/azurite.h"
+#include "testing/temp_dir.h"
 
 namespace brix {
 namespace {
 
 using brix::testing::AzuriteServer;
-using brix::testing::RunCommand;
+using brix::RunCommand;
 
 const std::string kBrix = std::string(BRIX_BIN_DIR) + "/brix";
 
@@ -27,7 +29,7 @@ class StorageCommandTest : public ::testing::Test {
   }
 
   // Runs brix and checks that no secret from `secrets` appears in what it printed.
-  brix::testing::CommandResult Brix(std::vector<std::string> args,
+  brix::CommandResult Brix(std::vector<std::string> args,
                                     std::map<std::string, std::string> env,
                                     const std::vector<std::string>& secrets) {
     args.insert(args.begin(), kBrix);

@@ -22,17 +22,17 @@
 #include "common/durable_file.h"
 #include "common/encoding.h"
 #include "common/logging.h"
+#include "common/process.h"
 #include "common/random.h"
 #include "etcd/etcd_client.h"
 #include "net/grpc_tls.h"
 #include "operator/api/go_time.h"
+#include "operator/apiserver/registry_client.h"
 #include "operator/apiserver/server.h"
 #include "operator/client/http_client.h"
-#include "operator/client/registry_client.h"
 #include "operator/controller/log_checkpoint.h"
 #include "operator/controller/manager.h"
 #include "operator/jobs/job_runner.h"
-#include "playground/commands.h"
 #include "tools/cli_exit.h"
 
 namespace {
@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
   // The controllers and the job runner talk to the registry in process; jobs get the API's
   // address and CA and a token of their ServiceAccount in their environment.
   std::unique_ptr<brix::etcd::EtcdClient> etcd_client;
-  std::unique_ptr<brix::client::RegistryClient> registry_client;
+  std::unique_ptr<brix::apiserver::RegistryClient> registry_client;
   std::unique_ptr<brix::client::HttpApiClient> token_client;
   std::unique_ptr<brix::jobs::JobRunner> runner;
   std::unique_ptr<brix::controller::ControllerManager> controllers;
@@ -200,7 +200,7 @@ int main(int argc, char** argv) {
     }
     brix::jobs::JobRunnerOptions jopts;
     jopts.state_dir = dir;
-    jopts.brix_binary = brix::playground::BinDir() + "/brix";
+    jopts.brix_binary = brix::BinDir() + "/brix";
     jopts.api_server = url;
     if (!options.tls.cert.empty()) {
       if (brix::Status s =
@@ -230,7 +230,7 @@ int main(int argc, char** argv) {
       return brix::tools::FailureExit(connected.status());
     }
     etcd_client = std::move(connected).value();
-    registry_client = std::make_unique<brix::client::RegistryClient>(etcd_client.get());
+    registry_client = std::make_unique<brix::apiserver::RegistryClient>(etcd_client.get());
     runner = std::make_unique<brix::jobs::JobRunner>(registry_client.get(), jopts);
     controllers =
         std::make_unique<brix::controller::ControllerManager>(registry_client.get(), copts);

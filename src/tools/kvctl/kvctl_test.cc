@@ -10,6 +10,8 @@
 
 #include "cluster/catalog.h"
 #include "cluster/oracle.h"
+#include "common/net_util.h"
+#include "common/process.h"
 #include "testing/cluster.h"
 
 namespace brix {
@@ -53,13 +55,13 @@ TEST_F(KvctlTest, ChecksumEqualsOracleAtTimestampsTakenDuringTheWorkload) {
     for (std::string line; std::getline(in, line);) n += line.rfind("base ", 0) == 0;
     return n;
   };
-  ASSERT_TRUE(testing::PollUntil([&] { return base_lines() == 2; }, std::chrono::seconds(30)));
+  ASSERT_TRUE(brix::PollUntil([&] { return base_lines() == 2; }, std::chrono::seconds(30)));
   std::vector<std::string> stamps;
   while (workload->Running()) {
     std::string ts = Kvctl({"tso"}).output;
     if (!ts.empty()) ts.pop_back();
     stamps.push_back(ts);
-    testing::PollUntil([&] { return !workload->Running(); }, std::chrono::milliseconds(700));
+    brix::PollUntil([&] { return !workload->Running(); }, std::chrono::milliseconds(700));
   }
   ASSERT_GE(stamps.size(), 4u);
   int compared = 0;
@@ -102,12 +104,12 @@ TEST_F(KvctlTest, OracleEqualsTheClusterVersionByVersionAcrossRepeatedKillNineOf
     for (std::string line; std::getline(in, line);) n += line.rfind("base ", 0) == 0;
     return n;
   };
-  ASSERT_TRUE(testing::PollUntil([&] { return base_lines() == 2; }, std::chrono::seconds(30)));
+  ASSERT_TRUE(brix::PollUntil([&] { return base_lines() == 2; }, std::chrono::seconds(30)));
   // kill -9 at random moments while the writers are busy; each node goes down at least once.
   std::mt19937_64 rng(seed);
   std::vector<std::string> stamps;
   for (int i = 0; i < 6 && workload->Running(); ++i) {
-    testing::PollUntil([&] { return !workload->Running(); },
+    brix::PollUntil([&] { return !workload->Running(); },
                        std::chrono::milliseconds(600 + rng() % 1200));
     cluster_->KillNode(i % 3);
     ASSERT_TRUE(cluster_->RestartNode(i % 3).ok());
@@ -115,7 +117,7 @@ TEST_F(KvctlTest, OracleEqualsTheClusterVersionByVersionAcrossRepeatedKillNineOf
     if (!ts.empty()) ts.pop_back();
     stamps.push_back(ts);
   }
-  ASSERT_TRUE(testing::PollUntil([&] { return !workload->Running(); }, std::chrono::seconds(120)));
+  ASSERT_TRUE(brix::PollUntil([&] { return !workload->Running(); }, std::chrono::seconds(120)));
   std::string summary;
   {
     std::ifstream in(log);

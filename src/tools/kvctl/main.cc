@@ -10,8 +10,8 @@
 #include "common/logging.h"
 #include "common/timestamp.h"
 #include "net/tls_flags.h"
+#include "playground/workload.h"
 #include "tools/cli_exit.h"
-#include "tools/kvctl/commands.h"
 
 using namespace brix;
 
@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
     return Status::OK();
   }));
 
-  tools::LoadArgs load_args;
+  playground::LoadArgs load_args;
   std::string load_tables;
   auto* load =
       app.add_subcommand("load", "Insert --rows rows of --value-size bytes into each table");
@@ -148,10 +148,10 @@ int main(int argc, char** argv) {
   load->add_option("--seed", load_args.seed, "random seed for values");
   load->callback(run([&]() -> Status {
     load_args.tables = CLI::detail::split(load_tables, ',');
-    return tools::RunLoad(*c.kv, load_args);
+    return playground::RunLoad(*c.kv, load_args);
   }));
 
-  tools::WorkloadArgs wl;
+  playground::WorkloadArgs wl;
   std::string wl_tables, wl_duration = "30s";
   auto* workload =
       app.add_subcommand("workload", "Random inserts, updates and deletes, recorded in an oracle");
@@ -176,7 +176,7 @@ int main(int argc, char** argv) {
       return Status::InvalidArgument("--duration: '" + wl_duration +
                                      "' is not a duration (e.g. 30s, 2m, 500ms)");
     wl.duration = std::chrono::milliseconds(static_cast<int64_t>(ms));
-    return tools::RunWorkload(*c.kv, wl);
+    return playground::RunWorkload(*c.kv, wl);
   }));
 
   std::string ts_text;

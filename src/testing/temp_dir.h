@@ -1,15 +1,10 @@
-// Test helpers: temp folders, plus the loopback helpers of common/net_util.h.
+// TempDir: a fresh directory for one test, removed with its contents on destruction.
+// (Loopback ports, polling and child processes are common/net_util.h and common/process.h.)
 #pragma once
 
 #include <string>
 
-#include "common/net_util.h"
-
 namespace brix::testing {
-
-using brix::FreeLoopbackPort;
-using brix::PollUntil;
-using brix::WaitForPort;
 
 // A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
 class TempDir {

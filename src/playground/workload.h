@@ -1,4 +1,6 @@
-// kvctl subcommands that do more than one call: load and workload.
+// Load and workload generators over a cluster's KvClient: `kvctl load` and `kvctl workload`, and
+// the data that tests and the playground put into their clusters. In the playground layer (not
+// tools/kvctl) so that tests below the tools may use them.
 #pragma once
 
 #include <chrono>
@@ -8,7 +10,7 @@
 #include "cluster/client/kv_client.h"
 #include "common/status.h"
 
-namespace brix::tools {
+namespace brix::playground {
 
 struct LoadArgs {
   std::vector<std::string> tables;  // DB.TABLE each; created if missing
@@ -30,4 +32,4 @@ struct WorkloadArgs {
 };
 [[nodiscard]] Status RunWorkload(cluster::KvClient& kv, const WorkloadArgs& args);
 
-}  // namespace brix::tools
+}  // namespace brix::playground

@@ -1,6 +1,7 @@
-// RegistryClient: ApiClient straight over the etcd-backed Registry, for the controllers and the
-// job runner inside brixd. Same semantics as the HTTP API (validation, defaults, finalizers,
-// resourceVersion checks) without a network hop.
+// RegistryClient: the client::ApiClient straight over the etcd-backed Registry, for the controllers
+// and the job runner inside brixd. Same semantics as the HTTP API (validation, defaults,
+// finalizers, resourceVersion checks) without a network hop. It lives with the Registry, so the
+// client library (operator/client) never links the API server.
 #pragma once
 
 #include <memory>
@@ -9,9 +10,9 @@
 #include "operator/apiserver/registry.h"
 #include "operator/client/api_client.h"
 
-namespace brix::client {
+namespace brix::apiserver {
 
-class RegistryClient final : public ApiClient {
+class RegistryClient final : public client::ApiClient {
  public:
   // `etcd` must outlive the client.
   explicit RegistryClient(etcd::EtcdClient* etcd);
@@ -26,15 +27,13 @@ class RegistryClient final : public ApiClient {
   Result<Json> UpdateStatus(const api::ResourceInfo& info, const Json& object) override;
   Status Delete(const api::ResourceInfo& info, const std::string& ns,
                 const std::string& name) override;
-  Result<std::unique_ptr<WatchHandle>> Watch(
-      const api::ResourceInfo& info, std::function<void(const WatchEvent&)> on_event) override;
+  Result<std::unique_ptr<client::WatchHandle>> Watch(
+      const api::ResourceInfo& info,
+      std::function<void(const client::WatchEvent&)> on_event) override;
 
  private:
   etcd::EtcdClient* etcd_;
-  apiserver::Registry registry_;
+  Registry registry_;
 };
 
-// The Status an API error stands for (see ApiClient's mapping).
-Status StatusFromApiError(int code, const std::string& reason, const std::string& message);
-
-}  // namespace brix::client
+}  // namespace brix::apiserver

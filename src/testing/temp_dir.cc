@@ -1,13 +1,7 @@
-#include "testing/net_util.h"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "testing/temp_dir.h"
 
 #include <cstdlib>
 #include <filesystem>
-#include <thread>
 
 namespace brix::testing {
 

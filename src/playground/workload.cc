@@ -1,4 +1,4 @@
-#include "tools/kvctl/commands.h"
+#include "playground/workload.h"
 
 #include <atomic>
 #include <cstdio>
@@ -9,7 +9,7 @@
 #include "cluster/oracle.h"
 #include "common/parallel.h"
 
-namespace brix::tools {
+namespace brix::playground {
 namespace {
 
 std::string BigEndian(uint64_t v) {
@@ -147,4 +147,4 @@ Status RunWorkload(cluster::KvClient& kv, const WorkloadArgs& args) {
   return Status::OK();
 }
 
-}  // namespace brix::tools
+}  // namespace brix::playground
