@@ -37,7 +37,7 @@ inline constexpr char kMetaLogMeta[] = "log-meta";                    // v1/back
 inline constexpr char kMetaGlobalCheckpoint[] = "global-checkpoint";  // v1/global_checkpoint/*
 inline constexpr char kMetaCompactionPlan[] = "compaction-plan";      // <compaction>/plan
 inline constexpr char kMetaSubcompaction[] = "subcompaction";         // <compaction>/metas/*
-inline constexpr char kMetaCompaction[] = "compaction-meta";  // <compaction>/compaction.meta
+inline constexpr char kMetaCompaction[] = "compaction-meta";        // <compaction>/compaction.meta
 inline constexpr char kMetaTruncationBound[] = "truncation-bound";  // v1/truncated/<until>
 
 // The stored bytes of `payload` as metadata of `kind`.

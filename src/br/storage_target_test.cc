@@ -20,7 +20,8 @@ TEST(MoveUrlSecrets, SecretQueryParametersBecomeVariablesAndLeaveTheUrl) {
 TEST(MoveUrlSecrets, UrlsWithoutSecretsAreKept) {
   std::map<std::string, std::string> vars;
   EXPECT_EQ(*MoveUrlSecrets("local:///tmp/x", &vars), "local:///tmp/x");
-  EXPECT_EQ(*MoveUrlSecrets("azure://cont/p?account-name=a", &vars), "azure://cont/p?account-name=a");
+  EXPECT_EQ(*MoveUrlSecrets("azure://cont/p?account-name=a", &vars),
+            "azure://cont/p?account-name=a");
   EXPECT_EQ(*MoveUrlSecrets("azure://cont/p?sas-token=x", &vars), "azure://cont/p");
   EXPECT_EQ(vars.size(), 1u);
 }

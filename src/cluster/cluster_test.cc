@@ -16,9 +16,9 @@
 
 #include "cluster/catalog.h"
 #include "cluster/write_id.h"
-#include "etcd/etcd_client.h"
-#include "common/tso.h"
 #include "common/net_util.h"
+#include "common/tso.h"
+#include "etcd/etcd_client.h"
 #include "testing/temp_dir.h"
 
 namespace brix::cluster {
@@ -224,8 +224,8 @@ TEST(ClusterTest, GcNeverRemovesWhatAServiceSafepointProtects) {
   ASSERT_TRUE(c->kv().Write({{key, false, "v2"}}).ok());
   // Let the GC life time pass several times over; v1 must stay readable at t1.
   uint64_t wait_until = *c->pd().GetTs() + TsSpanMs(3000);
-  ASSERT_TRUE(brix::PollUntil([&] { return *c->pd().GetTs() > wait_until; },
-                                       std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      brix::PollUntil([&] { return *c->pd().GetTs() > wait_until; }, std::chrono::seconds(10)));
   auto sp = c->pd().GetGcSafePoint();
   ASSERT_TRUE(sp.ok());
   EXPECT_LE(*sp, t1);
@@ -280,7 +280,7 @@ TEST(ClusterTest, AWriteRepeatedWithItsWriteIdIsStoredOnceAndAnsweredWithItsFirs
   ASSERT_TRUE(c->RestartNode(0).ok());
   grpc::Status gs;
   ASSERT_TRUE(brix::PollUntil([&] { return (gs = send(id, "v1", &after_crash)).ok(); },
-                                       std::chrono::seconds(20)))
+                              std::chrono::seconds(20)))
       << gs.error_message();
   EXPECT_TRUE(after_crash.replayed());
   EXPECT_EQ(after_crash.commit_ts(), first.commit_ts());
@@ -348,13 +348,12 @@ TEST(ClusterTest, KillNineOfANodeUnderWritesLosesNoAcknowledgedWrite) {
       }
     }
   } joiner{stop, writers};
-  ASSERT_TRUE(
-      brix::PollUntil([&] { return count_acked() > 300; }, std::chrono::seconds(20)));
+  ASSERT_TRUE(brix::PollUntil([&] { return count_acked() > 300; }, std::chrono::seconds(20)));
   c->KillNode(1);  // in the middle of writes; writes routed to it fail or wait
   ASSERT_TRUE(c->RestartNode(1).ok());
   size_t at_restart = count_acked();
-  ASSERT_TRUE(brix::PollUntil([&] { return count_acked() > at_restart + 300; },
-                                       std::chrono::seconds(60)));
+  ASSERT_TRUE(
+      brix::PollUntil([&] { return count_acked() > at_restart + 300; }, std::chrono::seconds(60)));
   stop = true;
   for (auto& t : writers) t.join();
   uint64_t now = *c->pd().GetTs();

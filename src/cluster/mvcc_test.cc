@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <rocksdb/comparator.h>
 
-#include "common/timestamp.h"
 #include "common/table_filter.h"
+#include "common/timestamp.h"
 #include "common/tso.h"
 
 namespace brix::cluster {

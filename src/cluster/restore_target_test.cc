@@ -6,8 +6,8 @@
 
 #include "cluster/catalog.h"
 #include "cluster/client/gc_pause_hold.h"
-#include "common/tso.h"
 #include "common/net_util.h"
+#include "common/tso.h"
 #include "testing/cluster.h"
 
 namespace brix::cluster {
@@ -41,8 +41,7 @@ size_t StoredVersions(ClusterHarness& c, int64_t table) {
 // Lets `ms` of TSO time pass (many GC intervals and GC life times).
 void LetTimePass(ClusterHarness& c, uint64_t ms) {
   uint64_t until = *c.pd().GetTs() + TsSpanMs(ms);
-  ASSERT_TRUE(
-      brix::PollUntil([&] { return *c.pd().GetTs() > until; }, std::chrono::seconds(30)));
+  ASSERT_TRUE(brix::PollUntil([&] { return *c.pd().GetTs() > until; }, std::chrono::seconds(30)));
 }
 
 TEST(GcPauseTest, AHeldPauseStopsGcOnEveryNodeAcrossRestartsUntilReleased) {
@@ -66,9 +65,8 @@ TEST(GcPauseTest, AHeldPauseStopsGcOnEveryNodeAcrossRestartsUntilReleased) {
   EXPECT_EQ(StoredVersions(*c, t->id), 2u) << "GC ran while paused";
   EXPECT_TRUE((*hold)->Check().ok()) << (*hold)->Check().ToString();
   hold->reset();  // releases
-  bool collected =
-      brix::PollUntil([&] { return StoredVersions(*c, t->id) == 0; },
-                               std::chrono::seconds(30), std::chrono::milliseconds(100));
+  bool collected = brix::PollUntil([&] { return StoredVersions(*c, t->id) == 0; },
+                                   std::chrono::seconds(30), std::chrono::milliseconds(100));
   EXPECT_TRUE(collected) << "GC did not resume after the pause was released";
 }
 
@@ -84,9 +82,8 @@ TEST(GcPauseTest, APauseWhoseOwnerStopsRefreshingEndsWithItsTtl) {
   auto r = c->pd().GcPause("killed-restore", std::chrono::seconds(2));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_NE(r->epoch(), 0u);
-  bool collected =
-      brix::PollUntil([&] { return StoredVersions(*c, t->id) == 0; },
-                               std::chrono::seconds(30), std::chrono::milliseconds(100));
+  bool collected = brix::PollUntil([&] { return StoredVersions(*c, t->id) == 0; },
+                                   std::chrono::seconds(30), std::chrono::milliseconds(100));
   EXPECT_TRUE(collected);
 }
 

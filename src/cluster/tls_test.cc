@@ -138,13 +138,12 @@ TEST_F(ClusterTlsTest, ServersWithoutTlsFilesRefuseToStartNamingTheFlags) {
   auto port = brix::FreeLoopbackPort();
   ASSERT_TRUE(port.ok());
   std::string listen = "127.0.0.1:" + std::to_string(*port);
-  auto pd = RunCommand(
-      {BinDir() + "/kvpd", "--etcd", "https://127.0.0.1:1", "--listen", listen});
+  auto pd = RunCommand({BinDir() + "/kvpd", "--etcd", "https://127.0.0.1:1", "--listen", listen});
   ASSERT_TRUE(pd.ok());
   EXPECT_NE(pd->exit_code, 0);
   EXPECT_NE(pd->output.find("--tls-cert-file"), std::string::npos) << pd->output;
-  auto node = RunCommand({BinDir() + "/kvnode", "--pd", cluster_->PdAddress(0),
-                          "--listen", listen, "--data-dir", cluster_->dir() + "/refused-node"});
+  auto node = RunCommand({BinDir() + "/kvnode", "--pd", cluster_->PdAddress(0), "--listen", listen,
+                          "--data-dir", cluster_->dir() + "/refused-node"});
   ASSERT_TRUE(node.ok());
   EXPECT_NE(node->exit_code, 0);
   EXPECT_NE(node->output.find("--tls-cert-file"), std::string::npos) << node->output;
@@ -167,20 +166,20 @@ TEST(ClusterInsecureTest, InsecureServesPlaintextAndWarns) {
        peer, "--initial-cluster", "brix=" + peer},
       {}, dir.path() + "/etcd.log");
   ASSERT_TRUE(etcd_proc.ok());
-  ASSERT_TRUE(brix::PollUntil(
-      [&] { return brix::WaitForPort(*etcd_port, std::chrono::milliseconds(100)); },
-      std::chrono::seconds(30)));
+  ASSERT_TRUE(
+      brix::PollUntil([&] { return brix::WaitForPort(*etcd_port, std::chrono::milliseconds(100)); },
+                      std::chrono::seconds(30)));
   std::string pd = "127.0.0.1:" + std::to_string(*pd_port);
-  auto pd_proc = ChildProcess::Start(
-      {BinDir() + "/kvpd", "--etcd", etcd, "--listen", pd, "--insecure"}, {},
-      dir.path() + "/kvpd.log");
+  auto pd_proc =
+      ChildProcess::Start({BinDir() + "/kvpd", "--etcd", etcd, "--listen", pd, "--insecure"}, {},
+                          dir.path() + "/kvpd.log");
   ASSERT_TRUE(pd_proc.ok());
-  ASSERT_TRUE(brix::PollUntil(
-      [&] { return brix::WaitForPort(*pd_port, std::chrono::milliseconds(100)); },
-      std::chrono::seconds(30)));
+  ASSERT_TRUE(
+      brix::PollUntil([&] { return brix::WaitForPort(*pd_port, std::chrono::milliseconds(100)); },
+                      std::chrono::seconds(30)));
   auto node_proc = ChildProcess::Start(
-      {BinDir() + "/kvnode", "--pd", pd, "--listen",
-       "127.0.0.1:" + std::to_string(*node_port), "--data-dir", dir.path() + "/node", "--insecure"},
+      {BinDir() + "/kvnode", "--pd", pd, "--listen", "127.0.0.1:" + std::to_string(*node_port),
+       "--data-dir", dir.path() + "/node", "--insecure"},
       {}, dir.path() + "/kvnode.log");
   ASSERT_TRUE(node_proc.ok());
 

@@ -53,13 +53,14 @@ inline bool RetryAnyError(const Status&) { return true; }
 // status. Between tries it calls `on_failure(n, status)` (e.g. to log the failure) and sleeps
 // backoff.DelayAfter(n). A try that must refresh state first (a region map, a stub) does so when
 // n > 1.
-[[nodiscard]] Status RetryWithBackoff(Backoff& backoff, const std::function<Status(int)>& attempt,
-                                      const RetryablePredicate& retryable = RetryAnyError,
-                                      const std::function<void(int, const Status&)>& on_failure = {});
+[[nodiscard]] Status RetryWithBackoff(
+    Backoff& backoff, const std::function<Status(int)>& attempt,
+    const RetryablePredicate& retryable = RetryAnyError,
+    const std::function<void(int, const Status&)>& on_failure = {});
 // The same with a fresh Backoff of `options`.
-[[nodiscard]] Status RetryWithBackoff(const BackoffOptions& options,
-                                      const std::function<Status(int)>& attempt,
-                                      const RetryablePredicate& retryable = RetryAnyError,
-                                      const std::function<void(int, const Status&)>& on_failure = {});
+[[nodiscard]] Status RetryWithBackoff(
+    const BackoffOptions& options, const std::function<Status(int)>& attempt,
+    const RetryablePredicate& retryable = RetryAnyError,
+    const std::function<void(int, const Status&)>& on_failure = {});
 
 }  // namespace brix

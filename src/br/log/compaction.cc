@@ -27,9 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string DirOf(const CompactOptions& o) {
-  return CompactionDir(o.name, o.from_ts, o.until_ts);
-}
+std::string DirOf(const CompactOptions& o) { return CompactionDir(o.name, o.from_ts, o.until_ts); }
 
 using Version = CompactVersion;
 

@@ -12,8 +12,8 @@
 #include "br/meta_seal.h"
 #include "cluster/client/log_task_client.h"
 #include "cluster/safepoints.h"
-#include "common/tso.h"
 #include "common/net_util.h"
+#include "common/tso.h"
 #include "storage/open_storage.h"
 #include "testing/temp_dir.h"
 
@@ -125,7 +125,8 @@ TEST_F(LogTaskStateTest, ResumeReRegistersTheServiceSafepointBeforeItReturns) {
   ASSERT_TRUE(Start("resume", "resume").ok());
   ASSERT_TRUE(PauseLogTask(pd(), "resume").ok());
   // The pause's safepoint expired while paused (its TTL is a day).
-  ASSERT_TRUE(cluster_->pd().UpdateServiceSafePoint(cluster::LogTaskSafePointName("resume"), 0, 0).ok());
+  ASSERT_TRUE(
+      cluster_->pd().UpdateServiceSafePoint(cluster::LogTaskSafePointName("resume"), 0, 0).ok());
   ASSERT_TRUE(ResumeLogTask(pd(), "resume").ok());
   auto [min, probe] = MinServiceSafePointAndProbe();
   auto st = GetLogTaskStatus(pd(), "resume");

@@ -10,9 +10,9 @@
 
 #include "br/log/log_test_fixture.h"
 #include "br/log/validate_log.h"
-#include "common/tso.h"
 #include "common/net_util.h"
 #include "common/process.h"
+#include "common/tso.h"
 #include "testing/azurite.h"
 
 namespace brix::br {

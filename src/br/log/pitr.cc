@@ -74,7 +74,8 @@ class PitrRun {
     }
     // Everything that can be checked is checked. GC stays paused from before the snapshot's
     // first byte until the publish (cluster/pd/gc_pause.h).
-    BRIX_ASSIGN_OR_RETURN(auto pause, cluster::GcPauseHold::Acquire(*pd_, cluster::PitrGcPauseOwner(NewUuid())));
+    BRIX_ASSIGN_OR_RETURN(
+        auto pause, cluster::GcPauseHold::Acquire(*pd_, cluster::PitrGcPauseOwner(NewUuid())));
     RestoreOptions ro;
     ro.pd = options_.pd;
     ro.storage_url = options_.full_backup_storage_url;
@@ -364,16 +365,16 @@ class PitrRun {
       }
     }
     if (!stub) {
-      return Status::Unavailable("apply log versions: store " +
-                                 std::to_string(region.store_id()) + " unknown");
+      return Status::Unavailable("apply log versions: store " + std::to_string(region.store_id()) +
+                                 " unknown");
     }
     ApplyVersionsRequest req;
     req.set_region_id(region.id());
     req.set_epoch(region.epoch());
     std::vector<LogEntry> rest;
     for (auto& e : list) {
-      bool inside = e.key() >= region.start_key() &&
-                    (region.end_key().empty() || e.key() < region.end_key());
+      bool inside =
+          e.key() >= region.start_key() && (region.end_key().empty() || e.key() < region.end_key());
       if (inside) {
         *req.add_entries() = e;
       } else {
@@ -388,10 +389,10 @@ class PitrRun {
       list = std::move(rest);
       return Status::OK();
     }
-    return Status::Unavailable("apply log versions: " +
-                               (!st.ok()                       ? st.error_message()
-                                : !resp.region_error().empty() ? resp.region_error()
-                                                               : resp.error()));
+    return Status::Unavailable("apply log versions: " + (!st.ok() ? st.error_message()
+                                                         : !resp.region_error().empty()
+                                                             ? resp.region_error()
+                                                             : resp.error()));
   }
 
   const PitrOptions& options_;

@@ -65,7 +65,8 @@ class RestoreRun {
     BRIX_RETURN_IF_ERROR(CheckTarget());
     BRIX_RETURN_IF_ERROR(CheckFiles());
     // Nothing is written before GC is paused on every node (cluster/pd/gc_pause.h).
-    BRIX_ASSIGN_OR_RETURN(auto pause, cluster::GcPauseHold::Acquire(*pd_, cluster::RestoreGcPauseOwner(NewUuid())));
+    BRIX_ASSIGN_OR_RETURN(
+        auto pause, cluster::GcPauseHold::Acquire(*pd_, cluster::RestoreGcPauseOwner(NewUuid())));
     BRIX_RETURN_IF_ERROR(AssignTableIds());
     {
       std::vector<ImportFile> imports;

@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "br/progress.h"
-#include "cluster/catalog.h"
 #include "br/snapshot/node_channel.h"
+#include "cluster/catalog.h"
 #include "common/env.h"
 #include "common/result.h"
 

@@ -23,7 +23,7 @@ namespace brix::cluster {
 
 struct GcPauseOptions {
   std::chrono::seconds ttl = kGcPauseTtl;  // how long GC stays paused if this process dies
-  std::chrono::seconds wait{60};  // for every store to honour the pause
+  std::chrono::seconds wait{60};           // for every store to honour the pause
 };
 
 class GcPauseHold {

@@ -1,6 +1,6 @@
 // Placement: kvpd's picture of where data lives — the cluster id, the registered stores, the
-// region map and table ids (docs/cluster.md). Valid while this kvpd leads; Load() reloads it from etcd
-// on each election win. Keys and values: cluster/pd/etcd_layout.h.
+// region map and table ids (docs/cluster.md). Valid while this kvpd leads; Load() reloads it from
+// etcd on each election win. Keys and values: cluster/pd/etcd_layout.h.
 //
 // Locking: one mutex (mu_) guards stores_, regions_ and the table-id counter; it is held across
 // the etcd writes of those (the region map is written by compare-and-swap on its revision, so a

@@ -190,7 +190,7 @@ SchemaPtr MakeRestoreSpec() {
   p["to"] = TidbAccessSchema();
   p[F::kBackupType] = S::Enum({V::kFull, V::kDb, V::kTable});
   p[F::kRestoreMode] = WithDefault(S::Enum({V::kSnapshot, V::kPitr, V::kVolumeSnapshot}),
-                                     RestoreSpec{}.restore_mode);
+                                   RestoreSpec{}.restore_mode);
   p[F::kPitrRestoredTs] = S::Timestamp();
   std::map<std::string, SchemaPtr> full_storage;
   AddStorage(&full_storage);

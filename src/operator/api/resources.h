@@ -1,7 +1,7 @@
 // The resources brixd serves: the four backup CRs of br.pingcap.com/v1alpha1 and the built-in
 // kinds the seed and the controllers use (Secret, Event, ServiceAccount, Job, Role,
-// RoleBinding, and the cluster-scoped ClusterRole and ClusterRoleBinding). Discovery, the OpenAPI stub, Table printing and validation are all generated
-// from this one table.
+// RoleBinding, and the cluster-scoped ClusterRole and ClusterRoleBinding). Discovery, the OpenAPI
+// stub, Table printing and validation are all generated from this one table.
 #pragma once
 
 #include <functional>

@@ -74,18 +74,18 @@ bool RuleCovers(const PolicyRule& owner, const PolicyRule& sub) {
   };
   bool verbs = Has(owner.verbs, kAll) || has_all(owner.verbs, sub.verbs);
   bool groups = Has(owner.api_groups, kAll) || has_all(owner.api_groups, sub.api_groups);
-  bool resources =
-      Has(owner.resources, kAll) ||
-      std::all_of(sub.resources.begin(), sub.resources.end(), [&](const auto& r) {
-        if (Has(owner.resources, r)) return true;
-        size_t slash = r.find('/');
-        if (slash == std::string::npos) return false;
-        // Appended, not `"*" + r.substr(...)`: GCC 12 at -O3 reports a false -Wrestrict inside
-        // libstdc++'s operator+(const char*, string&&) (GCC bug 105651).
-        std::string any_parent = "*";
-        any_parent += r.substr(slash);
-        return Has(owner.resources, any_parent);
-      });
+  bool resources = Has(owner.resources, kAll) ||
+                   std::all_of(sub.resources.begin(), sub.resources.end(), [&](const auto& r) {
+                     if (Has(owner.resources, r)) return true;
+                     size_t slash = r.find('/');
+                     if (slash == std::string::npos) return false;
+                     // Appended, not `"*" + r.substr(...)`: GCC 12 at -O3 reports a false
+                     // -Wrestrict inside libstdc++'s operator+(const char*, string&&) (GCC bug
+                     // 105651).
+                     std::string any_parent = "*";
+                     any_parent += r.substr(slash);
+                     return Has(owner.resources, any_parent);
+                   });
   bool urls = std::all_of(
       sub.non_resource_urls.begin(), sub.non_resource_urls.end(), [&](const std::string& want) {
         return std::any_of(

@@ -22,18 +22,17 @@ namespace field = api::field;
 Status SetCondition(Context* ctx, const api::Backup& backup, const Condition& c,
                     bool log_sub = false, const std::function<void(Json&)>& extra = {}) {
   bool changed = false;
-  auto r = client::MutateStatus(*ctx->client, client::Backups(), backup.metadata.ns,
-                                backup.metadata.name, [&](Json& b) {
-                                  if (client::UidOf(b) != backup.metadata.uid) return false;
-                                  Json& st = b[field::kStatus];
-                                  changed = log_sub ? api::UpsertLogCondition(&st, c)
-                                                    : api::UpsertCondition(&st, c);
-                                  if (extra) {
-                                    extra(st);
-                                    changed = true;
-                                  }
-                                  return changed;
-                                });
+  auto r = client::MutateStatus(
+      *ctx->client, client::Backups(), backup.metadata.ns, backup.metadata.name, [&](Json& b) {
+        if (client::UidOf(b) != backup.metadata.uid) return false;
+        Json& st = b[field::kStatus];
+        changed = log_sub ? api::UpsertLogCondition(&st, c) : api::UpsertCondition(&st, c);
+        if (extra) {
+          extra(st);
+          changed = true;
+        }
+        return changed;
+      });
   if (!r.ok()) return r.status();
   if (changed) {
     bool warn = c.type == cond::kFailed || c.type == cond::kRetryFailed ||
@@ -41,8 +40,7 @@ Status SetCondition(Context* ctx, const api::Backup& backup, const Condition& c,
                 c.type == cond::kCleanFailed;
     std::string msg = c.message.empty() ? c.type : c.message;
     if (!c.command.empty()) msg = c.command + ": " + msg;
-    client::RecordEvent(*ctx->client, client::Backups(), backup.object,
-                        warn ? "Warning" : "Normal",
+    client::RecordEvent(*ctx->client, client::Backups(), backup.object, warn ? "Warning" : "Normal",
                         c.reason.empty() ? c.type : c.reason, msg);
   }
   return Status::OK();
@@ -147,8 +145,7 @@ Result<Outcome> BackupController::Snapshot(const api::Backup& backup) {
       BRIX_RETURN_IF_ERROR(ctx_->client->Delete(client::Jobs(), ns, job_name));
       BRIX_RETURN_IF_ERROR(SetCondition(
           ctx_, backup, {cond::kRestart, "True", "RetryBackup", "retrying the failed backup job"},
-          false,
-          [&](Json& st) {
+          false, [&](Json& st) {
             st[field::kBackoffRetryStatus].back()[field::kRealRetryAt] = FormatIso8601(now);
           }));
       return Outcome::After(Millis(100));
@@ -333,8 +330,7 @@ Result<Outcome> BackupController::TrackCheckpoint(const api::Backup& backup) {
                             error + " (the checkpoint holds until the store catches up)");
       } else {
         client::RecordEvent(*ctx_->client, client::Backups(), backup.object, "Normal",
-                            "LogFlushRecovered",
-                            "every store flushes again");
+                            "LogFlushRecovered", "every store flushes again");
       }
     }
   }
@@ -390,8 +386,7 @@ Result<Outcome> BackupController::Delete(const api::Backup& backup) {
         r.backoff_limit = 6;
         BRIX_RETURN_IF_ERROR(CreateJob(*ctx_, client::Backups(), backup.object, r));
         BRIX_RETURN_IF_ERROR(SetCondition(
-            ctx_, backup,
-            {cond::kClean, "False", "", "cleaning " + backup.status.backup_path}));
+            ctx_, backup, {cond::kClean, "False", "", "cleaning " + backup.status.backup_path}));
         return Outcome::After(Millis(500));
       }
       if (clean.phase == JobPhase::kRunning) return Outcome::After(Millis(500));

@@ -15,18 +15,17 @@ namespace field = api::field;
 Status SetState(Context* ctx, const api::CompactBackup& cpbk, const std::string& state,
                 const std::string& message) {
   bool changed = false;
-  auto r = client::MutateStatus(*ctx->client, client::CompactBackups(), cpbk.metadata.ns,
-                                cpbk.metadata.name, [&](Json& o) {
-                                  if (client::UidOf(o) != cpbk.metadata.uid) return false;
-                                  Json& st = o[field::kStatus];
-                                  if (st.is_null()) st = Json::object();
-                                  changed = st.value(field::kState, "") != state ||
-                                            (!message.empty() &&
-                                             st.value(field::kMessage, "") != message);
-                                  st[field::kState] = state;
-                                  if (!message.empty()) st[field::kMessage] = message;
-                                  return changed;
-                                });
+  auto r = client::MutateStatus(
+      *ctx->client, client::CompactBackups(), cpbk.metadata.ns, cpbk.metadata.name, [&](Json& o) {
+        if (client::UidOf(o) != cpbk.metadata.uid) return false;
+        Json& st = o[field::kStatus];
+        if (st.is_null()) st = Json::object();
+        changed = st.value(field::kState, "") != state ||
+                  (!message.empty() && st.value(field::kMessage, "") != message);
+        st[field::kState] = state;
+        if (!message.empty()) st[field::kMessage] = message;
+        return changed;
+      });
   if (!r.ok()) return r.status();
   if (changed) {
     client::RecordEvent(*ctx->client, client::CompactBackups(), cpbk.object,

@@ -279,10 +279,10 @@ TEST(Storage, PathAndEngineUrlNeverCarryTheKey) {
   ASSERT_TRUE(loc.ok());
   EXPECT_EQ(loc->backup_path, "azure://my-container/my-full-backup-folder/");
   EXPECT_EQ(loc->secret_name, "azblob-secret");
-  auto url =
-      api::EngineStorageUrl(*storage, MapEnv({{"AZURE_STORAGE_ACCOUNT", "acct"},
-                                          {"AZURE_STORAGE_KEY", "c2VjcmV0"},
-                                          {"AZURE_STORAGE_ENDPOINT", "http://127.0.0.1:1/acct"}}));
+  auto url = api::EngineStorageUrl(*storage,
+                                   MapEnv({{"AZURE_STORAGE_ACCOUNT", "acct"},
+                                           {"AZURE_STORAGE_KEY", "c2VjcmV0"},
+                                           {"AZURE_STORAGE_ENDPOINT", "http://127.0.0.1:1/acct"}}));
   ASSERT_TRUE(url.ok());
   EXPECT_EQ(*url,
             "azure://my-container/my-full-backup-folder?account-name=acct&endpoint=http%3A%2F%2F"

@@ -1,8 +1,6 @@
 // The seed's story through the real kubectl against a real playground (etcd, kvpd, kvnodes,
 // Azurite, brixd with its controllers and job runner; a second, empty cluster as the restore
 // target), with the seed's YAML as written and data checked against kvctl's oracle.
-#include "common/net_util.h"
-#include "common/process.h"
 #include "operator/controller/controllers_e2e.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +11,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "common/net_util.h"
+#include "common/process.h"
 
 namespace brix {
 namespace {

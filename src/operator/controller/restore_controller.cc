@@ -21,8 +21,7 @@ Status SetRestoreCondition(Context* ctx, const api::Restore& restore, const api:
   if (changed) {
     bool warn = c.type == cond::kFailed || c.type == cond::kInvalid || c.type == cond::kRetryFailed;
     client::RecordEvent(*ctx->client, client::Restores(), restore.object,
-                        warn ? "Warning" : "Normal",
-                        c.reason.empty() ? c.type : c.reason,
+                        warn ? "Warning" : "Normal", c.reason.empty() ? c.type : c.reason,
                         c.message.empty() ? c.type : c.message);
   }
   return Status::OK();
@@ -34,8 +33,8 @@ std::string Invalid(const api::Restore& restore) {
   if (!storage.ok()) return storage.status().message();
   if (spec.restore_mode == api::value::kPitr) {
     if (spec.pitr_restored_ts.empty()) return "restoreMode pitr needs spec.pitrRestoredTs";
-    bool full = spec.pitr_full_backup_storage &&
-                api::StorageOf(*spec.pitr_full_backup_storage).ok();
+    bool full =
+        spec.pitr_full_backup_storage && api::StorageOf(*spec.pitr_full_backup_storage).ok();
     bool start = !spec.log_restore_start_ts.empty();
     if (full == start) {
       return "restoreMode pitr needs exactly one of spec.pitrFullBackupStorageProvider.azblob "

@@ -191,8 +191,8 @@ Status ScheduleController::Compact(const api::BackupSchedule& schedule) {
   auto progress = TimeOf(schedule.status.last_compact_progress);
   if (const std::string& last = schedule.status.last_compact; !last.empty()) {
     auto got_c = ctx_->client->Get(client::CompactBackups(), ns, last);
-    auto c = got_c.ok() ? api::ParseCompactBackup(*got_c)
-                        : Result<api::CompactBackup>(got_c.status());
+    auto c =
+        got_c.ok() ? api::ParseCompactBackup(*got_c) : Result<api::CompactBackup>(got_c.status());
     if (c.ok()) {
       const std::string& state = c->status.state;
       uint64_t p = 0;
@@ -323,11 +323,10 @@ Result<Outcome> ScheduleController::Reconcile(const std::string& ns, const std::
   Json bspec = spec.backup_template;
   if (bspec.contains(field::kBr) && bspec.contains(field::kAzblob)) {
     BRIX_ASSIGN_OR_RETURN(api::BackupSpec typed, api::ParseBackupSpec(bspec));
-    std::string cluster_ns = bspec[field::kBr].contains(field::kClusterNamespace)
-                                 ? typed.br.cluster_namespace
-                                 : ns;
-    bspec[field::kAzblob][field::kPrefix] = JoinPrefix(
-        bspec, typed.br.cluster + "-pd." + cluster_ns + "-2379-" + NameTimestamp(now));
+    std::string cluster_ns =
+        bspec[field::kBr].contains(field::kClusterNamespace) ? typed.br.cluster_namespace : ns;
+    bspec[field::kAzblob][field::kPrefix] =
+        JoinPrefix(bspec, typed.br.cluster + "-pd." + cluster_ns + "-2379-" + NameTimestamp(now));
   }
   Json backup = {{"apiVersion", client::Backups().group_version()},
                  {"kind", "Backup"},

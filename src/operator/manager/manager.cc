@@ -287,8 +287,8 @@ Status Clean(client::ApiClient& api, const Engine& engine, const api::Backup& ba
     return Status::FailedPrecondition("BackupPathIsEmpty: backup " + backup.metadata.name +
                                       " has no status.backupPath; nothing to clean");
   }
-  BRIX_RETURN_IF_ERROR(CheckedEvent(api, client::Backups(), backup.object, "Normal",
-                                    "CleanStarted", "deleting the data of this backup at " + path));
+  BRIX_RETURN_IF_ERROR(CheckedEvent(api, client::Backups(), backup.object, "Normal", "CleanStarted",
+                                    "deleting the data of this backup at " + path));
   BRIX_ASSIGN_OR_RETURN(std::string url, api::EngineStorageUrl(backup.spec.storage, env));
   br::RunOwner owner = br::RunOwner::Snapshot(backup.status.backup_run_id);
   if (backup.spec.IsLogMode()) {

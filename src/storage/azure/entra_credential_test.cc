@@ -109,9 +109,9 @@ class EntraTest : public ::testing::Test {
   void SetUp() override {
     cert_ = dir_.path() + "/cert.pem";
     key_ = dir_.path() + "/key.pem";
-    auto made = brix::RunCommand(
-        {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key_, "-out", cert_,
-         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
+    auto made = brix::RunCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                                  "-keyout", key_, "-out", cert_, "-days", "1", "-subj",
+                                  "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
     ASSERT_TRUE(made.ok());
     ASSERT_EQ(made->exit_code, 0) << made->output;
     auto server = AzuriteServer::Start({.cert_file = cert_, .key_file = key_, .oauth = true});
@@ -171,9 +171,8 @@ TEST_F(EntraTest, TokenIsRefreshedBeforeItExpires) {
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(*cred.Token(), *first);  // cached
   EXPECT_EQ(cred.fetches(), 1);
-  bool refreshed =
-      brix::PollUntil([&] { return cred.Token().ok() && cred.fetches() == 2; },
-                               std::chrono::seconds(10), std::chrono::milliseconds(100));
+  bool refreshed = brix::PollUntil([&] { return cred.Token().ok() && cred.fetches() == 2; },
+                                   std::chrono::seconds(10), std::chrono::milliseconds(100));
   EXPECT_TRUE(refreshed);
 }
 

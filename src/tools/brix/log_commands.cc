@@ -287,8 +287,7 @@ void AddLogCommands(CLI::App& app, const br::Engine& engine, int* exit_code) {
     AddPd(c, args.get());
     AddTask(c, args.get());
     AddOutput(c, args.get());
-    c->callback(
-        [&engine, args, v, exit_code] { *exit_code = Transition(engine, *args, v); });
+    c->callback([&engine, args, v, exit_code] { *exit_code = Transition(engine, *args, v); });
   }
 
   auto creds = std::make_shared<LogArgs>();

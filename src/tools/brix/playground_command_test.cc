@@ -120,8 +120,7 @@ TEST(PlaygroundTest, UpRestartWhatDiedDown) {
   auto pids = Pids(pg);
   ASSERT_EQ(pids.size(), 6u);  // etcd, kvpd-1, kvnode-1, kvnode-2, brixd, azurite
   ::kill(pids["kvnode-2"], SIGKILL);
-  ASSERT_TRUE(
-      brix::PollUntil([&] { return !Running(pids["kvnode-2"]); }, std::chrono::seconds(5)));
+  ASSERT_TRUE(brix::PollUntil([&] { return !Running(pids["kvnode-2"]); }, std::chrono::seconds(5)));
   auto again = RunCommand({kBin + "/brix", "playground", "up", "--dir", pg});
   ASSERT_EQ(again->exit_code, 0) << again->output;
   auto after = Pids(pg);

@@ -15,8 +15,8 @@
 namespace brix {
 namespace {
 
-using brix::testing::AzuriteServer;
 using brix::RunCommand;
+using brix::testing::AzuriteServer;
 
 const std::string kBrix = std::string(BRIX_BIN_DIR) + "/brix";
 
@@ -29,9 +29,8 @@ class StorageCommandTest : public ::testing::Test {
   }
 
   // Runs brix and checks that no secret from `secrets` appears in what it printed.
-  brix::CommandResult Brix(std::vector<std::string> args,
-                                    std::map<std::string, std::string> env,
-                                    const std::vector<std::string>& secrets) {
+  brix::CommandResult Brix(std::vector<std::string> args, std::map<std::string, std::string> env,
+                           const std::vector<std::string>& secrets) {
     args.insert(args.begin(), kBrix);
     auto r = RunCommand(args, env);
     EXPECT_TRUE(r.ok());

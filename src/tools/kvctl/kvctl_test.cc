@@ -110,7 +110,7 @@ TEST_F(KvctlTest, OracleEqualsTheClusterVersionByVersionAcrossRepeatedKillNineOf
   std::vector<std::string> stamps;
   for (int i = 0; i < 6 && workload->Running(); ++i) {
     brix::PollUntil([&] { return !workload->Running(); },
-                       std::chrono::milliseconds(600 + rng() % 1200));
+                    std::chrono::milliseconds(600 + rng() % 1200));
     cluster_->KillNode(i % 3);
     ASSERT_TRUE(cluster_->RestartNode(i % 3).ok());
     std::string ts = Kvctl({"tso"}).output;
