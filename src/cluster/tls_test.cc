@@ -20,13 +20,6 @@ namespace {
 
 using brix::testing::ClusterHarness;
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // One short unary call to kvpd (GetTs) and to kvnode (ResolvedTs) with `creds`.
 grpc::Status CallPd(const std::string& address,
                     const std::shared_ptr<grpc::ChannelCredentials>& creds) {
@@ -91,7 +84,7 @@ TEST_F(ClusterTlsTest, APlaintextCallToKvpdAndToKvnodeIsRefused) {
 
 TEST_F(ClusterTlsTest, AClientWithoutAClientCertificateIsRefused) {
   grpc::SslCredentialsOptions o;  // trusts the cluster's CA, presents nothing
-  o.pem_root_certs = ReadAll(cluster_->tls().ca_file);
+  o.pem_root_certs = testing::FileContents(cluster_->tls().ca_file);
   auto creds = grpc::SslCredentials(o);
   EXPECT_FALSE(CallPd(cluster_->PdAddress(0), creds).ok());
   EXPECT_FALSE(CallNode(cluster_->NodeAddress(0), creds).ok());
@@ -193,9 +186,9 @@ TEST(ClusterInsecureTest, InsecureServesPlaintextAndWarns) {
         return stores.ok() && stores->size() == 1;
       },
       std::chrono::seconds(30));
-  EXPECT_TRUE(registered) << ReadAll(dir.path() + "/kvnode.log");
-  EXPECT_NE(ReadAll(dir.path() + "/kvpd.log").find("PLAINTEXT"), std::string::npos);
-  EXPECT_NE(ReadAll(dir.path() + "/kvnode.log").find("PLAINTEXT"), std::string::npos);
+  EXPECT_TRUE(registered) << testing::FileContents(dir.path() + "/kvnode.log");
+  EXPECT_NE(testing::FileContents(dir.path() + "/kvpd.log").find("PLAINTEXT"), std::string::npos);
+  EXPECT_NE(testing::FileContents(dir.path() + "/kvnode.log").find("PLAINTEXT"), std::string::npos);
 }
 
 }  // namespace

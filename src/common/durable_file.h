@@ -62,6 +62,9 @@ class DurableFile {
 [[nodiscard]] Status WriteFileDurably(const std::string& path, std::string_view bytes,
                                       mode_t mode = 0644);
 
+// The whole contents of the local file `path` (NotFound, PermissionDenied or IOError naming it).
+[[nodiscard]] Result<std::string> ReadWholeFile(const std::string& path);
+
 // fsyncs a folder so that entries created or renamed in it survive a crash.
 [[nodiscard]] Status FsyncDirectory(const std::string& dir);
 

@@ -27,10 +27,8 @@ class DurableFileTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   std::string Read(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    auto r = ReadWholeFile(path);
+    return r.ok() ? *r : std::string();
   }
   std::vector<std::string> Names() {
     std::vector<std::string> names;

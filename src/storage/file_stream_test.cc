@@ -13,13 +13,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 TEST(FileSinkTest, TheFileAppearsOnlyAtFinishAndHoldsEveryWrite) {
   testing::TempDir dir;
   std::string path = dir.path() + "/sub/copy";
@@ -29,7 +22,7 @@ TEST(FileSinkTest, TheFileAppearsOnlyAtFinishAndHoldsEveryWrite) {
   ASSERT_TRUE((*sink)->Write("world").ok());
   EXPECT_FALSE(fs::exists(path));
   ASSERT_TRUE((*sink)->Finish().ok());
-  EXPECT_EQ(ReadAll(path), "hello world");
+  EXPECT_EQ(testing::FileContents(path), "hello world");
 }
 
 TEST(FileSinkTest, AnUnfinishedSinkLeavesTheOldFileAndNoTempFile) {
@@ -41,7 +34,7 @@ TEST(FileSinkTest, AnUnfinishedSinkLeavesTheOldFileAndNoTempFile) {
     ASSERT_TRUE(sink.ok()) << sink.status().ToString();
     ASSERT_TRUE((*sink)->Write("partial").ok());
   }  // destroyed without Finish(): a failed download
-  EXPECT_EQ(ReadAll(path), "old");
+  EXPECT_EQ(testing::FileContents(path), "old");
   int entries = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path())) ++entries;
   EXPECT_EQ(entries, 1);

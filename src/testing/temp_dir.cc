@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "common/durable_file.h"
+
 namespace brix::testing {
 
 TempDir::TempDir() {
@@ -16,6 +18,11 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+std::string FileContents(const std::string& path) {
+  auto r = ReadWholeFile(path);
+  return r.ok() ? *r : std::string();
 }
 
 }  // namespace brix::testing

@@ -19,4 +19,7 @@ class TempDir {
   std::string path_;
 };
 
+// The whole contents of `path`, or "" when it cannot be read (tests compare contents).
+std::string FileContents(const std::string& path);
+
 }  // namespace brix::testing

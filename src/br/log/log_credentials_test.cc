@@ -44,11 +44,6 @@ std::vector<std::string> Forms(const std::string& secret) {
   return ::testing::AssertionSuccess();
 }
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 class LogCredentialsTest : public LogBackupTest {
  protected:
   cluster::LogTaskGetResponse RawGet(const std::string& name, bool sealed) {
@@ -73,7 +68,7 @@ class LogCredentialsTest : public LogBackupTest {
   std::string EverythingOnDisk() {
     std::string out;
     for (const auto& e : fs::recursive_directory_iterator(source_->dir())) {
-      if (e.is_regular_file()) out += ReadAll(e.path().string());
+      if (e.is_regular_file()) out += testing::FileContents(e.path().string());
     }
     return out;
   }
@@ -268,7 +263,7 @@ TEST(NodePathNames, DownloadAndIngestRefuseTraversalUuids) {
                   .ok());
   auto size = (*writer)->Finish();
   ASSERT_TRUE(size.ok());
-  std::string bytes = ReadAll(storage_dir + "/f.sst");
+  std::string bytes = testing::FileContents(storage_dir + "/f.sst");
   DownloadRequest req;
   req.mutable_storage()->set_url("local://" + storage_dir);
   auto* f = req.add_files();

@@ -7,16 +7,12 @@
 #include <fstream>
 
 #include "br/log/log_test_fixture.h"
+#include "testing/temp_dir.h"
 
 namespace brix::br {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 void FlipByte(const std::string& path, size_t offset, char mask = 0x01) {
   std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
@@ -87,7 +83,7 @@ TEST_F(LogBackupTest, FlippedByteInLogMetadataIsRefusedByPitrNamingItAndNothingI
   size_t offset = 0;
   uint64_t newest = 0;
   for (const auto& e : fs::directory_iterator(log_dir + kLogMetaPrefix)) {
-    std::string data = ReadBytes(e.path().string());
+    std::string data = testing::FileContents(e.path().string());
     auto found = FindLogMeta(data);
     ASSERT_TRUE(found.has_value()) << e.path();
     for (const auto& f : found->second.files()) {

@@ -35,7 +35,9 @@ TEST_F(BrixdTest, TokenAndKubeconfigAreOwnerOnlyEvenOverStaleWorldReadableTempFi
     ASSERT_EQ(::stat(secret.c_str(), &st), 0) << secret;
     EXPECT_EQ(st.st_mode & 0777, 0600u) << secret;
   }
-  EXPECT_NE(ReadAll(kubeconfig_).find("token: " + ReadAll(state + "/token")), std::string::npos);
+  EXPECT_NE(
+      testing::FileContents(kubeconfig_).find("token: " + testing::FileContents(state + "/token")),
+      std::string::npos);
 }
 
 TEST_F(BrixdTest, SeedManifestsAsWritten) {
@@ -173,9 +175,9 @@ TEST_F(BrixdTest, DescribeEditAndPatch) {
                                  {{"EDITOR", breaker}, {"KUBE_EDITOR", breaker}});
   EXPECT_NE(broken.exit_code, 0);
   EXPECT_NE(broken.output.find("is invalid"), std::string::npos) << broken.output;
-  EXPECT_NE(ReadAll(seen).find("spec.logSubcommand: Unsupported value: \"log-halt\""),
+  EXPECT_NE(testing::FileContents(seen).find("spec.logSubcommand: Unsupported value: \"log-halt\""),
             std::string::npos)
-      << ReadAll(seen);
+      << testing::FileContents(seen);
   EXPECT_EQ(GetJson(std::string(kBackupPath) + "demo1-log-backup-azblob")["spec"]["logSubcommand"],
             "log-pause");
 
@@ -220,7 +222,7 @@ TEST_F(BrixdTest, DeleteWithAndWithoutFinalizer) {
                Json::parse(res->body)["metadata"].contains("deletionTimestamp");
       },
       20s));
-  EXPECT_TRUE(del->Running()) << ReadAll(dir_.path() + "/delete.log");
+  EXPECT_TRUE(del->Running()) << testing::FileContents(dir_.path() + "/delete.log");
   // Still there, so a second delete is harmless and the finalizer holds it.
   EXPECT_EQ(GetJson(std::string(kBackupPath) + "demo1-log-backup-azblob")["metadata"]["finalizers"]
                 .size(),
@@ -228,8 +230,8 @@ TEST_F(BrixdTest, DeleteWithAndWithoutFinalizer) {
   Ok({"patch", "backup", "demo1-log-backup-azblob", "-n", "test1", "--type", "merge", "-p",
       R"({"metadata":{"finalizers":null}})"});
   ASSERT_TRUE(PollUntil([&] { return !del->Running(); }, 30s))
-      << ReadAll(dir_.path() + "/delete.log");
-  EXPECT_NE(ReadAll(dir_.path() + "/delete.log").find("deleted"), std::string::npos);
+      << testing::FileContents(dir_.path() + "/delete.log");
+  EXPECT_NE(testing::FileContents(dir_.path() + "/delete.log").find("deleted"), std::string::npos);
   auto res = Http()->Get((std::string(kBackupPath) + "demo1-log-backup-azblob").c_str());
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 404);
@@ -244,7 +246,7 @@ TEST_F(BrixdTest, WatchSeesStatusChangeByAnotherClient) {
   ASSERT_TRUE(watch.ok());
   ASSERT_TRUE(PollUntil(
       [&] {
-        return ReadAll(dir_.path() + "/watch.log").find("demo1-log-backup-azblob") !=
+        return testing::FileContents(dir_.path() + "/watch.log").find("demo1-log-backup-azblob") !=
                std::string::npos;
       },
       20s));
@@ -260,12 +262,15 @@ TEST_F(BrixdTest, WatchSeesStatusChangeByAnotherClient) {
             "application/merge-patch+json");
         EXPECT_TRUE(res && res->status == 200) << (res ? res->body : "no response");
         return PollUntil(
-            [&] { return ReadAll(dir_.path() + "/watch.log").find(phase) != std::string::npos; },
+            [&] {
+              return testing::FileContents(dir_.path() + "/watch.log").find(phase) !=
+                     std::string::npos;
+            },
             2s);
       },
       20s))
-      << ReadAll(dir_.path() + "/watch.log");
-  std::string log = ReadAll(dir_.path() + "/watch.log");
+      << testing::FileContents(dir_.path() + "/watch.log");
+  std::string log = testing::FileContents(dir_.path() + "/watch.log");
   EXPECT_NE(log.find("436568622965194754"), std::string::npos) << log;
   watch->Stop();
   // The status write did not touch the spec, so the generation stayed.

@@ -26,13 +26,6 @@ using namespace std::chrono_literals;
 inline constexpr char kKubectl[] = "/usr/bin/kubectl";
 inline const std::string kSeed = std::string(BRIX_TESTDATA_DIR) + "/seed/";
 
-inline std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 class BrixdTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -60,7 +53,7 @@ class BrixdTest : public ::testing::Test {
     ASSERT_TRUE(child.ok()) << child.status().ToString();
     brixd_ = std::move(*child);
     ASSERT_TRUE(PollUntil([&] { return ::access(kubeconfig_.c_str(), R_OK) == 0; }, 10s))
-        << ReadAll(dir_.path() + "/brixd.log");
+        << testing::FileContents(dir_.path() + "/brixd.log");
     ASSERT_TRUE(brix::WaitForPort(port_, 10s));
   }
 
@@ -91,7 +84,7 @@ class BrixdTest : public ::testing::Test {
   }
 
   std::string Token() {
-    std::string kc = ReadAll(kubeconfig_);
+    std::string kc = testing::FileContents(kubeconfig_);
     size_t at = kc.find("token: ");
     return kc.substr(at + 7, kc.find('\n', at) - at - 7);
   }
@@ -114,7 +107,7 @@ class BrixdTest : public ::testing::Test {
 
   // brixd's kubeconfig with another bearer token, written to `name` in the temp folder.
   std::string KubeconfigWithToken(const std::string& name, const std::string& token) {
-    std::string kc = ReadAll(kubeconfig_);
+    std::string kc = testing::FileContents(kubeconfig_);
     size_t at = kc.find("token: ") + 7;
     kc.replace(at, kc.find('\n', at) - at, token);
     return WriteFile(name, kc);

@@ -201,7 +201,7 @@ TEST_F(RbacTest, TokensOfDeletedOrRecreatedServiceAccountsAreRefused) {
                 .first,
             404);
   // The record etcd keeps is not reachable through the API, and holds no token.
-  EXPECT_EQ(ReadAll(dir_.path() + "/brixd.log").find(second), std::string::npos);
+  EXPECT_EQ(testing::FileContents(dir_.path() + "/brixd.log").find(second), std::string::npos);
 }
 
 // In process, with plain HTTP: the controllers' token is only in memory.

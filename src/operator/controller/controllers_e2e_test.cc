@@ -14,16 +14,10 @@
 
 #include "common/net_util.h"
 #include "common/process.h"
+#include "testing/temp_dir.h"
 
 namespace brix {
 namespace {
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Ad-hoc full backup with the seed's YAML, restore into demo2 equal to the oracle, the table
 // example with the AD secret and sendCredToTikv false, and both clean policies.
@@ -55,7 +49,8 @@ TEST_F(ControllersTest, SnapshotBackupRestoreAndCleanPolicies) {
   EXPECT_EQ(Kubectl({"get", "job", "backup-demo1-full-backup-azblob", "-n", "test1", "-o", "yaml"})
                 .output.find(key),
             std::string::npos);
-  EXPECT_EQ(ReadFile(pg_ + "/brixd/jobs/test1/backup-demo1-full-backup-azblob.log").find(key),
+  EXPECT_EQ(testing::FileContents(pg_ + "/brixd/jobs/test1/backup-demo1-full-backup-azblob.log")
+                .find(key),
             std::string::npos);
   EXPECT_EQ(describe.output.find(key), std::string::npos);
 

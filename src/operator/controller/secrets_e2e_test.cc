@@ -20,18 +20,12 @@
 #include "etcd/etcd_client.h"
 #include "operator/controller/controllers_e2e.h"
 #include "storage/azure/sas.h"
+#include "testing/temp_dir.h"
 
 namespace brix {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // The secrets and the forms they could leak in.
 class SecretScanner {
@@ -166,7 +160,8 @@ TEST_F(SecretsTest, NoSecretAppearsInFilesEtcdApiObjectsArgvOrRpcReplies) {
     for (const auto& entry : fs::directory_iterator("/proc")) {
       const std::string pid = entry.path().filename();
       if (pid.find_first_not_of("0123456789") != std::string::npos || ours.count(pid)) continue;
-      std::string stat = ReadBytes(entry.path() / "stat");  // "pid (comm) state ppid ..."
+      std::string stat =
+          testing::FileContents(entry.path() / "stat");  // "pid (comm) state ppid ..."
       size_t close = stat.rfind(')');
       if (close == std::string::npos) continue;
       std::istringstream fields(stat.substr(close + 2));
@@ -177,7 +172,7 @@ TEST_F(SecretsTest, NoSecretAppearsInFilesEtcdApiObjectsArgvOrRpcReplies) {
   }
   EXPECT_GE(ours.size(), 8u);
   for (const auto& pid : ours) {
-    scan.Scan("the argv of pid " + pid, ReadBytes("/proc/" + pid + "/cmdline"));
+    scan.Scan("the argv of pid " + pid, testing::FileContents("/proc/" + pid + "/cmdline"));
   }
   // The clusters' etcd, apart from the Secret objects brixd stores there.
   for (const char* var : {"BRIX_ETCD"}) {
@@ -203,7 +198,7 @@ TEST_F(SecretsTest, NoSecretAppearsInFilesEtcdApiObjectsArgvOrRpcReplies) {
       continue;
     }
     ++files;
-    scan.Scan(rel, ReadBytes(path));
+    scan.Scan(rel, testing::FileContents(path));
   }
   EXPECT_GT(files, 20u);
   EXPECT_TRUE(scan.leaks().empty()) << [&] {

@@ -25,13 +25,6 @@ namespace {
 using client::Json;
 using namespace std::chrono_literals;
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 mode_t Mode(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return 0;
@@ -159,7 +152,7 @@ TEST_F(JobRunnerTest, AJobGetsOnlyItsOwnEnvironmentAndTokenAndAPrivateLog) {
   std::string log_file = state_ + "/jobs/test1/backup-demo1.log";
   EXPECT_EQ(done["metadata"]["annotations"][kLogFileAnnotation], log_file);
   EXPECT_FALSE(done["metadata"]["annotations"].contains("brix.pingcap.com/pid"));
-  std::string log = ReadAll(log_file);
+  std::string log = testing::FileContents(log_file);
   EXPECT_NE(log.find("ARGS manager backup --namespace test1 --name demo1"), std::string::npos);
   // brixd's variables are not there (canary, and whatever the test process has).
   EXPECT_EQ(log.find("canary-value"), std::string::npos) << log;
@@ -195,7 +188,7 @@ TEST_F(JobRunnerTest, AMissingServiceAccountFailsTheJobWithThatMessage) {
   std::string message = Condition(done, "message");
   EXPECT_NE(message.find("serviceaccount test1/nobody"), std::string::npos) << message;
   EXPECT_NE(message.find("not found"), std::string::npos) << message;
-  EXPECT_EQ(ReadAll(state_ + "/jobs/test1/backup-demo1.log"), "");  // never started
+  EXPECT_EQ(testing::FileContents(state_ + "/jobs/test1/backup-demo1.log"), "");  // never started
 }
 
 TEST_F(JobRunnerTest, AFailedJobCarriesItsLastLogLine) {

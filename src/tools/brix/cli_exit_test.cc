@@ -3,17 +3,13 @@
 // fails before reaching a cluster, so none is needed.
 #include "tools/cli_exit.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <httplib.h>
 
-#include <atomic>
 #include <fstream>
 #include <thread>
 
+#include "common/net_util.h"
 #include "common/process.h"
 #include "testing/temp_dir.h"
 
@@ -35,45 +31,23 @@ int ExitOf(const std::string& binary, std::vector<std::string> args,
 class NotFoundServer {
  public:
   NotFoundServer() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len), 0);
-    EXPECT_EQ(::listen(fd_, 16), 0);
-    EXPECT_EQ(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Serve(); });
+    server_.Get(".*", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 404;
+      res.set_content("{}", "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    EXPECT_TRUE(brix::PollUntil([this] { return server_.is_running(); }, std::chrono::seconds(10)));
   }
   ~NotFoundServer() {
-    stop_ = true;
+    server_.stop();
     thread_.join();
-    ::close(fd_);
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
  private:
-  void Serve() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) continue;
-      char buf[4096];
-      ssize_t n = ::recv(c, buf, sizeof(buf), 0);
-      (void)n;  // one read holds a small GET's head; the answer does not depend on it
-      const char reply[] =
-          "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
-          "Connection: close\r\n\r\n{}";
-      (void)!::send(c, reply, sizeof(reply) - 1, MSG_NOSIGNAL);
-      ::close(c);
-    }
-  }
-
-  int fd_ = -1;
+  httplib::Server server_;
   int port_ = 0;
-  std::atomic<bool> stop_{false};
   std::thread thread_;
 };
 

@@ -45,10 +45,7 @@ class StorageCommandTest : public ::testing::Test {
   void WriteFile(const std::string& path, const std::string& data) {
     std::ofstream(path, std::ios::binary) << data;
   }
-  std::string ReadFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
+  std::string ReadFile(const std::string& path) { return testing::FileContents(path); }
 
   brix::testing::TempDir dir_;
   std::unique_ptr<AzuriteServer> azurite_;
