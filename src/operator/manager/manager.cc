@@ -34,6 +34,18 @@ std::vector<std::string> FilterOf(const Spec& spec) {
   return filter;
 }
 
+// What a snapshot restore and a PITR take alike from a Restore spec (br::RestoreOptions and
+// br::PitrOptions share these members).
+template <typename Options>
+void SetRestoreCommon(const api::RestoreSpec& spec, const std::string& pd, const EnvLookup& env,
+                      Options* o) {
+  o->pd = pd;
+  o->env = env;
+  o->filter = FilterOf(spec);
+  if (spec.br.concurrency) o->concurrency = *spec.br.concurrency;
+  if (spec.br.send_cred_to_tikv) o->send_credentials = *spec.br.send_cred_to_tikv;
+}
+
 Result<uint64_t> ParseU64(const std::string& flag, const std::string& v) {
   try {
     size_t used = 0;
@@ -336,12 +348,8 @@ Status Restore(client::ApiClient& api, const Engine& engine, const api::Restore&
   auto progress = [&](const br::Progress& p) { w.Progress(p); };
   if (spec.restore_mode == api::value::kPitr) {
     br::PitrOptions o;
-    o.pd = pd;
-    o.env = env;
+    SetRestoreCommon(spec, pd, env, &o);
     o.log_storage_url = *url;
-    o.filter = FilterOf(spec);
-    if (spec.br.concurrency) o.concurrency = *spec.br.concurrency;
-    if (spec.br.send_cred_to_tikv) o.send_credentials = *spec.br.send_cred_to_tikv;
     auto ts = api::ParseTsString(spec.pitr_restored_ts);
     if (!ts.ok()) return Fail(w, "InvalidSpec", ts.status());
     o.restored_ts = *ts;
@@ -362,14 +370,10 @@ Status Restore(client::ApiClient& api, const Engine& engine, const api::Restore&
     }
   } else {
     br::RestoreOptions o;
-    o.pd = pd;
-    o.env = env;
+    SetRestoreCommon(spec, pd, env, &o);
     o.storage_url = *url;
-    o.filter = FilterOf(spec);
-    if (spec.br.concurrency) o.concurrency = *spec.br.concurrency;
     if (spec.br.rate_limit) o.ratelimit_mib = *spec.br.rate_limit;
     if (spec.br.checksum) o.checksum = *spec.br.checksum;
-    if (spec.br.send_cred_to_tikv) o.send_credentials = *spec.br.send_cred_to_tikv;
     summary = engine.restore(o, progress);
   }
   if (!summary.ok()) return Fail(w, "RestoreDataFromRemoteFailed", summary.status());
