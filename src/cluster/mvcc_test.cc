@@ -4,7 +4,6 @@
 #include <rocksdb/comparator.h>
 
 #include "common/table_filter.h"
-#include "common/timestamp.h"
 #include "common/tso.h"
 
 namespace brix::cluster {
@@ -36,20 +35,6 @@ TEST(MvccTest, TableKeysAndChecksumIgnoreTableId) {
   c.Add(RowKey(1, "r1"), "w");
   EXPECT_NE(a, c);
   EXPECT_EQ(a.bytes, 4u + 1u);  // "_rr1" + "v"
-}
-
-TEST(TimestampTest, AcceptedForms) {
-  EXPECT_EQ(*ParseTimestamp("436979621972148225", "--ts"), 436979621972148225ull);
-  uint64_t utc = *ParseTimestamp("2024-01-01 00:00:00", "--ts");
-  EXPECT_EQ(TsPhysicalMs(utc), 1704067200000ull);
-  EXPECT_EQ(*ParseTimestamp("2024-01-01T00:00:00Z", "--ts"), utc);
-  EXPECT_EQ(*ParseTimestamp("2024-01-01 08:00:00 +08:00", "--ts"), utc);
-  EXPECT_EQ(TsPhysicalMs(*ParseTimestamp("2024-01-01T00:00:00.500Z", "--ts")), 1704067200500ull);
-  auto bad = ParseTimestamp("yesterday", "--restored-ts");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("--restored-ts"), std::string::npos);
-  EXPECT_FALSE(ParseTimestamp("2024-13-01 00:00:00", "--ts").ok());
-  EXPECT_FALSE(ParseTimestamp("99999999999999999999", "--ts").ok());  // > 2^64-1
 }
 
 TEST(TableFilterTest, TidbRules) {

@@ -33,22 +33,6 @@ TEST(GoDurationTest, FormatsLikeGo) {
   EXPECT_EQ(FormatGoDuration(milliseconds(250)), "250ms");
 }
 
-TEST(TsStringTest, TsoDatetimeAndRfc3339) {
-  EXPECT_EQ(*ParseTsString("436979621972148225"), 436979621972148225ULL);
-  // 2022-10-10T15:21:00+08:00 = 07:21:00Z = 1665386460 s.
-  EXPECT_EQ(*ParseTsString("2022-10-10T15:21:00+08:00"), TsoFromUnixMillis(1665386460000LL));
-  EXPECT_EQ(*ParseTsString("2022-10-10T07:21:00Z"), TsoFromUnixMillis(1665386460000LL));
-  EXPECT_EQ(*ParseTsString("2022-10-10T07:21:00.5Z"), TsoFromUnixMillis(1665386460500LL));
-  // A zone-less time is UTC (docs/format/tso.md), whichever separator it uses.
-  EXPECT_EQ(*ParseTsString("2022-10-10 07:21:00"), TsoFromUnixMillis(1665386460000LL));
-  EXPECT_EQ(*ParseTsString("2022-10-10T07:21:00"), TsoFromUnixMillis(1665386460000LL));
-  EXPECT_EQ(*ParseTsString("2022-10-10 15:21:00 +08:00"), TsoFromUnixMillis(1665386460000LL));
-  for (const char* bad : {"", "***", "2022-10-10", "2022-13-10 00:00:00", "2022-10-10 25:00:00",
-                          "99999999999999999999999", "12ab"}) {
-    EXPECT_FALSE(ParseTsString(bad).ok()) << bad;
-  }
-}
-
 TEST(CronTest, ParsesRobfigStandard) {
   for (const char* ok :
        {"*/2 * * * *", "* */2 * * *", "0 0 1 1 *", "0-30/5 1,2,3 ? JAN-mar sun", "@daily",
@@ -118,6 +102,7 @@ TEST(SchemaTest, BackupDefaultsAndRules) {
   bad["spec"]["azblob"]["accessTier"] = "Cold";
   bad["spec"]["extra"] = 1;
   bad["spec"]["br"].erase("cluster");
+  bad["spec"]["commitTs"] = "2026-02-31 00:00:00";  // common/timestamp.h refuses it, named
   auto errors = Errors(*bk, bad);
   auto has = [&](const std::string& text) {
     for (const auto& e : errors) {
@@ -132,6 +117,9 @@ TEST(SchemaTest, BackupDefaultsAndRules) {
           "\"Hot\", \"Cool\", \"Archive\""));
   EXPECT_TRUE(has("spec.extra: Unknown field"));
   EXPECT_TRUE(has("spec.br.cluster: Required value"));
+  EXPECT_TRUE(
+      has("spec.commitTs: Invalid value: \"2026-02-31 00:00:00\": '2026-02-31 00:00:00' "
+          "is not a real date (2026-02 has 28 days)"));
 
   Json no_storage = ok;
   no_storage["spec"].erase("azblob");

@@ -6,12 +6,17 @@
 // spelled in resources.cc alone.
 #pragma once
 
+#include <string>
+#include <string_view>
+
 namespace brix::api::field {
 
 // Object
 inline constexpr char kMetadata[] = "metadata";
 inline constexpr char kSpec[] = "spec";
 inline constexpr char kStatus[] = "status";
+// "spec.<name>": how error messages name a top-level spec field.
+inline std::string SpecField(std::string_view name) { return "spec." + std::string(name); }
 
 // StorageProvider members, inlined into specs
 inline constexpr char kAzblob[] = "azblob";

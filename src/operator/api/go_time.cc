@@ -107,20 +107,4 @@ std::string FormatGoDuration(std::chrono::nanoseconds d) {
   return out;
 }
 
-Result<uint64_t> ParseTsString(std::string_view text) {
-  // One timestamp syntax for every flag and field in brix (docs/format/tso.md): common/timestamp.h.
-  auto ts = ParseTimestamp(text, "timestamp");
-  if (!ts.ok()) {
-    // Appended, not `"\"" + std::string(text)`: GCC 12 at -O3 reports a false -Wrestrict inside
-    // libstdc++'s operator+(const char*, string&&) (GCC bug 105651).
-    std::string message = "\"";
-    message += text;
-    message +=
-        "\" is not a TSO, a \"YYYY-MM-DD HH:MM:SS\" time (UTC unless a zone follows) or an "
-        "RFC 3339 time such as \"2022-10-10T15:21:00+08:00\"";
-    return Status::InvalidArgument(message);
-  }
-  return ts;
-}
-
 }  // namespace brix::api

@@ -30,11 +30,7 @@ inline int64_t UnixMillisFromTso(uint64_t tso) {
   return static_cast<int64_t>(tso >> kTsoLogicalBits);
 }
 
-// TiDB Operator's ParseTSString, with brix's rule (docs/format/tso.md) that a zone-less time is UTC
-// (not the process's local zone): an unsigned decimal TSO as is; "YYYY-MM-DD HH:MM:SS"; or RFC 3339
-// ("2022-10-10T15:21:00+08:00", "...Z", optional fraction). Returns the TSO (logical part 0 for
-// times). InvalidArgument for anything else, including the empty string (callers treat "" as "not
-// set" before calling).
-[[nodiscard]] Result<uint64_t> ParseTsString(std::string_view text);
+// Timestamps (TiDB Operator's ParseTSString) are parsed by common/timestamp.h's ParseTimestamp,
+// the one parser for CLI flags and CR fields.
 
 }  // namespace brix::api

@@ -1,5 +1,6 @@
 #include "operator/api/schema.h"
 
+#include "common/timestamp.h"
 #include "operator/api/cron.h"
 #include "operator/api/go_time.h"
 
@@ -96,7 +97,7 @@ void ValidateInto(const Schema& schema, const Json& value, const std::string& pa
                                  d.status().message()});
         }
       } else if (schema.format == Schema::Format::kTimestamp && !s.empty()) {
-        auto ts = ParseTsString(s);
+        auto ts = ParseTimestamp(s, "");  // the error names the path
         if (!ts.ok())
           errors->push_back({FieldError::Type::kInvalid, path, value, ts.status().message()});
       } else if (schema.format == Schema::Format::kCron) {

@@ -352,6 +352,13 @@ TEST_F(BrixdTest, InvalidManifestsNameTheField) {
        "Backup", "spec.br.timeAgo: Invalid value: \"1d\""},
       {"commit-ts", "  commitTs: \"2022-13-45 99:00:00\"\n", "Backup",
        "spec.commitTs: Invalid value: \"2022-13-45 99:00:00\""},
+      // Timestamps that are no real instant (common/timestamp.h), refused by kubectl apply:
+      {"feb-31", "  commitTs: \"2026-02-31 00:00:00\"\n", "Backup",
+       "'2026-02-31 00:00:00' is not a real date (2026-02 has 28 days)"},
+      {"zone", "  commitTs: \"2026-02-01T00:00:00+99:99\"\n", "Backup",
+       "no valid zone offset '+99:99'"},
+      {"nanos", "  backupMode: log\n  logTruncateUntil: \"1700000000000000000\"\n", "Backup",
+       "neither a TSO nor Unix seconds or milliseconds"},
       {"truncate-until", "  logTruncateUntil: soon\n", "Backup",
        "spec.logTruncateUntil: Invalid value: \"soon\""},
       {"pitr-ts", "  restoreMode: pitr\n  pitrRestoredTs: \"2022/10/10\"\n", "Restore",

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/time_util.h"
+#include "common/timestamp.h"
 #include "operator/api/backup_status.h"
 #include "operator/api/go_time.h"
 #include "operator/api/storage_spec.h"
@@ -83,7 +84,7 @@ std::string Invalid(const api::Backup& backup) {
 
 uint64_t TsOrZero(const std::string& s) {
   if (s.empty()) return 0;
-  auto ts = api::ParseTsString(s);
+  auto ts = ParseTimestamp(s, "");
   return ts.ok() ? *ts : 0;
 }
 

@@ -1,6 +1,7 @@
 // CompactBackup reconcile (docs/controllers.md, "CompactBackup"): validate, one job named like the
 // CR whose backoffLimit is maxRetryTimes (the manager reports RetryFailed per failed attempt), then
 // Complete or Failed from the job.
+#include "common/timestamp.h"
 #include "operator/api/backup_status.h"
 #include "operator/api/go_time.h"
 #include "operator/api/storage_spec.h"
@@ -39,9 +40,10 @@ std::string Invalid(const api::CompactBackup& cpbk) {
   const api::CompactSpec& spec = cpbk.spec;
   if (spec.start_ts.empty()) return "spec.startTs is required";
   if (spec.end_ts.empty()) return "spec.endTs is required";
-  auto from = api::ParseTsString(spec.start_ts);
-  auto until = api::ParseTsString(spec.end_ts);
-  if (!from.ok() || !until.ok()) return "spec.startTs and spec.endTs must be TSOs or times";
+  auto from = ParseTimestamp(spec.start_ts, api::field::SpecField(api::field::kStartTs));
+  if (!from.ok()) return from.status().message();
+  auto until = ParseTimestamp(spec.end_ts, api::field::SpecField(api::field::kEndTs));
+  if (!until.ok()) return until.status().message();
   if (*until < *from) return "spec.endTs is before spec.startTs";
   if (spec.concurrency <= 0) return "spec.concurrency must be greater than 0";
   if (spec.max_retry_times < 0) return "spec.maxRetryTimes must not be negative";

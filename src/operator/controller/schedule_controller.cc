@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/time_util.h"
+#include "common/timestamp.h"
 #include "operator/api/backup_status.h"
 #include "operator/api/cron.h"
 #include "operator/api/go_time.h"
@@ -56,7 +57,7 @@ std::optional<Clock::time_point> TimeOf(const std::string& s) {
 
 uint64_t TsOrZero(const std::string& s) {
   if (s.empty()) return 0;
-  auto ts = api::ParseTsString(s);
+  auto ts = ParseTimestamp(s, "");
   return ts.ok() ? *ts : 0;
 }
 

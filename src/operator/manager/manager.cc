@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "common/time_util.h"
+#include "common/timestamp.h"
 #include "operator/api/backup_status.h"
 #include "operator/api/go_time.h"
 #include "operator/api/storage_spec.h"
@@ -225,7 +226,7 @@ Status BackupLog(client::ApiClient& api, const Engine& engine, const api::Backup
   bool send_credentials = spec.br.send_cred_to_tikv.value_or(true);
   uint64_t start_ts = 0;  // log-start: spec.commitTs (0 = now)
   if (cmd == logcmd::kStart && !spec.commit_ts.empty()) {
-    auto ts = api::ParseTsString(spec.commit_ts);
+    auto ts = ParseTimestamp(spec.commit_ts, api::field::SpecField(api::field::kCommitTs));
     if (!ts.ok()) return Fail(w, "InvalidSpec", ts.status(), cmd);
     start_ts = *ts;
   }
@@ -253,7 +254,9 @@ Status BackupLog(client::ApiClient& api, const Engine& engine, const api::Backup
     } else if (cmd == logcmd::kStop) {
       done = engine.log_stop(pd, name);
     } else if (cmd == logcmd::kTruncate) {
-      BRIX_ASSIGN_OR_RETURN(uint64_t until, api::ParseTsString(req.truncate_until));
+      BRIX_ASSIGN_OR_RETURN(
+          uint64_t until,
+          ParseTimestamp(req.truncate_until, api::field::SpecField(api::field::kLogTruncateUntil)));
       done = engine.log_truncate(*url, until, env).status();
     } else {
       done = Status::InvalidArgument("unknown log subcommand " + cmd);
@@ -306,7 +309,7 @@ Status Clean(client::ApiClient& api, const Engine& engine, const api::Backup& ba
   if (backup.spec.IsLogMode()) {
     uint64_t start = 0;
     if (const std::string& ts = backup.status.commit_ts; !ts.empty()) {
-      BRIX_ASSIGN_OR_RETURN(start, api::ParseTsString(ts));
+      BRIX_ASSIGN_OR_RETURN(start, ParseTimestamp(ts, "status.commitTs"));
     }
     owner = br::RunOwner::Log(backup.metadata.name, start);
   }
@@ -350,7 +353,8 @@ Status Restore(client::ApiClient& api, const Engine& engine, const api::Restore&
     br::PitrOptions o;
     SetRestoreCommon(spec, pd, env, &o);
     o.log_storage_url = *url;
-    auto ts = api::ParseTsString(spec.pitr_restored_ts);
+    auto ts =
+        ParseTimestamp(spec.pitr_restored_ts, api::field::SpecField(api::field::kPitrRestoredTs));
     if (!ts.ok()) return Fail(w, "InvalidSpec", ts.status());
     o.restored_ts = *ts;
     if (spec.pitr_full_backup_storage) {
@@ -358,7 +362,8 @@ Status Restore(client::ApiClient& api, const Engine& engine, const api::Restore&
       if (!full.ok()) return Fail(w, "InvalidSpec", full.status());
       o.full_backup_storage_url = *full;
     } else {
-      auto st = api::ParseTsString(spec.log_restore_start_ts);
+      auto st = ParseTimestamp(spec.log_restore_start_ts,
+                               api::field::SpecField(api::field::kLogRestoreStartTs));
       if (!st.ok()) return Fail(w, "InvalidSpec", st.status());
     }
     if (o.full_backup_storage_url.empty()) {
@@ -421,10 +426,10 @@ Status Compact(client::ApiClient& api, const Engine& engine, const api::CompactB
   o.env = env;
   o.concurrency = spec.concurrency;
   o.name = name;
-  auto from = api::ParseTsString(spec.start_ts);
-  auto until = api::ParseTsString(spec.end_ts);
-  if (!from.ok()) return failed(from.status().WithContext("spec.startTs"));
-  if (!until.ok()) return failed(until.status().WithContext("spec.endTs"));
+  auto from = ParseTimestamp(spec.start_ts, api::field::SpecField(api::field::kStartTs));
+  auto until = ParseTimestamp(spec.end_ts, api::field::SpecField(api::field::kEndTs));
+  if (!from.ok()) return failed(from.status());
+  if (!until.ok()) return failed(until.status());
   o.from_ts = *from;
   o.until_ts = *until;
   auto url = api::EngineStorageUrl(spec.storage, env);
@@ -483,7 +488,8 @@ Status ApplyBackupSpec(const api::BackupSpec& spec, br::BackupOptions* o) {
     o->time_ago = std::chrono::duration_cast<std::chrono::milliseconds>(d);
   }
   if (!spec.commit_ts.empty()) {
-    BRIX_ASSIGN_OR_RETURN(o->backup_ts, api::ParseTsString(spec.commit_ts));
+    BRIX_ASSIGN_OR_RETURN(
+        o->backup_ts, ParseTimestamp(spec.commit_ts, api::field::SpecField(api::field::kCommitTs)));
   }
   // br.options last: they win (§1.1). "--flag=value" or "--flag value".
   const std::vector<std::string>& opts = br.options;
@@ -496,9 +502,9 @@ Status ApplyBackupSpec(const api::BackupSpec& spec, br::BackupOptions* o) {
       value = opts[++i];
     }
     if (flag == "--lastbackupts") {
-      BRIX_ASSIGN_OR_RETURN(o->last_backup_ts, api::ParseTsString(value));
+      BRIX_ASSIGN_OR_RETURN(o->last_backup_ts, ParseTimestamp(value, "spec.br.options " + flag));
     } else if (flag == "--backupts") {
-      BRIX_ASSIGN_OR_RETURN(o->backup_ts, api::ParseTsString(value));
+      BRIX_ASSIGN_OR_RETURN(o->backup_ts, ParseTimestamp(value, "spec.br.options " + flag));
     } else if (flag == "--concurrency") {
       BRIX_ASSIGN_OR_RETURN(uint64_t n, ParseU64(flag, value));
       o->concurrency = static_cast<int>(n);

@@ -109,7 +109,7 @@ TEST(CliExitCodes, AFailureOfTheWorkIsExitOne) {
   EXPECT_EQ(ExitOf("kvnode", {"--pd", "127.0.0.1:1", "--listen", "127.0.0.1:0", "--data-dir",
                               file + "/data", "--insecure"}),
             tools::kExitFailure);
-  EXPECT_EQ(ExitOf("kvctl", {"oracle-checksum", "--oracle", dir.path() + "/missing", "--ts", "1"}),
+  EXPECT_EQ(ExitOf("kvctl", {"oracle-checksum", "--oracle", dir.path() + "/missing", "--ts", "0"}),
             tools::kExitFailure);
   EXPECT_EQ(ExitOf("brixd", {"--listen", "127.0.0.1:0", "--state-dir", file + "/state"},
                    {{"BRIX_INSECURE", "1"}}),
