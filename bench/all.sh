@@ -127,7 +127,7 @@ segments() {  # PG PREFIX TASK: off/on/off/on segments of $seg s; lags sampled w
   for s in 1 2 3 4; do
     if [ $((s % 2)) -eq 1 ]; then mode=off; "$bin/brix" log pause --task-name "$task" >/dev/null 2>&1 || true
     else mode=on; "$bin/brix" log resume --task-name "$task" >/dev/null; fi
-    "$bin/kvctl" workload --tables "bench.$prefix$s" --duration "${seg}s" --threads 8 \
+    "$bin/kvctl" workload --tables "bench.$prefix$s" --duration "${seg}s" --threads 8 --oracle "$dir/$prefix-$s.oracle" \
       >"$dir/$prefix-$s.out" 2>&1 &
     local wl=$!
     while kill -0 "$wl" 2>/dev/null; do
