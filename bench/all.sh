@@ -121,18 +121,20 @@ pg_down dst
 # Log backup overhead and RPO: segments alternate paused (off) and running (on) so that drift in
 # what else the machine does biases neither side; each writes its own table.
 segments() {  # PG PREFIX TASK: off/on/off/on segments of $seg s; lags sampled while on
-  local pg="$1" prefix="$2" task="$3" mode
+  local pg="$1" prefix="$2" task="$3" mode resumed lag
   : >"$dir/$prefix.lags"
   : >"$dir/$prefix.ops"
   for s in 1 2 3 4; do
     if [ $((s % 2)) -eq 1 ]; then mode=off; "$bin/brix" log pause --task-name "$task" >/dev/null 2>&1 || true
-    else mode=on; "$bin/brix" log resume --task-name "$task" >/dev/null; fi
+    else mode=on; "$bin/brix" log resume --task-name "$task" >/dev/null; resumed=$(now); fi
     "$bin/kvctl" workload --tables "bench.$prefix$s" --duration "${seg}s" --threads 8 --oracle "$dir/$prefix-$s.oracle" \
       >"$dir/$prefix-$s.out" 2>&1 &
     local wl=$!
     while kill -0 "$wl" 2>/dev/null; do
-      [ "$mode" = on ] && { "$bin/brix" log status --task-name "$task" --output json |
-        json checkpoint_lag_seconds >>"$dir/$prefix.lags" || true; }
+      if [ "$mode" = on ]; then  # "seconds since resume, lag"
+        lag=$("$bin/brix" log status --task-name "$task" --output json | json checkpoint_lag_seconds) &&
+          echo "$(python3 -c "print($(now) - $resumed)") $lag" >>"$dir/$prefix.lags" || true
+      fi
       sleep 0.5
     done
     wait "$wl"
@@ -203,7 +205,10 @@ off, on = ops("w")
 ovh = 100 * (1 - on / off) if off else float("nan")
 row("log backup write overhead", f"{ovh:.1f} % ({on} writes)", f"{off} writes, task paused", None, "≤ 3 %", ovh <= 3)
 for prefix, interval in (("w", 10), ("r", 1)):
-    lags = sorted(float(l) for l in open(f"{d}/{prefix}.lags") if l.strip())
+    # Steady state only: a sample counts once the checkpoint is newer than the resume (lag ≤
+    # time since resume); before that the lag is the pause itself.
+    samples = [tuple(map(float, l.split())) for l in open(f"{d}/{prefix}.lags") if l.strip()]
+    lags = sorted(lag for since, lag in samples if lag <= since)
     p99 = lags[min(len(lags) - 1, int(0.99 * len(lags)))] if lags else float("nan")
     row(f"RPO p99 (checkpoint lag), flush every {interval} s", f"{p99:.1f} s ({len(lags)} samples)",
         f"{2 * interval} s (2 × flush interval)", p99 / (2 * interval), "≤ 1x", p99 <= 2 * interval)
