@@ -59,9 +59,9 @@ reset_hwm "${nodes[@]}"
 fact node_hwm_mib "$(hwm_mib "${nodes[@]}")"
 want_bk=$("$bin/kvctl" checksum --ts "$(json backup_ts <"$dir/bk.json")")
 
-echo "== curl Put Blob of the same SSTs, parallel 1, 2, 4, 8 (best counts)"
+echo "== curl Put Blob of the same SSTs, parallel 1, 2, 4, 8 (best counts; each overwrites the last)"
 for p in 1 2 4 8; do
-  "$bin/bench_baselines" put --container baseline --prefix "p$p" --parallel "$p" "$dir/bk" | tee "$dir/put-$p.json"
+  "$bin/bench_baselines" put --container baseline --prefix sweep --parallel "$p" "$dir/bk" | tee "$dir/put-$p.json"
 done
 best_put=$(python3 - "$dir" <<'PY'
 import json, sys
@@ -93,7 +93,7 @@ echo "== restore <- Azurite into a fresh cluster vs curl Get Blob + ingest (para
 "$bin/brix" restore full --pd "$(dst_pd)" -s "azure://bench/snap" --checksum=false --output json | tee "$dir/ra.json"
 same "restore <- Azurite" "$want_ba" "$(checksum_dst)"
 fresh_dst
-"$bin/bench_baselines" get-ingest --container baseline --prefix "p$best_put" --parallel "$best_put" \
+"$bin/bench_baselines" get-ingest --container baseline --prefix sweep --parallel "$best_put" \
   --work "$dir/getingest" "$dir/bk" | tee "$dir/getingest.json"
 rm -rf "$dir/getingest"
 
