@@ -3,15 +3,11 @@
 # over 8 tables (write rows/s and MiB/s), then `kvctl checksum` (a full MVCC scan at one ts:
 # scan rows/s and MiB/s). Usage: bench/cluster.sh [ROWS] (default 1000000)
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rows="${1:-1000000}"
-"$here/scripts/setup" >/dev/null
-"$here/scripts/build" >/dev/null
-bin="$here/build/bin"
-dir="$(mktemp -d "${TMPDIR:-/tmp}/brix-bench-XXXXXX")"
-trap '"$bin/brix" playground down --dir "$dir/pg" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
-"$bin/brix" playground up --dir "$dir/pg" --nodes 3 >/dev/null
-set -a; . "$dir/pg/playground.env"; set +a
+bench_init
+pg_up pg
+use_env pg
 per_table=$((rows / 8))
 tables=$(printf 'bench.t%d,' 1 2 3 4 5 6 7 8); tables=${tables%,}
 echo "== load: $rows rows x 256 B over 8 tables, 8 threads, 3 nodes"

@@ -1,0 +1,96 @@
+# The shared prelude of the bench scripts (bench/all.sh, bench/scale.sh): source it, then call
+# bench_init. It builds what the benches run, makes a work folder and stops every playground it
+# started when the script exits (also on failure); KEEP=1 keeps the work folder.
+#
+#   bench_init             here, bin, dir (work folder), cores (nproc); EXIT trap
+#   pg_up NAME [ARGS...]   `brix playground up` in $dir/NAME (3 nodes, one shared TLS folder, so
+#                          a restore from one into another works); pg_down NAME stops it
+#   pd_of NAME             its kvpd address
+#   pids_of NAME ROLE      pids of its processes whose role starts with ROLE (e.g. kvnode)
+#   json KEY               KEY of the last JSON line on stdin
+#   wait_checkpoint URL TS waits (deadline 300 s) until the log at URL has a global checkpoint >= TS
+#   same WHAT WANT GOT     exits 1, printing both, unless WANT equals GOT (checksums)
+#   reset_hwm PID...       resets the peak RSS (VmHWM) of processes; hwm_mib PID... = their max
+# Every `brix`/`kvctl` call reads the playground's env only when the script exports it
+# (use_env NAME).
+set -euo pipefail
+
+bench_init() {
+  here="$(cd "$(dirname "${BASH_SOURCE[1]}")/.." && pwd)"
+  "$here/scripts/setup" >/dev/null
+  "$here/scripts/build" --targets "brix kvctl kvnode kvpd bench_baselines bench_scale_gen" >/dev/null
+  bin="$here/build/bin"
+  cores=$(nproc)
+  dir="$(mktemp -d "${TMPDIR:-/tmp}/brix-bench-XXXXXX")"
+  _playgrounds=()
+  trap _bench_cleanup EXIT
+}
+
+_bench_cleanup() {
+  local rc=$?
+  for pg in "${_playgrounds[@]}"; do
+    "$bin/brix" playground down --dir "$dir/$pg" >/dev/null 2>&1 || true
+  done
+  if [ "${KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
+    echo "work folder kept: $dir" >&2
+  else
+    rm -rf "$dir"
+  fi
+}
+
+pg_up() {
+  local name="$1"
+  shift
+  _playgrounds+=("$name")
+  "$bin/brix" playground up --dir "$dir/$name" --nodes 3 --tls-dir "$dir/tls" "$@" >/dev/null
+}
+
+pg_down() {
+  "$bin/brix" playground down --dir "$dir/$1" >/dev/null
+  rm -rf "${dir:?}/$1"
+}
+
+pd_of() { (set -a; . "$dir/$1/playground.env"; echo "$BRIX_PD"); }
+
+use_env() { set -a; . "$dir/$1/playground.env"; set +a; }
+
+pids_of() {
+  python3 -c "
+import json, sys
+for p in json.load(open(sys.argv[1]))['processes']:
+    if p['role'].startswith(sys.argv[2]): print(p['pid'])" "$dir/$1/playground.json" "$2"
+}
+
+json() {
+  python3 -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])[sys.argv[1]])" "$1"
+}
+
+wait_checkpoint() {
+  local c deadline=$((SECONDS + 300))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    c=$("$bin/brix" log metadata --storage "$1" --output json | json global_checkpoint)
+    [ "$c" -ge "$2" ] && return 0
+    sleep 0.5
+  done
+  echo "the log at $1 did not reach $2 in 300 s (checkpoint $c)" >&2
+  return 1
+}
+
+same() {
+  if [[ "$2" != "$3" ]]; then
+    printf 'MISMATCH %s:\n--- source\n%s\n--- restored\n%s\n' "$1" "$2" "$3" >&2
+    exit 1
+  fi
+  echo "   checked: $1 = source ($(echo "$3" | tail -n1))"
+}
+
+reset_hwm() { for p in "$@"; do echo 5 >"/proc/$p/clear_refs"; done; }
+
+hwm_mib() {
+  local max=0 kib
+  for p in "$@"; do
+    kib=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$p/status")
+    [ "$kib" -gt "$max" ] && max=$kib
+  done
+  echo $((max / 1024))
+}
