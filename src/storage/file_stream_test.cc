@@ -40,5 +40,25 @@ TEST(FileSinkTest, AnUnfinishedSinkLeavesTheOldFileAndNoTempFile) {
   EXPECT_EQ(entries, 1);
 }
 
+TEST(MappedFileTest, TheViewIsTheWholeFile) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/data";
+  std::string bytes(3 << 20, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 131 % 251);
+  std::ofstream(path, std::ios::binary) << bytes;
+  auto mapped = MappedFile::Open(path);
+  ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+  EXPECT_EQ((*mapped)->view(), bytes);
+}
+
+TEST(MappedFileTest, AnEmptyFileIsAnEmptyViewAndAMissingOneIsNotFound) {
+  testing::TempDir dir;
+  std::ofstream(dir.path() + "/empty").close();
+  auto empty = MappedFile::Open(dir.path() + "/empty");
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_TRUE((*empty)->view().empty());
+  EXPECT_TRUE(MappedFile::Open(dir.path() + "/missing").status().IsNotFound());
+}
+
 }  // namespace
 }  // namespace brix::storage

@@ -28,36 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Result<std::string> Sha256OfFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("open " + path);
-  Sha256Hasher h;
-  std::string buf(1 << 20, '\0');
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    h.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
-  }
-  if (in.bad()) return Status::IOError("read " + path);
-  return h.Finish();
-}
-
-// A ByteSource that passes bytes through the node's rate limiter.
-class LimitedSource final : public storage::ByteSource {
- public:
-  LimitedSource(storage::ByteSource& inner, RateLimiter& limiter)
-      : inner_(inner), limiter_(limiter) {}
-  Result<size_t> Read(char* buf, size_t n) override {
-    BRIX_ASSIGN_OR_RETURN(size_t got, inner_.Read(buf, std::min<size_t>(n, 256 << 10)));
-    limiter_.Acquire(got);
-    return got;
-  }
-  std::optional<uint64_t> Size() const override { return inner_.Size(); }
-
- private:
-  storage::ByteSource& inner_;
-  RateLimiter& limiter_;
-};
-
 // A ByteSink that hashes, counts and rate-limits what it writes to a local file.
 class HashingFileSink final : public storage::ByteSink {
  public:
@@ -80,25 +50,32 @@ class HashingFileSink final : public storage::ByteSink {
   uint64_t size_ = 0;
 };
 
-// Uploads a finished local file, retrying whole-file on failure (the file can be re-read,
-// unlike a stream).
-Status UploadFile(storage::ExternalStorage& storage, const std::string& name,
-                  const std::string& path, RateLimiter& limiter) {
+// Uploads a finished local file and returns its SHA-256. The file is mapped, not copied into
+// the heap: one pass hashes it through the node's rate limiter (so a node's uploads keep to
+// --ratelimit on average; a file goes up in one burst once its bytes were paced), then one Put
+// sends the mapped bytes (on Azure one Put Blob up to single_put_max, else parallel Put Blocks).
+// A failed Put is retried whole from the same mapping.
+Result<std::string> UploadFile(storage::ExternalStorage& storage, const std::string& name,
+                               const std::string& path, RateLimiter& limiter) {
+  BRIX_ASSIGN_OR_RETURN(auto mapped, storage::MappedFile::Open(path));
+  const std::string_view bytes = mapped->view();
+  Sha256Hasher hasher;
+  constexpr size_t kPaceBytes = 1 << 20;
+  for (size_t off = 0; off < bytes.size(); off += kPaceBytes) {
+    std::string_view piece = bytes.substr(off, kPaceBytes);
+    limiter.Acquire(piece.size());
+    hasher.Update(piece);
+  }
   BackoffOptions retries{.max_attempts = 6,
                          .base_delay = std::chrono::milliseconds(200),
                          .max_delay = std::chrono::milliseconds(5000)};
   Status s = RetryWithBackoff(
-      retries,
-      [&](int) -> Status {
-        BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::Open(path));
-        LimitedSource limited(*source, limiter);
-        return storage.PutStream(name, limited);
-      },
-      RetryAnyError,
+      retries, [&](int) -> Status { return storage.Put(name, bytes); }, RetryAnyError,
       [&](int attempt, const Status& e) {
         spdlog::warn("backup: upload of {} failed (try {}): {}", name, attempt, e.ToString());
       });
-  return s.WithContext("upload " + name);
+  BRIX_RETURN_IF_ERROR(s.WithContext("upload " + name));
+  return hasher.Finish();
 }
 
 // Rewrites the table prefix of an MVCC-encoded key (same length, so order is kept).
@@ -262,13 +239,12 @@ class NodeBackupService final : public NodeBackup::Service {
       BRIX_RETURN_IF_ERROR(wait_uploads(kUploadsInFlight - 1));
       uploads.push_back(
           std::async(std::launch::async, [&storage, &limiter, out, local = path]() -> Status {
-            auto digest = Sha256OfFile(local);
-            Status up =
-                digest.ok() ? UploadFile(storage, out->name(), local, limiter) : digest.status();
+            Result<std::string> digest = UploadFile(storage, out->name(), local, limiter);
             std::error_code ec;
             fs::remove(local, ec);
-            if (up.ok()) out->set_sha256(*digest);
-            return up;
+            if (!digest.ok()) return digest.status();
+            out->set_sha256(*digest);
+            return Status::OK();
           }));
       return Status::OK();
     };

@@ -26,9 +26,11 @@ namespace brix::storage {
 enum class AzureAuthKind { kSas, kEntra, kSharedKey };
 
 struct AzureTransferOptions {
-  uint64_t block_size = 8ull << 20;       // Put Block size and ranged-download chunk size
-  uint64_t single_put_max = 32ull << 20;  // objects up to this go up in one Put Blob
-  int concurrency = 8;                    // blocks or ranges in flight per object
+  uint64_t block_size = 8ull << 20;  // Put Block size and ranged-download chunk size
+  // Put of an object up to this size is one Put Blob (the SDKs' default, 256 MiB): a 96 MiB
+  // backup SST is one request, not twelve blocks and a commit.
+  uint64_t single_put_max = 256ull << 20;
+  int concurrency = 8;  // blocks or ranges in flight per object
 };
 
 struct AzureConfig {

@@ -2,10 +2,13 @@
 // libcurl (the Azure Blob REST API). Hand-written because no Azure SDK for C++ is packaged for
 // Debian and brix needs full control of retries, signing and transfer sizes.
 //
-// Transfers: an object up to `single_put_max` goes up in one Put Blob; a larger one as Put Block
-// calls (`block_size` each, `concurrency` in flight, each with x-ms-content-crc64) committed by one
-// Put Block List, so readers never see a partial object. Streamed downloads fetch `block_size`
-// ranges, `concurrency` in flight, pinned to the first ETag with If-Match.
+// Transfers: Put of an object up to `single_put_max` (default 256 MiB) is one Put Blob sent from
+// the caller's bytes without a copy; a larger one goes as Put Block calls (`block_size` slices of
+// the caller's bytes, `concurrency` in flight) committed by one Put Block List, so readers never
+// see a partial object. PutStream holds at most `concurrency` blocks of `block_size` in memory: a
+// stream that ends within its first block is one Put Blob, a longer one goes as blocks. Every
+// body carries x-ms-content-crc64. Streamed downloads fetch `block_size` ranges, `concurrency`
+// in flight (memory: at most `concurrency` ranges), pinned to the first ETag with If-Match.
 //
 // Every request is retried with jittered exponential backoff on transport errors, timeouts, 408,
 // 429, 500, 502, 503, 504 and checksum mismatches, honouring retry-after-ms, x-ms-retry-after-ms

@@ -68,8 +68,8 @@ class AzureStorageTest : public ::testing::Test {
 };
 
 TEST_F(AzureStorageTest, BasicOperationsIncludingMultiBlockObject) {
-  // 70 MiB > single-put-max (32 MiB): goes up as 9 parallel blocks plus a block list.
-  auto s = Open("basic");
+  // 70 MiB > single-put-max (set to 32 MiB): goes up as 9 parallel blocks plus a block list.
+  auto s = Open("basic", "?single-put-max=32MiB");
   ASSERT_TRUE(s);
   testing::CheckBasicOperations(*s, 70 << 20);
 }
