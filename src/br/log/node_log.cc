@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "br/log/log_buffer.h"
 #include "br/log/log_files.h"
 #include "br/log/log_task.h"
 #include "br/meta_seal.h"
@@ -33,100 +34,6 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr size_t kMaxRawFileBytes = 64 << 20;  // cut data files at this many raw bytes
-
-// Appends length-prefixed LogEntry records to a local file; rotated at each flush. Any failure
-// (open, write, or the close that flushes it — a full disk) marks the file broken: the rest of
-// its appends are dropped and Rotate() returns the error instead of the path, so its writes must
-// come from a re-scan of the store instead. Thread-safe.
-class BufferFile {
- public:
-  // While `fault_file` (a test hook; empty = off) exists, opens and writes fail like a full disk.
-  BufferFile(std::string dir, std::string fault_file)
-      : dir_(std::move(dir)), fault_file_(std::move(fault_file)) {
-    Open();
-  }
-  ~BufferFile() {
-    if (file_) std::fclose(file_);
-    std::error_code ec;
-    fs::remove(path_, ec);
-  }
-  void Append(const LogEntry& e) {
-    std::string data = e.SerializeAsString();
-    uint32_t n = static_cast<uint32_t>(data.size());
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!error_.ok()) return;  // broken already: the re-scan covers this write
-    if (Faulty()) {
-      error_ = Failed("write", ENOSPC);
-    } else if (std::fwrite(&n, sizeof(n), 1, file_) != 1 ||
-               std::fwrite(data.data(), 1, data.size(), file_) != data.size()) {
-      error_ = Failed("write", errno);
-    }
-  }
-  // Closes the current file and starts a new one. Returns the closed file's path, or why it
-  // does not hold every write appended to it (then it is deleted).
-  Result<std::string> Rotate() {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::string done = path_;
-    Status s = error_;
-    if (file_ && std::fclose(file_) != 0 && s.ok()) s = Failed("close", errno);
-    file_ = nullptr;
-    if (s.ok() && Faulty()) s = Failed("close", ENOSPC);
-    Open();
-    if (s.ok()) return done;
-    std::error_code ec;
-    fs::remove(done, ec);
-    return s;
-  }
-
- private:
-  bool Faulty() const { return !fault_file_.empty() && fs::exists(fault_file_); }
-  Status Failed(const char* what, int err) const {
-    return Status::IOError("log backup buffer " + path_ + ": " + what +
-                           " failed: " + std::strerror(err));
-  }
-  void Open() {
-    path_ = dir_ + "/" + NewUuid() + ".buf";
-    error_ = Status::OK();
-    file_ = Faulty() ? nullptr : std::fopen(path_.c_str(), "wb");
-    if (!file_) {
-      error_ = Failed("open", Faulty() ? ENOSPC : errno);
-      spdlog::error("{}", error_.ToString());
-    }
-  }
-  std::string dir_;
-  std::string fault_file_;
-  std::mutex mu_;
-  std::string path_;
-  std::FILE* file_ = nullptr;
-  Status error_;  // set once the file misses a write
-};
-
-// Reads a buffer file Rotate() vouched for: a short or unparsable record is corruption.
-Status ReadBufferFile(const std::string& path, const std::function<void(LogEntry&&)>& add) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return Status::IOError("open " + path + ": " + std::strerror(errno));
-  std::string data;
-  Status s;
-  for (;;) {
-    uint32_t n = 0;
-    size_t got = std::fread(&n, 1, sizeof(n), f);
-    if (got == 0 && std::feof(f)) break;
-    data.resize(n);
-    if (got != sizeof(n) || (n && std::fread(data.data(), 1, n, f) != n)) {
-      s = Status::Corruption("log backup buffer " + path + ": short record");
-      break;
-    }
-    LogEntry e;
-    if (!e.ParseFromString(data)) {
-      s = Status::Corruption("log backup buffer " + path + ": record does not parse");
-      break;
-    }
-    add(std::move(e));
-  }
-  if (s.ok() && std::ferror(f)) s = Status::IOError("read " + path + ": " + std::strerror(errno));
-  std::fclose(f);
-  return s;
-}
 
 // Uploads entries as data files (cut at kMaxRawFileBytes) and one meta naming them.
 class FlushWriter {
@@ -213,7 +120,8 @@ class TaskRunner {
     std::error_code ec;
     fs::remove_all(dir_, ec);  // buffers of an earlier life: the re-scan covers them
     fs::create_directories(dir_, ec);
-    buffer_ = std::make_unique<BufferFile>(dir_, options.test_buffer_fault_file);
+    buffer_ = std::make_unique<LogBuffer>(dir_, options.buffer_memory_bytes,
+                                          options.test_buffer_fault_file);
     observer_ = node_->AddWriteObserver(
         [this](const std::vector<cluster::MvccMutation>& muts, uint64_t ts) {
           for (const auto& m : muts) {
@@ -276,13 +184,21 @@ class TaskRunner {
   void Loop() {
     Result<std::unique_ptr<storage::ExternalStorage>> storage = Status::Unavailable("not opened");
     std::optional<std::string> opened;  // the sealed credentials `storage` was opened with
+    bool first = true;
     while (true) {
       uint64_t serving;
       std::string sealed;
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait_for(lock, rescanned_ ? interval_ : std::chrono::milliseconds(0),
-                     [&] { return stop_ || flush_requests_ > flushes_done_; });
+        // The first flush (the catch-up re-scan) at once, then at the next multiple of the
+        // interval on the clock: every store flushes at about the same moment, so the global
+        // checkpoint (their minimum) lags by about one interval rather than up to two.
+        if (first) {
+          first = false;
+        } else {
+          cv_.wait_until(lock, NextFlushSlot(),
+                         [&] { return stop_ || flush_requests_ > flushes_done_; });
+        }
         if (stop_) return;
         serving = flush_requests_;
         sealed = sealed_;
@@ -292,12 +208,29 @@ class TaskRunner {
         opened = sealed;
       }
       Status s = storage.ok() ? Flush(**storage) : storage.status();
+      if (!s.ok()) s = KeepPending(s);
       Report(s);
       std::lock_guard<std::mutex> lock(mu_);
       last_error_ = s;
       flushes_done_ = std::max(flushes_done_, serving);
       cv_.notify_all();
     }
+  }
+
+  std::chrono::system_clock::time_point NextFlushSlot() const {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    const auto interval = std::max(interval_, std::chrono::milliseconds(1));
+    return std::chrono::system_clock::time_point(
+        (std::chrono::duration_cast<std::chrono::milliseconds>(now) / interval + 1) * interval);
+  }
+
+  // After a failed flush the rotated writes wait for the next one on disk, not in memory, so
+  // memory stays within the buffer's bound however long the storage is unreachable.
+  Status KeepPending(const Status& why) {
+    for (auto& writes : pending_) {
+      if (Status s = writes.Spill(dir_); !s.ok()) return BufferLost(s.WithContext(why.ToString()));
+    }
+    return why;
   }
 
   // First call: the re-scan of (checkpoint, R]. Later: the buffered writes.
@@ -314,7 +247,7 @@ class TaskRunner {
     // Every write ≤ resolved was appended before resolved was published: rotate after reading it.
     auto rotated = buffer_->Rotate();
     if (!rotated.ok()) return BufferLost(rotated.status());
-    pending_.push_back(*rotated);
+    pending_.push_back(std::move(*rotated));
     FlushWriter writer(storage, node_->store_id(), resolved, task_.name());
     if (!rescanned_) {
       Status added;
@@ -333,19 +266,16 @@ class TaskRunner {
                                 }));
       BRIX_RETURN_IF_ERROR(added);
     }
-    for (const auto& path : pending_) {
+    for (const auto& writes : pending_) {
       Status added;
-      Status read = ReadBufferFile(path, [&](LogEntry&& e) {
+      Status read = writes.ForEach([&](LogEntry&& e) {
         if (added.ok()) added = writer.Add(std::move(e));
       });
       if (!read.ok()) return BufferLost(read);
       BRIX_RETURN_IF_ERROR(added);
     }
     BRIX_RETURN_IF_ERROR(writer.Finish());
-    for (const auto& path : pending_) {
-      std::error_code ec;
-      fs::remove(path, ec);
-    }
+    for (auto& writes : pending_) writes.Remove();
     pending_.clear();
     rescanned_ = true;
     checkpoint_ = resolved;
@@ -365,10 +295,7 @@ class TaskRunner {
   // the checkpoint at the next flush, which already has to cover (checkpoint, resolved] on start.
   // The checkpoint stays where it is until that succeeds.
   Status BufferLost(const Status& why) {
-    for (const auto& path : pending_) {
-      std::error_code ec;
-      fs::remove(path, ec);
-    }
+    for (auto& writes : pending_) writes.Remove();
     pending_.clear();
     rescanned_ = false;
     return why.WithContext("log buffer lost writes; the next flush re-scans from checkpoint " +
@@ -400,9 +327,9 @@ class TaskRunner {
   uint64_t checkpoint_;
   std::chrono::milliseconds interval_;
   std::string dir_;
-  std::unique_ptr<BufferFile> buffer_;
+  std::unique_ptr<LogBuffer> buffer_;
   int observer_ = 0;
-  std::vector<std::string> pending_;  // rotated buffers not yet uploaded
+  std::vector<BufferedWrites> pending_;  // rotated buffers not yet uploaded
   bool rescanned_ = false;
 
   std::mutex mu_;

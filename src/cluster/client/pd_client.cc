@@ -109,11 +109,11 @@ Result<uint64_t> PdClient::GetTs() {
   return resp.ts();
 }
 
-Result<GetTsResponse> PdClient::GetTsAndRegionVersion() {
+Result<GetTsResponse> PdClient::GetTsAndRegionVersion(uint32_t count) {
   GetTsResponse resp;
   BRIX_RETURN_IF_ERROR(Call("GetTs", [&](PD::Stub& s, grpc::ClientContext& c) {
     GetTsRequest req;
-    req.set_count(1);
+    req.set_count(count);
     return s.GetTs(&c, req, &resp);
   }));
   return resp;

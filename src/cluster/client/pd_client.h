@@ -33,8 +33,9 @@ class PdClient {
   }
 
   [[nodiscard]] Result<uint64_t> GetTs();
-  // A ts and the region-map version current when it was issued (for nodes).
-  [[nodiscard]] Result<GetTsResponse> GetTsAndRegionVersion();
+  // A ts and the region-map version current when it was issued (for nodes). With count > 1 the
+  // ts is the last of `count` consecutive ones (cluster/client/tso_batcher.h hands them out).
+  [[nodiscard]] Result<GetTsResponse> GetTsAndRegionVersion(uint32_t count = 1);
   [[nodiscard]] Result<uint64_t> GetClusterId();
   // Every ts issued after this returns is greater than min_ts; returns a fresh one.
   [[nodiscard]] Result<uint64_t> AdvanceTs(uint64_t min_ts);

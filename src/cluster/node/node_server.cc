@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cluster/client/pd_client.h"
+#include "cluster/client/tso_batcher.h"
 #include "cluster/node/mvcc_store.h"
 #include "cluster/proto/cluster.grpc.pb.h"
 #include "cluster/region.h"
@@ -48,6 +49,7 @@ struct NodeServer::Impl final : public KvNode::Service, public NodeContext {
   NodeOptions options;
   std::vector<std::unique_ptr<grpc::Service>> extra_services;
   std::unique_ptr<PdClient> pd_;
+  std::unique_ptr<TsoBatcher> write_tso;  // writes' commit ts: one kvpd call per batch
   std::unique_ptr<MvccStore> store_;
   std::unique_ptr<grpc::Server> server;
   uint64_t store_id_ = 0;
@@ -155,9 +157,11 @@ struct NodeServer::Impl final : public KvNode::Service, public NodeContext {
   }
 
   // A ts comes with kvpd's region-map version at that moment; if it is newer than ours, our
-  // view is stale and is refreshed before any request is checked against it.
-  Result<uint64_t> TsWithFreshRegions() {
-    BRIX_ASSIGN_OR_RETURN(GetTsResponse r, pd_->GetTsAndRegionVersion());
+  // view is stale and is refreshed before any request is checked against it. `batched`: through
+  // the writes' TSO batcher.
+  Result<uint64_t> TsWithFreshRegions(bool batched = false) {
+    BRIX_ASSIGN_OR_RETURN(GetTsResponse r,
+                          batched ? write_tso->Next() : pd_->GetTsAndRegionVersion());
     bool stale;
     {
       std::lock_guard<std::mutex> lock(region_mu);
@@ -329,7 +333,7 @@ struct NodeServer::Impl final : public KvNode::Service, public NodeContext {
     uint64_t ts;
     {
       std::shared_lock<std::shared_mutex> gate(ts_gate);
-      auto got = TsWithFreshRegions();
+      auto got = TsWithFreshRegions(/*batched=*/true);
       if (!got.ok()) return net::ToGrpc(got.status());
       ts = *got;
       std::lock_guard<std::mutex> lock(inflight_mu);
@@ -453,6 +457,8 @@ Result<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeOptions& options
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return Status::IOError("create " + options.data_dir + ": " + ec.message());
   BRIX_ASSIGN_OR_RETURN(impl->pd_, PdClient::Connect(options.pd));
+  impl->write_tso = std::make_unique<TsoBatcher>(
+      [pd = impl->pd_.get()](uint32_t n) { return pd->GetTsAndRegionVersion(n); });
   BRIX_ASSIGN_OR_RETURN(impl->store_, MvccStore::Open(options.data_dir + "/db"));
   BRIX_ASSIGN_OR_RETURN(uint64_t known_id, ReadStoreId(options.data_dir));
   BRIX_ASSIGN_OR_RETURN(impl->store_id_, impl->pd_->RegisterStore(options.listen, known_id));

@@ -5,10 +5,11 @@
 //   will get a commit_ts ≤ R.
 //
 // How: a write takes its commit ts from kvpd while holding a shared "ts gate" and registers it
-// as in flight before releasing the gate; the resolver takes the gate exclusively, fetches a
-// fresh ts T, and sets R = min(T, oldest in-flight ts - 1). Writes after the resolver got T get
-// a larger ts; writes before are either durable or in flight. Reads at ts wait until R ≥ ts, so
-// a read never misses a write it should see.
+// as in flight before releasing the gate (concurrent writes share one kvpd request:
+// cluster/client/tso_batcher.h; each waits for it holding the gate); the resolver takes the gate
+// exclusively, fetches a fresh ts T, and sets R = min(T, oldest in-flight ts - 1). Writes after the
+// resolver got T get a larger ts; writes before are either durable or in flight. Reads at ts wait
+// until R ≥ ts, so a read never misses a write it should see.
 #pragma once
 
 #include <grpcpp/impl/service_type.h>

@@ -26,6 +26,11 @@ int main(int argc, char** argv) {
   app.add_option("--log-flush-interval-ms", log_flush_interval_ms,
                  "log backup: how often buffered writes are uploaded (default 10000)")
       ->check(CLI::PositiveNumber);
+  int64_t log_buffer_memory_mb = 32;
+  app.add_option("--log-buffer-memory-mb", log_buffer_memory_mb,
+                 "log backup, per task: buffered writes spill to disk past this many MiB in "
+                 "memory; writes wait for the spill past twice as many (default 32)")
+      ->check(CLI::PositiveNumber);
   std::string buffer_fault_file;
   app.add_option("--test-log-buffer-fault-file", buffer_fault_file,
                  "tests only: while this file exists, log-backup buffer writes fail like a full "
@@ -41,6 +46,7 @@ int main(int argc, char** argv) {
   options.services.push_back(brix::br::NewNodeBackupService);
   brix::br::NodeLogOptions log_options;
   log_options.flush_interval = std::chrono::milliseconds(log_flush_interval_ms);
+  log_options.buffer_memory_bytes = static_cast<size_t>(log_buffer_memory_mb) << 20;
   log_options.test_buffer_fault_file = buffer_fault_file;
   if (!credential_key_file.empty()) {
     auto key = brix::LoadCredentialKey(credential_key_file);
