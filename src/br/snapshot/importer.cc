@@ -69,6 +69,7 @@ Status Importer::DownloadOne(Task& task) {
         staged_bytes_[task.store_id] += task.bytes;
       }
       bytes_done_ += task.bytes;
+      if (resp.staged_as_is()) ++as_is_;
       ++tasks_done_;
       return Status::OK();
     }
@@ -152,7 +153,8 @@ Status Importer::Stage(const std::vector<ImportFile>& files) {
     if (!r.ok()) return r.WithContext("nothing was ingested; restore refused");
   }
 
-  spdlog::debug("import: {} downloads ({} files) staged in {:.3f}s", tasks_total_, files.size(),
+  spdlog::debug("import: {} downloads ({} files, {} staged as is) in {:.3f}s", tasks_total_,
+                files.size(), as_is_,
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 
   return Status::OK();

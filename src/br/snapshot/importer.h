@@ -48,6 +48,8 @@ class Importer {
   // one IngestExternalFile. Only after Stage succeeded.
   [[nodiscard]] Status Ingest();
   uint64_t bytes() const { return bytes_done_; }
+  // Downloads the nodes staged unchanged (no rewrite: same table id, inside one region).
+  uint64_t staged_as_is() const { return as_is_; }
 
  private:
   struct Task;
@@ -67,6 +69,7 @@ class Importer {
   std::map<uint64_t, std::vector<std::string>> staged_;  // store → uuids to ingest
   std::map<uint64_t, uint64_t> staged_bytes_;            // store → bytes to ingest
   uint64_t bytes_done_ = 0;
+  uint64_t as_is_ = 0;
   uint64_t tasks_done_ = 0;
   uint64_t tasks_total_ = 0;
 };

@@ -133,6 +133,7 @@ Status NodeRestore::DoDownload(const DownloadRequest& req, DownloadResponse* res
       if (!ec) {
         resp->set_kvs(file.total_kvs());
         resp->set_empty(file.total_kvs() == 0);
+        resp->set_staged_as_is(true);
         return Status::OK();
       }
     }

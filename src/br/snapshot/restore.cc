@@ -89,6 +89,7 @@ class RestoreRun {
       BRIX_RETURN_IF_ERROR(importer.Ingest());
       Lap("ingest");
       bytes_done_ = importer.bytes();
+      as_is_ = importer.staged_as_is();
     }
     // Verified while still invisible (the checksums read the new ids directly), published last.
     BRIX_ASSIGN_OR_RETURN(uint64_t now, pd_->AdvanceTs(meta_.end_version()));
@@ -105,6 +106,7 @@ class RestoreRun {
     Lap("publish");
     summary.backup_ts = meta_.end_version();
     summary.files = files_.size();
+    summary.files_as_is = as_is_;
     for (const auto& f : files_) {
       summary.total_kvs += f.total_kvs();
       summary.total_bytes += f.total_bytes();
@@ -242,6 +244,7 @@ class RestoreRun {
   std::vector<cluster::TableRef> unpublished_;  // created by this restore, not yet in catalog
   std::vector<cluster::TableRef> restored_;
   uint64_t bytes_done_ = 0;
+  uint64_t as_is_ = 0;
   Clock::time_point lap_ = Clock::now();
 };
 
