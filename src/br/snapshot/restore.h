@@ -8,11 +8,11 @@
 // change is staged as it is) and only when every download succeeded asks the nodes to ingest.
 // GC is paused on every target node before the first byte enters a store and until the end: the
 // pause is acquired while the ids are allocated and the files are staged (staging writes nothing
-// into a store) and waited for before the ingest. Then the target TSO is advanced past the backup ts, the table checksums (read
-// under the new, still unpublished ids) are compared with the backupmeta, and only then are the
-// tables published in the catalog, in one atomic write (the commit point). A run that fails
-// leaves its data under ids that are never handed out again (kvpd allocates every id once), so
-// nothing of it can ever become visible.
+// into a store) and waited for before the ingest. Then the target TSO is advanced past the backup
+// ts, the table checksums (read under the new, still unpublished ids) are compared with the
+// backupmeta, and only then are the tables published in the catalog, in one atomic write (the
+// commit point). A run that fails leaves its data under ids that are never handed out again (kvpd
+// allocates every id once), so nothing of it can ever become visible.
 //
 // Refused before anything is written: a target with a log backup task that is not stopped
 // (br/restore_target.h), tables that exist (full backup), a missing link (incremental).

@@ -125,7 +125,9 @@ TEST_F(SnapshotTest, FullDbTableAndFilterBackupsRestoreExactlyIntoOneAndThreeNod
     // Into the 1-node target the tables get the source's ids: each file is staged as it is.
     // In the 3-node target a table made first shifts the ids: every key is rewritten.
     const bool shifted = nodes == 3;
-    if (shifted) ASSERT_TRUE(cluster::CreateTable(target->kv(), "other", "x").ok());
+    if (shifted) {
+      ASSERT_TRUE(cluster::CreateTable(target->kv(), "other", "x").ok());
+    }
     auto r = RunRestore(RestoreFrom(*target, Url("full")));
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->files_as_is, shifted ? 0u : r->files) << nodes << " nodes";
