@@ -70,10 +70,23 @@ class RestoreRun {
     // the files writes nothing into a store, so the pause (which waits for every node's
     // heartbeat) is acquired while the table ids are allocated and the files download, and is
     // waited for before the ingest.
-    auto pausing = std::async(std::launch::async, [this] {
-      return cluster::GcPauseHold::Acquire(*pd_, cluster::RestoreGcPauseOwner(NewUuid()));
+    // Tried in short rounds (nothing is written yet, so a round that gives up releases safely)
+    // so that a run whose staging failed stops waiting within one round.
+    std::atomic<bool> abandon{false};
+    auto pausing = std::async(std::launch::async, [this, &abandon] {
+      const std::string owner = cluster::RestoreGcPauseOwner(NewUuid());
+      const auto deadline = Clock::now() + cluster::GcPauseOptions{}.wait;
+      cluster::GcPauseOptions round;
+      round.wait = std::chrono::seconds(2);
+      while (true) {
+        auto held = cluster::GcPauseHold::Acquire(*pd_, owner, round);
+        if (held.ok() || abandon.load() || Clock::now() >= deadline) return held;
+      }
     });
-    BRIX_RETURN_IF_ERROR(AssignTableIds());
+    if (Status ids = AssignTableIds(); !ids.ok()) {
+      abandon = true;
+      return ids;
+    }
     Lap("table ids");
     std::unique_ptr<cluster::GcPauseHold> pause;
     {
@@ -82,7 +95,11 @@ class RestoreRun {
       Importer importer(
           *pd_, MakeStorageTarget(options_.storage_url, options_.send_credentials, options_.env),
           options_.concurrency, options_.ratelimit_mib, progress_, options_.node_rpc);
-      BRIX_RETURN_IF_ERROR(importer.Stage(imports));
+      Status staged = importer.Stage(imports);
+      if (!staged.ok()) {
+        abandon = true;
+        return staged;
+      }
       Lap("download");
       BRIX_ASSIGN_OR_RETURN(pause, pausing.get());
       Lap("gc pause (rest of the wait)");
