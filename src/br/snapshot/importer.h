@@ -4,8 +4,10 @@
 // For each file it finds the target regions overlapping the file's (rewritten) key range and
 // has each region's node download the file (`NodeBackup.Download`: size and SHA-256 verified,
 // table prefix rewritten, clipped to the region, optionally filtered by ts) into a staged SST.
-// Only when every download succeeded does it ask the nodes to ingest, so a corrupt or missing
-// file stops the import with nothing visible. Transient failures are retried per download.
+// Only when every download succeeded does it ask the nodes to ingest (Stage, then Ingest: a
+// caller may do work between the two, e.g. restore waits for its GC pause there, since staging
+// writes nothing into a store), so a corrupt or missing file stops the import with nothing
+// visible. Transient failures are retried per download.
 // Every Download and Ingest call has a deadline (node_channel.h): `limits`, with the throughput
 // floor lowered to the per-download share of `ratelimit_mib`; a node that stops answering fails
 // its downloads after their tries instead of hanging the import.
@@ -37,8 +39,17 @@ class Importer {
   // `concurrency` downloads in flight per node; `ratelimit_mib` per node (0 = unlimited).
   Importer(cluster::PdClient& pd, StorageTarget storage, int concurrency, double ratelimit_mib,
            const ProgressFn& progress, const NodeRpcLimits& limits = {});
+  // Stage, then Ingest.
   [[nodiscard]] Status Run(const std::vector<ImportFile>& files);
+  // Has the nodes download, verify and stage every file; nothing enters a store. A failure
+  // leaves only staged files (removed when their node restarts).
+  [[nodiscard]] Status Stage(const std::vector<ImportFile>& files);
+  // Moves everything staged into the stores: one Ingest call per node, all its staged files in
+  // one IngestExternalFile. Only after Stage succeeded.
+  [[nodiscard]] Status Ingest();
   uint64_t bytes() const { return bytes_done_; }
+  // Downloads the nodes staged unchanged (no rewrite: same table id, inside one region).
+  uint64_t staged_as_is() const { return as_is_; }
 
  private:
   struct Task;
@@ -58,6 +69,7 @@ class Importer {
   std::map<uint64_t, std::vector<std::string>> staged_;  // store → uuids to ingest
   std::map<uint64_t, uint64_t> staged_bytes_;            // store → bytes to ingest
   uint64_t bytes_done_ = 0;
+  uint64_t as_is_ = 0;
   uint64_t tasks_done_ = 0;
   uint64_t tasks_total_ = 0;
 };

@@ -10,6 +10,7 @@
 #include <future>
 
 #include "br/proto/backup.grpc.pb.h"
+#include "br/snapshot/node_restore.h"
 #include "br/sst.h"
 #include "br/storage_target.h"
 #include "common/backoff.h"
@@ -27,28 +28,6 @@ namespace brix::br {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A ByteSink that hashes, counts and rate-limits what it writes to a local file.
-class HashingFileSink final : public storage::ByteSink {
- public:
-  HashingFileSink(std::ofstream& out, RateLimiter& limiter) : out_(out), limiter_(limiter) {}
-  Status Write(std::string_view data) override {
-    limiter_.Acquire(data.size());
-    hasher_.Update(data);
-    size_ += data.size();
-    out_.write(data.data(), static_cast<std::streamsize>(data.size()));
-    if (!out_) return Status::IOError("write staged download");
-    return Status::OK();
-  }
-  std::string Digest() { return hasher_.Finish(); }
-  uint64_t size() const { return size_; }
-
- private:
-  std::ofstream& out_;
-  RateLimiter& limiter_;
-  Sha256Hasher hasher_;
-  uint64_t size_ = 0;
-};
 
 // Uploads a finished local file and returns its SHA-256. The file is mapped, not copied into
 // the heap: one pass hashes it through the node's rate limiter (so a node's uploads keep to
@@ -78,26 +57,16 @@ Result<std::string> UploadFile(storage::ExternalStorage& storage, const std::str
   return hasher.Finish();
 }
 
-// Rewrites the table prefix of an MVCC-encoded key (same length, so order is kept).
-bool Rewrite(std::string* encoded, const RewriteRule& rule) {
-  if (rule.old_prefix().empty()) return true;
-  if (encoded->compare(0, rule.old_prefix().size(), rule.old_prefix()) != 0) return false;
-  encoded->replace(0, rule.old_prefix().size(), rule.new_prefix());
-  return true;
-}
-
 class NodeBackupService final : public NodeBackup::Service {
  public:
   explicit NodeBackupService(cluster::NodeContext* node)
       : node_(node),
         tmp_dir_(node->work_dir() + "/backup"),
-        import_dir_(node->work_dir() + "/import") {
-    // Leftovers of a run that died with the node: never ingested, never uploaded.
+        restore_(node, node->work_dir() + "/import") {
+    // Leftovers of a run that died with the node: never uploaded.
     std::error_code ec;
     fs::remove_all(tmp_dir_, ec);
-    fs::remove_all(import_dir_, ec);
     fs::create_directories(tmp_dir_, ec);
-    fs::create_directories(import_dir_, ec);
   }
 
   grpc::Status Backup(grpc::ServerContext* ctx, const BackupRequest* req,
@@ -142,41 +111,15 @@ class NodeBackupService final : public NodeBackup::Service {
 
   grpc::Status Download(grpc::ServerContext*, const DownloadRequest* req,
                         DownloadResponse* resp) override {
-    // The uuid names the staged file in this node's import folder: never a path elsewhere.
-    if (Status bad = CheckPathComponent("uuid", req->uuid()); !bad.ok()) return net::ToGrpc(bad);
-    Status s = DoDownload(*req, resp);
-    if (!s.ok()) {
-      resp->set_error(s.ToString());
-      resp->set_corrupt(s.code() == Status::Code::kCorruption);
-    }
-    return grpc::Status::OK;
+    return restore_.Download(*req, resp);
   }
 
   grpc::Status Ingest(grpc::ServerContext*, const IngestRequest* req,
                       IngestResponse* resp) override {
-    for (const auto& uuid : req->uuids()) {
-      if (Status bad = CheckPathComponent("uuids", uuid); !bad.ok()) return net::ToGrpc(bad);
-    }
-    std::vector<std::string> paths;
-    for (const auto& uuid : req->uuids()) {
-      std::string path = StagedPath(uuid);
-      if (!fs::exists(path)) {
-        resp->set_error("staged file " + uuid + " is gone (node restarted?); download again");
-        return grpc::Status::OK;
-      }
-      paths.push_back(path);
-    }
-    Status s = node_->store()->Ingest(paths);
-    if (!s.ok()) resp->set_error(s.ToString());
-    return grpc::Status::OK;
+    return restore_.Ingest(*req, resp);
   }
 
  private:
-  // Only for uuids CheckPathComponent accepted (Download and Ingest check them first).
-  std::string StagedPath(const std::string& uuid) const {
-    return import_dir_ + "/" + uuid + ".sst";
-  }
-
   // Backs up one sub-range: an Aborted status is a routing error.
   Status BackupRange(const BackupRequest& req, const BackupRange& range,
                      storage::ExternalStorage& storage, RateLimiter& limiter,
@@ -289,88 +232,9 @@ class NodeBackupService final : public NodeBackup::Service {
     return Status::OK();
   }
 
-  Status DoDownload(const DownloadRequest& req, DownloadResponse* resp) {
-    BRIX_ASSIGN_OR_RETURN(auto storage, OpenStorageTarget(req.storage()));
-    RateLimiter limiter(req.ratelimit_bytes_per_sec());
-    std::string staged = StagedPath(req.uuid());
-    std::unique_ptr<SstWriter> out;
-    uint64_t kvs = 0;
-    for (const auto& file : req.files()) {
-      std::string local = tmp_dir_ + "/" + NewUuid() + ".download";
-      std::string digest;
-      {
-        std::ofstream sink_file(local, std::ios::binary | std::ios::trunc);
-        HashingFileSink sink(sink_file, limiter);
-        BRIX_RETURN_IF_ERROR(
-            storage->GetStream(file.name(), sink).WithContext("download " + file.name()));
-        sink_file.close();
-        if (sink.size() != file.size()) {
-          fs::remove(local);
-          return Status::Corruption("file " + file.name() + " has " + std::to_string(sink.size()) +
-                                    " bytes, backupmeta says " + std::to_string(file.size()));
-        }
-        digest = sink.Digest();
-      }
-      if (digest != file.sha256()) {
-        fs::remove(local);
-        return Status::Corruption("file " + file.name() +
-                                  ": SHA-256 does not match the backupmeta (corrupt or replaced)");
-      }
-      // Fast path: a single file that needs no change at all — same table id, wholly inside
-      // the region and the ts window — is staged as it is: no decode, no re-encode.
-      const bool same_keys = req.rewrite().old_prefix() == req.rewrite().new_prefix();
-      const bool inside_range =
-          file.start_key() >= req.start_key() &&
-          (req.end_key().empty() || (!file.end_key().empty() && file.end_key() <= req.end_key()));
-      // (start_version, end_version] bounds the file's versions.
-      const bool inside_window = file.start_version() >= req.min_ts_exclusive() &&
-                                 (req.max_ts() == 0 || file.end_version() <= req.max_ts());
-      if (req.files_size() == 1 && same_keys && inside_range && inside_window) {
-        std::error_code ec;
-        fs::rename(local, staged, ec);
-        if (!ec) {
-          resp->set_kvs(file.total_kvs());
-          resp->set_empty(file.total_kvs() == 0);
-          return Status::OK();
-        }
-      }
-      Status failed;
-      Status read = ReadSst(local, [&](const cluster::MvccEntry& e) {
-        if (e.commit_ts <= req.min_ts_exclusive() || (req.max_ts() && e.commit_ts > req.max_ts()))
-          return true;
-        std::string key(e.encoded_key);
-        if (!Rewrite(&key, req.rewrite())) {
-          failed = Status::Corruption("file " + file.name() + " holds a key outside its table");
-          return false;
-        }
-        std::string_view user(key.data(), key.size() - 8);
-        if (user < req.start_key()) return true;
-        if (!req.end_key().empty() && user >= req.end_key()) return false;
-        if (!out) {
-          auto w = SstWriter::Create(staged, "lz4");
-          if (!w.ok()) {
-            failed = w.status();
-            return false;
-          }
-          out = std::move(*w);
-        }
-        failed = out->Add(key, e.stored_value);
-        ++kvs;
-        return failed.ok();
-      });
-      fs::remove(local);
-      BRIX_RETURN_IF_ERROR(read);
-      BRIX_RETURN_IF_ERROR(failed);
-    }
-    if (out) BRIX_RETURN_IF_ERROR(out->Finish().status());
-    resp->set_kvs(kvs);
-    resp->set_empty(kvs == 0);
-    return Status::OK();
-  }
-
   cluster::NodeContext* node_;
   std::string tmp_dir_;
-  std::string import_dir_;
+  NodeRestore restore_;  // Download and Ingest (node_restore.h)
 };
 
 }  // namespace

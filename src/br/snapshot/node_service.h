@@ -7,9 +7,7 @@
 // streams back one response per range with the files' descriptions.
 //
 // Download + Ingest: restore in two steps so that nothing becomes visible before every file
-// checked out. Download fetches a file, verifies its size and SHA-256, rewrites the table
-// prefix, keeps the keys inside the target region and stages a local SST; Ingest moves staged
-// SSTs into the store. Staged files of an interrupted restore are removed when the node starts.
+// checked out; served by NodeRestore (node_restore.h), which states their contract.
 #pragma once
 
 #include <memory>

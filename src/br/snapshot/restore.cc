@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -64,23 +65,54 @@ class RestoreRun {
     BRIX_RETURN_IF_ERROR(CheckNoActiveLogBackup(*pd_));
     BRIX_RETURN_IF_ERROR(CheckTarget());
     BRIX_RETURN_IF_ERROR(CheckFiles());
-    // Nothing is written before GC is paused on every node (cluster/pd/gc_pause.h).
-    BRIX_ASSIGN_OR_RETURN(
-        auto pause, cluster::GcPauseHold::Acquire(*pd_, cluster::RestoreGcPauseOwner(NewUuid())));
-    BRIX_RETURN_IF_ERROR(AssignTableIds());
+    Lap("checks");
+    // Nothing enters a store before GC is paused on every node (cluster/pd/gc_pause.h). Staging
+    // the files writes nothing into a store, so the pause (which waits for every node's
+    // heartbeat) is acquired while the table ids are allocated and the files download, and is
+    // waited for before the ingest.
+    // Tried in short rounds (nothing is written yet, so a round that gives up releases safely)
+    // so that a run whose staging failed stops waiting within one round.
+    std::atomic<bool> abandon{false};
+    auto pausing = std::async(std::launch::async, [this, &abandon] {
+      const std::string owner = cluster::RestoreGcPauseOwner(NewUuid());
+      const auto deadline = Clock::now() + cluster::GcPauseOptions{}.wait;
+      cluster::GcPauseOptions round;
+      round.wait = std::chrono::seconds(2);
+      while (true) {
+        auto held = cluster::GcPauseHold::Acquire(*pd_, owner, round);
+        if (held.ok() || abandon.load() || Clock::now() >= deadline) return held;
+      }
+    });
+    if (Status ids = AssignTableIds(); !ids.ok()) {
+      abandon = true;
+      return ids;
+    }
+    Lap("table ids");
+    std::unique_ptr<cluster::GcPauseHold> pause;
     {
       std::vector<ImportFile> imports;
       for (const auto& f : files_) imports.push_back({f, rules_[f.table_id()], 0, 0});
       Importer importer(
           *pd_, MakeStorageTarget(options_.storage_url, options_.send_credentials, options_.env),
           options_.concurrency, options_.ratelimit_mib, progress_, options_.node_rpc);
-      BRIX_RETURN_IF_ERROR(importer.Run(imports));
+      Status staged = importer.Stage(imports);
+      if (!staged.ok()) {
+        abandon = true;
+        return staged;
+      }
+      Lap("download");
+      BRIX_ASSIGN_OR_RETURN(pause, pausing.get());
+      Lap("gc pause (rest of the wait)");
+      BRIX_RETURN_IF_ERROR(importer.Ingest());
+      Lap("ingest");
       bytes_done_ = importer.bytes();
+      as_is_ = importer.staged_as_is();
     }
     // Verified while still invisible (the checksums read the new ids directly), published last.
     BRIX_ASSIGN_OR_RETURN(uint64_t now, pd_->AdvanceTs(meta_.end_version()));
     if (options_.checksum) BRIX_RETURN_IF_ERROR(VerifyChecksums(now));
     BRIX_RETURN_IF_ERROR(pause->Check());
+    Lap("advance ts and checksums");
     RestoreSummary summary;
     if (options_.publish) {
       BRIX_RETURN_IF_ERROR(Publish());
@@ -88,8 +120,10 @@ class RestoreRun {
       summary.unpublished = unpublished_;
       summary.publish_with = PublishMarker();
     }
+    Lap("publish");
     summary.backup_ts = meta_.end_version();
     summary.files = files_.size();
+    summary.files_as_is = as_is_;
     for (const auto& f : files_) {
       summary.total_kvs += f.total_kvs();
       summary.total_bytes += f.total_bytes();
@@ -100,6 +134,14 @@ class RestoreRun {
   }
 
  private:
+  // Logs (debug) how long the step since the last lap took.
+  void Lap(const char* step) {
+    auto now = Clock::now();
+    spdlog::debug("restore: {} took {:.3f}s", step,
+                  std::chrono::duration<double>(now - lap_).count());
+    lap_ = now;
+  }
+
   // Nothing in the target may be touched before this passes.
   Status CheckTarget() {
     BRIX_ASSIGN_OR_RETURN(now_, pd_->GetTs());
@@ -219,6 +261,8 @@ class RestoreRun {
   std::vector<cluster::TableRef> unpublished_;  // created by this restore, not yet in catalog
   std::vector<cluster::TableRef> restored_;
   uint64_t bytes_done_ = 0;
+  uint64_t as_is_ = 0;
+  Clock::time_point lap_ = Clock::now();
 };
 
 }  // namespace

@@ -4,13 +4,15 @@
 // (meta present and complete, files present with their recorded sizes, tables absent for a full
 // backup, the previous link restored for an incremental one). It allocates table ids in the
 // target, has each target node download the files overlapping its regions (SHA-256 verified,
-// table prefixes rewritten, clipped to the region) and only when every download succeeded asks
-// the nodes to ingest. GC is paused on every target node before the first byte is written and
-// until the end. Then the target TSO is advanced past the backup ts, the table checksums (read
-// under the new, still unpublished ids) are compared with the backupmeta, and only then are the
-// tables published in the catalog, in one atomic write (the commit point). A run that fails
-// leaves its data under ids that are never handed out again (kvpd allocates every id once), so
-// nothing of it can ever become visible.
+// table prefixes rewritten where the id changed, clipped to the region; a file that needs no
+// change is staged as it is) and only when every download succeeded asks the nodes to ingest.
+// GC is paused on every target node before the first byte enters a store and until the end: the
+// pause is acquired while the ids are allocated and the files are staged (staging writes nothing
+// into a store) and waited for before the ingest. Then the target TSO is advanced past the backup
+// ts, the table checksums (read under the new, still unpublished ids) are compared with the
+// backupmeta, and only then are the tables published in the catalog, in one atomic write (the
+// commit point). A run that fails leaves its data under ids that are never handed out again (kvpd
+// allocates every id once), so nothing of it can ever become visible.
 //
 // Refused before anything is written: a target with a log backup task that is not stopped
 // (br/restore_target.h), tables that exist (full backup), a missing link (incremental).
@@ -46,6 +48,7 @@ struct RestoreOptions {
 struct RestoreSummary {
   uint64_t backup_ts = 0;
   uint64_t files = 0;
+  uint64_t files_as_is = 0;  // downloads staged unchanged (restored table id = the source's)
   uint64_t total_kvs = 0;
   uint64_t total_bytes = 0;
   uint64_t tables = 0;
