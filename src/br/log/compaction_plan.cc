@@ -51,12 +51,15 @@ std::vector<CompactRange> PlanRanges(std::vector<RangeSample> samples, uint64_t 
   std::sort(samples.begin(), samples.end(),
             [](const RangeSample& a, const RangeSample& b) { return a.key < b.key; });
   std::vector<CompactRange> ranges;
+  const std::string* prev = nullptr;  // samples of one key (from several runs) stay in one range
   for (const auto& s : samples) {
     auto table = cluster::TableIdOf(s.key);
     if (!table) continue;
+    bool new_key = !prev || *prev != s.key;
+    prev = &s.key;
     if (ranges.empty() || ranges.back().table_id != *table) {
       ranges.push_back({*table, cluster::TablePrefix(*table), "", 0, 0});
-    } else if (ranges.back().bytes >= target_bytes && s.key != ranges.back().start) {
+    } else if (ranges.back().bytes >= target_bytes && new_key) {
       ranges.back().end = s.key;
       ranges.push_back({*table, s.key, "", 0, ranges.back().index + 1});
     }

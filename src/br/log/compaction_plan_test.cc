@@ -81,7 +81,7 @@ TEST(GroupRunInputs, PacksConsecutiveFilesUpToTheRunSizeAndABigFileIsARunAlone) 
   std::vector<LogFile> in = {Raw("a", 40),  Raw("b", 60), Raw("c", 1),
                              Raw("d", 250), Raw("e", 10), Raw("f", 0)};
   EXPECT_EQ(GroupRunInputs(in, 100), (std::vector<std::vector<size_t>>{{0, 1}, {2}, {3}, {4, 5}}));
-  EXPECT_EQ(GroupRunInputs(in, 1).size(), in.size() - 1);  // the empty file joins its neighbour
+  EXPECT_EQ(GroupRunInputs(in, 1).size(), in.size());
 }
 
 TEST(RunWorkers, FitsTheSortMemoryBudgetButNeverStopsAtZeroOrPassesConcurrency) {
@@ -119,15 +119,20 @@ TEST(PlanRanges, CutsABigTableAtSampledKeysAboutEveryTarget) {
   for (char c = 'a'; c <= 'j'; ++c) samples.push_back(Sample(5, std::string(1, c), 40));
   samples.push_back(Sample(5, "c", 40));  // the same key sampled in two runs: no empty range
   auto ranges = PlanRanges(samples, 100);
+  // a, b = 80 < 100 (no cut at c); c, c stay together; the next key (d) starts a new range.
   ASSERT_EQ(ranges.size(), 4u);
   EXPECT_EQ(ranges[0].start, cluster::TablePrefix(5));
-  EXPECT_EQ(ranges[0].end, cluster::RowKey(5, "c"));  // a, b = 80 < 100; a, b, c, c = 160
-  EXPECT_EQ(ranges[1].start, cluster::RowKey(5, "c"));
-  EXPECT_EQ(ranges[1].end, cluster::RowKey(5, "e"));
+  EXPECT_EQ(ranges[0].end, cluster::RowKey(5, "d"));
+  EXPECT_EQ(ranges[0].bytes, 160u);
+  EXPECT_EQ(ranges[1].start, cluster::RowKey(5, "d"));
+  EXPECT_EQ(ranges[1].end, cluster::RowKey(5, "g"));
+  EXPECT_EQ(ranges[2].end, cluster::RowKey(5, "j"));
   EXPECT_EQ(ranges[3].end, "");
   for (size_t i = 0; i < ranges.size(); ++i) {
     EXPECT_EQ(ranges[i].index, static_cast<int>(i));
-    if (i > 0) EXPECT_EQ(ranges[i].start, ranges[i - 1].end) << "ranges leave no gap";
+    if (i > 0) {
+      EXPECT_EQ(ranges[i].start, ranges[i - 1].end) << "ranges leave no gap";
+    }
   }
   // The same samples in any order give the same ranges (a re-run finds its finished ranges).
   std::reverse(samples.begin(), samples.end());
