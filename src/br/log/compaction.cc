@@ -1,15 +1,14 @@
 #include "br/log/compaction.h"
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <set>
 
 #include "br/location.h"
 #include "br/log/compaction_plan.h"
+#include "br/log/compaction_runs.h"
 #include "br/log/log_files.h"
 #include "br/meta_seal.h"
 #include "br/sst.h"
@@ -20,6 +19,7 @@
 #include "common/parallel.h"
 #include "common/random.h"
 #include "common/time_util.h"
+#include "storage/file_stream.h"
 #include "storage/open_storage.h"
 
 namespace brix::br {
@@ -29,86 +29,165 @@ namespace fs = std::filesystem;
 
 std::string DirOf(const CompactOptions& o) { return CompactionDir(o.name, o.from_ts, o.until_ts); }
 
-using Version = CompactVersion;
-
-// Sorts, de-duplicates and writes one table's versions as SSTs; uploads them.
-Result<Subcompaction> CompactTable(storage::ExternalStorage& storage, const std::string& dir,
-                                   int64_t table_id, std::vector<Version>& versions) {
-  SortVersions(&versions);
-  Subcompaction sub;
-  sub.set_table_id(table_id);
-  sub.set_input_min_ts(UINT64_MAX);
-  std::string tmp = (fs::temp_directory_path() / ("brix-compact-" + NewUuid())).string();
-  fs::create_directories(tmp);
-  std::unique_ptr<SstWriter> writer;
-  std::string path;
-  BackupFile file;
-  cluster::KvChecksum sum;
-  std::string last_key;
-  int seq = 0;
-  auto finish = [&]() -> Status {
-    if (!writer) return Status::OK();
-    BRIX_ASSIGN_OR_RETURN(uint64_t size, writer->Finish());
-    writer.reset();
-    std::string data;
-    {
-      std::ifstream in(path, std::ios::binary);
-      data.assign(std::istreambuf_iterator<char>(in), {});
-    }
-    fs::remove(path);
-    std::string name = dir + "outputs/" + std::to_string(table_id) + "_" + std::to_string(seq++) +
-                       "_" + NewUuid() + ".sst";
-    BRIX_RETURN_IF_ERROR(storage.Put(name, data));
-    std::string end = last_key;
-    end.push_back('\0');
-    file.set_name(name);
-    file.set_start_version(file.start_version() - 1);  // (start, end], as backup files say it
-    file.set_sha256(Sha256(data));
-    file.set_end_key(end);
-    file.set_size(size);
-    file.set_crc64xor(sum.crc64xor);
-    file.set_total_kvs(sum.kvs);
-    file.set_total_bytes(sum.bytes);
-    file.set_table_id(table_id);
-    file.set_compression("zstd");
-    *sub.add_ssts() = file;
-    file.Clear();
-    sum = {};
-    return Status::OK();
-  };
-  const Version* prev = nullptr;
-  for (const auto& v : versions) {
-    if (prev && IsSameVersion(*prev, v)) {  // the same version twice (re-scan)
-      sub.set_duplicates(sub.duplicates() + 1);
-      continue;
-    }
-    if (writer && ShouldCutSst(sum.bytes, last_key, v.key)) BRIX_RETURN_IF_ERROR(finish());
-    if (!writer) {
-      path = tmp + "/" + NewUuid() + ".sst";
-      BRIX_ASSIGN_OR_RETURN(writer, SstWriter::Create(path, "zstd"));
-      file.set_start_key(v.key);
-      file.set_start_version(v.ts);
-    }
-    std::string encoded = cluster::EncodeMvccKey(v.key, v.ts);
-    std::string stored = cluster::EncodeMvccValue(
-        v.is_delete ? cluster::MvccOp::kDelete : cluster::MvccOp::kPut, v.value);
-    BRIX_RETURN_IF_ERROR(writer->Add(encoded, stored));
-    cluster::MvccEntry e;
-    e.encoded_key = encoded;
-    e.stored_value = stored;
-    AddEntryChecksum(e, /*snapshot=*/false, &sum);
-    file.set_start_version(std::min(file.start_version(), v.ts));
-    file.set_end_version(std::max(file.end_version(), v.ts));
-    sub.set_input_min_ts(std::min(sub.input_min_ts(), v.ts));
-    sub.set_input_max_ts(std::max(sub.input_max_ts(), v.ts));
-    sub.set_kvs(sub.kvs() + 1);
-    last_key = v.key;
-    prev = &v;
+// A local temp folder, removed with everything in it when it goes out of scope.
+class TempDir {
+ public:
+  TempDir() : path_((fs::temp_directory_path() / ("brix-compact-" + NewUuid())).string()) {
+    fs::create_directories(path_);
   }
-  Status s = finish();
-  fs::remove_all(tmp);
-  BRIX_RETURN_IF_ERROR(s);
-  return sub;
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// SHA-256 of a local file, read in 1 MiB pieces.
+Result<std::string> Sha256OfFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("open " + path);
+  Sha256Hasher hasher;
+  std::vector<char> buf(1 << 20);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    hasher.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
+  }
+  if (in.bad()) return Status::IOError("read " + path);
+  return hasher.Finish();
+}
+
+// Writes the merged versions of one range as SSTs cut at kCompactionSstCutBytes between user
+// keys, each uploaded (streamed from its local file) as soon as it is finished.
+class RangeOutput {
+ public:
+  RangeOutput(storage::ExternalStorage& storage, const std::string& dir, const std::string& tmp,
+              const CompactRange& range)
+      : storage_(storage), dir_(dir), tmp_(tmp), range_(range) {
+    sub_.set_table_id(range.table_id);
+    sub_.set_range_start(range.start);
+    sub_.set_range_end(range.end);
+    sub_.set_input_min_ts(UINT64_MAX);
+  }
+
+  Status Add(const MergedVersion& v) {
+    if (writer_ && ShouldCutSst(sum_.bytes, last_key_, v.user_key)) BRIX_RETURN_IF_ERROR(Finish());
+    if (!writer_) {
+      path_ = tmp_ + "/" + NewUuid() + ".sst";
+      BRIX_ASSIGN_OR_RETURN(writer_, SstWriter::Create(path_, "zstd"));
+      file_.set_start_key(std::string(v.user_key));
+      file_.set_start_version(v.ts);
+    }
+    BRIX_RETURN_IF_ERROR(writer_->Add(v.encoded_key, v.stored_value));
+    cluster::MvccEntry e;
+    e.encoded_key = v.encoded_key;
+    e.stored_value = v.stored_value;
+    AddEntryChecksum(e, /*snapshot=*/false, &sum_);
+    file_.set_start_version(std::min(file_.start_version(), v.ts));
+    file_.set_end_version(std::max(file_.end_version(), v.ts));
+    sub_.set_input_min_ts(std::min(sub_.input_min_ts(), v.ts));
+    sub_.set_input_max_ts(std::max(sub_.input_max_ts(), v.ts));
+    sub_.set_kvs(sub_.kvs() + 1);
+    last_key_.assign(v.user_key);
+    return Status::OK();
+  }
+
+  // Finishes and uploads the last SST; the range's Subcompaction.
+  Result<Subcompaction> Done(uint64_t duplicates) {
+    BRIX_RETURN_IF_ERROR(Finish());
+    sub_.set_duplicates(duplicates);
+    if (sub_.kvs() == 0) sub_.set_input_min_ts(0);
+    return sub_;
+  }
+
+ private:
+  Status Finish() {
+    if (!writer_) return Status::OK();
+    BRIX_ASSIGN_OR_RETURN(uint64_t size, writer_->Finish());
+    writer_.reset();
+    BRIX_ASSIGN_OR_RETURN(std::string sha, Sha256OfFile(path_));
+    std::string name = dir_ + "outputs/" + std::to_string(range_.table_id) + "_" +
+                       std::to_string(range_.index) + "_" + std::to_string(seq_++) + "_" +
+                       NewUuid() + ".sst";
+    {
+      BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::Open(path_));
+      BRIX_RETURN_IF_ERROR(storage_.PutStream(name, *source));
+    }
+    fs::remove(path_);
+    std::string end = last_key_;
+    end.push_back('\0');
+    file_.set_name(name);
+    file_.set_start_version(file_.start_version() - 1);  // (start, end], as backup files say it
+    file_.set_sha256(sha);
+    file_.set_end_key(end);
+    file_.set_size(size);
+    file_.set_crc64xor(sum_.crc64xor);
+    file_.set_total_kvs(sum_.kvs);
+    file_.set_total_bytes(sum_.bytes);
+    file_.set_table_id(range_.table_id);
+    file_.set_compression("zstd");
+    *sub_.add_ssts() = file_;
+    file_.Clear();
+    sum_ = {};
+    return Status::OK();
+  }
+
+  storage::ExternalStorage& storage_;
+  const std::string& dir_;
+  const std::string& tmp_;
+  const CompactRange& range_;
+  Subcompaction sub_;
+  std::unique_ptr<SstWriter> writer_;
+  std::string path_;
+  BackupFile file_;
+  cluster::KvChecksum sum_;
+  std::string last_key_;
+  int seq_ = 0;
+};
+
+std::string UnitMetaName(const std::string& dir, const CompactRange& r) {
+  return dir + "metas/" + std::to_string(r.table_id) + "_" + std::to_string(r.index) + ".cmeta";
+}
+
+// Downloads (verified) and sorts the plan's inputs into local runs, `RunWorkers` at a time.
+Result<std::vector<SortedRun>> SortInputs(storage::ExternalStorage& storage,
+                                          const std::vector<LogFile>& inputs,
+                                          const std::string& tmp, int concurrency) {
+  std::vector<std::vector<size_t>> groups = GroupRunInputs(inputs);
+  uint64_t largest = 0;
+  for (const auto& g : groups) {
+    uint64_t raw = 0;
+    for (size_t i : g) raw += inputs[i].raw_size();
+    largest = std::max(largest, raw);
+  }
+  std::vector<SortedRun> runs(groups.size());
+  TaskGroup group(RunWorkers(concurrency, largest));
+  for (size_t r = 0; r < groups.size(); ++r) {
+    group.Submit([&, r]() -> Status {
+      std::vector<CompactVersion> versions;
+      for (size_t i : groups[r]) {
+        const LogFile& f = inputs[i];
+        BRIX_ASSIGN_OR_RETURN(std::string data, storage.Get(f.name()));
+        if (Sha256(data) != f.sha256()) {
+          return Status::Corruption("log file " + f.name() + ": SHA-256 does not match its meta");
+        }
+        Status s = ForEachLogEntry(data, [&](LogEntry& e) {
+          if (!cluster::TableIdOf(e.key())) return;  // catalog entries are not compacted
+          versions.push_back(
+              {std::move(*e.mutable_key()), e.ts(), e.is_delete(), std::move(*e.mutable_value())});
+        });
+        BRIX_RETURN_IF_ERROR(s.WithContext("log file " + f.name()));
+      }
+      BRIX_ASSIGN_OR_RETURN(runs[r], WriteSortedRun(&versions, tmp + "/run-" + std::to_string(r)));
+      return Status::OK();
+    });
+  }
+  BRIX_RETURN_IF_ERROR(group.Wait());
+  return runs;
 }
 
 // The plan of this compaction: the one an earlier attempt wrote, or a new one made from the log
@@ -199,59 +278,54 @@ Result<LogCompaction> CompactLog(const CompactOptions& o, const CompactProgressF
   BRIX_ASSIGN_OR_RETURN(CompactionPlan plan, LoadOrMakePlan(*storage, o, dir, p, report));
   std::vector<LogFile> inputs(plan.inputs().begin(), plan.inputs().end());
 
-  // Which tables an earlier attempt of this plan finished.
-  std::map<int64_t, Subcompaction> finished;
+  // The ranges an earlier attempt of this plan finished (metas of another range layout, e.g.
+  // brix's one-per-table metas, match no range and are not reused).
+  std::map<std::string, Subcompaction> finished;  // by meta name
   BRIX_ASSIGN_OR_RETURN(auto cmetas, storage->ListAll(dir + "metas/"));
   for (const auto& m : cmetas) {
     Subcompaction sub;
     BRIX_RETURN_IF_ERROR(GetMeta(*storage, kMetaSubcompaction, m.name, &sub));
-    finished[sub.table_id()] = sub;
+    finished[m.name] = std::move(sub);
   }
 
-  std::set<int64_t> finished_tables;
-  for (const auto& [table, sub] : finished) finished_tables.insert(table);
-
-  // Load every input (verified) and bucket its versions by table.
-  std::map<int64_t, std::vector<Version>> by_table;
-  std::mutex mu;
-  std::atomic<uint64_t> loaded{0};
-  {
-    TaskGroup group(o.concurrency);
-    for (const auto& f : inputs) {
-      group.Submit([&, f]() -> Status {
-        BRIX_ASSIGN_OR_RETURN(std::string data, storage->Get(f.name()));
-        if (Sha256(data) != f.sha256()) {
-          return Status::Corruption("log file " + f.name() + ": SHA-256 does not match its meta");
-        }
-        BRIX_ASSIGN_OR_RETURN(LogBatch batch, DecodeLogBatch(data));
-        auto local = GroupVersionsByTable(batch, finished_tables);
-        std::lock_guard<std::mutex> lock(mu);
-        for (auto& [t, list] : local) {
-          auto& dst = by_table[t];
-          dst.insert(dst.end(), std::make_move_iterator(list.begin()),
-                     std::make_move_iterator(list.end()));
-        }
-        loaded += f.size();
-        return Status::OK();
-      });
+  // Download and sort the inputs into local runs, then cut the key space into ranges.
+  TempDir tmp;
+  BRIX_ASSIGN_OR_RETURN(std::vector<SortedRun> runs,
+                        SortInputs(*storage, inputs, tmp.path(), o.concurrency));
+  std::vector<RangeSample> samples;
+  for (const auto& run : runs) {
+    for (const auto& s : run.samples) samples.push_back(s.sample);
+  }
+  std::vector<CompactRange> ranges = PlanRanges(std::move(samples));
+  std::vector<Subcompaction> subs(ranges.size());
+  std::vector<bool> done(ranges.size(), false);
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    auto it = finished.find(UnitMetaName(dir, ranges[i]));
+    if (it != finished.end() && it->second.table_id() == ranges[i].table_id &&
+        it->second.range_start() == ranges[i].start && it->second.range_end() == ranges[i].end) {
+      subs[i] = it->second;
+      done[i] = true;
+      ++p.work_completed;
     }
-    BRIX_RETURN_IF_ERROR(group.Wait());
   }
 
-  // COMPACT_WORK: one subcompaction per table.
-  p.work_total = by_table.size() + finished.size();
-  p.work_completed = finished.size();
+  // COMPACT_WORK: one k-way merge per range, `concurrency` at once.
+  std::mutex mu;
+  p.work_total = ranges.size();
   report();
   {
     TaskGroup group(o.concurrency);
-    for (auto& [table, versions] : by_table) {
-      group.Submit([&, table = table, &versions = versions]() -> Status {
-        BRIX_ASSIGN_OR_RETURN(Subcompaction sub, CompactTable(*storage, dir, table, versions));
-        BRIX_RETURN_IF_ERROR(PutMeta(*storage, kMetaSubcompaction,
-                                     dir + "metas/" + std::to_string(table) + ".cmeta", sub));
-        std::vector<Version>().swap(versions);
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      if (done[i]) continue;
+      group.Submit([&, i]() -> Status {
+        RangeOutput out(*storage, dir, tmp.path(), ranges[i]);
+        uint64_t duplicates = 0;
+        BRIX_RETURN_IF_ERROR(MergeRuns(
+            runs, ranges[i], [&](const MergedVersion& v) { return out.Add(v); }, &duplicates));
+        BRIX_ASSIGN_OR_RETURN(subs[i], out.Done(duplicates));
+        BRIX_RETURN_IF_ERROR(
+            PutMeta(*storage, kMetaSubcompaction, UnitMetaName(dir, ranges[i]), subs[i]));
         std::lock_guard<std::mutex> lock(mu);
-        finished[table] = sub;
         ++p.work_completed;
         p.bytes_compacted =
             BytesCompactedEstimate(p.bytes_to_compact, p.work_completed, p.work_total);
@@ -274,7 +348,9 @@ Result<LogCompaction> CompactLog(const CompactOptions& o, const CompactProgressF
     c.set_input_bytes(c.input_bytes() + f.size());
   }
   if (inputs.empty()) c.set_input_min_ts(0);
-  for (auto& [table, sub] : finished) *c.add_subcompactions() = sub;
+  for (auto& sub : subs) {
+    if (sub.kvs() > 0) *c.add_subcompactions() = std::move(sub);
+  }
   c.set_created_unix_ms(UnixMillis());
   BRIX_RETURN_IF_ERROR(PutMeta(*storage, kMetaCompaction, dir + kCompactionMetaName, c));
   report();

@@ -27,16 +27,51 @@ std::vector<LogFile> SelectCompactionInputs(const std::vector<LogMeta>& metas, u
   return inputs;
 }
 
-std::map<int64_t, std::vector<CompactVersion>> GroupVersionsByTable(LogBatch& batch,
-                                                                    const std::set<int64_t>& skip) {
-  std::map<int64_t, std::vector<CompactVersion>> out;
-  for (auto& e : *batch.mutable_entries()) {
-    auto table = cluster::TableIdOf(e.key());
-    if (!table || skip.count(*table)) continue;
-    out[*table].push_back(
-        {std::move(*e.mutable_key()), e.ts(), e.is_delete(), std::move(*e.mutable_value())});
+std::vector<std::vector<size_t>> GroupRunInputs(const std::vector<LogFile>& inputs,
+                                                uint64_t run_raw_bytes) {
+  std::vector<std::vector<size_t>> runs;
+  uint64_t raw = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (runs.empty() || raw + inputs[i].raw_size() > run_raw_bytes) {
+      runs.emplace_back();
+      raw = 0;
+    }
+    runs.back().push_back(i);
+    raw += inputs[i].raw_size();
   }
-  return out;
+  return runs;
+}
+
+int RunWorkers(int concurrency, uint64_t largest_run_raw_bytes, uint64_t budget) {
+  uint64_t fit = budget / std::max<uint64_t>(1, 3 * largest_run_raw_bytes);
+  return static_cast<int>(std::clamp<uint64_t>(fit, 1, std::max(1, concurrency)));
+}
+
+std::vector<CompactRange> PlanRanges(std::vector<RangeSample> samples, uint64_t target_bytes) {
+  std::sort(samples.begin(), samples.end(),
+            [](const RangeSample& a, const RangeSample& b) { return a.key < b.key; });
+  std::vector<CompactRange> ranges;
+  const std::string* prev = nullptr;  // samples of one key (from several runs) stay in one range
+  for (const auto& s : samples) {
+    auto table = cluster::TableIdOf(s.key);
+    if (!table) continue;
+    bool new_key = !prev || *prev != s.key;
+    prev = &s.key;
+    if (ranges.empty() || ranges.back().table_id != *table) {
+      ranges.push_back({*table, cluster::TablePrefix(*table), "", 0, 0});
+    } else if (ranges.back().bytes >= target_bytes && new_key) {
+      ranges.back().end = s.key;
+      ranges.push_back({*table, s.key, "", 0, ranges.back().index + 1});
+    }
+    ranges.back().bytes += s.bytes;
+  }
+  return ranges;
+}
+
+bool InRange(const CompactRange& r, std::string_view user_key) {
+  if (user_key < r.start) return false;
+  if (!r.end.empty()) return user_key < r.end;
+  return cluster::TableIdOf(user_key) == r.table_id;
 }
 
 void SortVersions(std::vector<CompactVersion>* versions) {

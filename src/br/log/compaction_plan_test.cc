@@ -1,7 +1,9 @@
-// The pure decisions of a log compaction (compaction_plan.h): inputs, grouping, order, cuts.
+// The pure decisions of a log compaction (compaction_plan.h): inputs, runs, ranges, order, cuts.
 #include "br/log/compaction_plan.h"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "br/log/compaction.h"
 #include "cluster/mvcc.h"
@@ -67,34 +69,88 @@ TEST(SelectCompactionInputs, AOneTsWindowTakesOnlyFilesHoldingThatTs) {
   EXPECT_EQ(Names(SelectCompactionInputs(metas, 5, 5)), (std::vector<std::string>{"x"}));
 }
 
-void Add(LogBatch* b, const std::string& key, uint64_t ts, bool del = false) {
-  auto* e = b->add_entries();
-  e->set_key(key);
-  e->set_ts(ts);
-  e->set_is_delete(del);
-  e->set_value(del ? "" : "v" + std::to_string(ts));
+LogFile Raw(const std::string& name, uint64_t raw_size) {
+  LogFile f;
+  f.set_name(name);
+  f.set_raw_size(raw_size);
+  return f;
 }
 
-TEST(GroupVersionsByTable, EmptyBatchGivesNoGroups) {
-  LogBatch b;
-  EXPECT_TRUE(GroupVersionsByTable(b, {}).empty());
+TEST(GroupRunInputs, PacksConsecutiveFilesUpToTheRunSizeAndABigFileIsARunAlone) {
+  EXPECT_TRUE(GroupRunInputs({}, 100).empty());
+  std::vector<LogFile> in = {Raw("a", 40),  Raw("b", 60), Raw("c", 1),
+                             Raw("d", 250), Raw("e", 10), Raw("f", 0)};
+  EXPECT_EQ(GroupRunInputs(in, 100), (std::vector<std::vector<size_t>>{{0, 1}, {2}, {3}, {4, 5}}));
+  EXPECT_EQ(GroupRunInputs(in, 1).size(), in.size());
 }
 
-TEST(GroupVersionsByTable, GroupsTableKeysDropsCatalogAndSkippedTables) {
-  LogBatch b;
-  Add(&b, cluster::RowKey(7, "r1"), 10);
-  Add(&b, cluster::CatalogKey("app", "a"), 11);
-  Add(&b, cluster::RowKey(9, "r1"), 12, /*del=*/true);
-  Add(&b, cluster::RowKey(7, "r2"), 13);
-  Add(&b, cluster::RowKey(8, "r1"), 14);
-  auto groups = GroupVersionsByTable(b, {8});
-  ASSERT_EQ(groups.size(), 2u);
-  ASSERT_EQ(groups[7].size(), 2u);
-  EXPECT_EQ(groups[7][0].key, cluster::RowKey(7, "r1"));  // batch order is kept
-  EXPECT_EQ(groups[7][1].ts, 13u);
-  ASSERT_EQ(groups[9].size(), 1u);
-  EXPECT_TRUE(groups[9][0].is_delete);
-  EXPECT_EQ(groups[7][0].value, "v10");
+TEST(RunWorkers, FitsTheSortMemoryBudgetButNeverStopsAtZeroOrPassesConcurrency) {
+  EXPECT_EQ(RunWorkers(4, 32 << 20, 384 << 20), 4);    // 3 * 32 MiB each: four fit
+  EXPECT_EQ(RunWorkers(8, 32 << 20, 384 << 20), 4);    // no more than fit
+  EXPECT_EQ(RunWorkers(2, 32 << 20, 384 << 20), 2);    // no more than asked
+  EXPECT_EQ(RunWorkers(4, 64 << 20, 384 << 20), 2);    // 3 * 64 MiB each: two fit
+  EXPECT_EQ(RunWorkers(4, 1ull << 30, 384 << 20), 1);  // none fits: one at a time still runs
+  EXPECT_EQ(RunWorkers(4, 0, 384 << 20), 4);
+}
+
+RangeSample Sample(int64_t table, const std::string& row, uint64_t bytes) {
+  return {cluster::RowKey(table, row), bytes};
+}
+
+TEST(PlanRanges, OneRangePerSmallTableNeverSpanningTwoAndCatalogIgnored) {
+  auto ranges = PlanRanges({Sample(9, "a", 10),
+                            Sample(7, "b", 10),
+                            Sample(7, "a", 10),
+                            {cluster::CatalogKey("app", "t"), 99}},
+                           100);
+  ASSERT_EQ(ranges.size(), 2u);
+  EXPECT_EQ(ranges[0].table_id, 7);
+  EXPECT_EQ(ranges[0].start, cluster::TablePrefix(7));  // the whole table
+  EXPECT_EQ(ranges[0].end, "");
+  EXPECT_EQ(ranges[0].bytes, 20u);
+  EXPECT_EQ(ranges[0].index, 0);
+  EXPECT_EQ(ranges[1].table_id, 9);
+  EXPECT_EQ(ranges[1].index, 0);
+  EXPECT_TRUE(PlanRanges({}, 100).empty());
+}
+
+TEST(PlanRanges, CutsABigTableAtSampledKeysAboutEveryTarget) {
+  std::vector<RangeSample> samples;
+  for (char c = 'a'; c <= 'j'; ++c) samples.push_back(Sample(5, std::string(1, c), 40));
+  samples.push_back(Sample(5, "c", 40));  // the same key sampled in two runs: no empty range
+  auto ranges = PlanRanges(samples, 100);
+  // a, b = 80 < 100 (no cut at c); c, c stay together; the next key (d) starts a new range.
+  ASSERT_EQ(ranges.size(), 4u);
+  EXPECT_EQ(ranges[0].start, cluster::TablePrefix(5));
+  EXPECT_EQ(ranges[0].end, cluster::RowKey(5, "d"));
+  EXPECT_EQ(ranges[0].bytes, 160u);
+  EXPECT_EQ(ranges[1].start, cluster::RowKey(5, "d"));
+  EXPECT_EQ(ranges[1].end, cluster::RowKey(5, "g"));
+  EXPECT_EQ(ranges[2].end, cluster::RowKey(5, "j"));
+  EXPECT_EQ(ranges[3].end, "");
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    EXPECT_EQ(ranges[i].index, static_cast<int>(i));
+    if (i > 0) {
+      EXPECT_EQ(ranges[i].start, ranges[i - 1].end) << "ranges leave no gap";
+    }
+  }
+  // The same samples in any order give the same ranges (a re-run finds its finished ranges).
+  std::reverse(samples.begin(), samples.end());
+  auto again = PlanRanges(samples, 100);
+  ASSERT_EQ(again.size(), ranges.size());
+  for (size_t i = 0; i < ranges.size(); ++i) EXPECT_EQ(again[i].end, ranges[i].end);
+}
+
+TEST(InRange, HalfOpenAndAnOpenEndStopsAtTheTable) {
+  CompactRange r{5, cluster::RowKey(5, "c"), cluster::RowKey(5, "e"), 0, 1};
+  EXPECT_FALSE(InRange(r, cluster::RowKey(5, "b")));
+  EXPECT_TRUE(InRange(r, cluster::RowKey(5, "c")));
+  EXPECT_TRUE(InRange(r, cluster::RowKey(5, "d")));
+  EXPECT_FALSE(InRange(r, cluster::RowKey(5, "e")));
+  CompactRange last{5, cluster::RowKey(5, "e"), "", 0, 2};
+  EXPECT_TRUE(InRange(last, cluster::RowKey(5, "zzz")));
+  EXPECT_FALSE(InRange(last, cluster::RowKey(6, "a")));
+  EXPECT_FALSE(InRange(last, cluster::CatalogKey("a", "b")));
 }
 
 TEST(SortVersions, OrdersByKeyThenNewestFirst) {

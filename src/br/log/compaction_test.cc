@@ -21,9 +21,10 @@ TEST_F(LogBackupTest, CompactionRerunAfterAFaultCompactsExactlyItsPlanAndPitrIsE
   o.storage_url = Url("log");
   o.from_ts = snapshot;
   o.name = "plan";
-  o.concurrency = 1;  // one table at a time, in table order
-  // A storage fault at the second table's meta: the first attempt dies after the first table.
-  o.env = MapEnv({{"BRIX_STORAGE_FAULTS", "fail-put=metas/" + std::to_string(b->id) + ".cmeta"}});
+  o.concurrency = 1;  // one key range at a time, in key (so table) order
+  // A storage fault at the meta of the second table's first range: the first attempt dies after
+  // the first table (small tables are one range each).
+  o.env = MapEnv({{"BRIX_STORAGE_FAULTS", "fail-put=metas/" + std::to_string(b->id) + "_0.cmeta"}});
 
   StartWorkload(10, Seed());
   std::this_thread::sleep_for(std::chrono::seconds(3));

@@ -1,8 +1,11 @@
 #include "br/log/log_files.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <zstd.h>
 
 #include <charconv>
+#include <climits>
 #include <cstdio>
 #include <ctime>
 
@@ -64,7 +67,9 @@ Result<std::string> EncodeLogBatch(const LogBatch& batch, size_t* raw_size) {
   return out;
 }
 
-Result<LogBatch> DecodeLogBatch(std::string_view stored) {
+namespace {
+
+Result<std::string> Decompress(std::string_view stored) {
   unsigned long long size = ZSTD_getFrameContentSize(stored.data(), stored.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (1ull << 32)) {
     return Status::Corruption("log file is not a zstd frame of known size");
@@ -72,9 +77,46 @@ Result<LogBatch> DecodeLogBatch(std::string_view stored) {
   std::string raw(size, '\0');
   size_t n = ZSTD_decompress(raw.data(), raw.size(), stored.data(), stored.size());
   if (ZSTD_isError(n) || n != size) return Status::Corruption("log file does not decompress");
+  return raw;
+}
+
+}  // namespace
+
+Result<LogBatch> DecodeLogBatch(std::string_view stored) {
+  BRIX_ASSIGN_OR_RETURN(std::string raw, Decompress(stored));
   LogBatch batch;
   if (!batch.ParseFromString(raw)) return Status::Corruption("log file does not parse");
   return batch;
+}
+
+Status ForEachLogEntry(std::string_view stored, const std::function<void(LogEntry&)>& visit) {
+  BRIX_ASSIGN_OR_RETURN(std::string raw, Decompress(stored));
+  // LogBatch is `repeated LogEntry entries = 1`: a sequence of (tag 1, length-delimited) fields.
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(raw.data()),
+                                            static_cast<int>(raw.size()));
+  in.SetTotalBytesLimit(INT_MAX);
+  LogEntry entry;
+  while (uint32_t tag = in.ReadTag()) {
+    if (tag != ((1u << 3) | 2u)) {  // an unknown field: skip it, as ParseFromString would
+      if (!google::protobuf::internal::WireFormatLite::SkipField(&in, tag)) {
+        return Status::Corruption("log file does not parse");
+      }
+      continue;
+    }
+    uint32_t length = 0;
+    if (!in.ReadVarint32(&length)) return Status::Corruption("log file does not parse");
+    auto limit = in.PushLimit(static_cast<int>(length));
+    entry.Clear();
+    if (!entry.MergeFromCodedStream(&in) || !in.ConsumedEntireMessage()) {
+      return Status::Corruption("log file does not parse");
+    }
+    in.PopLimit(limit);
+    visit(entry);
+  }
+  if (!in.ConsumedEntireMessage() || in.CurrentPosition() != static_cast<int>(raw.size())) {
+    return Status::Corruption("log file does not parse");
+  }
+  return Status::OK();
 }
 
 bool IsLoggedKey(std::string_view key) {

@@ -10,6 +10,7 @@
 // a damaged one as Corruption naming it. Data files are checked against the SHA-256 in their meta.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,11 @@ std::optional<uint64_t> ParseTruncationBoundName(std::string_view name);
 // zstd of the serialized batch, and back (Corruption if it does not decode).
 [[nodiscard]] Result<std::string> EncodeLogBatch(const LogBatch& batch, size_t* raw_size);
 [[nodiscard]] Result<LogBatch> DecodeLogBatch(std::string_view stored);
+// The entries of a stored data file one at a time, in file order, without building the whole
+// LogBatch (the decompressed bytes and one entry are held at once). `visit` may move out of the
+// entry. Corruption as DecodeLogBatch.
+[[nodiscard]] Status ForEachLogEntry(std::string_view stored,
+                                     const std::function<void(LogEntry&)>& visit);
 
 // Keys log backup records: table rows and catalog entries.
 bool IsLoggedKey(std::string_view key);
