@@ -17,6 +17,7 @@
 #include "br/log/log_buffer.h"
 #include "br/log/log_files.h"
 #include "br/log/log_task.h"
+#include "br/log/node_replay.h"
 #include "br/meta_seal.h"
 #include "br/proto/log.grpc.pb.h"
 #include "br/storage_target.h"
@@ -344,7 +345,7 @@ class TaskRunner {
 class NodeLogService final : public NodeLog::Service {
  public:
   NodeLogService(cluster::NodeContext* node, NodeLogOptions options)
-      : node_(node), options_(options) {
+      : node_(node), options_(options), replay_(node) {
     thread_ = std::thread([this] { Manage(); });
   }
   ~NodeLogService() override {
@@ -375,28 +376,18 @@ class NodeLogService final : public NodeLog::Service {
     return grpc::Status::OK;
   }
 
+  // PITR replay: node_replay.h.
   grpc::Status ApplyVersions(grpc::ServerContext*, const ApplyVersionsRequest* req,
                              ApplyVersionsResponse* resp) override {
-    auto region = node_->OwnedRegion(req->region_id(), req->epoch());
-    if (!region.ok()) {
-      resp->set_region_error(region.status().message());
-      return grpc::Status::OK;
-    }
-    std::vector<cluster::MvccVersion> versions;
-    versions.reserve(static_cast<size_t>(req->entries_size()));
-    for (const auto& e : req->entries()) {
-      if (e.key() < region->start_key() ||
-          (!region->end_key().empty() && e.key() >= region->end_key())) {
-        resp->set_region_error("key outside region " + std::to_string(region->id()));
-        return grpc::Status::OK;
-      }
-      versions.push_back({e.key(), e.ts(),
-                          e.is_delete() ? cluster::MvccOp::kDelete : cluster::MvccOp::kPut,
-                          e.value()});
-    }
-    Status s = node_->store()->WriteVersions(versions);
-    if (!s.ok()) resp->set_error(s.ToString());
-    return grpc::Status::OK;
+    return replay_.ApplyVersions(*req, resp);
+  }
+  grpc::Status StageVersions(grpc::ServerContext*, const StageVersionsRequest* req,
+                             StageVersionsResponse* resp) override {
+    return replay_.StageVersions(*req, resp);
+  }
+  grpc::Status FinishReplay(grpc::ServerContext*, const FinishReplayRequest* req,
+                            FinishReplayResponse* resp) override {
+    return replay_.FinishReplay(*req, resp);
   }
 
  private:
@@ -467,6 +458,7 @@ class NodeLogService final : public NodeLog::Service {
 
   cluster::NodeContext* node_;
   NodeLogOptions options_;
+  NodeReplay replay_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

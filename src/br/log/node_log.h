@@ -47,7 +47,8 @@ struct NodeLogOptions {
   std::string credential_key;
 };
 
-// For NodeOptions::services: serves NodeLog (Flush, ApplyVersions) and runs the tasks.
+// For NodeOptions::services: serves NodeLog (Flush; the PITR replay calls of node_replay.h) and
+// runs the tasks.
 cluster::NodeServiceFactory NodeLogServiceFactory(NodeLogOptions options);
 
 }  // namespace brix::br

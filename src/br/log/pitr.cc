@@ -3,8 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
-#include <deque>
-#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -35,8 +33,8 @@ namespace brix::br {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr size_t kApplyBatchBytes = 4 << 20;
-constexpr size_t kWindowBytes = 64 << 20;  // entries buffered before a window is applied
+constexpr size_t kStageBatchBytes = 4 << 20;               // versions per StageVersions call
+using RegionMap = std::map<std::string, cluster::Region>;  // start key → region
 constexpr BackoffOptions kApplyRetries{.max_attempts = 8,
                                        .base_delay = std::chrono::milliseconds(100),
                                        .max_delay = std::chrono::milliseconds(5000)};
@@ -146,18 +144,26 @@ class PitrRun {
   // Tables created after the snapshot: found in the logged catalog entries (ts ≤ target).
   Status MapLoggedTables(const std::vector<LogFile>& files, uint64_t snapshot_ts) {
     std::map<std::string, std::pair<uint64_t, std::string>> latest;  // name → (ts, id text)
+    std::mutex latest_mu;
+    TaskGroup group(std::max(1, options_.concurrency));
     for (const auto& f : files) {
       if (!f.has_catalog()) continue;
-      BRIX_ASSIGN_OR_RETURN(LogBatch batch, Fetch(f));
-      for (const auto& e : batch.entries()) {
-        if (!e.key().starts_with(cluster::kCatalogPrefix) || e.ts() > options_.restored_ts ||
-            e.ts() <= snapshot_ts)
-          continue;
-        std::string name = e.key().substr(cluster::kCatalogPrefix.size());
-        auto& slot = latest[name];
-        if (e.ts() >= slot.first) slot = {e.ts(), e.is_delete() ? "" : e.value()};
-      }
+      bool submitted = group.Submit([&, this]() -> Status {
+        BRIX_ASSIGN_OR_RETURN(LogBatch batch, Fetch(f));
+        std::lock_guard<std::mutex> lock(latest_mu);
+        for (const auto& e : batch.entries()) {
+          if (!e.key().starts_with(cluster::kCatalogPrefix) || e.ts() > options_.restored_ts ||
+              e.ts() <= snapshot_ts)
+            continue;
+          std::string name = e.key().substr(cluster::kCatalogPrefix.size());
+          auto& slot = latest[name];
+          if (e.ts() >= slot.first) slot = {e.ts(), e.is_delete() ? "" : e.value()};
+        }
+        return Status::OK();
+      });
+      if (!submitted) break;
     }
+    BRIX_RETURN_IF_ERROR(group.Wait());
     for (const auto& [name, entry] : latest) {
       if (entry.second.empty()) continue;
       BRIX_ASSIGN_OR_RETURN(auto parts, cluster::ParseTableName(name, "catalog entry"));
@@ -229,170 +235,231 @@ class PitrRun {
           options_.concurrency, 0, progress_);
       BRIX_RETURN_IF_ERROR(importer.Run(imports));
     }
-    return ReplayInOrder(files, snapshot_ts, sum);
+    return ReplayRaw(std::move(files), snapshot_ts, sum);
   }
 
-  // Replays the raw files so that each key receives its versions in ts order (replay_order.h):
-  // files are fetched `concurrency` ahead but consumed in min_ts order, and each window of
-  // entries that no later file can precede is applied completely before the next.
-  Status ReplayInOrder(std::vector<LogFile> files, uint64_t snapshot_ts, PitrSummary* sum) {
-    SortForReplay(files);
-    const size_t ahead = static_cast<size_t>(std::max(1, options_.concurrency));
-    std::deque<std::future<Result<LogBatch>>> fetching;
-    size_t next_fetch = 0;
-    ReplayWindow window;
-    uint64_t bytes = 0;
-    for (size_t i = 0; i < files.size(); ++i) {
-      while (next_fetch < files.size() && fetching.size() < ahead) {
-        fetching.push_back(
-            std::async(std::launch::async, [this, f = files[next_fetch]] { return Fetch(f); }));
-        ++next_fetch;
-      }
-      Result<LogBatch> batch = fetching.front().get();
-      fetching.pop_front();
-      if (!batch.ok()) {
-        for (auto& f : fetching) f.wait();  // they use this object
-        return batch.status();
-      }
-      for (auto& e : *batch->mutable_entries()) {
-        if (e.ts() <= snapshot_ts || e.ts() > options_.restored_ts) continue;
-        auto source = cluster::TableIdOf(e.key());
-        if (!source) continue;  // catalog entries are applied through the catalog
-        auto mapped = id_map_.find(*source);
-        if (mapped == id_map_.end()) continue;  // filtered out
-        std::string prefix = cluster::TablePrefix(mapped->second);
-        e.mutable_key()->replace(0, prefix.size(), prefix);
-        window.Add(std::move(e));
-      }
-      bytes += files[i].raw_size();
-      bool last = i + 1 == files.size();
-      if (last || window.buffered_bytes() >= kWindowBytes) {
-        std::vector<LogEntry> ready = window.TakeBelow(last ? UINT64_MAX : files[i + 1].min_ts());
-        sum->log_entries += ready.size();
-        Status applied = ApplyWindow(std::move(ready));
-        if (!applied.ok()) {
-          for (auto& f : fetching) f.wait();
-          return applied;
-        }
-      }
-      if (progress_) progress_({"log", i + 1, files.size(), bytes});
+  // Replays the raw files through the nodes' staged replay (node_replay.h): files are fetched and
+  // decoded `concurrency` at a time, in any order (each node sorts its versions), their entries
+  // in the window sent in batches of ≤ kStageBatchBytes per region to the region's node; when
+  // every file is staged, every node that got batches merges and ingests them. Nothing of the
+  // replay is visible before that; a failure drops what the nodes staged.
+  // Memory: `concurrency` files at a time (stored, decoded and regrouped: ~3x a file's raw size,
+  // files are cut at 64 MiB raw) — the same bound as before the staged replay.
+  Status ReplayRaw(std::vector<LogFile> files, uint64_t snapshot_ts, PitrSummary* sum) {
+    SortForReplay(files);  // a stable order: fetched in it, applied in any
+    run_id_ = NewUuid();
+    std::mutex progress_mu;
+    uint64_t bytes = 0, done = 0;
+    std::atomic<uint64_t> entries{0};
+    TaskGroup group(std::max(1, options_.concurrency));
+    for (const auto& file : files) {
+      bool submitted = group.Submit([&, this]() -> Status {
+        BRIX_ASSIGN_OR_RETURN(LogBatch batch, Fetch(file));
+        BRIX_ASSIGN_OR_RETURN(uint64_t staged, StageFile(batch, snapshot_ts));
+        entries += staged;
+        std::lock_guard<std::mutex> lock(progress_mu);
+        bytes += file.raw_size();
+        ++done;
+        if (progress_) progress_({"log", done, files.size(), bytes});
+        return Status::OK();
+      });
+      if (!submitted) break;
     }
+    Status staged = group.Wait();
+    if (!staged.ok()) {
+      DropStaged();
+      return staged;
+    }
+    Status finished = FinishStaged();
+    if (!finished.ok()) {
+      DropStaged();  // the nodes that ingested keep it, unpublished: the run fails
+      return finished;
+    }
+    sum->log_entries += entries;
     sum->log_files = files.size();
     sum->log_bytes += bytes;
     return Status::OK();
   }
 
-  // Applies entries given in ts order: regions in parallel, each region's entries in that order
-  // in batches one after another.
-  Status ApplyWindow(std::vector<LogEntry> ready) {
+  // Sends the file's entries in the window, with their target table ids, to the nodes; returns
+  // how many.
+  Result<uint64_t> StageFile(LogBatch& batch, uint64_t snapshot_ts) {
+    std::shared_ptr<const RegionMap> regions = Regions();
     std::map<uint64_t, std::vector<LogEntry>> by_region;
-    for (auto& e : ready) {
-      BRIX_ASSIGN_OR_RETURN(uint64_t region, RegionOf(e.key()));
-      by_region[region].push_back(std::move(e));
+    std::map<int64_t, std::string> prefixes;  // source table id → target prefix
+    uint64_t n = 0;
+    for (auto& e : *batch.mutable_entries()) {
+      if (e.ts() <= snapshot_ts || e.ts() > options_.restored_ts) continue;
+      auto source = cluster::TableIdOf(e.key());
+      if (!source) continue;  // catalog entries are applied through the catalog
+      auto prefix = prefixes.find(*source);
+      if (prefix == prefixes.end()) {
+        auto mapped = id_map_.find(*source);
+        prefix =
+            prefixes
+                .emplace(*source, mapped == id_map_.end() ? std::string()
+                                                          : cluster::TablePrefix(mapped->second))
+                .first;
+      }
+      if (prefix->second.empty()) continue;  // filtered out
+      e.mutable_key()->replace(0, prefix->second.size(), prefix->second);
+      auto it = regions->upper_bound(e.key());
+      if (it == regions->begin()) return Status::Internal("no region holds the key");
+      by_region[std::prev(it)->second.id()].push_back(std::move(e));
+      ++n;
     }
-    TaskGroup group(std::max(1, options_.concurrency));
     for (auto& [region, list] : by_region) {
-      group.Submit([this, &list = list]() -> Status {
-        std::vector<LogEntry> batch;
-        size_t batch_bytes = 0;
-        for (auto& e : list) {
-          batch_bytes += e.ByteSizeLong();
-          batch.push_back(std::move(e));
-          if (batch_bytes >= kApplyBatchBytes) {
-            BRIX_RETURN_IF_ERROR(Apply(batch));
-            batch.clear();
-            batch_bytes = 0;
-          }
+      std::vector<LogEntry> chunk;
+      size_t chunk_bytes = 0;
+      for (auto& e : list) {
+        chunk_bytes += e.key().size() + e.value().size() + 16;
+        chunk.push_back(std::move(e));
+        if (chunk_bytes >= kStageBatchBytes) {
+          BRIX_RETURN_IF_ERROR(Stage(chunk));
+          chunk.clear();
+          chunk_bytes = 0;
         }
-        return Apply(batch);
-      });
+      }
+      BRIX_RETURN_IF_ERROR(Stage(chunk));
     }
-    return group.Wait();
+    return n;
+  }
+
+  std::shared_ptr<const RegionMap> Regions() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return regions_;
   }
 
   Status LoadRegions() {
-    std::lock_guard<std::mutex> lock(mu_);
-    regions_.clear();
     BRIX_ASSIGN_OR_RETURN(auto all, pd_->GetRegions("", ""));
-    for (const auto& r : all) regions_[r.start_key()] = r;
+    auto regions = std::make_shared<RegionMap>();
+    for (const auto& r : all) (*regions)[r.start_key()] = r;
     BRIX_ASSIGN_OR_RETURN(auto stores, pd_->GetStores());
+    std::lock_guard<std::mutex> lock(mu_);
+    regions_ = std::move(regions);
     for (const auto& s : stores) addresses_[s.id()] = s.address();
     return Status::OK();
   }
 
-  Result<uint64_t> RegionOf(const std::string& key) {
+  Result<NodeLog::Stub*> StubFor(uint64_t store_id) {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = regions_.upper_bound(key);
-    if (it == regions_.begin()) return Status::Internal("no region holds the key");
-    --it;
-    return it->second.id();
+    auto addr = addresses_.find(store_id);
+    if (addr == addresses_.end()) {
+      return Status::Unavailable("PITR replay: store " + std::to_string(store_id) + " unknown");
+    }
+    auto& s = stubs_[store_id];
+    if (!s) s = NodeLog::NewStub(NodeChannel(addr->second, pd_->channel_credentials()));
+    return s.get();
   }
 
-  // Sends the entries (all in one region as of the last map) to their node(s), splitting again
-  // by region after a refresh when the map moved under us. Each round applies the entries of the
+  // Stages the entries (all in one region as of the last map) on their node(s), splitting again
+  // by region after a refresh when the map moved under us. Each round stages the entries of the
   // first one's region and keeps the rest for the next, whose tries count afresh.
-  Status Apply(std::vector<LogEntry>& list) {
+  Status Stage(std::vector<LogEntry>& list) {
     while (!list.empty()) {
       BRIX_RETURN_IF_ERROR(RetryWithBackoff(
           kApplyRetries,
           [&](int attempt) -> Status {
             if (attempt > 1) BRIX_RETURN_IF_ERROR(LoadRegions());
-            return ApplyFirstRegion(list);
+            return StageFirstRegion(list);
           },
           RetryAnyError,
           [](int attempt, const Status& s) {
-            spdlog::warn("restore point: apply failed (try {}): {}", attempt, s.message());
+            spdlog::warn("restore point: staging log versions failed (try {}): {}", attempt,
+                         s.message());
           }));
     }
     return Status::OK();
   }
 
-  // One try of Apply: the entries in the first entry's region go to its node; on success `list`
-  // keeps only the others.
-  Status ApplyFirstRegion(std::vector<LogEntry>& list) {
-    cluster::Region region;
-    NodeLog::Stub* stub = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = regions_.upper_bound(list.front().key());
-      --it;
-      region = it->second;
-      auto addr = addresses_.find(region.store_id());
-      if (addr != addresses_.end()) {
-        auto& s = stubs_[region.store_id()];
-        if (!s) s = NodeLog::NewStub(NodeChannel(addr->second, pd_->channel_credentials()));
-        stub = s.get();
-      }
-    }
-    if (!stub) {
-      return Status::Unavailable("apply log versions: store " + std::to_string(region.store_id()) +
-                                 " unknown");
-    }
-    ApplyVersionsRequest req;
+  // One try of Stage: the entries in the first entry's region go to its node as one numbered
+  // batch; on success `list` keeps only the others (on failure it is as it was).
+  Status StageFirstRegion(std::vector<LogEntry>& list) {
+    std::shared_ptr<const RegionMap> regions = Regions();
+    auto it = regions->upper_bound(list.front().key());
+    if (it == regions->begin()) return Status::Internal("no region holds the key");
+    const cluster::Region& region = std::prev(it)->second;
+    BRIX_ASSIGN_OR_RETURN(NodeLog::Stub * stub, StubFor(region.store_id()));
+    StageVersionsRequest req;
+    req.set_run(run_id_);
     req.set_region_id(region.id());
     req.set_epoch(region.epoch());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      req.set_batch(next_batch_++);
+    }
     std::vector<LogEntry> rest;
+    uint64_t bytes = 0;
     for (auto& e : list) {
       bool inside =
           e.key() >= region.start_key() && (region.end_key().empty() || e.key() < region.end_key());
       if (inside) {
-        *req.add_entries() = e;
+        bytes += e.key().size() + e.value().size();
+        *req.add_entries() = std::move(e);
       } else {
-        rest.push_back(e);
+        rest.push_back(std::move(e));
       }
     }
     grpc::ClientContext ctx;
-    SetNodeDeadline(ctx, NodeRpcLimits{}, req.ByteSizeLong());
-    ApplyVersionsResponse resp;
-    grpc::Status st = stub->ApplyVersions(&ctx, req, &resp);
+    SetNodeDeadline(ctx, NodeRpcLimits{}, bytes);
+    StageVersionsResponse resp;
+    grpc::Status st = stub->StageVersions(&ctx, req, &resp);
     if (st.ok() && resp.region_error().empty() && resp.error().empty()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      Staged& staged = staged_[region.store_id()];
+      staged.batches.push_back(req.batch());
+      staged.bytes += bytes;
       list = std::move(rest);
       return Status::OK();
     }
-    return Status::Unavailable("apply log versions: " + (!st.ok() ? st.error_message()
-                                                         : !resp.region_error().empty()
-                                                             ? resp.region_error()
-                                                             : resp.error()));
+    for (auto& e : *req.mutable_entries()) rest.push_back(std::move(e));
+    list = std::move(rest);  // the same entries, in another order: that does not matter
+    return Status::Unavailable("stage log versions on store " + std::to_string(region.store_id()) +
+                               ": " +
+                               (!st.ok()                       ? st.error_message()
+                                : !resp.region_error().empty() ? resp.region_error()
+                                                               : resp.error()));
+  }
+
+  // Every node that staged batches checks it holds them all, merges and ingests them.
+  Status FinishStaged() {
+    TaskGroup group(std::max(1, static_cast<int>(staged_.size())));
+    for (auto& [store, staged] : staged_) {
+      group.Submit([this, store = store, &staged = staged]() -> Status {
+        BRIX_ASSIGN_OR_RETURN(NodeLog::Stub * stub, StubFor(store));
+        FinishReplayRequest req;
+        req.set_run(run_id_);
+        req.set_ingest(true);
+        for (uint64_t b : staged.batches) req.add_batches(b);
+        grpc::ClientContext ctx;
+        // The node sorts, merges and ingests what it staged: bytes it reads and writes twice.
+        SetNodeDeadline(ctx, NodeRpcLimits{}, 2 * staged.bytes);
+        FinishReplayResponse resp;
+        grpc::Status st = stub->FinishReplay(&ctx, req, &resp);
+        if (!st.ok() || !resp.error().empty()) {
+          return Status::Unavailable(
+              "PITR replay: store " + std::to_string(store) +
+              " could not ingest its versions: " + (!st.ok() ? st.error_message() : resp.error()));
+        }
+        return Status::OK();
+      });
+    }
+    return group.Wait();
+  }
+
+  // After a failure: the nodes drop what they staged (best effort; a node restart drops it too).
+  void DropStaged() {
+    for (const auto& [store, staged] : staged_) {
+      auto stub = StubFor(store);
+      if (!stub.ok()) continue;
+      FinishReplayRequest req;
+      req.set_run(run_id_);
+      req.set_ingest(false);
+      grpc::ClientContext ctx;
+      SetNodeDeadline(ctx, NodeRpcLimits{});
+      FinishReplayResponse resp;
+      (*stub)->FinishReplay(&ctx, req, &resp).ok();
+    }
   }
 
   const PitrOptions& options_;
@@ -406,10 +473,18 @@ class PitrRun {
   std::map<int64_t, int64_t> id_map_;
   std::vector<cluster::TableRef> new_tables_;
 
+  std::string run_id_;  // names the staged replay on the nodes
+
   std::mutex mu_;
-  std::map<std::string, cluster::Region> regions_;
+  std::shared_ptr<const RegionMap> regions_ = std::make_shared<RegionMap>();
   std::map<uint64_t, std::string> addresses_;
   std::map<uint64_t, std::unique_ptr<NodeLog::Stub>> stubs_;
+  struct Staged {
+    std::vector<uint64_t> batches;  // acknowledged
+    uint64_t bytes = 0;
+  };
+  std::map<uint64_t, Staged> staged_;  // store → what it acknowledged
+  uint64_t next_batch_ = 0;
 };
 
 }  // namespace

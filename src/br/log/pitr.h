@@ -5,6 +5,15 @@
 // original commit ts, then advances the target TSO past the restored ts. The restored ts must
 // lie in [snapshot ts, log checkpoint] and the log must reach back to the snapshot; anything
 // else is refused, with the bounds in the message, before the target is touched.
+//
+// The replay: compacted SSTs covering part of the window go in through the Importer (staged, then
+// ingested); the raw files are fetched and decoded `concurrency` at a time and their versions
+// staged on the nodes owning their regions, which sort them into SSTs and ingest each node's share
+// in one step once every file is staged (node_replay.h) — no write path, and each key gets all its
+// logged versions at once. Memory of this process: `concurrency` log files at a time (cut at
+// 64 MiB raw each; about three times that while decoded and regrouped). Any failure fails the run:
+// staged versions are dropped, and nothing is published (the tables stay invisible under ids no
+// later table gets), so the target never shows a state that did not exist.
 #pragma once
 
 #include <string>
