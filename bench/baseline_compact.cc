@@ -109,7 +109,13 @@ void AddCompactCommand(CLI::App& app) {
           BRIX_ASSIGN_OR_RETURN(std::string data, ReadWholeFile(f));
           BRIX_ASSIGN_OR_RETURN(br::LogBatch batch, br::DecodeLogBatch(data));
           uint64_t raw = batch.ByteSizeLong();
-          auto tables = br::GroupVersionsByTable(batch, {});
+          std::map<int64_t, Run> tables;  // by table id; keys outside any table are dropped
+          for (auto& e : *batch.mutable_entries()) {
+            auto table = cluster::TableIdOf(e.key());
+            if (!table) continue;
+            tables[*table].push_back({std::move(*e.mutable_key()), e.ts(), e.is_delete(),
+                                      std::move(*e.mutable_value())});
+          }
           for (auto& [id, versions] : tables) br::SortVersions(&versions);
           std::lock_guard<std::mutex> lock(mu);
           raw_bytes += raw;
