@@ -2,12 +2,17 @@
 // same Azurite (or account) brix uses. Every file is one `curl` Put Blob / Get Blob request,
 // `--parallel` at a time, authorised with an account SAS minted from AZURE_STORAGE_ACCOUNT /
 // AZURE_STORAGE_KEY (passed to curl in its URL: this is a bench against a local emulator; the
-// SAS expires in 2 hours). Blob i of a folder is <container>/<prefix>/<i>.sst.
+// SAS expires in 2 hours). Blob i of a folder is <container>/<prefix>/<i>.sst. `put --crc64`
+// sends each file's x-ms-content-crc64 as brix does (computed with brix's CRC-64, counted in the
+// time): the same requests, so the emulator's work to verify them is on both sides.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 
 #include "baselines.h"
+#include "common/crc64.h"
+#include "common/durable_file.h"
+#include "common/encoding.h"
 #include "common/env.h"
 #include "common/parallel.h"
 #include "common/process.h"
@@ -64,9 +69,11 @@ void AddPutCommand(CLI::App& app) {
     Target target;
     std::string dir;
     int parallel = 4;
+    bool crc64 = false;
   };
   auto a = std::make_shared<Args>();
   auto* c = app.add_subcommand("put", "curl Put Blob of a folder's *.sst files");
+  c->add_flag("--crc64", a->crc64, "send x-ms-content-crc64 with each file, as brix does");
   c->add_option("dir", a->dir, "local folder")->required();
   c->add_option("--parallel", a->parallel, "requests at a time")->capture_default_str();
   AddTargetOptions(c, &a->target);
@@ -82,13 +89,25 @@ void AddPutCommand(CLI::App& app) {
     auto start = std::chrono::steady_clock::now();
     TaskGroup group(a->parallel);
     for (size_t i = 0; i < files.size(); ++i) {
-      group.Submit([&t, &files, i] {
-        return Curl({"-T", files[i], "-H", "x-ms-blob-type: BlockBlob", "-H", "Expect:", t.Url(i)});
+      group.Submit([&t, &files, i, crc64 = a->crc64]() -> Status {
+        std::vector<std::string> args = {"-T", files[i], "-H", "x-ms-blob-type: BlockBlob",
+                                         "-H", "Expect:"};
+        if (crc64) {
+          BRIX_ASSIGN_OR_RETURN(std::string data, ReadWholeFile(files[i]));
+          uint64_t crc = Crc64Nvme(data);
+          std::string le(8, '\0');
+          for (int b = 0; b < 8; ++b) le[b] = static_cast<char>(crc >> (8 * b));
+          args.push_back("-H");
+          args.push_back("x-ms-content-crc64: " + Base64Encode(le));
+        }
+        args.push_back(t.Url(i));
+        return Curl(args);
       });
     }
     CheckOrDie(group.Wait(), "put");
-    std::printf("{\"parallel\":%d,\"files\":%zu,\"bytes\":%llu,\"seconds\":%.3f}\n", a->parallel,
-                files.size(), static_cast<unsigned long long>(bytes), SecondsSince(start));
+    std::printf("{\"parallel\":%d,\"crc64\":%s,\"files\":%zu,\"bytes\":%llu,\"seconds\":%.3f}\n",
+                a->parallel, a->crc64 ? "true" : "false", files.size(),
+                static_cast<unsigned long long>(bytes), SecondsSince(start));
   });
 }
 
