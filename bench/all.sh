@@ -4,7 +4,7 @@
 # playground with Azurite. Prints ONE Markdown table:
 #   figure | brix | raw baseline | ratio | goal | met?
 # Steps: a GiB-sized load into 8 tables while log backup runs (the log window), then
-#   snapshot backup → local and → Azurite       vs scan (N = cores) / curl Put Blob (best of 1,2,4,8)
+#   snapshot backup → local and → Azurite       vs scan (N = cores) / curl Put Blob (best of 1,2,4; and with x-ms-content-crc64 as brix sends it)
 #   restore ← local and ← Azurite               vs copy + ingest / curl Get Blob + ingest
 #   PITR from raw logs, then with compacted SSTs vs brix's own restore ← local (same logical bytes)
 #   log compact                                  vs bench_baselines compact (k-way merge)
@@ -59,13 +59,15 @@ reset_hwm "${nodes[@]}"
 fact node_hwm_mib "$(hwm_mib "${nodes[@]}")"
 want_bk=$("$bin/kvctl" checksum --ts "$(json backup_ts <"$dir/bk.json")")
 
-echo "== curl Put Blob of the same SSTs, parallel 1, 2, 4, 8 (best counts; each overwrites the last)"
-for p in 1 2 4 8; do
+# 1, 2 and 4 only: Azurite keeps blobs in memory (about half the RAM), and overwritten blobs are
+# freed late; 8 at a time was never the best on this machine.
+echo "== curl Put Blob of the same SSTs, parallel 1, 2, 4 (best counts; each overwrites the last)"
+for p in 1 2 4; do
   "$bin/bench_baselines" put --container baseline --prefix sweep --parallel "$p" "$dir/bk" | tee "$dir/put-$p.json"
 done
 best_put=$(python3 - "$dir" <<'PY'
 import json, sys
-runs = [json.load(open(f"{sys.argv[1]}/put-{p}.json")) for p in (1, 2, 4, 8)]
+runs = [json.load(open(f"{sys.argv[1]}/put-{p}.json")) for p in (1, 2, 4)]
 print(max(runs, key=lambda r: r["bytes"] / r["seconds"])["parallel"])
 PY
 )
@@ -172,11 +174,11 @@ logical = bk["total_bytes"]
 b_brix, b_base = mibs(logical, bk["seconds"]), mibs(logical, scan["seconds"])  # same bytes
 row("snapshot backup → local (logical MiB/s)", f"{b_brix:.1f}", f"{b_base:.1f} ({scan['jobs']} scans + SstFileWriter)",
     b_brix / b_base, "≥ 0.9x", b_brix / b_base >= 0.9)
-puts = [load(f"put-{p}") for p in (1, 2, 4, 8)]
+puts = [load(f"put-{p}") for p in (1, 2, 4)]
 best = max(puts, key=lambda r: r["bytes"] / r["seconds"])
 a_brix, a_base = mibs(ba["backup_size"], ba["seconds"]), mibs(best["bytes"], best["seconds"])
 row("snapshot backup → Azurite (stored MiB/s)", f"{a_brix:.1f}",
-    f"{a_base:.1f} (curl Put Blob, best of 1,2,4,8: {best['parallel']})", a_brix / a_base, "≥ 0.9x",
+    f"{a_base:.1f} (curl Put Blob, best of 1,2,4: {best['parallel']})", a_brix / a_base, "≥ 0.9x",
     a_brix / a_base >= 0.9)
 pc = load("put-crc")
 c_base = mibs(pc["bytes"], pc["seconds"])
