@@ -17,7 +17,8 @@
 # Every restore and PITR goes into a fresh playground and is checked against the source with
 # `kvctl checksum` (per table and total); a difference exits 1.
 # Usage: bench/all.sh [GiB] (default 2). Env: SEGMENT (seconds per overhead segment, default
-# 15 * GiB, at least 10), KEEP=1 keeps the work folder.
+# 15 * GiB, at least 10), KEEP=1 keeps the work folder, PROFILE=1 profiles every step with perf
+# (the brix command and the servers doing the work; $dir/profile-STEP.txt, kept with the folder).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 gib="${1:-2}"
@@ -55,7 +56,8 @@ echo "== snapshot backup -> local (node peak RSS) vs $cores parallel scans + Sst
 rm -rf "$dir/scan"
 mapfile -t nodes < <(pids_of src kvnode)
 reset_hwm "${nodes[@]}"
-"$bin/brix" backup full -s "local://$dir/bk" --checksum=false --output json | tee "$dir/bk.json"
+profiled backup-local "$(pid_list src:kvnode)" \
+  "$bin/brix" backup full -s "local://$dir/bk" --checksum=false --output json | tee "$dir/bk.json"
 fact node_hwm_mib "$(hwm_mib "${nodes[@]}")"
 want_bk=$("$bin/kvctl" checksum --ts "$(json backup_ts <"$dir/bk.json")")
 
@@ -74,27 +76,30 @@ PY
 echo "== curl Put Blob with x-ms-content-crc64, as brix sends it (Azurite verifies it in JavaScript), parallel $best_put"
 "$bin/bench_baselines" put --crc64 --container baseline --prefix sweep --parallel "$best_put" "$dir/bk" | tee "$dir/put-crc.json"
 echo "== snapshot backup -> Azurite"
-"$bin/brix" backup full -s "azure://bench/snap" --checksum=false --output json | tee "$dir/ba.json"
+profiled backup-azurite "$(pid_list src:kvnode src:azurite)" \
+  "$bin/brix" backup full -s "azure://bench/snap" --checksum=false --output json | tee "$dir/ba.json"
 want_ba=$("$bin/kvctl" checksum --ts "$(json backup_ts <"$dir/ba.json")")
 
 echo "== Azure client CPU: brix storage put of the backup's SSTs as one blob (at most 512 MiB)"
 find "$dir/bk" -name '*.sst' -print0 | sort -z | xargs -0 cat >"$dir/blob.bin"
 truncate -s "<$((512 * M))" "$dir/blob.bin"
-/usr/bin/time -f '%U %S' -o "$dir/put.cpu" \
+profiled storage-put "$(pid_list src:azurite)" /usr/bin/time -f '%U %S' -o "$dir/put.cpu" \
   "$bin/brix" storage put -s "azure://bench/cpu" "$dir/blob.bin" blob >/dev/null
 fact put_bytes "$(stat -c %s "$dir/blob.bin")"
 fact put_cpu "$(awk '{print $1 + $2}' "$dir/put.cpu")"
 rm -f "$dir/blob.bin"
 
 echo "== restore <- local into a fresh cluster vs copy + IngestExternalFile ($cores at a time)"
-"$bin/brix" restore full --pd "$(dst_pd)" -s "local://$dir/bk" --checksum=false --output json | tee "$dir/rl.json"
+profiled restore-local "$(pid_list dst:kvnode)" \
+  "$bin/brix" restore full --pd "$(dst_pd)" -s "local://$dir/bk" --checksum=false --output json | tee "$dir/rl.json"
 same "restore <- local" "$want_bk" "$(checksum_dst)"
 fresh_dst
 "$bin/bench_baselines" ingest --jobs "$cores" --work "$dir/ingest" "$dir/bk" | tee "$dir/ingest.json"
 rm -rf "$dir/ingest"
 
 echo "== restore <- Azurite into a fresh cluster vs curl Get Blob + ingest (parallel $best_put)"
-"$bin/brix" restore full --pd "$(dst_pd)" -s "azure://bench/snap" --checksum=false --output json | tee "$dir/ra.json"
+profiled restore-azurite "$(pid_list dst:kvnode src:azurite)" \
+  "$bin/brix" restore full --pd "$(dst_pd)" -s "azure://bench/snap" --checksum=false --output json | tee "$dir/ra.json"
 same "restore <- Azurite" "$want_ba" "$(checksum_dst)"
 fresh_dst
 "$bin/bench_baselines" get-ingest --container baseline --prefix sweep --parallel "$best_put" \
@@ -102,7 +107,8 @@ fresh_dst
 rm -rf "$dir/getingest"
 
 echo "== PITR from raw logs to the end of the load"
-"$bin/brix" restore point --pd "$(dst_pd)" -s "local://$dir/log" --full-backup-storage "local://$dir/full0" \
+profiled pitr-raw "$(pid_list dst:kvnode)" \
+  "$bin/brix" restore point --pd "$(dst_pd)" -s "local://$dir/log" --full-backup-storage "local://$dir/full0" \
   --restored-ts "$end" --output json | tee "$dir/pitr-raw.json"
 same "PITR from raw logs" "$want_end" "$(checksum_dst)"
 fresh_dst
@@ -110,7 +116,7 @@ fresh_dst
 echo "== brix log compact (peak RSS) vs k-way merge of the same files ($cores jobs)"
 from=$(json backup_ts <"$dir/full0.json")
 start=$(now)
-/usr/bin/time -v -o "$dir/compact.time" "$bin/brix" log compact -s "local://$dir/log" --from "$from" \
+profiled compact "$(pid_list src:kvnode)" /usr/bin/time -v -o "$dir/compact.time" "$bin/brix" log compact -s "local://$dir/log" --from "$from" \
   --until "$end" --output json 2>/dev/null | tee "$dir/compact.json"
 fact compact_seconds "$(python3 -c "print($(now) - $start)")"
 fact compact_rss_mib "$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$dir/compact.time" | awk '{print int($1 / 1024)}')"
@@ -132,7 +138,8 @@ segments() {  # PG PREFIX TASK: off/on/off/on segments of $seg s; lags sampled w
   for s in 1 2 3 4; do
     if [ $((s % 2)) -eq 1 ]; then mode=off; "$bin/brix" log pause --task-name "$task" >/dev/null 2>&1 || true
     else mode=on; "$bin/brix" log resume --task-name "$task" >/dev/null; resumed=$(now); fi
-    "$bin/kvctl" workload --tables "bench.$prefix$s" --duration "${seg}s" --threads 8 --oracle "$dir/$prefix-$s.oracle" \
+    profiled "$prefix-$s-log-$mode" "$(pid_list "$pg:kvnode")" \
+      "$bin/kvctl" workload --tables "bench.$prefix$s" --duration "${seg}s" --threads 8 --oracle "$dir/$prefix-$s.oracle" \
       >"$dir/$prefix-$s.out" 2>&1 &
     local wl=$!
     while kill -0 "$wl" 2>/dev/null; do

@@ -7,10 +7,15 @@
 #                          a restore from one into another works); pg_down NAME stops it
 #   pd_of NAME             its kvpd address
 #   pids_of NAME ROLE      pids of its processes whose role starts with ROLE (e.g. kvnode)
+#   pid_list NAME:ROLE...  the same for several, comma-separated (for `profiled`)
 #   json KEY               KEY of the last JSON line on stdin
 #   wait_checkpoint URL TS waits (deadline 300 s) until the log at URL has a global checkpoint >= TS
 #   same WHAT WANT GOT     exits 1, printing both, unless WANT equals GOT (checksums)
 #   reset_hwm PID...       resets the peak RSS (VmHWM) of processes; hwm_mib PID... = their max
+#   profiled STEP PIDS CMD...  runs CMD; with PROFILE=1 under `perf record` while PIDS (comma-
+#                          separated: the servers doing the work) are recorded too, and writes
+#                          where the CPU went (self time by process, thread, library, symbol)
+#                          to $dir/profile-STEP.txt
 # Every `brix`/`kvctl` call reads the playground's env only when the script exports it
 # (use_env NAME).
 set -euo pipefail
@@ -31,6 +36,12 @@ _bench_cleanup() {
   for pg in "${_playgrounds[@]}"; do
     "$bin/brix" playground down --dir "$dir/$pg" >/dev/null 2>&1 || true
   done
+  if [ "${PROFILE:-0}" = 1 ] && compgen -G "$dir/profile-*.txt" >/dev/null; then
+    local profiles
+    profiles="$(mktemp -d "${TMPDIR:-/tmp}/brix-profiles-XXXXXX")"
+    cp "$dir"/profile-*.txt "$profiles/"
+    echo "profiles: $profiles" >&2
+  fi
   if [ "${KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
     echo "work folder kept: $dir" >&2
   else
@@ -59,6 +70,12 @@ pids_of() {
 import json, sys
 for p in json.load(open(sys.argv[1]))['processes']:
     if p['role'].startswith(sys.argv[2]): print(p['pid'])" "$dir/$1/playground.json" "$2"
+}
+
+pid_list() {
+  local spec all=()
+  for spec in "$@"; do mapfile -t -O "${#all[@]}" all < <(pids_of "${spec%%:*}" "${spec#*:}"); done
+  (IFS=,; echo "${all[*]}")
 }
 
 json() {
@@ -93,4 +110,25 @@ hwm_mib() {
     [ "$kib" -gt "$max" ] && max=$kib
   done
   echo $((max / 1024))
+}
+
+profiled() {
+  local step="$1" pids="$2"
+  shift 2
+  if [ "${PROFILE:-0}" != 1 ]; then
+    "$@"
+    return
+  fi
+  perf record -q -F 499 -o "$dir/perf-$step-servers.data" -p "$pids" >/dev/null 2>&1 &
+  local rec=$! rc=0
+  perf record -q -F 499 -o "$dir/perf-$step-command.data" -- "$@" || rc=$?
+  kill -INT "$rec" 2>/dev/null || true
+  wait "$rec" || true
+  for part in command servers; do
+    echo "## $step: $part (self time, entries above 1 %)"
+    perf report -i "$dir/perf-$step-$part.data" --no-children --sort comm,dso,sym --stdio \
+      --percent-limit 1 2>/dev/null | grep -v '^#' | grep -v '^$' | head -30
+  done >>"$dir/profile-$step.txt"
+  rm -f "$dir/perf-$step-"*.data
+  return "$rc"
 }

@@ -44,6 +44,34 @@ size_t OnHeader(char* data, size_t size, size_t nmemb, void* user) {
   return size * nmemb;
 }
 
+// A streamed request body (HttpRequest::body_reader): hands curl the reader's bytes and
+// remembers why it stopped early, so the caller sees the reader's status, not curl's.
+struct StreamedBody {
+  const HttpRequest* request;
+  uint64_t sent = 0;
+  Status failure;
+};
+
+size_t OnRead(char* buf, size_t size, size_t nitems, void* user) {
+  auto* body = static_cast<StreamedBody*>(user);
+  const uint64_t left = body->request->body_size - body->sent;
+  if (left == 0) return 0;
+  Result<size_t> n = body->request->body_reader(buf, std::min<uint64_t>(left, size * nitems));
+  if (!n.ok() || *n == 0) {
+    body->failure = n.ok() ? Status::FailedPrecondition(
+                                 "the request body ended after " + std::to_string(body->sent) +
+                                 " of " + std::to_string(body->request->body_size) + " bytes")
+                           : n.status();
+    return CURL_READFUNC_ABORT;
+  }
+  body->sent += *n;
+  return *n;
+}
+
+// curl's upload buffer (default 64 KiB): larger buffers mean fewer send() calls and wakeups per
+// uploaded byte; 1 MiB is half curl's maximum.
+constexpr long kUploadBufferBytes = 1 << 20;
+
 }  // namespace
 
 std::string HttpResponse::Header(const std::string& lowercase_name) const {
@@ -89,6 +117,7 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   curl_easy_reset(curl);
 
   HttpResponse response;
+  StreamedBody streamed{.request = &request, .sent = 0, .failure = Status::OK()};
   curl_slist* headers = nullptr;
   for (const auto& [name, value] : request.headers) {
     headers = curl_slist_append(headers, (name + ": " + value).c_str());
@@ -126,8 +155,16 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
 
   if (request.method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else if ((request.method == "PUT" || request.method == "POST") && request.body_reader) {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, OnRead);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &streamed);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body_size));
+    curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBufferBytes);
+    if (request.method == "PUT") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
   } else if (request.method == "PUT" || request.method == "POST") {
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBufferBytes);
     // A null POSTFIELDS would make curl read the body from stdin; point at "" instead.
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.empty() ? "" : request.body.data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -142,6 +179,9 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   if (rc != CURLE_OK) {
     // A failed handle may hold a broken connection; do not return it to the pool.
     curl_easy_cleanup(curl);
+    if (rc == CURLE_ABORTED_BY_CALLBACK && !streamed.failure.ok()) {
+      return streamed.failure.WithContext(request.method + " " + UrlOrigin(request.url));
+    }
     std::string msg = request.method + " " + UrlOrigin(request.url) + ": " + curl_easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT) return Status::Timeout(msg);
     if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,11 @@ struct HttpRequest {
   std::string url;     // complete, already percent-encoded
   std::vector<std::pair<std::string, std::string>> headers;
   std::string_view body;  // sent with PUT and POST; must outlive the call
+  // Instead of `body`: a body of exactly `body_size` bytes pulled from `body_reader` while it is
+  // sent (streamed from a file, never held whole in memory). The reader fills up to n bytes and
+  // returns how many; ending early or failing aborts the request with the reader's status.
+  std::function<Result<size_t>(char* buf, size_t n)> body_reader;
+  uint64_t body_size = 0;
   // Whole-request deadline; 0 = transport default; kNoTotalDeadline = none, only the transport's
   // stall limit (low_speed_*) ends a transfer (reads whose size is not known in advance).
   std::chrono::milliseconds timeout{0};

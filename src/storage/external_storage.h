@@ -44,6 +44,10 @@ class ByteSource {
   [[nodiscard]] virtual Result<size_t> Read(char* buf, size_t n) = 0;
   // Total bytes, if known in advance (lets drivers pick single-shot vs. multi-part).
   virtual std::optional<uint64_t> Size() const { return std::nullopt; }
+  // Starts over at the first byte, so the bytes can be read twice (a checksum pass before an
+  // upload whose header needs it) or a failed upload retried. One-pass streams (a pipe) cannot:
+  // NotSupported, and drivers then buffer what they need.
+  [[nodiscard]] virtual Status Rewind() { return Status::NotSupported("the stream cannot rewind"); }
 };
 
 // Where streamed downloads write to, in order. Called from one thread at a time.

@@ -1,7 +1,6 @@
 #include "storage/file_stream.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,41 +26,18 @@ FileSource::~FileSource() {
   if (file_ != stdin) std::fclose(file_);
 }
 
+Status FileSource::Rewind() {
+  if (!size_) return Status::NotSupported("cannot rewind " + path_ + ": not a regular file");
+  if (std::fseek(file_, 0, SEEK_SET) != 0) {
+    return Status::IOError("rewind " + path_ + ": " + std::strerror(errno));
+  }
+  return Status::OK();
+}
+
 Result<size_t> FileSource::Read(char* buf, size_t n) {
   size_t got = std::fread(buf, 1, n, file_);
   if (got < n && std::ferror(file_)) return Status::IOError("read " + path_ + " failed");
   return got;
-}
-
-Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    std::string msg = "open " + path + ": " + std::strerror(errno);
-    return errno == ENOENT ? Status::NotFound(msg) : Status::IOError(msg);
-  }
-  struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return Status::InvalidArgument("map " + path + ": not a regular file");
-  }
-  const size_t size = static_cast<size_t>(st.st_size);
-  void* data = nullptr;
-  if (size > 0) {
-    data = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-    if (data == MAP_FAILED) {
-      std::string msg = "map " + path + ": " + std::strerror(errno);
-      ::close(fd);
-      return Status::IOError(msg);
-    }
-    // Read ahead: the whole file is read front to back (hashed, then sent).
-    ::madvise(data, size, MADV_SEQUENTIAL);
-  }
-  ::close(fd);  // the mapping keeps the file's pages reachable
-  return std::unique_ptr<MappedFile>(new MappedFile(data, size));
-}
-
-MappedFile::~MappedFile() {
-  if (size_ > 0) ::munmap(data_, size_);
 }
 
 Result<std::unique_ptr<FileSink>> FileSink::Create(const std::string& path) {

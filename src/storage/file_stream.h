@@ -1,6 +1,7 @@
 // ByteSource and ByteSink over local files (or stdin/stdout as "-"), for streaming uploads and
-// downloads without holding whole objects in memory; MappedFile, a read-only view of a whole
-// local file, for uploading a finished file with Put without copying it into the heap.
+// downloads without holding whole objects in memory. A FileSource over a regular file knows its
+// size and rewinds, so a driver can upload it as one streamed request (Azure: one Put Blob after
+// a CRC pass) and retry it; stdin does neither.
 #pragma once
 
 #include <cstdio>
@@ -20,6 +21,7 @@ class FileSource final : public ByteSource {
   ~FileSource() override;
   Result<size_t> Read(char* buf, size_t n) override;
   std::optional<uint64_t> Size() const override { return size_; }
+  Status Rewind() override;
 
  private:
   FileSource(std::FILE* f, std::string path, std::optional<uint64_t> size)
@@ -27,23 +29,6 @@ class FileSource final : public ByteSource {
   std::FILE* file_;
   std::string path_;
   std::optional<uint64_t> size_;
-};
-
-// A local regular file mapped read-only (mmap): view() is the whole file, backed by the page
-// cache (clean, reclaimable pages), not by heap memory. The file must not be truncated while
-// mapped. An empty file gives an empty view.
-class MappedFile {
- public:
-  [[nodiscard]] static Result<std::unique_ptr<MappedFile>> Open(const std::string& path);
-  ~MappedFile();
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
-  std::string_view view() const { return {static_cast<const char*>(data_), size_}; }
-
- private:
-  MappedFile(void* data, size_t size) : data_(data), size_(size) {}
-  void* data_;
-  size_t size_;
 };
 
 class FileSink final : public ByteSink {

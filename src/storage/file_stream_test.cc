@@ -40,24 +40,35 @@ TEST(FileSinkTest, AnUnfinishedSinkLeavesTheOldFileAndNoTempFile) {
   EXPECT_EQ(entries, 1);
 }
 
-TEST(MappedFileTest, TheViewIsTheWholeFile) {
+TEST(FileSourceTest, AFileKnowsItsSizeAndRewindsToReadItsBytesAgain) {
   testing::TempDir dir;
   std::string path = dir.path() + "/data";
   std::string bytes(3 << 20, '\0');
   for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 131 % 251);
   std::ofstream(path, std::ios::binary) << bytes;
-  auto mapped = MappedFile::Open(path);
-  ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
-  EXPECT_EQ((*mapped)->view(), bytes);
+  auto source = FileSource::Open(path);
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  EXPECT_EQ((*source)->Size(), bytes.size());
+  for (int pass = 0; pass < 2; ++pass) {
+    std::string got(bytes.size() + 1, '\0');
+    size_t filled = 0;
+    while (true) {
+      auto n = (*source)->Read(got.data() + filled, 1 << 16);
+      ASSERT_TRUE(n.ok());
+      if (*n == 0) break;
+      filled += *n;
+    }
+    got.resize(filled);
+    EXPECT_EQ(got, bytes) << "pass " << pass;
+    ASSERT_TRUE((*source)->Rewind().ok());
+  }
 }
 
-TEST(MappedFileTest, AnEmptyFileIsAnEmptyViewAndAMissingOneIsNotFound) {
-  testing::TempDir dir;
-  std::ofstream(dir.path() + "/empty").close();
-  auto empty = MappedFile::Open(dir.path() + "/empty");
-  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
-  EXPECT_TRUE((*empty)->view().empty());
-  EXPECT_TRUE(MappedFile::Open(dir.path() + "/missing").status().IsNotFound());
+TEST(FileSourceTest, StandardInputHasNoSizeAndCannotRewind) {
+  auto source = FileSource::Open("-");
+  ASSERT_TRUE(source.ok());
+  EXPECT_FALSE((*source)->Size().has_value());
+  EXPECT_EQ((*source)->Rewind().code(), Status::Code::kNotSupported);
 }
 
 }  // namespace

@@ -23,8 +23,9 @@ inline std::string RandomBytes(size_t n, uint64_t seed) {
 
 class StringSource final : public ByteSource {
  public:
-  StringSource(std::string_view data, size_t max_read, bool known_size)
-      : data_(data), max_read_(max_read), known_size_(known_size) {}
+  // `rewinds`: behaves like a file (Rewind starts over) rather than a pipe.
+  StringSource(std::string_view data, size_t max_read, bool known_size, bool rewinds = false)
+      : data_(data), max_read_(max_read), known_size_(known_size), rewinds_(rewinds) {}
   Result<size_t> Read(char* buf, size_t n) override {
     size_t k = std::min({n, max_read_, data_.size() - pos_});
     std::copy(data_.data() + pos_, data_.data() + pos_ + k, buf);
@@ -34,12 +35,20 @@ class StringSource final : public ByteSource {
   std::optional<uint64_t> Size() const override {
     return known_size_ ? std::optional<uint64_t>(data_.size()) : std::nullopt;
   }
+  Status Rewind() override {
+    if (!rewinds_) return ByteSource::Rewind();
+    ++rewinds_done;
+    pos_ = 0;
+    return Status::OK();
+  }
+  int rewinds_done = 0;
 
  private:
   std::string_view data_;
   size_t pos_ = 0;
   size_t max_read_;
   bool known_size_;
+  bool rewinds_;
 };
 
 class StringSink final : public ByteSink {
@@ -101,9 +110,10 @@ inline void CheckBasicOperations(ExternalStorage& s, size_t big) {
 // Streamed upload of `size` bytes with and without a known size, read back byte-exact.
 inline void CheckStreaming(ExternalStorage& s, size_t size) {
   std::string data = RandomBytes(size, 77);
-  for (bool known : {true, false}) {
-    StringSource src(data, 100'000, known);
-    std::string name = std::string("stream/") + (known ? "known" : "unknown");
+  // A pipe of unknown size, one of known size, and a file (known size, rewinds).
+  for (int kind = 0; kind < 3; ++kind) {
+    StringSource src(data, 100'000, /*known_size=*/kind > 0, /*rewinds=*/kind == 2);
+    std::string name = std::string("stream/") + (kind == 0 ? "unknown" : kind == 1 ? "known" : "file");
     Status put = s.PutStream(name, src);
     ASSERT_TRUE(put.ok()) << put.ToString();
     StringSink sink;

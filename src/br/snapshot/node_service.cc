@@ -29,27 +29,33 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Uploads a finished local file and returns its SHA-256. The file is mapped, not copied into
-// the heap: one pass hashes it through the node's rate limiter (so a node's uploads keep to
-// --ratelimit on average; a file goes up in one burst once its bytes were paced), then one Put
-// sends the mapped bytes (on Azure one Put Blob up to single_put_max, else parallel Put Blocks).
-// A failed Put is retried whole from the same mapping.
+// Uploads a finished local file and returns its SHA-256. The file is read, never held whole in
+// memory (a node's resident set stays small however large its SSTs): one pass hashes it in 1 MiB
+// pieces through the node's rate limiter (so a node's uploads keep to --ratelimit on average; a
+// file goes up in one burst once its bytes were paced), then PutStream sends it from the file (on
+// Azure one streamed Put Blob up to single_put_max, after the driver's CRC pass over the page
+// cache). A failed upload is retried whole from the file's start.
 Result<std::string> UploadFile(storage::ExternalStorage& storage, const std::string& name,
                                const std::string& path, RateLimiter& limiter) {
-  BRIX_ASSIGN_OR_RETURN(auto mapped, storage::MappedFile::Open(path));
-  const std::string_view bytes = mapped->view();
+  BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::Open(path));
   Sha256Hasher hasher;
-  constexpr size_t kPaceBytes = 1 << 20;
-  for (size_t off = 0; off < bytes.size(); off += kPaceBytes) {
-    std::string_view piece = bytes.substr(off, kPaceBytes);
-    limiter.Acquire(piece.size());
-    hasher.Update(piece);
+  std::string buf(1 << 20, '\0');
+  while (true) {
+    BRIX_ASSIGN_OR_RETURN(size_t n, source->Read(buf.data(), buf.size()));
+    if (n == 0) break;
+    limiter.Acquire(n);
+    hasher.Update(std::string_view(buf.data(), n));
   }
   BackoffOptions retries{.max_attempts = 6,
                          .base_delay = std::chrono::milliseconds(200),
                          .max_delay = std::chrono::milliseconds(5000)};
   Status s = RetryWithBackoff(
-      retries, [&](int) -> Status { return storage.Put(name, bytes); }, RetryAnyError,
+      retries,
+      [&](int) -> Status {
+        BRIX_RETURN_IF_ERROR(source->Rewind());
+        return storage.PutStream(name, *source);
+      },
+      RetryAnyError,
       [&](int attempt, const Status& e) {
         spdlog::warn("backup: upload of {} failed (try {}): {}", name, attempt, e.ToString());
       });

@@ -35,9 +35,8 @@ Ms TryDeadline(std::optional<uint64_t> bytes) {
          Ms(*bytes / kMinBytesPerSec * 1000 + *bytes % kMinBytesPerSec * 1000 / kMinBytesPerSec);
 }
 
-std::string Crc64Header(std::string_view data) {
-  return Base64Encode(LittleEndian64(Crc64Nvme(data)));
-}
+// x-ms-content-crc64: the CRC-64/NVME of the body, little-endian, base64.
+std::string Crc64Header(uint64_t crc) { return Base64Encode(LittleEndian64(crc)); }
 
 // The server's wait hint, if any: retry-after-ms, x-ms-retry-after-ms, then Retry-After seconds.
 std::optional<Ms> RetryHint(const net::HttpResponse& r) {
@@ -102,6 +101,19 @@ void SplitEndpoint(const std::string& endpoint, std::string* origin, std::string
   *path = slash == std::string::npos ? "" : endpoint.substr(slash);
 }
 
+// A request body: bytes in memory, or a stream of known size that is rewound before each try.
+struct Body {
+  Body() = default;
+  Body(std::string_view b) : bytes(b) {}    // NOLINT(google-explicit-constructor)
+  Body(const std::string& b) : bytes(b) {}  // NOLINT(google-explicit-constructor)
+  Body(ByteSource* s, uint64_t n) : stream(s), stream_size(n) {}
+  uint64_t size() const { return stream != nullptr ? stream_size : bytes.size(); }
+
+  std::string_view bytes;
+  ByteSource* stream = nullptr;
+  uint64_t stream_size = 0;
+};
+
 class AzureBlobStorage final : public ExternalStorage {
  public:
   AzureBlobStorage(AzureConfig cfg, std::shared_ptr<net::HttpTransport> transport,
@@ -133,15 +145,25 @@ class AzureBlobStorage final : public ExternalStorage {
 
   Status PutStream(std::string_view name, ByteSource& source) override {
     BRIX_RETURN_IF_ERROR(ValidateObjectName(name));
+    // A sized source that can be read twice (a file) up to single_put_max: one Put Blob streamed
+    // from it, after a first pass for the CRC the header needs. Nothing is held in memory.
+    if (std::optional<uint64_t> size = source.Size();
+        size && *size <= cfg_.transfer.single_put_max && source.Rewind().ok()) {
+      BRIX_ASSIGN_OR_RETURN(uint64_t crc, StreamCrc64(source, *size));
+      return PutBlob(name, Body(&source, *size), crc, /*if_absent=*/false, NewUuid());
+    }
     const uint64_t block = cfg_.transfer.block_size;
+    // Block buffers are reused: a fresh 8 MiB buffer per block costs its zero-fill and page
+    // faults, about as much CPU as the upload itself.
+    auto pool = std::make_shared<BufferPool>();
     // Read the first block; if the source ends inside it, one Put Blob is enough.
-    auto first = std::make_shared<std::string>();
+    auto first = pool->Take(block);
     BRIX_ASSIGN_OR_RETURN(bool more, ReadChunk(source, block, first.get()));
     if (!more) return PutBlob(name, *first, /*if_absent=*/false, NewUuid());
     BlockUpload upload(this, name);
     upload.Add(*first, first);
     while (more && !upload.Failed()) {
-      auto chunk = std::make_shared<std::string>();
+      auto chunk = pool->Take(block);
       BRIX_ASSIGN_OR_RETURN(more, ReadChunk(source, block, chunk.get()));
       if (!chunk->empty()) upload.Add(*chunk, chunk);
     }
@@ -286,7 +308,7 @@ class AzureBlobStorage final : public ExternalStorage {
       group_.Submit([this, data, keep, id]() -> Status {
         BlobRequest req = owner_->NewRequest("PUT", owner_->BlobPath(name_));
         req.query = {{"comp", "block"}, {"blockid", id}};
-        req.headers.emplace_back("x-ms-content-crc64", Crc64Header(data));
+        req.headers.emplace_back("x-ms-content-crc64", Crc64Header(Crc64Nvme(data)));
         return owner_->WithContainer([&] {
           return owner_->Execute(req, data, "upload block of " + owner_->Where(name_)).status();
         });
@@ -314,11 +336,16 @@ class AzureBlobStorage final : public ExternalStorage {
 
   Status PutBlob(std::string_view name, std::string_view data, bool if_absent,
                  const std::string& upload_id) {
+    return PutBlob(name, Body(data), Crc64Nvme(data), if_absent, upload_id);
+  }
+  // `crc`: the CRC-64/NVME of the whole body.
+  Status PutBlob(std::string_view name, const Body& body, uint64_t crc, bool if_absent,
+                 const std::string& upload_id) {
     BlobRequest req = NewRequest("PUT", BlobPath(name));
     req.headers.emplace_back("x-ms-blob-type", "BlockBlob");
-    req.headers.emplace_back("x-ms-content-crc64", Crc64Header(data));
+    req.headers.emplace_back("x-ms-content-crc64", Crc64Header(crc));
     AddWriteHeaders(req, if_absent, upload_id);
-    return ExecuteCreate(req, data, std::string(name), if_absent, upload_id);
+    return ExecuteCreate(req, body, std::string(name), if_absent, upload_id);
   }
 
   void AddWriteHeaders(BlobRequest& req, bool if_absent, const std::string& upload_id) {
@@ -331,7 +358,7 @@ class AzureBlobStorage final : public ExternalStorage {
 
   // Runs a committing write. For a create-only write, an AlreadyExists that follows an ambiguous
   // failed try may be our own earlier try having landed: the upload id in the metadata tells.
-  Status ExecuteCreate(const BlobRequest& req, std::string_view body, const std::string& name,
+  Status ExecuteCreate(const BlobRequest& req, const Body& body, const std::string& name,
                        bool if_absent, const std::string& upload_id) {
     bool ambiguous = false;
     Status s = WithContainer(
@@ -372,13 +399,14 @@ class AzureBlobStorage final : public ExternalStorage {
   // Sends `tmpl` with retries. `ambiguous` (optional) is set when a failed try may have been
   // applied by the service anyway (transport error or 5xx after the request went out).
   // `read_bytes`: what a GET may return (its range's length; nullopt = unknown), for its deadline.
-  Result<net::HttpResponse> Execute(const BlobRequest& tmpl, std::string_view body,
+  Result<net::HttpResponse> Execute(const BlobRequest& tmpl, const Body& body,
                                     const std::string& what, bool* ambiguous = nullptr,
                                     std::optional<uint64_t> read_bytes = 0) {
     bool refreshed_token = false;
     for (int attempt = 1;; ++attempt) {
       BlobRequest req = tmpl;
       req.content_length = body.size();
+      if (body.stream != nullptr) BRIX_RETURN_IF_ERROR(body.stream->Rewind().WithContext(what));
       req.headers.emplace_back("x-ms-date", FormatRfc1123(std::chrono::system_clock::now()));
       req.headers.emplace_back("x-ms-version", kAzureApiVersion);
       req.headers.emplace_back("x-ms-client-request-id", NewUuid());
@@ -387,7 +415,11 @@ class AzureBlobStorage final : public ExternalStorage {
       http.method = req.method;
       http.url = req.BuildUrl(origin_);
       http.headers = std::move(req.headers);
-      http.body = body;
+      http.body = body.bytes;
+      if (body.stream != nullptr) {
+        http.body_reader = [&body](char* buf, size_t n) { return body.stream->Read(buf, n); };
+        http.body_size = body.stream_size;
+      }
       http.timeout = TryDeadline(req.method == "GET" ? read_bytes : body.size());
 
       Result<net::HttpResponse> resp = transport_->Send(http);
@@ -427,18 +459,63 @@ class AzureBlobStorage final : public ExternalStorage {
   }
 
   static Result<bool> ReadChunk(ByteSource& source, uint64_t size, std::string* out) {
-    out->resize(size);
+    out->resize(size);  // a pooled buffer already has this size: no zero-fill
     size_t filled = 0;
     while (filled < size) {
       BRIX_ASSIGN_OR_RETURN(size_t n, source.Read(out->data() + filled, size - filled));
       if (n == 0) {
-        out->resize(filled);
-        return false;  // the source is exhausted
+        out->resize(filled);  // the last chunk only
+        return false;         // the source is exhausted
       }
       filled += n;
     }
     return true;  // full chunk; there may be more
   }
+
+  // The CRC-64 of a source's first `size` bytes, read in small pieces; then rewinds it. A source
+  // whose length differs from `size` changed under us: refused.
+  static Result<uint64_t> StreamCrc64(ByteSource& source, uint64_t size) {
+    std::string buf(1 << 20, '\0');
+    uint64_t crc = 0, seen = 0;
+    while (true) {
+      BRIX_ASSIGN_OR_RETURN(size_t n, source.Read(buf.data(), buf.size()));
+      if (n == 0) break;
+      crc = Crc64Nvme(std::string_view(buf.data(), n), crc);
+      seen += n;
+    }
+    if (seen != size) {
+      return Status::FailedPrecondition(
+          "the source changed while uploading: " + std::to_string(seen) + " bytes, expected " +
+          std::to_string(size));
+    }
+    BRIX_RETURN_IF_ERROR(source.Rewind());
+    return crc;
+  }
+
+  // Block buffers of one PutStream: a buffer goes back to the pool when its block is sent.
+  class BufferPool : public std::enable_shared_from_this<BufferPool> {
+   public:
+    std::shared_ptr<std::string> Take(uint64_t size) {
+      std::string* buf = nullptr;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!free_.empty()) {
+          buf = free_.back().release();
+          free_.pop_back();
+        }
+      }
+      if (buf == nullptr) buf = new std::string();
+      buf->resize(size);
+      return std::shared_ptr<std::string>(buf, [pool = shared_from_this()](std::string* b) {
+        std::lock_guard<std::mutex> lock(pool->mu_);
+        pool->free_.emplace_back(b);
+      });
+    }
+
+   private:
+    std::mutex mu_;
+    std::vector<std::unique_ptr<std::string>> free_;
+  };
 
   static std::string RangeHeader(const ByteRange& r) {
     std::string h = "bytes=" + std::to_string(r.offset) + "-";

@@ -5,10 +5,13 @@
 // Transfers: Put of an object up to `single_put_max` (default 256 MiB) is one Put Blob sent from
 // the caller's bytes without a copy; a larger one goes as Put Block calls (`block_size` slices of
 // the caller's bytes, `concurrency` in flight) committed by one Put Block List, so readers never
-// see a partial object. PutStream holds at most `concurrency` blocks of `block_size` in memory: a
-// stream that ends within its first block is one Put Blob, a longer one goes as blocks. Every
-// body carries x-ms-content-crc64. Streamed downloads fetch `block_size` ranges, `concurrency`
-// in flight (memory: at most `concurrency` ranges), pinned to the first ETag with If-Match.
+// see a partial object. PutStream of a source that knows its size and rewinds (a file) up to
+// `single_put_max` is one Put Blob streamed from the source (a first pass computes the CRC; each
+// retry rewinds), holding nothing but curl's upload buffer; any other stream holds at most
+// `concurrency` + 1 blocks of `block_size` (reused) in memory: one that ends within its first
+// block is one Put Blob, a longer one goes as blocks. Every body carries x-ms-content-crc64.
+// Streamed downloads fetch `block_size` ranges, `concurrency` in flight (memory: at most
+// `concurrency` ranges), pinned to the first ETag with If-Match.
 //
 // Every request is retried with jittered exponential backoff on transport errors, timeouts, 408,
 // 429, 500, 502, 503, 504 and checksum mismatches, honouring retry-after-ms, x-ms-retry-after-ms

@@ -209,7 +209,8 @@ TEST_F(AzureStorageTest, EveryOperationSucceedsWithTwentyPercentHttpFaults) {
   auto s = OpenAzureStorage(*cfg, faulty, FastBackoff());
   ASSERT_TRUE(s.ok());
   testing::CheckBasicOperations(**s, 9 << 20);
-  testing::CheckStreaming(**s, 6 << 20);
+  testing::CheckStreaming(**s, 6 << 20);          // blocks
+  testing::CheckStreaming(**s, (1 << 20) + 7);    // a file's one streamed Put Blob, rewound per try
   testing::CheckListing(**s, 400, 100);
   EXPECT_GT(faulty->injected(), 50);
 }
@@ -219,6 +220,89 @@ TEST_F(AzureStorageTest, StorageLevelFaultsAreRetriedByOpenStorage) {
   ASSERT_TRUE(s);
   EXPECT_NE(s->Describe().find("faults injected"), std::string::npos);
   testing::CheckBasicOperations(*s, 1 << 20);
+}
+
+// Passes requests to Azurite and records, per PUT, whether its body was streamed and its size.
+class PutRecordingTransport final : public net::HttpTransport {
+ public:
+  struct Put {
+    bool streamed;
+    uint64_t size;
+  };
+  Result<net::HttpResponse> Send(const net::HttpRequest& request) override {
+    if (request.method == "PUT") {
+      std::lock_guard<std::mutex> lock(mu_);
+      puts_.push_back({static_cast<bool>(request.body_reader),
+                       request.body_reader ? request.body_size : request.body.size()});
+    }
+    return inner_.Send(request);
+  }
+  std::vector<Put> puts() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return puts_;
+  }
+
+ private:
+  net::CurlTransport inner_;
+  std::mutex mu_;
+  std::vector<Put> puts_;
+};
+
+TEST_F(AzureStorageTest, AFileUpToSinglePutMaxGoesUpAsOnePutBlobStreamedFromIt) {
+  auto parsed = ParseStorageUrl("azure://test/streamed?block-size=1MiB");
+  ASSERT_TRUE(parsed.ok());
+  auto cfg = ResolveAzureConfig(*parsed, MapEnv(azurite_->SharedKeyEnv()));
+  ASSERT_TRUE(cfg.ok());
+  auto transport = std::make_shared<PutRecordingTransport>();
+  auto s = OpenAzureStorage(*cfg, transport, FastBackoff());
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->Put("warm", "x").ok());  // creates the container: not counted below
+  const size_t before = transport->puts().size();
+
+  std::string data = testing::RandomBytes((5 << 20) + 11, 3);  // five 1 MiB blocks and more
+  testing::StringSource file(data, 1 << 16, /*known_size=*/true, /*rewinds=*/true);
+  ASSERT_TRUE((*s)->PutStream("one", file).ok());
+  auto puts = transport->puts();
+  ASSERT_EQ(puts.size(), before + 1) << "one Put Blob, no blocks";
+  EXPECT_TRUE(puts.back().streamed) << "sent from the source, not a copy in memory";
+  EXPECT_EQ(puts.back().size, data.size());
+  EXPECT_GE(file.rewinds_done, 2) << "a CRC pass, then the body";
+  EXPECT_EQ(*(*s)->Get("one"), data);
+
+  // A pipe (no rewind) of the same size still goes up, as blocks.
+  testing::StringSource pipe(data, 1 << 16, /*known_size=*/true, /*rewinds=*/false);
+  ASSERT_TRUE((*s)->PutStream("pipe", pipe).ok());
+  EXPECT_GT(transport->puts().size(), before + 2);
+  EXPECT_EQ(*(*s)->Get("pipe"), data);
+}
+
+// Claims more bytes than it has: a file that shrank between stat and upload.
+class ShrunkSource final : public ByteSource {
+ public:
+  Result<size_t> Read(char* buf, size_t n) override {
+    size_t k = std::min<size_t>(n, 500 - pos_);
+    std::fill(buf, buf + k, 'x');
+    pos_ += k;
+    return k;
+  }
+  std::optional<uint64_t> Size() const override { return 1000; }
+  Status Rewind() override {
+    pos_ = 0;
+    return Status::OK();
+  }
+
+ private:
+  size_t pos_ = 0;
+};
+
+TEST_F(AzureStorageTest, AFileThatChangedSizeIsRefusedAndNothingIsWritten) {
+  auto s = Open("shrunk");
+  ASSERT_TRUE(s);
+  ShrunkSource source;
+  Status put = s->PutStream("gone", source);
+  EXPECT_EQ(put.code(), Status::Code::kFailedPrecondition) << put.ToString();
+  EXPECT_NE(put.message().find("changed"), std::string::npos) << put.ToString();
+  EXPECT_TRUE(s->Stat("gone").status().IsNotFound());
 }
 
 // Answers every request itself (no network) and records the deadline each GET was sent with.
