@@ -113,7 +113,9 @@ inline void CheckStreaming(ExternalStorage& s, size_t size) {
   // A pipe of unknown size, one of known size, and a file (known size, rewinds).
   for (int kind = 0; kind < 3; ++kind) {
     StringSource src(data, 100'000, /*known_size=*/kind > 0, /*rewinds=*/kind == 2);
-    std::string name = std::string("stream/") + (kind == 0 ? "unknown" : kind == 1 ? "known" : "file");
+    std::string name = std::string("stream/") + (kind == 0   ? "unknown"
+                                                 : kind == 1 ? "known"
+                                                             : "file");
     Status put = s.PutStream(name, src);
     ASSERT_TRUE(put.ok()) << put.ToString();
     StringSink sink;

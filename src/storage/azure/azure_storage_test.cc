@@ -209,8 +209,8 @@ TEST_F(AzureStorageTest, EveryOperationSucceedsWithTwentyPercentHttpFaults) {
   auto s = OpenAzureStorage(*cfg, faulty, FastBackoff());
   ASSERT_TRUE(s.ok());
   testing::CheckBasicOperations(**s, 9 << 20);
-  testing::CheckStreaming(**s, 6 << 20);          // blocks
-  testing::CheckStreaming(**s, (1 << 20) + 7);    // a file's one streamed Put Blob, rewound per try
+  testing::CheckStreaming(**s, 6 << 20);        // blocks
+  testing::CheckStreaming(**s, (1 << 20) + 7);  // a file's one streamed Put Blob, rewound per try
   testing::CheckListing(**s, 400, 100);
   EXPECT_GT(faulty->injected(), 50);
 }
