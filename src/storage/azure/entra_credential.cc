@@ -99,6 +99,19 @@ Result<net::HttpRequest> EntraCredential::TokenRequest(std::string* body,
   return req;
 }
 
+namespace {
+
+Status NoCredentials(const Status& managed_identity_failure) {
+  return Status::InvalidArgument(
+      "azure storage: no credentials (set AZURE_STORAGE_SAS_TOKEN or ?sas-token=; or "
+      "AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET; or AZURE_FEDERATED_TOKEN_FILE "
+      "with AZURE_CLIENT_ID and AZURE_TENANT_ID; or AZURE_STORAGE_KEY), and no managed "
+      "identity: " +
+      managed_identity_failure.message());
+}
+
+}  // namespace
+
 Status EntraCredential::Fetch() {
   std::string body, where;
   BRIX_ASSIGN_OR_RETURN(net::HttpRequest req, TokenRequest(&body, &where));
@@ -111,16 +124,6 @@ Status EntraCredential::Fetch() {
     std::optional<std::chrono::milliseconds> hint;
     if (!resp.ok()) {
       failure = resp.status().WithContext(where);
-      if (options_.flow == EntraFlow::kManagedIdentity && fetches_ == 0) {
-        // Managed identity is the last choice (azure_config.h): without an IMDS here, the user
-        // most likely forgot to configure credentials. Say so at once, as the SDKs' probe does.
-        return Status::InvalidArgument(
-            "azure storage: no credentials (set AZURE_STORAGE_SAS_TOKEN or ?sas-token=; or "
-            "AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET; or "
-            "AZURE_FEDERATED_TOKEN_FILE with AZURE_CLIENT_ID and AZURE_TENANT_ID; or "
-            "AZURE_STORAGE_KEY), and no managed identity: " +
-            failure.message());
-      }
     } else if (resp->status == 200) {
       nlohmann::json j = nlohmann::json::parse(resp->body, nullptr, /*allow_exceptions=*/false);
       if (!j.is_object() || !j.contains("access_token") || !j["access_token"].is_string()) {
@@ -152,7 +155,13 @@ Status EntraCredential::Fetch() {
         hint = std::chrono::seconds(std::atol(ra.c_str()));
       }
     }
-    if (!failure.IsRetryable() || !backoff_.ShouldRetry(attempt)) return failure;
+    // Managed identity is the last choice (azure_config.h): when no IMDS answers (or it has no
+    // identity for us), the user most likely forgot to configure credentials. Say so, and do not
+    // wait on an endpoint that is not there, as the SDKs' probe does.
+    const bool probe = options_.flow == EntraFlow::kManagedIdentity && fetches_ == 0;
+    if ((probe && !resp.ok()) || !failure.IsRetryable() || !backoff_.ShouldRetry(attempt)) {
+      return probe ? NoCredentials(failure) : failure;
+    }
     std::this_thread::sleep_for(backoff_.DelayAfter(attempt, hint));
   }
 }

@@ -8,8 +8,8 @@
 //   secret. The token file is read anew for every token request: the kubelet rotates it.
 // - kManagedIdentity (the instance metadata service, IMDS): GET
 //   {imds}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://storage.azure.com/
-//   with `Metadata: true` (and client_id= for a user-assigned identity). On the first request a
-//   transport failure (no IMDS here) is not retried: it ends with a "no credentials" message.
+//   with `Metadata: true` (and client_id= for a user-assigned identity). A first request that
+//   fails (no IMDS here: not retried; or IMDS refuses) ends with a "no credentials" message.
 //
 // The token is cached and refreshed `refresh_margin` before it expires; one refresh runs at a
 // time (callers that arrive meanwhile wait for it and share its result), so many parallel block
