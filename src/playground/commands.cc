@@ -72,6 +72,25 @@ std::vector<std::string> AzuriteCommand(int port, const std::string& cert_file,
   return argv;
 }
 
+std::vector<std::string> TokenEndpointCommand(int port, const std::string& tenant_id,
+                                              const std::string& client_id,
+                                              const std::string& client_secret_file,
+                                              const net::TlsFiles& tls) {
+  return {BinDir() + "/token-endpoint",
+          "--port",
+          std::to_string(port),
+          "--tenant-id",
+          tenant_id,
+          "--client-id",
+          client_id,
+          "--client-secret-file",
+          client_secret_file,
+          "--cert",
+          tls.cert_file,
+          "--key",
+          tls.key_file};
+}
+
 std::vector<std::string> KvpdCommand(const std::string& etcd, int port, const net::TlsFiles& tls,
                                      const std::string& credential_key_file) {
   std::vector<std::string> argv = {BinDir() + "/kvpd", "--etcd", etcd, "--listen",

@@ -21,6 +21,12 @@ std::vector<std::string> EtcdCommand(const std::string& data_dir, int client_por
 std::string EtcdEndpoint(int client_port);
 std::vector<std::string> AzuriteCommand(int port, const std::string& cert_file = "",
                                         const std::string& key_file = "", bool oauth = false);
+// The playground's Entra token endpoint (tools/token-endpoint, playground/token_endpoint.h),
+// serving HTTPS with `tls`'s certificate; the client secret is read from `client_secret_file`.
+std::vector<std::string> TokenEndpointCommand(int port, const std::string& tenant_id,
+                                              const std::string& client_id,
+                                              const std::string& client_secret_file,
+                                              const net::TlsFiles& tls);
 // kvpd and kvnode get `tls` as --tls-ca-file/--tls-cert-file/--tls-key-file: they serve with it
 // and use it as clients (net/grpc_tls.h). `credential_key_file` (empty = none): the cluster
 // credential key (common/sealed_box.h) that kvpd and every kvnode of a cluster share.

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "cluster/client/pd_client.h"
@@ -12,6 +13,7 @@
 #include "common/encoding.h"
 #include "common/net_util.h"
 #include "common/process.h"
+#include "common/random.h"
 #include "common/sealed_box.h"
 #include "net/grpc_tls.h"
 #include "net/tls_certs.h"
@@ -23,6 +25,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+// The Entra identity of azblob-secret-ad (made-up ids; the secret is random per playground).
+constexpr char kPlaygroundTenant[] = "00000000-0000-4000-8000-00000000b71c";
+constexpr char kPlaygroundClientId[] = "00000000-0000-4000-8000-0000000c11e7";
 
 constexpr const char* kAzuriteKey =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
@@ -107,19 +113,28 @@ Status CreateSeedSecret(const std::string& dir, const json& env, int brixd_port)
   o.token = token;
   o.ca_file = dir + "/brixd/tls.crt";
   client::HttpApiClient api(o);
-  json data = json::object();
-  for (const char* k : {"AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_ENDPOINT"}) {
-    data[k] = Base64Encode(env[k].get<std::string>());
-  }
+  auto data_of = [&](std::vector<std::string> keys) {
+    json data = json::object();
+    for (const auto& k : keys) {
+      if (env.contains(k)) data[k] = Base64Encode(env[k].get<std::string>());
+    }
+    return data;
+  };
+  // azblob-secret: the account key. azblob-secret-ad: Entra client credentials, answered by the
+  // playground's token endpoint, so the seed's AD examples authenticate with bearer tokens.
+  std::map<std::string, json> secrets = {
+      {kSeedSecret,
+       data_of({"AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_ENDPOINT"})},
+      {std::string(kSeedSecret) + "-ad",
+       data_of({"AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_ENDPOINT", "AZURE_CLIENT_ID",
+                "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET", "AZURE_AUTHORITY_HOST"})}};
   json secret = {{"apiVersion", "v1"},
                  {"kind", "Secret"},
                  {"type", "Opaque"},
-                 {"metadata", {{"name", kSeedSecret}, {"namespace", kSeedNamespace}}},
-                 {"data", data}};
-  // Azurite has no Azure AD, so the seed's AD examples (azblob-secret-ad) get the same shared
-  // key: their YAML then runs unchanged.
-  for (std::string name : {std::string(kSeedSecret), std::string(kSeedSecret) + "-ad"}) {
+                 {"metadata", {{"name", kSeedSecret}, {"namespace", kSeedNamespace}}}};
+  for (const auto& [name, data] : secrets) {
     secret["metadata"]["name"] = name;
+    secret["data"] = data;
     auto created = api.Create(client::Secrets(), kSeedNamespace, secret);
     if (created.ok()) continue;
     if (!created.status().IsAlreadyExists()) return created.status();
@@ -129,6 +144,29 @@ Status CreateSeedSecret(const std::string& dir, const json& env, int brixd_port)
     BRIX_RETURN_IF_ERROR(api.Update(client::Secrets(), *current).status());
   }
   return Status::OK();
+}
+
+// Adds the Entra token endpoint (tools/token-endpoint, HTTPS with the playground's certificate)
+// to `state`'s processes, with a fresh random client secret in DIR/entra/client-secret (0600,
+// never on a command line). Returns the variables of azblob-secret-ad beyond the account.
+Result<json> StartEntraProcess(const std::string& dir, const net::TlsFiles& tls,
+                               const std::function<Result<int>()>& port, json& state) {
+  BRIX_ASSIGN_OR_RETURN(int p, port());
+  std::error_code ec;
+  fs::create_directories(dir + "/entra", ec);
+  if (ec) return Status::IOError("create " + dir + "/entra: " + ec.message());
+  const std::string secret = HexEncode(RandomBytes16()) + HexEncode(RandomBytes16());
+  const std::string secret_file = dir + "/entra/client-secret";
+  BRIX_RETURN_IF_ERROR(WriteStateFile(secret_file, secret));
+  state["processes"].push_back(
+      {{"role", "entra"},
+       {"port", p},
+       {"argv",
+        TokenEndpointCommand(p, kPlaygroundTenant, kPlaygroundClientId, secret_file, tls)}});
+  return json{{"AZURE_CLIENT_ID", kPlaygroundClientId},
+              {"AZURE_TENANT_ID", kPlaygroundTenant},
+              {"AZURE_CLIENT_SECRET", secret},
+              {"AZURE_AUTHORITY_HOST", "https://127.0.0.1:" + std::to_string(p)}};
 }
 
 }  // namespace
@@ -236,22 +274,44 @@ Status Up(const Options& o) {
     }
     if (o.azurite) {
       BRIX_ASSIGN_OR_RETURN(int p, port());
-      state["processes"].push_back({{"role", "azurite"}, {"port", p}, {"argv", AzuriteCommand(p)}});
-      std::string endpoint = "http://127.0.0.1:" + std::to_string(p) + "/devstoreaccount1";
+      // With brixd (the seed's story), Azurite serves HTTPS with OAuth, as Azure does, so the
+      // seed's AD examples authenticate with Entra bearer tokens; its certificate is the
+      // playground's own, trusted through BRIX_CA_FILE. Without brixd it stays plain HTTP.
+      const bool oauth = o.brixd;
+      const std::string scheme = oauth ? "https" : "http";
+      state["processes"].push_back(
+          {{"role", "azurite"},
+           {"port", p},
+           {"argv",
+            oauth ? AzuriteCommand(p, tls.cert_file, tls.key_file, true) : AzuriteCommand(p)}});
+      std::string endpoint = scheme + "://127.0.0.1:" + std::to_string(p) + "/devstoreaccount1";
       state["env"]["AZURE_STORAGE_ACCOUNT"] = "devstoreaccount1";
       state["env"]["AZURE_STORAGE_KEY"] = kAzuriteKey;
       state["env"]["AZURE_STORAGE_CONNECTION_STRING"] =
-          std::string("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=") +
-          kAzuriteKey + ";BlobEndpoint=" + endpoint + ";";
+          "DefaultEndpointsProtocol=" + scheme +
+          ";AccountName=devstoreaccount1;AccountKey=" + kAzuriteKey + ";BlobEndpoint=" + endpoint +
+          ";";
       state["env"]["AZURE_STORAGE_ENDPOINT"] = endpoint;
+      std::vector<std::string> node_keys = {"AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY",
+                                            "AZURE_STORAGE_CONNECTION_STRING"};
+      if (oauth) {
+        BRIX_ASSIGN_OR_RETURN(json entra, StartEntraProcess(dir, tls, port, state));
+        state["entra"] = entra;
+        state["env"]["BRIX_CA_FILE"] = tls.ca_file;
+        node_keys.push_back("BRIX_CA_FILE");
+        for (auto& proc : state["processes"]) {
+          if (proc["role"] == "brixd") proc["env"]["BRIX_CA_FILE"] = tls.ca_file;  // its jobs'
+        }
+      }
       // Nodes get the account too, as TiKV pods get the Secret (envFrom) in the seed's Azure AD
-      // setup: backups with `sendCredToTikv: false` then work.
+      // setup: backups with `sendCredToTikv: false` then work. With OAuth they get the Entra
+      // client credentials as well, which take precedence over the key (azure_config.h).
       for (auto& proc : state["processes"]) {
         std::string role = proc["role"].get<std::string>();
         if (role.find("kvnode-") == std::string::npos) continue;
-        for (const char* k :
-             {"AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_CONNECTION_STRING"}) {
-          proc["env"][k] = state["env"][k];
+        for (const auto& k : node_keys) proc["env"][k] = state["env"][k];
+        if (state.contains("entra")) {
+          for (auto& [k, v] : state["entra"].items()) proc["env"][k] = v;
         }
       }
     }
@@ -274,7 +334,9 @@ Status Up(const Options& o) {
     s = WaitForCluster(state["env"]["BRIX_PD_DEMO2"].get<std::string>(), nodes2, tls);
   }
   if (s.ok() && brixd_port > 0 && state["env"].contains("AZURE_STORAGE_ENDPOINT")) {
-    s = CreateSeedSecret(dir, state["env"], brixd_port);
+    json ad = state["env"];
+    if (state.contains("entra")) ad.update(state["entra"]);
+    s = CreateSeedSecret(dir, ad, brixd_port);
   }
   if (!s.ok()) {
     if (!existing.ok()) {  // a fresh playground that failed: leave nothing half-started
@@ -299,7 +361,7 @@ Status Down(const std::string& dir) {
   // Stop clients of etcd before etcd: nodes, then kvpd, then the rest.
   auto& procs = state["processes"];
   for (const char* prefix : {"brixd", "kvnode-", "demo2-kvnode-", "kvpd-", "demo2-kvpd-", "azurite",
-                             "etcd", "demo2-etcd"}) {
+                             "entra", "etcd", "demo2-etcd"}) {
     for (auto& p : procs) {
       if (p["role"].get<std::string>().rfind(prefix, 0) == 0 && p.contains("pid")) {
         StopPid(p["pid"].get<pid_t>());

@@ -43,8 +43,14 @@ struct Options {
 
 // With brixd, the clusters are registered as test1/demo1 (and test1/demo2), and with Azurite as
 // well the Secret test1/azblob-secret holds AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_KEY and
-// AZURE_STORAGE_ENDPOINT (the Azurite URL), so the seed's YAML runs unchanged. Azurite has no
-// Azure AD: azblob-secret-ad, which the seed's AD examples name, holds the same shared key.
+// AZURE_STORAGE_ENDPOINT (the Azurite URL), so the seed's YAML runs unchanged. With brixd,
+// Azurite serves HTTPS (DIR/tls's certificate; BRIX_CA_FILE=DIR/tls/ca.crt in playground.env, in
+// the kvnodes' and brixd's environment, and so in every job's) with OAuth, and a token endpoint
+// (role "entra", tools/token-endpoint) answers Entra client credentials: azblob-secret-ad, which
+// the seed's AD examples name, holds AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_ENDPOINT,
+// AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET (random, also in DIR/entra/client-secret)
+// and AZURE_AUTHORITY_HOST, and the kvnodes get the same in their environment. Without brixd,
+// Azurite serves plain HTTP with the shared key only.
 inline constexpr char kSeedNamespace[] = "test1";
 inline constexpr char kSeedSecret[] = "azblob-secret";
 

@@ -149,6 +149,7 @@ class ControllersTest : public ::testing::Test {
     auto env = ClusterTlsEnv();
     env["AZURE_STORAGE_ACCOUNT"] = env_["AZURE_STORAGE_ACCOUNT"];
     env["AZURE_STORAGE_KEY"] = env_["AZURE_STORAGE_KEY"];
+    env["BRIX_CA_FILE"] = env_["BRIX_CA_FILE"];  // Azurite serves HTTPS (playground.h)
     auto r = RunCommand(args, env);
     return r.ok() ? *r : CommandResult{-1, r.status().ToString()};
   }

@@ -1,9 +1,11 @@
 // Secrets never leak. The seed's story runs with three kinds of storage credential: the account
-// key (the seed's azblob-secret, forwarded to the nodes by a log backup), a SAS and an Azure AD
-// client secret. Then every byte brix wrote is searched for each secret, raw and base64-encoded:
-// every file under the playground (logs, job logs, state, node data), every key in the clusters'
-// etcd apart from the Secret objects themselves, every CR, Job and Event through the API, every
-// running process's argv, and what `brix log status` and kvpd's LogTaskGet reply carry.
+// key (the seed's azblob-secret, forwarded to the nodes by a log backup), a SAS and Azure AD
+// client secrets (one refused; the seed's azblob-secret-ad, which the playground's token
+// endpoint answers, backs up through Entra end to end). Then every byte brix wrote is searched for
+// each secret, raw and base64-encoded: every file under the playground (logs, job logs, state, node
+// data), every key in the clusters' etcd apart from the Secret objects themselves, every CR, Job
+// and Event through the API, every running process's argv, and what `brix log status` and kvpd's
+// LogTaskGet reply carry.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -105,11 +107,24 @@ TEST_F(SecretsTest, NoSecretAppearsInFilesEtcdApiObjectsArgvOrRpcReplies) {
   ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "full-backup-azblob.yaml"}).exit_code, 0);
   ASSERT_EQ(Apply(Backup("sas-backup", "azblob-secret-sas", "sas-backup")).exit_code, 0);
   ASSERT_EQ(Apply(Backup("entra-backup", "azblob-secret-entra", "entra-backup")).exit_code, 0);
+  // The seed's Azure AD example as written: azblob-secret-ad holds Entra client credentials
+  // (no account key), answered by the playground's token endpoint; Azurite takes the bearer
+  // tokens over HTTPS, and the nodes (sendCredToTikv: false) use their own Entra credentials.
+  ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "rbac.yaml", "-n", "test1"}).exit_code, 0);
+  ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "backup-all-clusters.yaml"}).exit_code, 0);
   EXPECT_EQ(WaitFor("backup", "demo1-full-backup-azblob", "phase", {"Complete", "Failed"}, 120s),
             "Complete");
   EXPECT_EQ(WaitFor("backup", "sas-backup", "phase", {"Complete", "Failed"}, 120s), "Complete")
       << Kubectl({"describe", "backup", "sas-backup", "-n", "test1"}).output;
   EXPECT_EQ(WaitFor("backup", "entra-backup", "phase", {"Complete", "Failed"}, 180s), "Failed");
+  EXPECT_EQ(WaitFor("backup", "demo1-backup-azblob", "phase", {"Complete", "Failed"}, 120s),
+            "Complete")
+      << Kubectl({"describe", "backup", "demo1-backup-azblob", "-n", "test1"}).output;
+  auto ad = Kubectl({"get", "secret", "azblob-secret-ad", "-n", "test1", "-o", "json"});
+  ASSERT_EQ(ad.exit_code, 0);
+  Json ad_data = Json::parse(ad.output)["data"];
+  EXPECT_TRUE(ad_data.contains("AZURE_CLIENT_SECRET")) << ad_data.dump();
+  EXPECT_FALSE(ad_data.contains("AZURE_STORAGE_KEY")) << ad_data.dump();
   auto tso = Kvctl({"tso"});
   ASSERT_EQ(tso.exit_code, 0);
   const uint64_t target = std::stoull(tso.output);
@@ -127,6 +142,8 @@ TEST_F(SecretsTest, NoSecretAppearsInFilesEtcdApiObjectsArgvOrRpcReplies) {
   scan.Add("the account key", key);
   scan.Add("the SAS signature", sas->substr(sas->find("sig=") + 4));
   scan.Add("the client secret", client_secret);
+  scan.Add("the playground's Entra client secret",
+           testing::FileContents(pg_ + "/entra/client-secret"));
 
   // What the API shows: CRs, Jobs, Events (Secrets themselves are the one place they belong).
   for (const char* kind :
@@ -194,7 +211,8 @@ TEST_F(SecretsTest, NoSecretAppearsInFilesEtcdApiObjectsArgvOrRpcReplies) {
     if (!entry.is_regular_file()) continue;
     const std::string path = entry.path().string();
     const std::string rel = path.substr(pg_.size() + 1);
-    if (rel.rfind("etcd/", 0) == 0 || rel == "playground.env" || rel == "playground.json") {
+    if (rel.rfind("etcd/", 0) == 0 || rel == "playground.env" || rel == "playground.json" ||
+        rel == "entra/client-secret") {
       continue;
     }
     ++files;

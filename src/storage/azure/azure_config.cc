@@ -52,6 +52,8 @@ Result<uint64_t> ParseSize(const std::string& field, const std::string& text) {
   return n * mult;
 }
 
+constexpr char kDefaultAuthority[] = "https://login.microsoftonline.com";
+
 std::string TrimSlashes(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
   return s;
@@ -142,8 +144,14 @@ Result<AzureConfig> ResolveAzureConfig(const StorageUrl& url, const EnvLookup& e
     cfg.client_id = *client_id;
     cfg.tenant_id = *tenant_id;
     cfg.client_secret = *client_secret;
-    cfg.authority_host =
-        TrimSlashes(env("AZURE_AUTHORITY_HOST").value_or("https://login.microsoftonline.com"));
+    cfg.authority_host = TrimSlashes(env("AZURE_AUTHORITY_HOST").value_or(kDefaultAuthority));
+  } else if (auto token_file = env("AZURE_FEDERATED_TOKEN_FILE");
+             token_file && client_id && tenant_id) {
+    cfg.auth = AzureAuthKind::kWorkloadIdentity;
+    cfg.client_id = *client_id;
+    cfg.tenant_id = *tenant_id;
+    cfg.federated_token_file = *token_file;
+    cfg.authority_host = TrimSlashes(env("AZURE_AUTHORITY_HOST").value_or(kDefaultAuthority));
   } else if (key) {
     cfg.auth = AzureAuthKind::kSharedKey;
     if (!Base64Decode(*key)) {
@@ -151,9 +159,11 @@ Result<AzureConfig> ResolveAzureConfig(const StorageUrl& url, const EnvLookup& e
     }
     cfg.account_key = *key;
   } else {
-    return Status::InvalidArgument(
-        "azure storage: no credentials (set AZURE_STORAGE_SAS_TOKEN or ?sas-token=; or "
-        "AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET; or AZURE_STORAGE_KEY)");
+    // Managed identity, the last choice: whether an IMDS answers shows at the first request.
+    cfg.auth = AzureAuthKind::kManagedIdentity;
+    cfg.client_id = client_id.value_or("");
+    cfg.imds_authority =
+        TrimSlashes(env("AZURE_POD_IDENTITY_AUTHORITY_HOST").value_or("http://169.254.169.254"));
   }
 
   if (auto v = param("access-tier")) {

@@ -2,12 +2,20 @@
 // (docs/storage.md):
 //
 //   account   ?account-name=  > AZURE_STORAGE_ACCOUNT > connection string AccountName
-//   endpoint  ?endpoint=      > connection string BlobEndpoint >
-//   https://<account>.blob.core.windows.net auth      SAS (?sas-token=, AZURE_STORAGE_SAS_TOKEN,
-//   connection string SharedAccessSignature)
-//           > Entra client credentials (AZURE_CLIENT_ID + AZURE_TENANT_ID + AZURE_CLIENT_SECRET,
-//             authority AZURE_AUTHORITY_HOST, default https://login.microsoftonline.com)
-//           > Shared Key (?account-key=, AZURE_STORAGE_KEY, connection string AccountKey)
+//   endpoint  ?endpoint=  > connection string BlobEndpoint >
+//   https://<account>.blob.core.windows.net auth, the first that is configured (like the SDKs'
+//   DefaultAzureCredential, plus SAS and key):
+//     1. SAS                (?sas-token=, AZURE_STORAGE_SAS_TOKEN, connection string
+//                           SharedAccessSignature)
+//     2. Entra client secret (AZURE_CLIENT_ID + AZURE_TENANT_ID + AZURE_CLIENT_SECRET)
+//     3. workload identity  (AZURE_FEDERATED_TOKEN_FILE + AZURE_CLIENT_ID + AZURE_TENANT_ID, as
+//                           AKS injects them)
+//        2 and 3 ask AZURE_AUTHORITY_HOST, default https://login.microsoftonline.com
+//     4. Shared Key         (?account-key=, AZURE_STORAGE_KEY, connection string AccountKey)
+//     5. managed identity   (nothing of the above: the instance metadata service at
+//                           AZURE_POD_IDENTITY_AUTHORITY_HOST, default http://169.254.169.254,
+//                           for AZURE_CLIENT_ID when set (user-assigned), else the system one;
+//                           no IMDS answering gives the "no credentials" message)
 //   tier      ?access-tier=Hot|Cool|Cold|Archive (case-insensitive)
 //   tuning    ?block-size= (bytes, or with KiB/MiB suffix), ?concurrency=, ?single-put-max=
 //
@@ -23,7 +31,13 @@
 
 namespace brix::storage {
 
-enum class AzureAuthKind { kSas, kEntra, kSharedKey };
+enum class AzureAuthKind { kSas, kEntra, kWorkloadIdentity, kSharedKey, kManagedIdentity };
+
+// Whether `kind` authorises with Entra bearer tokens (a 401 then means: fetch a new token).
+inline bool IsEntraAuth(AzureAuthKind kind) {
+  return kind == AzureAuthKind::kEntra || kind == AzureAuthKind::kWorkloadIdentity ||
+         kind == AzureAuthKind::kManagedIdentity;
+}
 
 struct AzureTransferOptions {
   uint64_t block_size = 8ull << 20;  // Put Block size and ranged-download chunk size
@@ -42,8 +56,10 @@ struct AzureConfig {
   std::string sas_token;    // without leading '?'
   std::string account_key;  // base64, as Azure shows it
   std::string tenant_id, client_id, client_secret, authority_host;
-  std::string access_tier;  // "", "Hot", "Cool", "Cold" or "Archive"
-  std::string ca_file;      // BRIX_CA_FILE: extra CA bundle for TLS (self-signed test endpoints)
+  std::string federated_token_file;  // workload identity
+  std::string imds_authority;        // managed identity
+  std::string access_tier;           // "", "Hot", "Cool", "Cold" or "Archive"
+  std::string ca_file;  // BRIX_CA_FILE: extra CA bundle for TLS (self-signed test endpoints)
   AzureTransferOptions transfer;
 };
 

@@ -446,7 +446,7 @@ class AzureBlobStorage final : public ExternalStorage {
         bool token_refused =
             resp->status == 401 ||
             (resp->status == 403 && resp->Header("x-ms-error-code") == "AuthenticationFailed");
-        if (token_refused && cfg_.auth == AzureAuthKind::kEntra && !refreshed_token) {
+        if (token_refused && IsEntraAuth(cfg_.auth) && !refreshed_token) {
           // The token expired or was revoked (Azure answers 401, Azurite 403): fetch a new one.
           credential_->Invalidate();
           refreshed_token = true;
@@ -563,14 +563,30 @@ Result<std::unique_ptr<ExternalStorage>> OpenAzureStorage(
       credential = azure::MakeSasCredential(config.sas_token);
       break;
     }
-    case AzureAuthKind::kEntra: {
+    case AzureAuthKind::kEntra:
+    case AzureAuthKind::kWorkloadIdentity:
+    case AzureAuthKind::kManagedIdentity: {
       azure::EntraOptions eo;
+      eo.flow = config.auth == AzureAuthKind::kEntra ? azure::EntraFlow::kClientSecret
+                : config.auth == AzureAuthKind::kWorkloadIdentity
+                    ? azure::EntraFlow::kWorkloadIdentity
+                    : azure::EntraFlow::kManagedIdentity;
       eo.authority_host = config.authority_host;
       eo.tenant_id = config.tenant_id;
       eo.client_id = config.client_id;
       eo.client_secret = config.client_secret;
+      eo.federated_token_file = config.federated_token_file;
+      if (!config.imds_authority.empty()) eo.imds_authority = config.imds_authority;
       eo.backoff = backoff;
-      credential = std::make_unique<azure::EntraCredential>(eo, transport);
+      std::shared_ptr<net::HttpTransport> token_transport = transport;
+      if (eo.flow == azure::EntraFlow::kManagedIdentity) {
+        // IMDS is link-local and answers at once, or is not there: probe it briefly.
+        net::CurlOptions imds;
+        imds.connect_timeout = std::chrono::seconds(1);
+        imds.ca_file = config.ca_file;
+        token_transport = std::make_shared<net::CurlTransport>(imds);
+      }
+      credential = std::make_unique<azure::EntraCredential>(eo, token_transport);
       break;
     }
     case AzureAuthKind::kSharedKey:

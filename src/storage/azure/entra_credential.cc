@@ -1,5 +1,8 @@
 #include "storage/azure/entra_credential.h"
 
+#include <cctype>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -15,6 +18,18 @@ Status EntraCredential::Authorize(BlobRequest& request) {
   BRIX_ASSIGN_OR_RETURN(std::string token, Token());
   request.headers.emplace_back("Authorization", "Bearer " + token);
   return Status::OK();
+}
+
+std::string_view EntraCredential::Kind() const {
+  switch (options_.flow) {
+    case EntraFlow::kWorkloadIdentity:
+      return "Entra workload identity";
+    case EntraFlow::kManagedIdentity:
+      return "Entra managed identity";
+    case EntraFlow::kClientSecret:
+      break;
+  }
+  return "Entra";
 }
 
 void EntraCredential::Invalidate() {
@@ -35,21 +50,72 @@ Result<std::string> EntraCredential::Token() {
   return token_;
 }
 
-Status EntraCredential::Fetch() {
-  const std::string url =
-      options_.authority_host + "/" + PercentEncode(options_.tenant_id) + "/oauth2/v2.0/token";
-  const std::string body =
-      "grant_type=client_credentials&client_id=" + PercentEncode(options_.client_id) +
-      "&client_secret=" + PercentEncode(options_.client_secret) +
-      "&scope=" + PercentEncode(options_.scope);
-  const std::string where =
-      "Entra token request to " + net::UrlOrigin(url) + " for client " + options_.client_id;
+Result<net::HttpRequest> EntraCredential::TokenRequest(std::string* body,
+                                                       std::string* where) const {
   net::HttpRequest req;
-  req.method = "POST";
-  req.url = url;
-  req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
-  req.body = body;
   req.timeout = std::chrono::seconds(30);
+  if (options_.flow == EntraFlow::kManagedIdentity) {
+    // The resource, not a scope: IMDS speaks the v1 protocol.
+    std::string resource = options_.scope;
+    if (size_t at = resource.rfind(".default"); at != std::string::npos) resource.erase(at);
+    req.method = "GET";
+    req.url = options_.imds_authority +
+              "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=" +
+              PercentEncode(resource);
+    if (!options_.client_id.empty()) req.url += "&client_id=" + PercentEncode(options_.client_id);
+    req.headers = {{"Metadata", "true"}};
+    req.timeout = std::chrono::seconds(10);
+    *where = "managed identity token request to " + net::UrlOrigin(req.url);
+    return req;
+  }
+  std::string credential;
+  if (options_.flow == EntraFlow::kWorkloadIdentity) {
+    std::ifstream in(options_.federated_token_file);
+    std::string assertion((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!assertion.empty() && std::isspace(static_cast<unsigned char>(assertion.back()))) {
+      assertion.pop_back();
+    }
+    if (!in || assertion.empty()) {
+      return Status::FailedPrecondition(
+          "workload identity: cannot read a token from "
+          "AZURE_FEDERATED_TOKEN_FILE " +
+          options_.federated_token_file);
+    }
+    credential = "&client_assertion_type=" +
+                 PercentEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
+                 "&client_assertion=" + PercentEncode(assertion);
+  } else {
+    credential = "&client_secret=" + PercentEncode(options_.client_secret);
+  }
+  req.method = "POST";
+  req.url =
+      options_.authority_host + "/" + PercentEncode(options_.tenant_id) + "/oauth2/v2.0/token";
+  req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  *body = "grant_type=client_credentials&client_id=" + PercentEncode(options_.client_id) +
+          credential + "&scope=" + PercentEncode(options_.scope);
+  *where = std::string(options_.flow == EntraFlow::kWorkloadIdentity ? "workload identity " : "") +
+           "Entra token request to " + net::UrlOrigin(req.url) + " for client " +
+           options_.client_id;
+  return req;
+}
+
+namespace {
+
+Status NoCredentials(const Status& managed_identity_failure) {
+  return Status::InvalidArgument(
+      "azure storage: no credentials (set AZURE_STORAGE_SAS_TOKEN or ?sas-token=; or "
+      "AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET; or AZURE_FEDERATED_TOKEN_FILE "
+      "with AZURE_CLIENT_ID and AZURE_TENANT_ID; or AZURE_STORAGE_KEY), and no managed "
+      "identity: " +
+      managed_identity_failure.message());
+}
+
+}  // namespace
+
+Status EntraCredential::Fetch() {
+  std::string body, where;
+  BRIX_ASSIGN_OR_RETURN(net::HttpRequest req, TokenRequest(&body, &where));
+  req.body = body;
 
   for (int attempt = 1;; ++attempt) {
     auto started = std::chrono::steady_clock::now();
@@ -89,7 +155,13 @@ Status EntraCredential::Fetch() {
         hint = std::chrono::seconds(std::atol(ra.c_str()));
       }
     }
-    if (!failure.IsRetryable() || !backoff_.ShouldRetry(attempt)) return failure;
+    // Managed identity is the last choice (azure_config.h): when no IMDS answers (or it has no
+    // identity for us), the user most likely forgot to configure credentials. Say so, and do not
+    // wait on an endpoint that is not there, as the SDKs' probe does.
+    const bool probe = options_.flow == EntraFlow::kManagedIdentity && fetches_ == 0;
+    if ((probe && !resp.ok()) || !failure.IsRetryable() || !backoff_.ShouldRetry(attempt)) {
+      return probe ? NoCredentials(failure) : failure;
+    }
     std::this_thread::sleep_for(backoff_.DelayAfter(attempt, hint));
   }
 }

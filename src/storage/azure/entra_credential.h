@@ -1,7 +1,15 @@
-// Microsoft Entra ID client-credentials flow (Microsoft identity platform, OAuth 2.0 client
-// credentials): a service principal's client id and secret are exchanged at
-// {authority}/{tenant}/oauth2/v2.0/token for a bearer token with scope
-// https://storage.azure.com/.default.
+// Microsoft Entra ID bearer tokens for Azure Storage, in one of three flows (EntraFlow):
+//
+// - kClientSecret (service principal): POST {authority}/{tenant}/oauth2/v2.0/token with
+//   grant_type=client_credentials, client_id, client_secret, scope
+//   https://storage.azure.com/.default.
+// - kWorkloadIdentity (AKS workload identity): the same request with the Kubernetes-issued
+//   service-account token as client_assertion (client_assertion_type jwt-bearer) instead of a
+//   secret. The token file is read anew for every token request: the kubelet rotates it.
+// - kManagedIdentity (the instance metadata service, IMDS): GET
+//   {imds}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://storage.azure.com/
+//   with `Metadata: true` (and client_id= for a user-assigned identity). A first request that
+//   fails (no IMDS here: not retried; or IMDS refuses) ends with a "no credentials" message.
 //
 // The token is cached and refreshed `refresh_margin` before it expires; one refresh runs at a
 // time (callers that arrive meanwhile wait for it and share its result), so many parallel block
@@ -22,11 +30,19 @@
 
 namespace brix::storage::azure {
 
+enum class EntraFlow { kClientSecret, kWorkloadIdentity, kManagedIdentity };
+
+// The IMDS address the SDKs use; AZURE_POD_IDENTITY_AUTHORITY_HOST overrides it (azure_config.h).
+inline constexpr char kImdsAuthority[] = "http://169.254.169.254";
+
 struct EntraOptions {
+  EntraFlow flow = EntraFlow::kClientSecret;
   std::string authority_host = "https://login.microsoftonline.com";
   std::string tenant_id;
   std::string client_id;
   std::string client_secret;
+  std::string federated_token_file;             // kWorkloadIdentity
+  std::string imds_authority = kImdsAuthority;  // kManagedIdentity
   std::string scope = "https://storage.azure.com/.default";
   std::chrono::seconds refresh_margin{300};
   BackoffOptions backoff{};
@@ -38,7 +54,8 @@ class EntraCredential final : public Credential {
 
   Status Authorize(BlobRequest& request) override;
   void Invalidate() override;
-  std::string_view Kind() const override { return "Entra"; }
+  // "Entra", "Entra workload identity" or "Entra managed identity".
+  std::string_view Kind() const override;
 
   // The current token, fetching a new one if none is cached or it is within the refresh margin.
   [[nodiscard]] Result<std::string> Token();
@@ -47,6 +64,8 @@ class EntraCredential final : public Credential {
 
  private:
   [[nodiscard]] Status Fetch();  // requires mu_ held
+  // The flow's token request and the words naming it in messages (never a secret).
+  [[nodiscard]] Result<net::HttpRequest> TokenRequest(std::string* body, std::string* where) const;
 
   const EntraOptions options_;
   std::shared_ptr<net::HttpTransport> transport_;

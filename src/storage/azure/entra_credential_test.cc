@@ -1,17 +1,17 @@
-// Microsoft Entra client credentials end to end: Azurite with `--oauth basic` over HTTPS (a
-// self-signed certificate made by the test), and a token endpoint the test serves on loopback
-// that checks the client-credentials form and mints unsigned v1-style JWTs (Azurite's basic
-// OAuth level checks claims, not signatures).
+// Microsoft Entra end to end, in the three flows (client secret, workload identity, managed
+// identity): Azurite with `--oauth basic` over HTTPS (a self-signed certificate made by the
+// test), and playground::TokenEndpoint on loopback, which checks each flow's request and mints
+// the JWTs Azurite's basic OAuth level accepts (it checks claims, not signatures).
 #include "storage/azure/entra_credential.h"
 
 #include <gtest/gtest.h>
-#include <httplib.h>
 
-#include <nlohmann/json.hpp>
+#include <fstream>
 
 #include "common/encoding.h"
 #include "common/net_util.h"
 #include "common/process.h"
+#include "playground/token_endpoint.h"
 #include "storage/open_storage.h"
 #include "storage/storage_conformance.h"
 #include "testing/azurite.h"
@@ -26,89 +26,14 @@ constexpr const char* kTenant = "72f988bf-0000-4000-8000-2d7cd011db47";
 constexpr const char* kClientId = "brix-test-client";
 constexpr const char* kSecret = "s3cr3t-value-that-must-never-be-printed";
 
-std::string MintJwt(long lifetime_seconds) {
-  long now = static_cast<long>(std::time(nullptr));
-  nlohmann::json claims = {{"aud", "https://storage.azure.com"},
-                           {"iss", std::string("https://sts.windows.net/") + kTenant + "/"},
-                           {"iat", now - 60},
-                           {"nbf", now - 60},
-                           {"exp", now + lifetime_seconds}};
-  return Base64UrlEncode(R"({"alg":"RS256","typ":"JWT"})") + "." + Base64UrlEncode(claims.dump()) +
-         "." + Base64UrlEncode("not-a-signature");
-}
-
-// The token endpoint: POST /<tenant>/oauth2/v2.0/token.
-class TokenServer {
- public:
-  TokenServer() {
-    server_.Post(std::string("/") + kTenant + "/oauth2/v2.0/token",
-                 [this](const httplib::Request& req, httplib::Response& res) {
-                   std::lock_guard<std::mutex> lock(mu_);
-                   bool ok = req.get_param_value("grant_type") == "client_credentials" &&
-                             req.get_param_value("client_id") == kClientId &&
-                             req.get_param_value("client_secret") == kSecret &&
-                             req.get_param_value("scope") == "https://storage.azure.com/.default";
-                   if (!ok) {
-                     res.status = 401;
-                     res.set_content(
-                         R"({"error":"invalid_client","error_description":"bad client"})",
-                         "application/json");
-                     return;
-                   }
-                   ++requests_;
-                   if (throttle_next_ > 0) {
-                     --throttle_next_;
-                     res.status = 429;
-                     res.set_header("Retry-After", "0");
-                     return;
-                   }
-                   long lifetime = token_lifetime_;
-                   if (expired_next_ > 0) {
-                     --expired_next_;
-                     lifetime = -120;  // already expired, though expires_in says otherwise
-                   }
-                   nlohmann::json body = {{"token_type", "Bearer"},
-                                          {"expires_in", expires_in_},
-                                          {"access_token", MintJwt(lifetime)}};
-                   res.set_content(body.dump(), "application/json");
-                 });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    brix::PollUntil([this] { return server_.is_running(); }, std::chrono::seconds(10));
-  }
-  ~TokenServer() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string authority() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  int requests() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
-  void Configure(long expires_in, int expired_next, int throttle_next) {
-    std::lock_guard<std::mutex> lock(mu_);
-    expires_in_ = expires_in;
-    expired_next_ = expired_next;
-    throttle_next_ = throttle_next;
-  }
-
- private:
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::mutex mu_;
-  int requests_ = 0;
-  long expires_in_ = 3600;
-  long token_lifetime_ = 3600;
-  int expired_next_ = 0;
-  int throttle_next_ = 0;
-};
-
+// One HTTPS Azurite (and its certificate) for the whole suite: each test works under a prefix
+// of its own and starts its own token endpoint (cheap), so its counts are its own.
 class EntraTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    cert_ = dir_.path() + "/cert.pem";
-    key_ = dir_.path() + "/key.pem";
+  static void SetUpTestSuite() {
+    suite_dir_ = new brix::testing::TempDir();
+    cert_ = suite_dir_->path() + "/cert.pem";
+    key_ = suite_dir_->path() + "/key.pem";
     auto made = brix::RunCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
                                   "-keyout", key_, "-out", cert_, "-days", "1", "-subj",
                                   "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
@@ -116,7 +41,28 @@ class EntraTest : public ::testing::Test {
     ASSERT_EQ(made->exit_code, 0) << made->output;
     auto server = AzuriteServer::Start({.cert_file = cert_, .key_file = key_, .oauth = true});
     ASSERT_TRUE(server.ok()) << server.status().ToString();
-    azurite_ = std::move(*server);
+    azurite_ = server->release();
+  }
+  static void TearDownTestSuite() {
+    delete azurite_;
+    azurite_ = nullptr;
+    delete suite_dir_;
+    suite_dir_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_NE(azurite_, nullptr);
+    federated_token_ = dir_.path() + "/azure-identity-token";
+    std::ofstream(federated_token_) << "kubernetes-issued-service-account-token-1\n";
+    playground::TokenEndpointOptions to;
+    to.tenant_id = kTenant;
+    to.client_id = kClientId;
+    to.client_secret = kSecret;
+    to.federated_token_file = federated_token_;
+    to.managed_identity = true;
+    auto tokens = playground::TokenEndpoint::Start(to);
+    ASSERT_TRUE(tokens.ok()) << tokens.status().ToString();
+    tokens_ = std::move(*tokens);
   }
 
   std::map<std::string, std::string> EntraEnv() {
@@ -124,19 +70,23 @@ class EntraTest : public ::testing::Test {
             {"AZURE_CLIENT_ID", kClientId},
             {"AZURE_TENANT_ID", kTenant},
             {"AZURE_CLIENT_SECRET", kSecret},
-            {"AZURE_AUTHORITY_HOST", tokens_.authority()},
+            {"AZURE_AUTHORITY_HOST", tokens_->authority()},
             {"BRIX_CA_FILE", cert_}};
   }
 
   Result<std::unique_ptr<ExternalStorage>> Open(std::map<std::string, std::string> env) {
-    return OpenStorage("azure://test/entra?endpoint=" + PercentEncode(azurite_->endpoint()),
-                       MapEnv(std::move(env)));
+    std::string prefix = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    return OpenStorage(
+        "azure://test/" + prefix + "?endpoint=" + PercentEncode(azurite_->endpoint()),
+        MapEnv(std::move(env)));
   }
 
+  static inline brix::testing::TempDir* suite_dir_ = nullptr;
+  static inline std::string cert_, key_;
+  static inline AzuriteServer* azurite_ = nullptr;
   brix::testing::TempDir dir_;
-  std::string cert_, key_;
-  TokenServer tokens_;
-  std::unique_ptr<AzuriteServer> azurite_;
+  std::string federated_token_;
+  std::unique_ptr<playground::TokenEndpoint> tokens_;
 };
 
 TEST_F(EntraTest, EveryOperationWorksWithOneCachedToken) {
@@ -144,25 +94,25 @@ TEST_F(EntraTest, EveryOperationWorksWithOneCachedToken) {
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_NE((*s)->Describe().find("Entra"), std::string::npos);
   testing::CheckBasicOperations(**s, 40 << 20);
-  EXPECT_EQ(tokens_.requests(), 1);  // dozens of requests, parallel blocks, one token
+  EXPECT_EQ(tokens_->issued(), 1);  // dozens of requests, parallel blocks, one token
 }
 
 TEST_F(EntraTest, ExpiredTokenIsReplacedAndThrottlingRetried) {
-  tokens_.Configure(3600, /*expired_next=*/1, /*throttle_next=*/2);
+  tokens_->SetFaults({.throttle_next = 2, .expired_next = 1, .expires_in = 3600});
   auto s = Open(EntraEnv());
   ASSERT_TRUE(s.ok());
   // 429, 429, then a token Azurite refuses as expired, then a good one.
   Status put = (*s)->Put("obj", "data");
   ASSERT_TRUE(put.ok()) << put.ToString();
-  EXPECT_EQ(tokens_.requests(), 4);
+  EXPECT_EQ(tokens_->issued(), 2);  // the expired one and the good one
   EXPECT_EQ(*(*s)->Get("obj"), "data");
 }
 
 TEST_F(EntraTest, TokenIsRefreshedBeforeItExpires) {
   // expires_in 302 s with the default 300 s margin: the token is due for refresh after ~2 s.
-  tokens_.Configure(302, 0, 0);
+  tokens_->SetFaults({.throttle_next = 0, .expired_next = 0, .expires_in = 302});
   azure::EntraOptions o;
-  o.authority_host = tokens_.authority();
+  o.authority_host = tokens_->authority();
   o.tenant_id = kTenant;
   o.client_id = kClientId;
   o.client_secret = kSecret;
@@ -196,6 +146,80 @@ TEST_F(EntraTest, UntrustedCertificateIsReportedNotRetriedForever) {
   Status st = (*s)->Put("obj", "x");
   EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition) << st.ToString();
   EXPECT_NE(st.message().find("BRIX_CA_FILE"), std::string::npos);
+}
+
+TEST_F(EntraTest,
+       WorkloadIdentityExchangesTheFederatedTokenFileReadAnewEachTimeAndAForeignOneIsRefused) {
+  auto env = EntraEnv();
+  env.erase("AZURE_CLIENT_SECRET");
+  env["AZURE_FEDERATED_TOKEN_FILE"] = federated_token_;
+  auto s = Open(env);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_NE((*s)->Describe().find("workload identity"), std::string::npos) << (*s)->Describe();
+  ASSERT_TRUE((*s)->Put("obj", "wi").ok());
+  EXPECT_EQ(*(*s)->Get("obj"), "wi");
+  EXPECT_EQ(tokens_->issued(), 1);
+
+  // The kubelet rotates the file: the next token request sends the new content. A stale or
+  // unreadable file fails clearly, naming the variable and not the token.
+  azure::EntraOptions o;
+  o.flow = azure::EntraFlow::kWorkloadIdentity;
+  o.authority_host = tokens_->authority();
+  o.tenant_id = kTenant;
+  o.client_id = kClientId;
+  o.federated_token_file = federated_token_;
+  azure::EntraCredential cred(o, std::make_shared<net::CurlTransport>());
+  std::ofstream(federated_token_) << "kubernetes-issued-service-account-token-2";
+  EXPECT_TRUE(cred.Token().ok());
+  o.federated_token_file = dir_.path() + "/missing";
+  azure::EntraCredential missing(o, std::make_shared<net::CurlTransport>());
+  auto st = missing.Token();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.status().message().find("AZURE_FEDERATED_TOKEN_FILE"), std::string::npos);
+
+  // A token the federated credential does not match (another cluster's) is refused.
+  std::string other = dir_.path() + "/other-token";
+  std::ofstream(other) << "a-token-of-another-cluster";
+  env["AZURE_FEDERATED_TOKEN_FILE"] = other;
+  auto foreign = Open(env);
+  ASSERT_TRUE(foreign.ok());
+  Status refused = (*foreign)->Put("obj", "x");
+  EXPECT_EQ(refused.code(), Status::Code::kPermissionDenied) << refused.ToString();
+  EXPECT_EQ(refused.message().find("a-token-of-another-cluster"), std::string::npos);
+}
+
+TEST_F(EntraTest,
+       ManagedIdentityAsksTheMetadataEndpointWhenNothingElseIsSetAndFailsFastWithoutOne) {
+  std::map<std::string, std::string> env = {
+      {"AZURE_STORAGE_ACCOUNT", brix::testing::kAzuriteAccount},
+      {"AZURE_POD_IDENTITY_AUTHORITY_HOST", tokens_->authority()},
+      {"BRIX_CA_FILE", cert_}};
+  auto s = Open(env);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_NE((*s)->Describe().find("managed identity"), std::string::npos) << (*s)->Describe();
+  testing::CheckBasicOperations(**s, 1 << 20);
+  EXPECT_EQ(tokens_->issued(), 1);
+  // A user-assigned identity is named by AZURE_CLIENT_ID; an unknown one is refused.
+  env["AZURE_CLIENT_ID"] = "not-our-identity";
+  auto wrong = Open(env);
+  ASSERT_TRUE(wrong.ok());
+  Status st = (*wrong)->Put("obj2", "x");
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("Identity not found"), std::string::npos) << st.ToString();
+  // No IMDS answering (and nothing else set): fails at once, naming what to set.
+  auto closed = FreeLoopbackPort();
+  ASSERT_TRUE(closed.ok());
+  auto none =
+      Open({{"AZURE_STORAGE_ACCOUNT", brix::testing::kAzuriteAccount},
+            {"AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:" + std::to_string(*closed)},
+            {"BRIX_CA_FILE", cert_}});
+  ASSERT_TRUE(none.ok());
+  auto started = std::chrono::steady_clock::now();
+  Status failed = (*none)->Put("obj", "x");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_EQ(failed.code(), Status::Code::kInvalidArgument) << failed.ToString();
+  EXPECT_NE(failed.message().find("no credentials"), std::string::npos) << failed.ToString();
+  EXPECT_NE(failed.message().find("AZURE_FEDERATED_TOKEN_FILE"), std::string::npos);
 }
 
 }  // namespace

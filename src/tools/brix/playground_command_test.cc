@@ -103,7 +103,7 @@ TEST(PlaygroundTest, UpRestartWhatDiedDown) {
   std::map<std::string, std::string> azure;
   for (const char* k :
        {"BRIX_PD", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_CONNECTION_STRING",
-        "BRIX_TLS_CA_FILE", "BRIX_TLS_CERT_FILE", "BRIX_TLS_KEY_FILE"}) {
+        "BRIX_TLS_CA_FILE", "BRIX_TLS_CERT_FILE", "BRIX_TLS_KEY_FILE", "BRIX_CA_FILE"}) {
     azure[k] = env[k];
   }
   auto log_start = RunCommand(
@@ -118,7 +118,7 @@ TEST(PlaygroundTest, UpRestartWhatDiedDown) {
   EXPECT_EQ(log_status->exit_code, 0) << log_status->output;
   EXPECT_EQ(log_status->output.find(env["AZURE_STORAGE_KEY"]), std::string::npos);
   auto pids = Pids(pg);
-  ASSERT_EQ(pids.size(), 6u);  // etcd, kvpd-1, kvnode-1, kvnode-2, brixd, azurite
+  ASSERT_EQ(pids.size(), 7u);  // etcd, kvpd-1, kvnode-1, kvnode-2, brixd, azurite, entra
   ::kill(pids["kvnode-2"], SIGKILL);
   ASSERT_TRUE(brix::PollUntil([&] { return !Running(pids["kvnode-2"]); }, std::chrono::seconds(5)));
   auto again = RunCommand({kBin + "/brix", "playground", "up", "--dir", pg});

@@ -214,6 +214,9 @@ int main(int argc, char** argv) {
     for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
       if (const char* v = std::getenv(name)) jopts.job_env[name] = v;
     }
+    // Nor is BRIX_CA_FILE (whom to trust for storage endpoints, e.g. the playground's HTTPS
+    // Azurite and token endpoint), which jobs then share with brixd.
+    if (const char* v = std::getenv("BRIX_CA_FILE")) jopts.job_env["BRIX_CA_FILE"] = v;
     // Jobs reach the cluster (kvpd, kvnodes) with brixd's own cluster TLS identity.
     for (const auto& [k, v] : brix::net::TlsEnv(brix::net::ClientTls())) jopts.job_env[k] = v;
     // ServiceAccount tokens for jobs come from the API's TokenRequest endpoint, asked with the
