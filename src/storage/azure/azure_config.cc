@@ -158,12 +158,20 @@ Result<AzureConfig> ResolveAzureConfig(const StorageUrl& url, const EnvLookup& e
       return Status::InvalidArgument("azure storage: the account key is not valid base64");
     }
     cfg.account_key = *key;
-  } else {
-    // Managed identity, the last choice: whether an IMDS answers shows at the first request.
+  } else if (auto imds = env("AZURE_POD_IDENTITY_AUTHORITY_HOST"); imds || client_id) {
+    // Managed identity, the last choice, and only when asked for (an identity's client id, or
+    // the metadata endpoint named): nothing configured is an error now, not a request to a
+    // link-local address. Whether the endpoint answers shows at the first request.
     cfg.auth = AzureAuthKind::kManagedIdentity;
     cfg.client_id = client_id.value_or("");
-    cfg.imds_authority =
-        TrimSlashes(env("AZURE_POD_IDENTITY_AUTHORITY_HOST").value_or("http://169.254.169.254"));
+    cfg.imds_authority = TrimSlashes(imds.value_or("http://169.254.169.254"));
+  } else {
+    return Status::InvalidArgument(
+        "azure storage: no credentials (set AZURE_STORAGE_SAS_TOKEN or ?sas-token=; or "
+        "AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET; or AZURE_FEDERATED_TOKEN_FILE "
+        "with AZURE_CLIENT_ID and AZURE_TENANT_ID; or AZURE_STORAGE_KEY; or, for a managed "
+        "identity, AZURE_CLIENT_ID alone (user-assigned) or AZURE_POD_IDENTITY_AUTHORITY_HOST "
+        "(system-assigned, e.g. http://169.254.169.254))");
   }
 
   if (auto v = param("access-tier")) {

@@ -12,10 +12,12 @@
 //                           AKS injects them)
 //        2 and 3 ask AZURE_AUTHORITY_HOST, default https://login.microsoftonline.com
 //     4. Shared Key         (?account-key=, AZURE_STORAGE_KEY, connection string AccountKey)
-//     5. managed identity   (nothing of the above: the instance metadata service at
-//                           AZURE_POD_IDENTITY_AUTHORITY_HOST, default http://169.254.169.254,
-//                           for AZURE_CLIENT_ID when set (user-assigned), else the system one;
-//                           no IMDS answering gives the "no credentials" message)
+//     5. managed identity   (none of the above, and AZURE_CLIENT_ID (a user-assigned identity)
+//                           or AZURE_POD_IDENTITY_AUTHORITY_HOST (the system-assigned one) set:
+//                           the instance metadata service there, default
+//                           http://169.254.169.254; no IMDS answering gives the "no credentials"
+//                           message at the first request)
+//     nothing configured: InvalidArgument "no credentials" naming every choice, at once
 //   tier      ?access-tier=Hot|Cool|Cold|Archive (case-insensitive)
 //   tuning    ?block-size= (bytes, or with KiB/MiB suffix), ?concurrency=, ?single-put-max=
 //

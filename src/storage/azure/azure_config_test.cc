@@ -91,6 +91,12 @@ TEST(AzureConfigTest, CredentialsAreChosenInTheDocumentedOrder) {
   EXPECT_EQ(mi->imds_authority, "http://169.254.169.254");
   env["AZURE_POD_IDENTITY_AUTHORITY_HOST"] = "http://127.0.0.1:8/";
   EXPECT_EQ(Resolve("azure://backups", env)->imds_authority, "http://127.0.0.1:8");
+  env.erase("AZURE_CLIENT_ID");  // the system-assigned identity, at the endpoint named
+  EXPECT_EQ(kind(), AzureAuthKind::kManagedIdentity);
+  env.erase("AZURE_POD_IDENTITY_AUTHORITY_HOST");  // nothing: refused now, no request is sent
+  auto none = Resolve("azure://backups", env);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("no credentials"), std::string::npos);
 }
 
 TEST(AzureConfigTest, BadInputIsRefusedWithTheFieldNamed) {
