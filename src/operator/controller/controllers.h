@@ -28,9 +28,14 @@ class BackupController final : public Reconciler {
 
  private:
   Result<Outcome> Snapshot(const api::Backup& backup);
+  // The log command's step, then the checkpoint of a Running task (on its own: whatever the
+  // command does).
   Result<Outcome> Log(const api::Backup& backup);
+  Result<Outcome> LogCommand(const api::Backup& backup);
   Result<Outcome> Delete(const api::Backup& backup);
-  Result<Outcome> TrackCheckpoint(const api::Backup& backup);
+  // Reads a Running task's checkpoint and flush errors into its status; returns `outcome`,
+  // requeued no later than the checkpoint interval.
+  Result<Outcome> TrackCheckpoint(const api::Backup& backup, Outcome outcome);
   Context* ctx_;
 };
 
