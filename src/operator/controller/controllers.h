@@ -69,8 +69,12 @@ class ScheduleController final : public Reconciler {
   Result<Outcome> Reconcile(const std::string& ns, const std::string& name) override;
 
  private:
+  Result<Outcome> ReconcileOnce(const std::string& ns, const std::string& name,
+                                std::optional<Millis>* again);
   Status CollectGarbage(const api::BackupSchedule& schedule);
-  Status Compact(const api::BackupSchedule& schedule);
+  // Creates the next CompactBackup when due and records status.nextCompact; sets `again` when
+  // it wants a look sooner than the cron's next tick.
+  Status Compact(const api::BackupSchedule& schedule, std::optional<Millis>* again);
   Context* ctx_;
 };
 
