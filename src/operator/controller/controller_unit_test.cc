@@ -11,7 +11,6 @@
 #include "operator/api/storage_spec.h"
 #include "operator/client/fake_api_client.h"
 #include "operator/controller/context.h"
-#include "operator/controller/controllers.h"
 #include "operator/controller/retention.h"
 #include "operator/controller/work_queue.h"
 #include "operator/jobs/job_spec.h"
@@ -21,7 +20,6 @@ namespace brix {
 namespace {
 
 using api::Json;
-using controller::kBackupProtection;
 namespace cond = api::cond;
 namespace logcmd = api::logcmd;
 
@@ -82,71 +80,6 @@ TEST(LogConditions, MirrorToThePhaseAsTheReferenceDoes) {
   EXPECT_EQ(st["phase"], "Running");  // truncate never moves the phase
   api::UpsertLogCondition(&st, {cond::kComplete, "True", "", "", logcmd::kStop});
   EXPECT_EQ(st["phase"], "Stopped");
-}
-
-// A Running log Backup of demo1 in test1 whose command is out of sync as `status` says.
-Json OutOfSyncLogBackup(const std::string& name, const Json& spec_extra, const Json& subs) {
-  Json b = {
-      {"metadata", {{"name", name}, {"namespace", "test1"}, {"finalizers", {kBackupProtection}}}},
-      {"spec",
-       {{"backupMode", "log"},
-        {"br", {{"cluster", "demo1"}}},
-        {"azblob", {{"secretName", "s"}, {"container", "c"}, {"prefix", name}}}}},
-      {"status", {{"phase", "Running"}, {"commitTs", "5"}, {"logSubCommandStatuses", subs}}}};
-  b["spec"].update(spec_extra);
-  return b;
-}
-
-TEST(LogCheckpoint, MovesForEveryRunningTaskWhateverItsCommandDoes) {
-  client::FakeApiClient api;
-  controller::ControllerOptions options;
-  options.clusters = {{"test1/demo1", "127.0.0.1:1"}};
-  uint64_t checkpoint = 100;
-  options.log_progress = [&](const std::string&, const std::string&) -> Result<br::LogTaskStatus> {
-    br::LogTaskStatus st;
-    st.checkpoint_ts = checkpoint;
-    return st;
-  };
-  controller::Context ctx{&api, options};
-  controller::BackupController backups(&ctx);
-  // A failed pause; a truncation in flight (its job runs, e.g. across a brixd restart); a
-  // failed truncation.
-  const Json failed = {{"phase", "Failed"}};
-  ASSERT_TRUE(api.Create(client::Backups(), "test1",
-                         OutOfSyncLogBackup("pause-failed", {{"logSubcommand", "log-pause"}},
-                                            {{"log-pause", failed}}))
-                  .ok());
-  auto in_flight =
-      api.Create(client::Backups(), "test1",
-                 OutOfSyncLogBackup(
-                     "truncating", {{"logSubcommand", "log-start"}, {"logTruncateUntil", "300"}},
-                     {{"log-truncate", {{"phase", "Running"}, {"logTruncatingUntil", "300"}}}}));
-  ASSERT_TRUE(in_flight.ok());
-  Json job = {
-      {"metadata",
-       {{"name", "backup-truncating-log-truncate"},
-        {"ownerReferences", {{{"uid", (*in_flight)["metadata"]["uid"]}, {"controller", true}}}}}},
-      {"status", {{"active", 1}}}};
-  ASSERT_TRUE(api.Create(client::Jobs(), "test1", job).ok());
-  ASSERT_TRUE(
-      api.Create(client::Backups(), "test1",
-                 OutOfSyncLogBackup(
-                     "truncate-failed", {{"logSubcommand", "log-start"}, {"logTruncateUntil", "9"}},
-                     {{"log-truncate", {{"phase", "Failed"}, {"logTruncatingUntil", "9"}}}}))
-          .ok());
-  for (uint64_t cp : {100, 200}) {
-    checkpoint = cp;
-    for (const char* name : {"pause-failed", "truncating", "truncate-failed"}) {
-      auto outcome = backups.Reconcile("test1", name);
-      ASSERT_TRUE(outcome.ok()) << name << ": " << outcome.status().ToString();
-      ASSERT_TRUE(outcome->requeue_after.has_value()) << name;
-      EXPECT_LE(*outcome->requeue_after, options.checkpoint_interval) << name;
-      auto got = api.Get(client::Backups(), "test1", name);
-      ASSERT_TRUE(got.ok());
-      EXPECT_EQ((*got)["status"].value("logCheckpointTs", ""), std::to_string(cp)) << name;
-      EXPECT_EQ((*got)["status"].value("phase", ""), "Running") << name;
-    }
-  }
 }
 
 TEST(Conditions, UpsertKeepsTransitionTimeOfUnchangedConditions) {
