@@ -22,6 +22,9 @@ namespace {
 using Clock = std::chrono::system_clock;
 namespace field = api::field;
 
+// How often a running CompactBackup of the schedule is looked at (status.nextCompact follows it).
+constexpr Millis kCompactPoll{5000};
+
 Json OwnedMetadata(const api::BackupSchedule& schedule, const std::string& name) {
   const std::string& bks = schedule.metadata.name;
   Json labels = {{"app.kubernetes.io/name", "backup-schedule"},
@@ -247,6 +250,7 @@ Status ScheduleController::Compact(const api::BackupSchedule& schedule,
       } else {
         next = schedule.status.next_compact;
         next.waiting_for = "CompactBackup " + last + " to finish";
+        *again = kCompactPoll;  // status.nextCompact follows its end soon
         return record();
       }
       if (p > 0 && TimeOfTso(p) >= *log_start && (!progress || TimeOfTso(p) > *progress)) {
@@ -301,6 +305,7 @@ Status ScheduleController::Compact(const api::BackupSchedule& schedule,
   next.start_ts = WindowTimestamp(end);
   next.not_before = FormatIso8601(now + step);
   next.waiting_for = "CompactBackup " + name + " to finish";
+  *again = kCompactPoll;
   return WriteStatus(ctx_, schedule, [&](Json& st) {
     st[field::kLastCompact] = name;
     st[field::kLastCompactExecutionTs] = FormatIso8601(now);

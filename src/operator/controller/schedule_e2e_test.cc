@@ -94,7 +94,16 @@ spec:
   EXPECT_EQ(compact["spec"]["azblob"]["prefix"], log["spec"]["azblob"]["prefix"]);
   EXPECT_EQ(compact["spec"]["br"]["cluster"], "demo1");
   EXPECT_NE(Kubectl({"get", "cpbk", "-n", "test1"}).output.find("Complete"), std::string::npos);
-  Json next = Get("bks", "integrated-backup-schedule-azblob")["status"]["nextCompact"];
+  // Once it finished, the status says when the next one comes (an interval later).
+  Json next;
+  EXPECT_TRUE(brix::PollUntil(
+      [&] {
+        next = Get("bks", "integrated-backup-schedule-azblob")["status"]["nextCompact"];
+        return next.is_object() &&
+               next.value("waitingFor", "").find("to finish") == std::string::npos;
+      },
+      20s, 500ms))
+      << next.dump();
   EXPECT_GE(next.value("startTs", ""), compact["spec"].value("startTs", "")) << next.dump();
   EXPECT_FALSE(next.value("notBefore", "").empty()) << next.dump();
   EXPECT_NE(Kubectl({"describe", "bks", "integrated-backup-schedule-azblob", "-n", "test1"})
