@@ -95,7 +95,7 @@ bool LogCommandInSync(const Backup& backup, const std::string& command) {
   const std::string& phase = backup.status.phase;
   if (command == logcmd::kStart) return !backup.status.commit_ts.empty();
   if (command == logcmd::kStop) return phase == cond::kStopped;
-  if (command == logcmd::kPause) return phase == cond::kPaused;
+  if (command == logcmd::kPause) return IsPausedPhase(phase);
   if (command == logcmd::kResume) return phase == cond::kRunning;
   return false;
 }
@@ -108,13 +108,13 @@ std::string EffectiveLogCommand(const Backup& backup) {
   if (sub.empty()) {
     if (spec.log_stop || phase == cond::kStopped) {
       cmd = logcmd::kStop;
-    } else if (phase == cond::kPaused) {
+    } else if (IsPausedPhase(phase)) {
       cmd = logcmd::kResume;
     } else {
       cmd = logcmd::kStart;
     }
   } else if (sub == logcmd::kStart) {
-    cmd = phase == cond::kPaused ? logcmd::kResume : logcmd::kStart;
+    cmd = IsPausedPhase(phase) ? logcmd::kResume : logcmd::kStart;
   } else if (sub == logcmd::kStop || sub == logcmd::kPause) {
     cmd = sub;
   } else {

@@ -14,6 +14,8 @@ using Json = nlohmann::json;
 
 // Condition types (BackupConditionType). kRefused is brix's own: a log command the task's
 // state does not allow (resume of a Stopped or Failed task); it never changes the phase.
+// kPaused is "Pause", the word the seed's page shows (TiDB Operator's code writes "Paused");
+// IsPausedPhase also accepts "Paused", which brix wrote before, so such CRs keep working.
 namespace cond {
 inline constexpr char kScheduled[] = "Scheduled";
 inline constexpr char kPrepare[] = "Prepare";
@@ -24,12 +26,18 @@ inline constexpr char kRetryFailed[] = "RetryFailed";
 inline constexpr char kInvalid[] = "Invalid";
 inline constexpr char kClean[] = "Clean";
 inline constexpr char kCleanFailed[] = "CleanFailed";
-inline constexpr char kPaused[] = "Paused";
+inline constexpr char kPaused[] = "Pause";
+inline constexpr char kPausedLegacy[] = "Paused";
 inline constexpr char kStopped[] = "Stopped";
 inline constexpr char kRestart[] = "Restart";
 inline constexpr char kRepeatable[] = "Repeatable";
 inline constexpr char kRefused[] = "Refused";
 }  // namespace cond
+
+// Whether a log backup's phase says its task is paused ("Pause", or "Paused" from older brix).
+inline bool IsPausedPhase(const std::string& phase) {
+  return phase == cond::kPaused || phase == cond::kPausedLegacy;
+}
 
 // Log subcommands; "log-resume" and "log-truncate" are only ever derived, never written.
 namespace logcmd {
@@ -62,7 +70,7 @@ struct Condition {
 bool UpsertCondition(Json* status, const Condition& c, bool set_phase = true);
 
 // The same upsert inside logSubCommandStatuses[c.command], then mirrored to the top level as
-// §2.4 says (log-start: all but Complete; resume/pause/stop: only Complete, as Running, Paused,
+// §2.4 says (log-start: all but Complete; resume/pause/stop: only Complete, as Running, Pause,
 // Stopped; truncate: nothing). Completing pause marks log-resume Repeatable and vice versa.
 bool UpsertLogCondition(Json* status, const Condition& c);
 

@@ -120,6 +120,9 @@ inline constexpr char kLogBackupStartTs[] = "logBackupStartTs";
 inline constexpr char kLastCompact[] = "lastCompact";
 inline constexpr char kLastCompactProgress[] = "lastCompactProgress";
 inline constexpr char kLastCompactExecutionTs[] = "lastCompactExecutionTs";
+inline constexpr char kNextCompact[] = "nextCompact";  // {startTs, notBefore, waitingFor}
+inline constexpr char kNotBefore[] = "notBefore";
+inline constexpr char kWaitingFor[] = "waitingFor";
 
 }  // namespace brix::api::field
 

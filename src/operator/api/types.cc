@@ -224,6 +224,14 @@ Result<CompactBackup> ParseCompactBackup(const Json& object) {
       });
 }
 
+Json NextCompact::ToJson() const {
+  Json j = Json::object();
+  if (!start_ts.empty()) j[f::kStartTs] = start_ts;
+  if (!not_before.empty()) j[f::kNotBefore] = not_before;
+  if (!waiting_for.empty()) j[f::kWaitingFor] = waiting_for;
+  return j;
+}
+
 Result<BackupSchedule> ParseBackupSchedule(const Json& object) {
   return ParseCr<BackupSchedule>(
       object, "BackupSchedule",
@@ -252,6 +260,11 @@ Result<BackupSchedule> ParseBackupSchedule(const Json& object) {
         s.last_compact = StatusString(st, f::kLastCompact);
         s.last_compact_progress = StatusString(st, f::kLastCompactProgress);
         s.last_compact_execution_ts = StatusString(st, f::kLastCompactExecutionTs);
+        if (const Json* next = Member(st, f::kNextCompact); next && next->is_object()) {
+          s.next_compact.start_ts = StatusString(*next, f::kStartTs);
+          s.next_compact.not_before = StatusString(*next, f::kNotBefore);
+          s.next_compact.waiting_for = StatusString(*next, f::kWaitingFor);
+        }
         return s;
       });
 }

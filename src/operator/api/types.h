@@ -129,10 +129,19 @@ struct ScheduleSpec {
   std::optional<Json> compact_backup_template;
 };
 
+// status.nextCompact: what the schedule compacts next (docs/controllers.md, "BackupSchedule").
+struct NextCompact {
+  std::string start_ts;     // where the next window starts, UTC "yyyy-mm-dd hh:mm:ss"; "" unknown
+  std::string not_before;   // RFC 3339: the next CompactBackup is not created before this
+  std::string waiting_for;  // what it waits for besides the time; "" when nothing
+  Json ToJson() const;
+};
+
 struct ScheduleStatus {
   std::string last_backup, last_backup_time, all_backup_clean_time;
   std::string log_backup, log_backup_start_ts;
   std::string last_compact, last_compact_progress, last_compact_execution_ts;
+  NextCompact next_compact;
 };
 
 template <typename Spec, typename StatusT>

@@ -1,7 +1,9 @@
 // Backup reconcile (docs/controllers.md, "Backup"; after TiDB Operator's). brix deviations, on
-// purpose: a Stopped log backup is a no-op (TiDB Operator requeues it forever), and refused log
+// purpose: a Stopped log backup is a no-op (TiDB Operator requeues it forever); refused log
 // commands (resume or pause of a Stopped or Failed task) leave a Refused condition and a Warning
-// event instead of silence.
+// event instead of silence; a truncation to a point before the task's start runs its job (the
+// seed shows it); and the checkpoint of every Running task is tracked on its own, whatever its
+// effective command does meanwhile (a failed pause, a truncation in flight or failed).
 #include <spdlog/spdlog.h>
 
 #include "common/time_util.h"
@@ -99,6 +101,16 @@ std::string FlushErrorText(const std::map<uint64_t, std::string>& store_errors) 
   return text;
 }
 
+// A Job of an earlier Backup of the same name (deleted, then applied again before the Job was
+// collected) is not this Backup's: its state says nothing here. It is deleted; the caller waits.
+Result<bool> RemovedForeignJob(Context* ctx, const api::Backup& backup, const std::string& ns,
+                               const std::string& job_name, const JobState& job) {
+  if (job.phase == JobPhase::kAbsent || job.owner_uid == backup.metadata.uid) return false;
+  Status deleted = ctx->client->Delete(client::Jobs(), ns, job_name);
+  if (!deleted.ok() && !deleted.IsNotFound()) return deleted;
+  return true;
+}
+
 }  // namespace
 
 Result<Outcome> BackupController::Reconcile(const std::string& ns, const std::string& name) {
@@ -132,6 +144,8 @@ Result<Outcome> BackupController::Snapshot(const api::Backup& backup) {
   if (phase == cond::kComplete || phase == cond::kFailed) return Outcome::Done();
   std::string ns = backup.metadata.ns, job_name = "backup-" + backup.metadata.name;
   BRIX_ASSIGN_OR_RETURN(JobState job, GetJob(*ctx_, ns, job_name));
+  BRIX_ASSIGN_OR_RETURN(bool foreign, RemovedForeignJob(ctx_, backup, ns, job_name, job));
+  if (foreign) return Outcome::After(Millis(200));
   auto now = ctx_->options.now();
   const api::BackoffRetryPolicy& policy = backup.spec.backoff_retry_policy;
   if (job.phase == JobPhase::kFailed) {
@@ -201,6 +215,11 @@ Result<Outcome> BackupController::Snapshot(const api::Backup& backup) {
 }
 
 Result<Outcome> BackupController::Log(const api::Backup& backup) {
+  BRIX_ASSIGN_OR_RETURN(Outcome outcome, LogCommand(backup));
+  return TrackCheckpoint(backup, outcome);
+}
+
+Result<Outcome> BackupController::LogCommand(const api::Backup& backup) {
   const std::string &ns = backup.metadata.ns, &name = backup.metadata.name;
   const std::string& phase = backup.status.phase;
   std::string cmd = api::EffectiveLogCommand(backup);
@@ -222,7 +241,7 @@ Result<Outcome> BackupController::Log(const api::Backup& backup) {
           ctx_, backup,
           {cond::kRefused, "True", "LogBackup" + state,
            wanted + " refused: the log backup task is " + state +
-               ", which is final (only a Paused task can be resumed); create a new Backup to "
+               ", which is final (only a paused task can be resumed); create a new Backup to "
                "start another task",
            wanted}));
     }
@@ -233,9 +252,11 @@ Result<Outcome> BackupController::Log(const api::Backup& backup) {
   }
   if (cmd == logcmd::kTruncate) {
     const std::string& until = backup.spec.log_truncate_until;
-    uint64_t ts = TsOrZero(until);
-    if (ts <= TsOrZero(backup.status.commit_ts) ||
-        ts <= TsOrZero(backup.status.log_success_truncate_until)) {
+    // Only a point at or before the last successful truncation is recorded without a job. A
+    // point before the task's start runs the job as the seed shows (`…-log-truncate 1/1`): it
+    // finds nothing to delete and completes (TiDB Operator records it without a job).
+    const std::string& done = backup.status.log_success_truncate_until;
+    if (!done.empty() && TsOrZero(until) <= TsOrZero(done)) {
       BRIX_RETURN_IF_ERROR(SetCondition(
           ctx_, backup,
           {cond::kComplete, "True", "NothingToTruncate", "nothing before " + until + " to truncate",
@@ -248,7 +269,7 @@ Result<Outcome> BackupController::Log(const api::Backup& backup) {
       return Outcome::Done();
     }
   } else if (api::LogCommandInSync(backup, cmd)) {
-    return TrackCheckpoint(backup);
+    return Outcome::Done();  // Log() tracks the checkpoint
   }
   std::string sub = backup.status.LogSubPhase(cmd);
   bool same_truncate = true;
@@ -260,6 +281,8 @@ Result<Outcome> BackupController::Log(const api::Backup& backup) {
   }
   std::string job_name = api::LogJobName(name, cmd);
   BRIX_ASSIGN_OR_RETURN(JobState job, GetJob(*ctx_, ns, job_name));
+  BRIX_ASSIGN_OR_RETURN(bool foreign, RemovedForeignJob(ctx_, backup, ns, job_name, job));
+  if (foreign) return Outcome::After(Millis(200));
   if (same_truncate && (sub == cond::kComplete || sub == cond::kFailed)) return Outcome::Done();
   if (same_truncate && job.phase == JobPhase::kFailed) {
     BRIX_RETURN_IF_ERROR(SetCondition(
@@ -296,14 +319,22 @@ Result<Outcome> BackupController::Log(const api::Backup& backup) {
   return Outcome::Done();
 }
 
-Result<Outcome> BackupController::TrackCheckpoint(const api::Backup& backup) {
-  if (backup.status.phase != cond::kRunning || !ctx_->options.log_progress) {
-    return Outcome::Done();
+Result<Outcome> BackupController::TrackCheckpoint(const api::Backup& backup, Outcome outcome) {
+  // Every task that runs is tracked, whatever its command does meanwhile: a failed pause, a
+  // truncation in flight or failed, a brixd restart during a command (the task keeps running,
+  // so RPO monitoring must see its checkpoint move).
+  if (backup.status.phase != cond::kRunning || backup.status.commit_ts.empty() ||
+      !ctx_->options.log_progress) {
+    return outcome;
   }
+  const Millis interval = ctx_->options.checkpoint_interval;
+  Outcome next = outcome.requeue_after && *outcome.requeue_after < interval
+                     ? outcome
+                     : Outcome::After(interval);
   auto pd = ClusterPd(*ctx_, backup.metadata.ns, backup.spec.br);
-  if (!pd.ok()) return Outcome::After(ctx_->options.checkpoint_interval);
+  if (!pd.ok()) return next;
   auto progress = ctx_->options.log_progress(*pd, backup.metadata.name);
-  if (!progress.ok()) return Outcome::After(ctx_->options.checkpoint_interval);
+  if (!progress.ok()) return next;
   const std::string& was_error = backup.status.log_flush_error;
   std::string checkpoint = progress->checkpoint_ts > 0 ? std::to_string(progress->checkpoint_ts)
                                                        : backup.status.log_checkpoint_ts;
@@ -335,7 +366,7 @@ Result<Outcome> BackupController::TrackCheckpoint(const api::Backup& backup) {
       }
     }
   }
-  return Outcome::After(ctx_->options.checkpoint_interval);
+  return next;
 }
 
 Result<Outcome> BackupController::Delete(const api::Backup& backup) {
@@ -344,7 +375,7 @@ Result<Outcome> BackupController::Delete(const api::Backup& backup) {
   const std::string& phase = backup.status.phase;
   // 1. A log task still on track is stopped first, so no orphan task keeps writing (§4.6).
   if (backup.spec.IsLogMode() && !backup.status.commit_ts.empty() &&
-      (phase == cond::kRunning || phase == cond::kPaused || phase == cond::kPrepare ||
+      (phase == cond::kRunning || api::IsPausedPhase(phase) || phase == cond::kPrepare ||
        phase == cond::kScheduled)) {
     BRIX_ASSIGN_OR_RETURN(JobState stop, GetJob(*ctx_, ns, "stop-" + name));
     if (stop.phase == JobPhase::kAbsent) {

@@ -28,6 +28,11 @@ Result<JobState> GetJob(const Context& ctx, const std::string& ns, const std::st
   }
   state.job = *job;
   state.phase = JobPhase::kRunning;
+  if (job->contains("metadata")) {
+    for (const auto& ref : (*job)["metadata"].value("ownerReferences", Json::array())) {
+      if (ref.value("controller", false)) state.owner_uid = ref.value("uid", "");
+    }
+  }
   if (job->contains("status") && (*job)["status"].contains("conditions")) {
     for (const auto& c : (*job)["status"]["conditions"]) {
       if (c.value("status", "") != "True") continue;

@@ -58,7 +58,8 @@ enum class JobPhase { kAbsent, kRunning, kComplete, kFailed };
 struct JobState {
   JobPhase phase = JobPhase::kAbsent;
   Json job;
-  std::string message;  // why it failed
+  std::string message;    // why it failed
+  std::string owner_uid;  // its controller owner's uid: a CR deleted and applied again is new
 };
 [[nodiscard]] Result<JobState> GetJob(const Context& ctx, const std::string& ns,
                                       const std::string& name);

@@ -28,9 +28,14 @@ class BackupController final : public Reconciler {
 
  private:
   Result<Outcome> Snapshot(const api::Backup& backup);
+  // The log command's step, then the checkpoint of a Running task (on its own: whatever the
+  // command does).
   Result<Outcome> Log(const api::Backup& backup);
+  Result<Outcome> LogCommand(const api::Backup& backup);
   Result<Outcome> Delete(const api::Backup& backup);
-  Result<Outcome> TrackCheckpoint(const api::Backup& backup);
+  // Reads a Running task's checkpoint and flush errors into its status; returns `outcome`,
+  // requeued no later than the checkpoint interval.
+  Result<Outcome> TrackCheckpoint(const api::Backup& backup, Outcome outcome);
   Context* ctx_;
 };
 
@@ -64,8 +69,12 @@ class ScheduleController final : public Reconciler {
   Result<Outcome> Reconcile(const std::string& ns, const std::string& name) override;
 
  private:
+  Result<Outcome> ReconcileOnce(const std::string& ns, const std::string& name,
+                                std::optional<Millis>* again);
   Status CollectGarbage(const api::BackupSchedule& schedule);
-  Status Compact(const api::BackupSchedule& schedule);
+  // Creates the next CompactBackup when due and records status.nextCompact; sets `again` when
+  // it wants a look sooner than the cron's next tick.
+  Status Compact(const api::BackupSchedule& schedule, std::optional<Millis>* again);
   Context* ctx_;
 };
 

@@ -130,6 +130,21 @@ class ControllersTest : public ::testing::Test {
         timeout, 200ms);
     return v;
   }
+  // Polls until the schedule's status.lastCompact names a Complete CompactBackup; returns it,
+  // read once, whole (retention may delete it later), or null.
+  Json CompletedCompact(const std::string& schedule, std::chrono::seconds timeout = 60s) {
+    Json compact;
+    bool done = brix::PollUntil(
+        [&] {
+          std::string name = Field("bks", schedule, "lastCompact");
+          if (name.empty()) return false;
+          compact = Get("cpbk", name);
+          return compact.is_object() && compact.contains("status") &&
+                 compact["status"].value("state", "") == "Complete";
+        },
+        timeout, 300ms);
+    return done ? compact : Json();
+  }
   CommandResult Kvctl(std::vector<std::string> args, const std::string& pd = "") {
     args.insert(args.begin(), {kBin + "/kvctl", "--pd", pd.empty() ? env_["BRIX_PD"] : pd});
     auto r = RunCommand(args, ClusterTlsEnv());

@@ -1,7 +1,10 @@
 // BackupSchedule reconcile (docs/controllers.md, "BackupSchedule"). Differences from TiDB Operator,
 // on purpose: the cron is evaluated in UTC, retention never deletes the log backup and maxBackups
 // truncates logs too (retention.h), and the reconcile requeues itself for the next cron tick so
-// seconds-scale schedules (`@every 20s`) fire on time.
+// seconds-scale schedules (`@every 20s`) fire on time. Compaction runs with compactInterval alone
+// (the seed's YAML): without compactBackupTemplate its spec comes from logBackupTemplate; the
+// first CompactBackup comes with the log's first checkpoint (the seed: "created together with
+// backupSchedule"), and status.nextCompact says what comes next.
 #include <spdlog/spdlog.h>
 
 #include "common/time_util.h"
@@ -9,6 +12,7 @@
 #include "operator/api/backup_status.h"
 #include "operator/api/cron.h"
 #include "operator/api/go_time.h"
+#include "operator/api/resources.h"
 #include "operator/controller/controllers.h"
 #include "operator/controller/retention.h"
 
@@ -17,6 +21,9 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 namespace field = api::field;
+
+// How often a running CompactBackup of the schedule is looked at (status.nextCompact follows it).
+constexpr Millis kCompactPoll{5000};
 
 Json OwnedMetadata(const api::BackupSchedule& schedule, const std::string& name) {
   const std::string& bks = schedule.metadata.name;
@@ -84,6 +91,22 @@ Status WriteStatus(Context* ctx, const api::BackupSchedule& schedule,
   return r.status();
 }
 
+// The CompactBackup spec a schedule compacts with; nullopt when it has nothing to compact.
+std::optional<Json> CompactTemplate(const api::ScheduleSpec& spec) {
+  if (spec.compact_backup_template) return *spec.compact_backup_template;
+  if (!spec.log_backup_template || !spec.log_backup_template->is_object()) return std::nullopt;
+  // The log backup's storage, br and pod fields: what a CompactBackup shares with it (the seed
+  // says the two storages must match). Fields a CompactBackup does not have are left out.
+  const auto& allowed = api::CompactSpecSchema()->properties;
+  Json derived = Json::object();
+  for (const auto& [key, value] : spec.log_backup_template->items()) {
+    if (allowed.count(key) && key != field::kStartTs && key != field::kEndTs) {
+      derived[key] = value;
+    }
+  }
+  return derived;
+}
+
 }  // namespace
 
 Status ScheduleController::CollectGarbage(const api::BackupSchedule& schedule) {
@@ -122,7 +145,7 @@ Status ScheduleController::CollectGarbage(const api::BackupSchedule& schedule) {
     in.log = LogEntry{TsOrZero(log_backup->status.commit_ts),
                       TsOrZero(log_backup->status.log_checkpoint_ts)};
   }
-  if (spec.compact_backup_template) {
+  if (!spec.compact_interval.empty() && CompactTemplate(spec)) {
     auto p = TimeOf(schedule.status.last_compact_progress);
     in.compact_progress = p ? TsoOfTime(*p) : 0;
   }
@@ -176,20 +199,42 @@ Status ScheduleController::CollectGarbage(const api::BackupSchedule& schedule) {
   return Status::OK();
 }
 
-Status ScheduleController::Compact(const api::BackupSchedule& schedule) {
+Status ScheduleController::Compact(const api::BackupSchedule& schedule,
+                                   std::optional<Millis>* again) {
   const api::ScheduleSpec& spec = schedule.spec;
   const std::string &ns = schedule.metadata.ns, &bks = schedule.metadata.name;
-  if (spec.compact_interval.empty() || !spec.compact_backup_template) return Status::OK();
+  if (spec.compact_interval.empty()) return Status::OK();
+  api::NextCompact next;
+  std::optional<Clock::time_point> progress = TimeOf(schedule.status.last_compact_progress);
+  // Every way out records what comes next (status.nextCompact), so nothing stalls silently.
+  auto record = [&]() {
+    return WriteStatus(ctx_, schedule, [&](Json& st) {
+      st[field::kNextCompact] = next.ToJson();
+      if (progress) st[field::kLastCompactProgress] = FormatIso8601(*progress);
+    });
+  };
+  std::optional<Json> tmpl = CompactTemplate(spec);
+  if (!tmpl) {
+    next.waiting_for =
+        "spec.logBackupTemplate (or spec.compactBackupTemplate): compactInterval compacts the "
+        "schedule's log backup, and there is none";
+    return record();
+  }
   const std::string& log_name = schedule.status.log_backup;
   auto log_start = TimeOf(schedule.status.log_backup_start_ts);
-  if (log_name.empty() || !log_start) return Status::OK();
+  if (log_name.empty() || !log_start) {
+    next.waiting_for = "the log backup to be created";
+    return record();
+  }
   auto got = ctx_->client->Get(client::Backups(), ns, log_name);
-  if (!got.ok()) return got.status().IsNotFound() ? Status::OK() : got.status();
+  if (!got.ok() && !got.status().IsNotFound()) return got.status();
+  if (!got.ok()) {
+    next.waiting_for = "log backup " + log_name + ", which does not exist";
+    return record();
+  }
   BRIX_ASSIGN_OR_RETURN(const api::Backup log, api::ParseBackup(*got));
-  uint64_t checkpoint = TsOrZero(log.status.log_checkpoint_ts);
-  if (checkpoint == 0) return Status::OK();
   BRIX_ASSIGN_OR_RETURN(auto span, api::ParseGoDuration(spec.compact_interval));
-  auto progress = TimeOf(schedule.status.last_compact_progress);
+  auto step = std::chrono::duration_cast<Clock::duration>(span);
   if (const std::string& last = schedule.status.last_compact; !last.empty()) {
     auto got_c = ctx_->client->Get(client::CompactBackups(), ns, last);
     auto c =
@@ -203,7 +248,10 @@ Status ScheduleController::Compact(const api::BackupSchedule& schedule) {
       } else if (state == api::cond::kFailed) {
         p = TsOrZero(c->spec.start_ts);
       } else {
-        return Status::OK();  // still running
+        next = schedule.status.next_compact;
+        next.waiting_for = "CompactBackup " + last + " to finish";
+        *again = kCompactPoll;  // status.nextCompact follows its end soon
+        return record();
       }
       if (p > 0 && TimeOfTso(p) >= *log_start && (!progress || TimeOfTso(p) > *progress)) {
         progress = TimeOfTso(p);
@@ -215,18 +263,30 @@ Status ScheduleController::Compact(const api::BackupSchedule& schedule) {
     uint64_t min = TsOrZero(spec.min_compact_start_ts);
     if (min > 0 && TimeOfTso(min) > start) start = TimeOfTso(min);
   }
-  auto cp_time = TimeOfTso(checkpoint);
+  next.start_ts = WindowTimestamp(start);
+  // The first CompactBackup comes with the log backup's first checkpoint ("created together
+  // with backupSchedule", as the seed says); later ones one interval apart, as TiDB Operator.
+  const bool first = schedule.status.last_compact.empty() && !progress;
   auto now = ctx_->options.now();
-  auto step = std::chrono::duration_cast<Clock::duration>(span);
-  Clock::time_point end = std::min(cp_time, start + 3 * step);
   auto last_exec = TimeOf(schedule.status.last_compact_execution_ts);
-  if (start >= cp_time || end - *log_start < step || (last_exec && now - *last_exec < step)) {
-    return WriteStatus(ctx_, schedule, [&](Json& st) {
-      if (progress) st[field::kLastCompactProgress] = FormatIso8601(*progress);
-    });
+  Clock::time_point not_before = last_exec ? *last_exec + step : first ? now : *log_start + step;
+  if (!first) next.not_before = FormatIso8601(not_before);  // the first: as soon as it can
+  uint64_t checkpoint = TsOrZero(log.status.log_checkpoint_ts);
+  auto cp_time = TimeOfTso(checkpoint);
+  Clock::time_point end = std::min(cp_time, start + 3 * step);
+  if (checkpoint == 0 || start >= cp_time) {
+    next.waiting_for = "the checkpoint of log backup " + log_name + " to pass " + next.start_ts;
+    if (first) *again = Millis(2000);
+    return record();
+  }
+  if (now < not_before || (!first && end - *log_start < step)) {
+    auto wait = std::max(not_before, *log_start + step) - now;
+    *again = wait > Clock::duration::zero() ? std::chrono::duration_cast<Millis>(wait) + Millis(20)
+                                            : Millis(2000);  // the checkpoint must move first
+    return record();
   }
   std::string name = "compact-" + bks + "-" + NameTimestamp(now);
-  Json cspec = *spec.compact_backup_template;
+  Json cspec = *tmpl;
   cspec[field::kStartTs] = WindowTimestamp(start);
   cspec[field::kEndTs] = WindowTimestamp(end);
   if (cspec.contains(field::kAzblob) && log.spec.storage.azblob) {
@@ -239,15 +299,32 @@ Status ScheduleController::Compact(const api::BackupSchedule& schedule) {
   auto created = ctx_->client->Create(client::CompactBackups(), ns, cpbk);
   if (!created.ok() && !created.status().IsAlreadyExists()) return created.status();
   client::RecordEvent(*ctx_->client, client::BackupSchedules(), schedule.object, "Normal",
-                      "CreatedCompactBackup", "created CompactBackup " + name);
+                      "CreatedCompactBackup",
+                      "created CompactBackup " + name + " for " + WindowTimestamp(start) + " to " +
+                          WindowTimestamp(end));
+  next.start_ts = WindowTimestamp(end);
+  next.not_before = FormatIso8601(now + step);
+  next.waiting_for = "CompactBackup " + name + " to finish";
+  *again = kCompactPoll;
   return WriteStatus(ctx_, schedule, [&](Json& st) {
     st[field::kLastCompact] = name;
     st[field::kLastCompactExecutionTs] = FormatIso8601(now);
+    st[field::kNextCompact] = next.ToJson();
     if (progress) st[field::kLastCompactProgress] = FormatIso8601(*progress);
   });
 }
 
 Result<Outcome> ScheduleController::Reconcile(const std::string& ns, const std::string& name) {
+  std::optional<Millis> again;
+  BRIX_ASSIGN_OR_RETURN(Outcome outcome, ReconcileOnce(ns, name, &again));
+  if (again && (!outcome.requeue_after || *again < *outcome.requeue_after)) {
+    outcome.requeue_after = *again;
+  }
+  return outcome;
+}
+
+Result<Outcome> ScheduleController::ReconcileOnce(const std::string& ns, const std::string& name,
+                                                  std::optional<Millis>* again) {
   auto got = ctx_->client->Get(client::BackupSchedules(), ns, name);
   if (!got.ok()) return got.status().IsNotFound() ? Result<Outcome>(Outcome::Done()) : got.status();
   BRIX_ASSIGN_OR_RETURN(api::BackupSchedule schedule, api::ParseBackupSchedule(*got));
@@ -294,7 +371,7 @@ Result<Outcome> ScheduleController::Reconcile(const std::string& ns, const std::
     BRIX_ASSIGN_OR_RETURN(Json reread, ctx_->client->Get(client::BackupSchedules(), ns, name));
     BRIX_ASSIGN_OR_RETURN(schedule, api::ParseBackupSchedule(reread));
   }
-  if (Status s = Compact(schedule); !s.ok()) {
+  if (Status s = Compact(schedule, again); !s.ok()) {
     spdlog::warn("schedule {}/{}: compaction: {}", ns, name, s.ToString());
   }
   // One snapshot at a time: the previous one must have finished.

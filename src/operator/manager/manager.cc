@@ -269,7 +269,20 @@ Status BackupLog(client::ApiClient& api, const Engine& engine, const api::Backup
     std::string reason = started.status().code() == Status::Code::kNotSupported
                              ? "LogBackupNotAvailable"
                              : "LogBackupCommandFailed";
-    return Fail(w, reason, started.status(), cmd);
+    Status error = started.status();
+    if (cmd == logcmd::kStart && error.IsAlreadyExists() &&
+        error.message().rfind("--storage", 0) == 0) {
+      // The prefix holds an earlier task's log (e.g. this Backup deleted while Stopped and
+      // applied again): a stopped task is final and the engine never mixes two tasks' logs.
+      reason = "LogLocationInUse";
+      error = Status::AlreadyExists(
+          error.message() +
+          ". To start a new log backup: delete this Backup, then apply it again with "
+          "spec.azblob.prefix set to a folder no backup uses; the earlier log stays restorable "
+          "from " +
+          loc->backup_path);
+    }
+    return Fail(w, reason, error, cmd);
   }
   // The global checkpoint after the operation, 0 if unknown.
   uint64_t checkpoint_ts = 0;
