@@ -17,6 +17,8 @@
 #pragma once
 
 #include <array>
+#include <cctype>
+#include <string>
 #include <string_view>
 
 #include "operator/api/backup_status.h"
@@ -58,5 +60,19 @@ inline bool IsLogJobKind(std::string_view kind) {
 // The ServiceAccount (and Role and RoleBinding of the same name) a Job runs as when its CR's
 // spec.serviceAccount names none; the controllers create them in the CR's namespace.
 inline constexpr char kDefaultJobServiceAccount[] = "brix-job";
+
+// spec.br.logLevel reaches a job as this variable (the level `brix` logs at, read by
+// tools/brix/main.cc like --log-level).
+inline constexpr char kJobLogLevelEnv[] = "BRIX_LOG_LEVEL";
+// The brix (spdlog) level of a BR log level, any case: debug, info, warn (warning), error,
+// fatal (critical); "" when it is none of them.
+inline std::string JobLogLevel(std::string_view br_level) {
+  std::string l;
+  for (char c : br_level) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (l == "debug" || l == "info" || l == "warn" || l == "error") return l;
+  if (l == "warning") return "warn";
+  if (l == "fatal") return "critical";
+  return "";
+}
 
 }  // namespace brix::api

@@ -12,6 +12,7 @@
 
 #include "common/process.h"
 #include "operator/api/backup_status.h"
+#include "operator/jobs/pod_template.h"
 
 namespace brix::jobs {
 
@@ -67,6 +68,34 @@ Status StartLog(const std::string& path, const std::string& header) {
             ::write(fd, header.data(), header.size()) == static_cast<ssize_t>(header.size());
   ::close(fd);
   return ok ? Status::OK() : Status::IOError("write " + path);
+}
+
+// The served kind a Job's owner reference names (nullptr: not one of ours).
+const api::ResourceInfo* OwnerInfo(const Json& ref) {
+  for (const auto& r : api::AllResources()) {
+    if (r.kind == ref.value("kind", "") && r.group_version() == ref.value("apiVersion", "")) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+// Tells the Job's owner, in an Event, which of its fields only a Kubernetes cluster applies.
+void NoteKubernetesOnlyFields(client::ApiClient& client, const Json& job) {
+  std::vector<std::string> fields = KubernetesOnlyFields(job);
+  if (fields.empty()) return;
+  std::string list;
+  for (const auto& f : fields) list += (list.empty() ? "" : ", ") + f;
+  for (const auto& ref : job["metadata"].value("ownerReferences", Json::array())) {
+    const api::ResourceInfo* info = OwnerInfo(ref);
+    if (info == nullptr) continue;
+    auto owner = client.Get(*info, client::NamespaceOf(job), ref.value("name", ""));
+    if (!owner.ok() || client::UidOf(*owner) != ref.value("uid", "")) continue;
+    client::RecordEvent(client, *info, *owner, "Normal", kKubernetesOnlyReason,
+                        list + " of job " + client::NameOf(job) +
+                            " apply only on Kubernetes: brixd's local job runner runs it as a "
+                            "process on this host and ignores them");
+  }
 }
 
 }  // namespace
@@ -238,6 +267,7 @@ Status JobRunner::Launch(const Json& job, const BrixJob& spec, int attempt) {
     return true;
   });
   written.status().IgnoreError();  // the next pass sees the process either way
+  if (attempt == 1) NoteKubernetesOnlyFields(*client_, job);
   return Status::OK();
 }
 
@@ -255,12 +285,7 @@ void JobRunner::SyncOnce() {
     // Garbage collection: the controller owner is gone (or was replaced by a namesake).
     bool orphan = false;
     for (const auto& ref : job["metadata"].value("ownerReferences", Json::array())) {
-      const api::ResourceInfo* info = nullptr;
-      for (const auto& r : api::AllResources()) {
-        if (r.kind == ref.value("kind", "") && r.group_version() == ref.value("apiVersion", "")) {
-          info = &r;
-        }
-      }
+      const api::ResourceInfo* info = OwnerInfo(ref);
       if (info == nullptr) continue;
       auto owner = client_->Get(*info, ns, ref.value("name", ""));
       if ((!owner.ok() && owner.status().IsNotFound()) ||
