@@ -97,7 +97,9 @@ Status WaitForCluster(const std::string& pd, size_t nodes, const net::TlsFiles& 
 }
 
 // Creates (or refreshes) the seed's Secret through brixd's API, as `kubectl create secret` would.
-Status CreateSeedSecret(const std::string& dir, const json& env, int brixd_port) {
+// In every namespace of `namespaces`.
+Status CreateSeedSecret(const std::string& dir, const json& env, int brixd_port,
+                        const std::vector<std::string>& namespaces) {
   std::ifstream token_in(dir + "/brixd/token");
   std::string token;
   token_in >> token;
@@ -114,19 +116,21 @@ Status CreateSeedSecret(const std::string& dir, const json& env, int brixd_port)
   json secret = {{"apiVersion", "v1"},
                  {"kind", "Secret"},
                  {"type", "Opaque"},
-                 {"metadata", {{"name", kSeedSecret}, {"namespace", kSeedNamespace}}},
+                 {"metadata", json::object()},
                  {"data", data}};
   // Azurite has no Azure AD, so the seed's AD examples (azblob-secret-ad) get the same shared
   // key: their YAML then runs unchanged.
-  for (std::string name : {std::string(kSeedSecret), std::string(kSeedSecret) + "-ad"}) {
-    secret["metadata"]["name"] = name;
-    auto created = api.Create(client::Secrets(), kSeedNamespace, secret);
-    if (created.ok()) continue;
-    if (!created.status().IsAlreadyExists()) return created.status();
-    auto current = api.Get(client::Secrets(), kSeedNamespace, name);
-    if (!current.ok()) return current.status();
-    (*current)["data"] = data;
-    BRIX_RETURN_IF_ERROR(api.Update(client::Secrets(), *current).status());
+  for (const std::string& ns : namespaces) {
+    for (std::string name : {std::string(kSeedSecret), std::string(kSeedSecret) + "-ad"}) {
+      secret["metadata"] = {{"name", name}, {"namespace", ns}};
+      auto created = api.Create(client::Secrets(), ns, secret);
+      if (created.ok()) continue;
+      if (!created.status().IsAlreadyExists()) return created.status();
+      auto current = api.Get(client::Secrets(), ns, name);
+      if (!current.ok()) return current.status();
+      (*current)["data"] = data;
+      BRIX_RETURN_IF_ERROR(api.Update(client::Secrets(), *current).status());
+    }
   }
   return Status::OK();
 }
@@ -223,6 +227,8 @@ Status Up(const Options& o) {
       }
       state["env"]["BRIX_PD_DEMO2"] = pd2;
       clusters.push_back(std::string(kSeedNamespace) + "/demo2=" + pd2);
+      // The restore document restores into demo2 in its own namespace.
+      clusters.push_back(std::string(kRestoreNamespace) + "/demo2=" + pd2);
     }
     if (o.brixd) {
       BRIX_ASSIGN_OR_RETURN(int p, port());
@@ -274,7 +280,9 @@ Status Up(const Options& o) {
     s = WaitForCluster(state["env"]["BRIX_PD_DEMO2"].get<std::string>(), nodes2, tls);
   }
   if (s.ok() && brixd_port > 0 && state["env"].contains("AZURE_STORAGE_ENDPOINT")) {
-    s = CreateSeedSecret(dir, state["env"], brixd_port);
+    std::vector<std::string> namespaces = {kSeedNamespace};
+    if (nodes2 > 0) namespaces.push_back(kRestoreNamespace);
+    s = CreateSeedSecret(dir, state["env"], brixd_port, namespaces);
   }
   if (!s.ok()) {
     if (!existing.ok()) {  // a fresh playground that failed: leave nothing half-started

@@ -41,11 +41,14 @@ struct Options {
   std::string tls_dir;
 };
 
-// With brixd, the clusters are registered as test1/demo1 (and test1/demo2), and with Azurite as
-// well the Secret test1/azblob-secret holds AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_KEY and
-// AZURE_STORAGE_ENDPOINT (the Azurite URL), so the seed's YAML runs unchanged. Azurite has no
-// Azure AD: azblob-secret-ad, which the seed's AD examples name, holds the same shared key.
+// With brixd, the clusters are registered as test1/demo1 (and, with 2 clusters, demo2 both as
+// test1/demo2 and as test2/demo2, the namespace the restore document restores into), and with
+// Azurite as well the Secret azblob-secret in test1 (and test2) holds AZURE_STORAGE_ACCOUNT,
+// AZURE_STORAGE_KEY and AZURE_STORAGE_ENDPOINT (the Azurite URL), so the seed's YAML runs
+// unchanged. Azurite has no Azure AD: azblob-secret-ad, which the seed's AD examples name, holds
+// the same shared key.
 inline constexpr char kSeedNamespace[] = "test1";
+inline constexpr char kRestoreNamespace[] = "test2";
 inline constexpr char kSeedSecret[] = "azblob-secret";
 
 [[nodiscard]] Status Up(const Options& options);

@@ -12,6 +12,7 @@
 
 #include "common/process.h"
 #include "operator/api/backup_status.h"
+#include "operator/api/job_kind.h"
 #include "operator/jobs/pod_template.h"
 
 namespace brix::jobs {
@@ -237,9 +238,8 @@ Status JobRunner::Launch(const Json& job, const BrixJob& spec, int attempt) {
   std::error_code ec;
   std::filesystem::remove_all(paths.work_dir, ec);  // a fresh folder for every attempt
   BRIX_RETURN_IF_ERROR(PrivateDir(paths.work_dir));
-  BRIX_RETURN_IF_ERROR(StartLog(paths.log, "=== " + api::NowRfc3339() + " attempt " +
-                                               std::to_string(attempt) + ": " + name + " as " + ns +
-                                               "/" + spec.service_account + "\n"));
+  BRIX_RETURN_IF_ERROR(StartLog(
+      paths.log, api::AttemptHeader(api::NowRfc3339(), attempt, name, ns, spec.service_account)));
   std::vector<std::string> argv = {options_.brix_binary};
   argv.insert(argv.end(), spec.args.begin(), spec.args.end());
   BRIX_ASSIGN_OR_RETURN(ChildProcess child, ChildProcess::StartIsolated(argv, env, paths.log));
