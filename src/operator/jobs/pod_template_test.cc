@@ -18,13 +18,12 @@ Json Template() {
                            {"image", kBrixImage},
                            {"command", {"brix", "manager"}},
                            {"args", {"backup", "--namespace", "test1", "--name", "demo1"}},
-                           {"env",
-                            Json::array({{{"name", "AZURE_STORAGE_ACCOUNT"},
-                                          {"valueFrom",
-                                           {{"secretKeyRef",
-                                             {{"name", "azblob-secret"},
-                                              {"key", "AZURE_STORAGE_ACCOUNT"},
-                                              {"optional", true}}}}}}})}}})}}}};
+                           {"env", Json::array({{{"name", "AZURE_STORAGE_ACCOUNT"},
+                                                 {"valueFrom",
+                                                  {{"secretKeyRef",
+                                                    {{"name", "azblob-secret"},
+                                                     {"key", "AZURE_STORAGE_ACCOUNT"},
+                                                     {"optional", true}}}}}}})}}})}}}};
 }
 
 Json JobWith(const Json& pod_template) {
@@ -89,13 +88,12 @@ TEST(ApplyPodFields, CarriesPodFieldsWhereKubernetesReadsThemAndTheJobStaysRunna
   EXPECT_EQ(pod["automountServiceAccountToken"], false);
   EXPECT_EQ(pod["serviceAccountName"], "brix-job");  // CreateJob's to set
   EXPECT_TRUE(CheckBrixJob(JobWith(t)).ok()) << CheckBrixJob(JobWith(t)).status().ToString();
-  EXPECT_EQ(KubernetesOnlyFields(JobWith(t)),
-            (std::vector<std::string>{"spec.resources", "spec.toolImage",
-                                      "spec.additionalVolumeMounts", "spec.tolerations",
-                                      "spec.affinity", "spec.podSecurityContext",
-                                      "spec.priorityClassName", "spec.imagePullSecrets",
-                                      "spec.additionalVolumes",
-                                      "spec.automountServiceAccountToken"}));
+  EXPECT_EQ(
+      KubernetesOnlyFields(JobWith(t)),
+      (std::vector<std::string>{"spec.resources", "spec.toolImage", "spec.additionalVolumeMounts",
+                                "spec.tolerations", "spec.affinity", "spec.podSecurityContext",
+                                "spec.priorityClassName", "spec.imagePullSecrets",
+                                "spec.additionalVolumes", "spec.automountServiceAccountToken"}));
 }
 
 TEST(KubernetesOnlyFields, NoneForAJobOfEnvLogLevelAndServiceAccountOnly) {
