@@ -59,7 +59,7 @@ spec:
   std::string log_;
 };
 
-TEST_F(PodsTest, AJobHasOnePodPerAttemptLabelledAsKubernetesLabelsThem) {
+TEST_F(PodsTest, AJobHasOneReadOnlyPodPerAttemptLabelledAsKubernetesLabelsThem) {
   Json job = GetJson(kJobPath);
   const std::string uid = job["metadata"]["uid"];
   EXPECT_EQ(job["spec"]["selector"]["matchLabels"]["batch.kubernetes.io/controller-uid"], uid);
@@ -127,9 +127,8 @@ TEST_F(PodsTest, AJobHasOnePodPerAttemptLabelledAsKubernetesLabelsThem) {
   EXPECT_NE(done.find("0/1     Completed"), std::string::npos) << done;
   EXPECT_NE(done.find("brixd"), std::string::npos) << done;  // NODE
   EXPECT_EQ(Ok({"logs", second, "-n", "test1", "--tail", "1"}), "backup complete\n");
-}
 
-TEST_F(PodsTest, PodsAreReadOnly) {
+  // Pods are read-only.
   CommandResult del = Kubectl({"delete", "pods", "--all", "-n", "test1"});
   EXPECT_NE(del.exit_code, 0);
   EXPECT_NE(del.output.find("read-only"), std::string::npos) << del.output;
