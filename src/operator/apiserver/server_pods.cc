@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "operator/api/job_kind.h"
 #include "operator/apiserver/pods.h"
 #include "operator/apiserver/server_impl.h"
 #include "operator/apiserver/table.h"
@@ -20,6 +21,8 @@ constexpr char kLogContentType[] = "text/plain";
 constexpr char kFollowContentType[] = "application/octet-stream";
 // How often a followed log file is read for new output.
 constexpr auto kFollowPoll = std::chrono::milliseconds(200);
+// The most a followed log sends per read.
+constexpr uint64_t kFollowChunk = 1 << 20;
 
 const api::ResourceInfo& JobsInfo() { return *api::FindResource("batch", "v1", "jobs"); }
 
@@ -165,6 +168,7 @@ void ApiServer::Impl::PodLog(const httplib::Request& req, httplib::Response& res
   // Follow: what is there now (up to its last full line), then what the running attempt adds,
   // until the attempt ends (the Job is no longer active in it) or the server stops.
   struct Follow {
+    bool found = false;   // the attempt's header was seen: `offset` is inside its part
     uint64_t offset = 0;  // next byte of the file to send
     std::string first;
     int64_t budget = -1;  // limitBytes left
@@ -176,6 +180,7 @@ void ApiServer::Impl::PodLog(const httplib::Request& req, httplib::Response& res
     cut = cut == std::string::npos ? 0 : cut + 1;
     state->first = TailLines(text.substr(0, cut), tail);
     state->offset = range->begin + cut;
+    state->found = true;
   }
   state->budget = limit;
   res.set_chunked_content_provider(
@@ -200,22 +205,43 @@ void ApiServer::Impl::PodLog(const httplib::Request& req, httplib::Response& res
           running = static_cast<int>(pods.size()) >= attempt &&
                     pods[attempt - 1]["status"].value("phase", "") == "Running";
         }
-        std::optional<AttemptLog> now = part();
-        std::string more;
-        if (now) {
-          state->offset = std::max<uint64_t>(state->offset, now->begin);
-          more = ReadRange(file, state->offset, now->end);
+        if (!state->found) {  // the log had no header of this attempt yet (rare)
+          if (auto now = part()) {
+            state->offset = now->begin;
+            state->found = true;
+          }
         }
-        if (running) {  // whole lines only while the process may still be writing one
+        // Only what was added since the last read (at most kFollowChunk), up to a later
+        // attempt's header: a long log is not re-read on every poll.
+        std::string more =
+            state->found ? ReadRange(file, state->offset, state->offset + kFollowChunk) : "";
+        bool ended = false;
+        for (size_t pos = 0; pos < more.size();) {
+          size_t nl = more.find('\n', pos);
+          size_t end = nl == std::string::npos ? more.size() : nl;
+          std::string time;
+          if (api::ParseAttemptHeader(std::string_view(more).substr(pos, end - pos), &time) >
+              attempt) {
+            more.resize(pos);
+            ended = true;
+            break;
+          }
+          pos = nl == std::string::npos ? more.size() : nl + 1;
+        }
+        bool full_chunk = more.size() == kFollowChunk;
+        running = running && !ended;
+        // Whole lines only while the process may still be writing one (a full chunk goes as is).
+        if (running && !full_chunk) {
           size_t cut = more.rfind('\n');
           more.resize(cut == std::string::npos ? 0 : cut + 1);
         }
         state->offset += more.size();
         if (!send(std::move(more))) return false;
-        if (!running || stopping.load() || state->budget == 0) {
+        if ((!running && !full_chunk) || stopping.load() || state->budget == 0) {
           sink.done();
           return true;
         }
+        if (full_chunk) return true;  // more is waiting
         std::unique_lock<std::mutex> lock(stop_mu);
         stop_cv.wait_for(lock, kFollowPoll, [this] { return stopping.load(); });
         return true;
