@@ -103,7 +103,9 @@ Status WaitForCluster(const std::string& pd, size_t nodes, const net::TlsFiles& 
 }
 
 // Creates (or refreshes) the seed's Secret through brixd's API, as `kubectl create secret` would.
-Status CreateSeedSecret(const std::string& dir, const json& env, int brixd_port) {
+// In every namespace of `namespaces`.
+Status CreateSeedSecret(const std::string& dir, const json& env, int brixd_port,
+                        const std::vector<std::string>& namespaces) {
   std::ifstream token_in(dir + "/brixd/token");
   std::string token;
   token_in >> token;
@@ -128,20 +130,20 @@ Status CreateSeedSecret(const std::string& dir, const json& env, int brixd_port)
       {std::string(kSeedSecret) + "-ad",
        data_of({"AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_ENDPOINT", "AZURE_CLIENT_ID",
                 "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET", "AZURE_AUTHORITY_HOST"})}};
-  json secret = {{"apiVersion", "v1"},
-                 {"kind", "Secret"},
-                 {"type", "Opaque"},
-                 {"metadata", {{"name", kSeedSecret}, {"namespace", kSeedNamespace}}}};
-  for (const auto& [name, data] : secrets) {
-    secret["metadata"]["name"] = name;
-    secret["data"] = data;
-    auto created = api.Create(client::Secrets(), kSeedNamespace, secret);
-    if (created.ok()) continue;
-    if (!created.status().IsAlreadyExists()) return created.status();
-    auto current = api.Get(client::Secrets(), kSeedNamespace, name);
-    if (!current.ok()) return current.status();
-    (*current)["data"] = data;
-    BRIX_RETURN_IF_ERROR(api.Update(client::Secrets(), *current).status());
+  json secret = {
+      {"apiVersion", "v1"}, {"kind", "Secret"}, {"type", "Opaque"}, {"metadata", json::object()}};
+  for (const std::string& ns : namespaces) {
+    for (const auto& [name, data] : secrets) {
+      secret["metadata"] = {{"name", name}, {"namespace", ns}};
+      secret["data"] = data;
+      auto created = api.Create(client::Secrets(), ns, secret);
+      if (created.ok()) continue;
+      if (!created.status().IsAlreadyExists()) return created.status();
+      auto current = api.Get(client::Secrets(), ns, name);
+      if (!current.ok()) return current.status();
+      (*current)["data"] = data;
+      BRIX_RETURN_IF_ERROR(api.Update(client::Secrets(), *current).status());
+    }
   }
   return Status::OK();
 }
@@ -261,6 +263,8 @@ Status Up(const Options& o) {
       }
       state["env"]["BRIX_PD_DEMO2"] = pd2;
       clusters.push_back(std::string(kSeedNamespace) + "/demo2=" + pd2);
+      // The restore document restores into demo2 in its own namespace.
+      clusters.push_back(std::string(kRestoreNamespace) + "/demo2=" + pd2);
     }
     if (o.brixd) {
       BRIX_ASSIGN_OR_RETURN(int p, port());
@@ -336,7 +340,9 @@ Status Up(const Options& o) {
   if (s.ok() && brixd_port > 0 && state["env"].contains("AZURE_STORAGE_ENDPOINT")) {
     json ad = state["env"];
     if (state.contains("entra")) ad.update(state["entra"]);
-    s = CreateSeedSecret(dir, ad, brixd_port);
+    std::vector<std::string> namespaces = {kSeedNamespace};
+    if (nodes2 > 0) namespaces.push_back(kRestoreNamespace);
+    s = CreateSeedSecret(dir, ad, brixd_port, namespaces);
   }
   if (!s.ok()) {
     if (!existing.ok()) {  // a fresh playground that failed: leave nothing half-started

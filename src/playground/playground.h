@@ -41,17 +41,20 @@ struct Options {
   std::string tls_dir;
 };
 
-// With brixd, the clusters are registered as test1/demo1 (and test1/demo2), and with Azurite as
-// well the Secret test1/azblob-secret holds AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_KEY and
-// AZURE_STORAGE_ENDPOINT (the Azurite URL), so the seed's YAML runs unchanged. With brixd,
-// Azurite serves HTTPS (DIR/tls's certificate; BRIX_CA_FILE=DIR/tls/ca.crt in playground.env, in
-// the kvnodes' and brixd's environment, and so in every job's) with OAuth, and a token endpoint
-// (role "entra", tools/token-endpoint) answers Entra client credentials: azblob-secret-ad, which
-// the seed's AD examples name, holds AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_ENDPOINT,
-// AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET (random, also in DIR/entra/client-secret)
-// and AZURE_AUTHORITY_HOST, and the kvnodes get the same in their environment. Without brixd,
-// Azurite serves plain HTTP with the shared key only.
+// With brixd, the clusters are registered as test1/demo1 (and, with 2 clusters, demo2 both as
+// test1/demo2 and as test2/demo2, the namespace the restore document restores into), and with
+// Azurite as well the Secret azblob-secret in test1 (and test2) holds AZURE_STORAGE_ACCOUNT,
+// AZURE_STORAGE_KEY and AZURE_STORAGE_ENDPOINT (the Azurite URL), so the seed's YAML runs
+// unchanged. With brixd, Azurite serves HTTPS (DIR/tls's certificate; BRIX_CA_FILE=DIR/tls/ca.crt
+// in playground.env, in the kvnodes' and brixd's environment, and so in every job's) with OAuth,
+// and a token endpoint (role "entra", tools/token-endpoint) answers Entra client credentials:
+// azblob-secret-ad (in the same namespaces), which the seed's AD examples name, holds
+// AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_ENDPOINT, AZURE_CLIENT_ID, AZURE_TENANT_ID,
+// AZURE_CLIENT_SECRET (random, also in DIR/entra/client-secret) and AZURE_AUTHORITY_HOST, and the
+// kvnodes get the same in their environment. Without brixd, Azurite serves plain HTTP with the
+// shared key only.
 inline constexpr char kSeedNamespace[] = "test1";
+inline constexpr char kRestoreNamespace[] = "test2";
 inline constexpr char kSeedSecret[] = "azblob-secret";
 
 [[nodiscard]] Status Up(const Options& options);

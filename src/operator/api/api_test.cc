@@ -78,6 +78,26 @@ std::vector<std::string> Errors(const ResourceInfo& info, Json object) {
   return out;
 }
 
+TEST(SchemaTest, VolumeSnapshotModesAreRefusedNamingTheFieldAndTheModesBrixRuns) {
+  const ResourceInfo* bk = FindResource(kBrGroup, kBrVersion, "backups");
+  const ResourceInfo* rt = FindResource(kBrGroup, kBrVersion, "restores");
+  ASSERT_TRUE(bk && rt);
+  auto one = [](std::vector<std::string> errors) {
+    EXPECT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+    return errors.empty() ? std::string() : errors[0];
+  };
+  EXPECT_EQ(one(Errors(*bk, Json::parse(R"({"spec":{"backupMode":"volume-snapshot",
+                "br":{"cluster":"d"},"azblob":{"container":"c"}}})"))),
+            "spec.backupMode: Unsupported value: \"volume-snapshot\": supported values: "
+            "\"snapshot\", \"log\" (volume-snapshot backs up TiKV's disk volumes with cloud "
+            "snapshots; brix does not implement it)");
+  EXPECT_EQ(one(Errors(*rt, Json::parse(R"({"spec":{"restoreMode":"volume-snapshot",
+                "br":{"cluster":"d"},"azblob":{"container":"c"}}})"))),
+            "spec.restoreMode: Unsupported value: \"volume-snapshot\": supported values: "
+            "\"snapshot\", \"pitr\" (volume-snapshot backs up TiKV's disk volumes with cloud "
+            "snapshots; brix does not implement it)");
+}
+
 TEST(SchemaTest, BackupDefaultsAndRules) {
   const ResourceInfo* bk = FindResource(kBrGroup, kBrVersion, "backups");
   ASSERT_NE(bk, nullptr);
@@ -94,6 +114,7 @@ TEST(SchemaTest, BackupDefaultsAndRules) {
   EXPECT_FALSE(defaulted["spec"]["br"].contains("options"));
   EXPECT_EQ(defaulted["spec"]["backoffRetryPolicy"]["maxRetryTimes"], 2);
   EXPECT_FALSE(defaulted["spec"].contains("cleanPolicy"));
+  EXPECT_EQ(defaulted["spec"]["azblob"]["accessTier"], "Cool");  // TiDB Operator's default
 
   Json bad = ok;
   bad["spec"]["logStop"] = true;
@@ -101,6 +122,7 @@ TEST(SchemaTest, BackupDefaultsAndRules) {
   bad["spec"]["br"]["concurrency"] = "four";
   bad["spec"]["azblob"]["accessTier"] = "Cold";
   bad["spec"]["extra"] = 1;
+  bad["spec"]["br"]["logLevel"] = "loud";
   bad["spec"]["br"].erase("cluster");
   bad["spec"]["commitTs"] = "2026-02-31 00:00:00";  // common/timestamp.h refuses it, named
   auto errors = Errors(*bk, bad);
@@ -116,10 +138,17 @@ TEST(SchemaTest, BackupDefaultsAndRules) {
       has("spec.azblob.accessTier: Unsupported value: \"Cold\": supported values: "
           "\"Hot\", \"Cool\", \"Archive\""));
   EXPECT_TRUE(has("spec.extra: Unknown field"));
+  EXPECT_TRUE(
+      has("spec.br.logLevel: Unsupported value: \"loud\": supported values: \"debug\", "
+          "\"info\", \"warn\", \"error\", \"fatal\""));
   EXPECT_TRUE(has("spec.br.cluster: Required value"));
   EXPECT_TRUE(
       has("spec.commitTs: Invalid value: \"2026-02-31 00:00:00\": '2026-02-31 00:00:00' "
           "is not a real date (2026-02 has 28 days)"));
+
+  EXPECT_TRUE(Errors(*bk, Json::parse(R"({"spec":{"br":{"cluster":"d","logLevel":"WARN"},
+      "azblob":{"container":"c"}}})"))
+                  .empty());
 
   Json no_storage = ok;
   no_storage["spec"].erase("azblob");

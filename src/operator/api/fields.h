@@ -43,6 +43,7 @@ inline constexpr char kTimeAgo[] = "timeAgo";
 inline constexpr char kChecksum[] = "checksum";
 inline constexpr char kSendCredToTikv[] = "sendCredToTikv";
 inline constexpr char kOptions[] = "options";
+inline constexpr char kLogLevel[] = "logLevel";
 
 // Backup spec
 inline constexpr char kBackupType[] = "backupType";
@@ -131,11 +132,12 @@ namespace brix::api::value {
 inline constexpr char kFull[] = "full";  // backupType
 inline constexpr char kDb[] = "db";
 inline constexpr char kTable[] = "table";
-inline constexpr char kSnapshot[] = "snapshot";  // backupMode, restoreMode
-inline constexpr char kLog[] = "log";            // backupMode
-inline constexpr char kPitr[] = "pitr";          // restoreMode
-inline constexpr char kVolumeSnapshot[] = "volume-snapshot";
-inline constexpr char kRetain[] = "Retain";  // cleanPolicy
+inline constexpr char kSnapshot[] = "snapshot";               // backupMode, restoreMode
+inline constexpr char kLog[] = "log";                         // backupMode
+inline constexpr char kPitr[] = "pitr";                       // restoreMode
+inline constexpr char kVolumeSnapshot[] = "volume-snapshot";  // accepted by TiDB Operator only
+inline constexpr char kCool[] = "Cool";                       // accessTier's default
+inline constexpr char kRetain[] = "Retain";                   // cleanPolicy
 inline constexpr char kOnFailure[] = "OnFailure";
 inline constexpr char kDelete[] = "Delete";
 }  // namespace brix::api::value

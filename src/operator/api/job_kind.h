@@ -17,6 +17,8 @@
 #pragma once
 
 #include <array>
+#include <cctype>
+#include <string>
 #include <string_view>
 
 #include "operator/api/backup_status.h"
@@ -58,5 +60,44 @@ inline bool IsLogJobKind(std::string_view kind) {
 // The ServiceAccount (and Role and RoleBinding of the same name) a Job runs as when its CR's
 // spec.serviceAccount names none; the controllers create them in the CR's namespace.
 inline constexpr char kDefaultJobServiceAccount[] = "brix-job";
+
+// spec.br.logLevel reaches a job as this variable (the level `brix` logs at, read by
+// tools/brix/main.cc like --log-level).
+inline constexpr char kJobLogLevelEnv[] = "BRIX_LOG_LEVEL";
+// The brix (spdlog) level of a BR log level, any case: debug, info, warn (warning), error,
+// fatal (critical); "" when it is none of them.
+inline std::string JobLogLevel(std::string_view br_level) {
+  std::string l;
+  for (char c : br_level) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (l == "debug" || l == "info" || l == "warn" || l == "error") return l;
+  if (l == "warning") return "warn";
+  if (l == "fatal") return "critical";
+  return "";
+}
+
+// A job's log file (jobs/job_runner.h) holds every attempt's output, each after a line
+// "=== <RFC 3339 time> attempt <n>: <job> as <namespace>/<serviceaccount>"; the API server's Pods
+// (apiserver/pods.h) split the file at these lines.
+inline constexpr std::string_view kAttemptHeaderPrefix = "=== ";
+inline std::string AttemptHeader(const std::string& time, int attempt, const std::string& job,
+                                 const std::string& ns, const std::string& service_account) {
+  return std::string(kAttemptHeaderPrefix) + time + " attempt " + std::to_string(attempt) + ": " +
+         job + " as " + ns + "/" + service_account + "\n";
+}
+// The attempt number and time of a header line (without its newline); 0 when it is none.
+inline int ParseAttemptHeader(std::string_view line, std::string* time) {
+  if (!line.starts_with(kAttemptHeaderPrefix)) return 0;
+  line.remove_prefix(kAttemptHeaderPrefix.size());
+  size_t space = line.find(' ');
+  if (space == std::string_view::npos || !line.substr(space).starts_with(" attempt ")) return 0;
+  std::string_view rest = line.substr(space + 9);
+  int n = 0;
+  size_t i = 0;
+  for (; i < rest.size() && i < 9 && rest[i] >= '0' && rest[i] <= '9'; ++i)
+    n = n * 10 + (rest[i] - '0');
+  if (i == 0 || i >= rest.size() || rest[i] != ':') return 0;
+  *time = std::string(line.substr(0, space));
+  return n;
+}
 
 }  // namespace brix::api

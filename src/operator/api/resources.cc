@@ -1,6 +1,7 @@
 #include "operator/api/resources.h"
 
 #include "operator/api/backup_status.h"
+#include "operator/api/job_kind.h"
 #include "operator/api/types.h"
 
 namespace brix::api {
@@ -29,31 +30,59 @@ SchemaPtr AzblobSchema() {
       {F::kSecretName, S::String()},
       {F::kContainer, S::String()},
       {F::kPrefix, S::String()},
-      {F::kAccessTier, S::Enum({"Hot", "Cool", "Archive"})},
+      // Unset means Cool, as TiDB Operator documents (it fills AZURE_ACCESS_TIER=Cool); defaulted
+      // here so the tier every upload uses is visible on the object.
+      {F::kAccessTier, WithDefault(S::Enum({"Hot", V::kCool, "Archive"}), V::kCool)},
       {F::kStorageAccount, S::String()},
       {F::kSasToken, S::String()},
       {"path", S::String()},
   });
 }
 
+// br.logLevel: BR's levels, any case (the job logs at JobLogLevel of it).
+void KnownLogLevel(const Json& value, const std::string& path, std::vector<FieldError>* errors) {
+  auto it = value.find(F::kLogLevel);
+  if (it == value.end() || !it->is_string()) return;
+  if (!JobLogLevel(it->get<std::string>()).empty()) return;
+  errors->push_back({FieldError::Type::kNotSupported, path + "." + F::kLogLevel, *it,
+                     "\"debug\", \"info\", \"warn\", \"error\", \"fatal\""});
+}
+
+// backupMode / restoreMode volume-snapshot: TiDB Operator's disk-snapshot mode, which brix does
+// not implement. Refused (never run as a BR snapshot) with the values brix takes.
+SchemaRule NoVolumeSnapshot(const char* field, std::vector<std::string> accepted) {
+  return [field, accepted](const Json& value, const std::string& path,
+                           std::vector<FieldError>* errors) {
+    auto it = value.find(field);
+    if (it == value.end() || *it != V::kVolumeSnapshot) return;
+    std::string list;
+    for (const auto& a : accepted) list += (list.empty() ? "" : ", ") + Json(a).dump();
+    errors->push_back({FieldError::Type::kNotSupported, path + "." + field, *it,
+                       list + " (volume-snapshot backs up TiKV's disk volumes with cloud "
+                              "snapshots; brix does not implement it)"});
+  };
+}
+
 SchemaPtr BrSchema() {
-  return WithRequired(S::Object({
-                          {F::kCluster, S::String()},
-                          {F::kClusterNamespace, S::String()},
-                          {F::kDb, S::String()},
-                          {F::kTable, S::String()},
-                          {"logLevel", S::String()},
-                          {"statusAddr", S::String()},
-                          {F::kConcurrency, S::Integer()},
-                          {F::kRateLimit, S::Integer()},
-                          {F::kTimeAgo, S::Duration()},
-                          {F::kChecksum, S::Boolean()},
-                          {"checkRequirements", S::Boolean()},
-                          {F::kSendCredToTikv, S::Boolean()},
-                          {"onLine", S::Boolean()},
-                          {F::kOptions, Strings()},
-                      }),
-                      {"cluster"});
+  auto br = WithRequired(S::Object({
+                             {F::kCluster, S::String()},
+                             {F::kClusterNamespace, S::String()},
+                             {F::kDb, S::String()},
+                             {F::kTable, S::String()},
+                             {F::kLogLevel, S::String()},
+                             {"statusAddr", S::String()},
+                             {F::kConcurrency, S::Integer()},
+                             {F::kRateLimit, S::Integer()},
+                             {F::kTimeAgo, S::Duration()},
+                             {F::kChecksum, S::Boolean()},
+                             {"checkRequirements", S::Boolean()},
+                             {F::kSendCredToTikv, S::Boolean()},
+                             {"onLine", S::Boolean()},
+                             {F::kOptions, Strings()},
+                         }),
+                         {"cluster"});
+  br->rules.push_back(KnownLogLevel);
+  return br;
 }
 
 SchemaPtr TidbAccessSchema() {
@@ -160,6 +189,7 @@ SchemaPtr MakeBackupSpec() {
   auto spec = WithRequired(S::Object(std::move(p)), {"br"});
   spec->rules.push_back(RequireStorage);
   spec->rules.push_back(LogStopExclusive);
+  spec->rules.push_back(NoVolumeSnapshot(F::kBackupMode, {V::kSnapshot, V::kLog}));
   return spec;
 }
 
@@ -214,6 +244,7 @@ SchemaPtr MakeRestoreSpec() {
                    {"compactBackupName"});
   auto spec = WithRequired(S::Object(std::move(p)), {"br"});
   spec->rules.push_back(RequireStorage);
+  spec->rules.push_back(NoVolumeSnapshot(F::kRestoreMode, {V::kSnapshot, V::kPitr}));
   return spec;
 }
 

@@ -15,7 +15,8 @@ constexpr char kOpenApiHash[] = "brixd-1";
 const Json kAllVerbs = {"create", "delete", "deletecollection", "get",
                         "list",   "patch",  "update",           "watch"};
 
-// Served endpoints that are not stored kinds (access.h): they only take a POST.
+// Served endpoints that are not stored kinds (access.h): POST-only reviews and tokens, and the
+// read-only Pods.
 struct VirtualResource {
   const char* group;
   const char* version;
@@ -33,6 +34,23 @@ const std::vector<VirtualResource>& VirtualResources() {
         {"version", "v1"},
         {"kind", "TokenRequest"},
         {"verbs", {"create"}}}},
+      // Read-only Pods derived from the Jobs, and their logs (pods.h).
+      {"",
+       "v1",
+       {{"name", "pods"},
+        {"singularName", "pod"},
+        {"namespaced", true},
+        {"kind", "Pod"},
+        {"shortNames", {"po"}},
+        {"categories", {"all"}},
+        {"verbs", {"get", "list"}}}},
+      {"",
+       "v1",
+       {{"name", "pods/log"},
+        {"singularName", ""},
+        {"namespaced", true},
+        {"kind", "Pod"},
+        {"verbs", {"get"}}}},
       {"authorization.k8s.io",
        "v1",
        {{"name", "selfsubjectaccessreviews"},

@@ -6,6 +6,7 @@
 #include "common/random.h"
 #include "common/time_util.h"
 #include "operator/apiserver/merge_patch.h"
+#include "operator/apiserver/pods.h"
 
 namespace brix::apiserver {
 
@@ -196,6 +197,7 @@ ApiResult<Json> Registry::Create(const api::ResourceInfo& info, const std::strin
   }
   meta["uid"] = NewUuid();
   meta["creationTimestamp"] = Now();
+  if (info.kind == "Job" && info.group == "batch") DefaultJobSelector(&object);
   for (const char* owned : {"resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds",
                             "managedFields", "selfLink"}) {
     meta.erase(owned);

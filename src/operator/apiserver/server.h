@@ -2,7 +2,8 @@
 // docs/brixd.md).
 //
 // Serves discovery, /version, the OpenAPI v3 stub, and CRUD, list, watch and status for the
-// resources of operator/api/resources.h, with objects in etcd (see Registry). Every request
+// resources of operator/api/resources.h, with objects in etcd (see Registry), and read-only Pods
+// with logs derived from the Jobs (pods.h). Every request
 // except /version and the health probes must carry `Authorization: Bearer <token>` of a known
 // identity (authn.h: the admin, brixd's controllers, ServiceAccount tokens from the TokenRequest
 // API); others get 401. Each request is then authorized by RBAC as Kubernetes does it (access.h,
@@ -11,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -30,6 +32,9 @@ struct ServerOptions {
   std::string controller_token;
   int max_threads = 64;  // each open watch holds one
   CertificatePem tls;    // empty: plain HTTP
+  // Where the job runner writes the log of Job `ns`/`job` ("" = none): what pods/log serves
+  // (pods.h). Unset: Pods have no logs here.
+  std::function<std::string(const std::string& ns, const std::string& job)> job_log_file;
 };
 
 class ApiServer {

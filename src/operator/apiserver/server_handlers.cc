@@ -20,6 +20,10 @@ std::vector<std::string> SupportedFieldLabels(const api::ResourceInfo& info) {
   }
   if (info.kind == "Secret") labels.push_back("type");
   if (info.kind == "Job") labels.push_back("status.successful");
+  if (info.kind == "Pod") {
+    labels.push_back("status.phase");
+    labels.push_back("spec.nodeName");
+  }
   return labels;
 }
 

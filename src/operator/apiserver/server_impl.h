@@ -4,6 +4,7 @@
 //   server_routing.cc   authentication, URL -> resource target, RBAC, discovery documents
 //   server_handlers.cc  get, list, create, update, patch and delete of one resource
 //   server_watch.cc     watch streams
+//   server_pods.cc      pods and pods/log, derived from Jobs (pods.h)
 // ApiServer::Impl is the one state they share; its handlers reply through Reply/Fail.
 #pragma once
 
@@ -92,6 +93,13 @@ struct ApiServer::Impl {
 
   // server_watch.cc
   void WatchCollection(const httplib::Request& req, httplib::Response& res, const Target& t);
+
+  // server_pods.cc: `r` is the path after /api/v1[/namespaces/<ns>] ("pods", name, "log").
+  void ServePods(const httplib::Request& req, httplib::Response& res, const UserInfo& user,
+                 const std::string& ns, const std::vector<std::string>& r);
+  void PodLog(const httplib::Request& req, httplib::Response& res, const Json& pod);
+  ApiResult<std::vector<Json>> PodsIn(const std::string& ns);
+  std::string JobLogFile(const std::string& ns, const std::string& job);
 };
 
 }  // namespace brix::apiserver

@@ -136,6 +136,7 @@ void ApiServer::Impl::Route(const httplib::Request& req, httplib::Response& res,
     r.erase(r.begin(), r.begin() + 2);
   }
   if (r.empty() || r.size() > 3) return Fail(res, NotFoundPath(path));
+  if (group.empty() && version == "v1" && r[0] == "pods") return ServePods(req, res, user, t.ns, r);
   t.info = api::FindResource(group, version, r[0]);
   if (t.info == nullptr) return Fail(res, NotFoundPath(path));
   if (r.size() >= 2) t.name = r[1];

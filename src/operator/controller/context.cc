@@ -2,6 +2,7 @@
 
 #include "operator/api/job_kind.h"
 #include "operator/api/storage_spec.h"
+#include "operator/jobs/pod_template.h"
 
 namespace brix::controller {
 
@@ -157,11 +158,13 @@ Status CreateJob(const Context& ctx, const api::ResourceInfo& owner_info, const 
             {"serviceAccountName", service_account},
             {"containers", Json::array({{{"name", r.component == "compactbackup" ? "backup-manager"
                                                                                  : r.component},
-                                         {"image", "brix"},
+                                         {"image", jobs::kBrixImage},
                                          {"command", Json::array({"brix", "manager"})},
                                          {"args", args},
                                          {"env", env}}})}}}}}}},
   };
+  // The CR's env, resources, tolerations, ... as TiDB Operator puts them on its job pods.
+  jobs::ApplyPodFields(owner.value("spec", Json::object()), &job["spec"]["template"]);
   auto created = ctx.client->Create(client::Jobs(), ns, job);
   if (!created.ok() && !created.status().IsAlreadyExists()) return created.status();
   return Status::OK();

@@ -78,7 +78,8 @@ struct JobRequest {
 // Creates the Job, owned by `owner` (so it goes when the owner goes). AlreadyExists is success.
 // The Job carries the kind annotation (api::kJobKindAnnotation) the job runner requires, and
 // runs as the owner's spec.serviceAccount, or, when it names none, as the default account
-// (api::kDefaultJobServiceAccount), which EnsureJobAccount creates first.
+// (api::kDefaultJobServiceAccount), which EnsureJobAccount creates first. The owner's pod fields
+// (env, resources, tolerations, ...) go into the pod template (jobs/pod_template.h).
 [[nodiscard]] Status CreateJob(const Context& ctx, const api::ResourceInfo& owner_info,
                                const Json& owner, const JobRequest& request);
 

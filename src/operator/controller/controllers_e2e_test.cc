@@ -77,16 +77,27 @@ TEST_F(ControllersTest, SnapshotBackupRestoreAndCleanPolicies) {
                 .find(key),
             std::string::npos);
   EXPECT_EQ(describe.output.find(key), std::string::npos);
+  // The seed's troubleshooting path: the job's pod, and its log as the job wrote it.
+  auto pods = Kubectl({"get", "pods", "-n", "test1"});
+  EXPECT_NE(pods.output.find("backup-demo1-full-backup-azblob-"), std::string::npos) << pods.output;
+  EXPECT_NE(pods.output.find("Completed"), std::string::npos) << pods.output;
+  std::string job_log =
+      testing::FileContents(pg_ + "/brixd/jobs/test1/backup-demo1-full-backup-azblob.log");
+  auto logs = Kubectl({"logs", "job/backup-demo1-full-backup-azblob", "-n", "test1"});
+  EXPECT_EQ(logs.exit_code, 0) << logs.output;
+  EXPECT_EQ(logs.output, job_log.substr(job_log.find('\n') + 1));  // without the runner's header
 
-  // Restore into the empty second cluster: equal to the oracle at the backup's ts.
+  // Restore into the empty second cluster in its own namespace, as the restore document does:
+  // equal to the oracle at the backup's ts.
   ASSERT_EQ(Apply(R"(apiVersion: br.pingcap.com/v1alpha1
 kind: Restore
 metadata:
   name: demo2-restore-azblob
-  namespace: test1
+  namespace: test2
 spec:
   br:
     cluster: demo2
+    clusterNamespace: test2
   azblob:
     secretName: azblob-secret
     container: my-container
@@ -94,14 +105,25 @@ spec:
 )")
                 .exit_code,
             0);
-  ASSERT_EQ(WaitFor("restore", "demo2-restore-azblob", "phase", {"Complete", "Failed"}), "Complete")
-      << Kubectl({"describe", "restore", "-n", "test1"}).output;
+  std::string phase;
+  brix::PollUntil(
+      [&] {
+        phase = Kubectl({"get", "restore", "demo2-restore-azblob", "-n", "test2", "-o",
+                         "jsonpath={.status.phase}"})
+                    .output;
+        return phase == "Complete" || phase == "Failed";
+      },
+      60s, 200ms);
+  ASSERT_EQ(phase, "Complete") << Kubectl({"describe", "restore", "-n", "test2"}).output;
   auto expected = Kvctl({"oracle-checksum", "--oracle", oracle, "--ts", commit_ts});
   auto restored = Kvctl({"checksum"}, env_["BRIX_PD_DEMO2"]);
   ASSERT_EQ(expected.exit_code, 0) << expected.output;
   EXPECT_FALSE(Total(expected.output).empty());
   EXPECT_EQ(Total(restored.output), Total(expected.output)) << restored.output;
-  EXPECT_EQ(Field("restore", "demo2-restore-azblob", "commitTs"), commit_ts);
+  EXPECT_EQ(Kubectl({"get", "restore", "demo2-restore-azblob", "-n", "test2", "-o",
+                     "jsonpath={.status.commitTs}"})
+                .output,
+            commit_ts);
 
   // The single-table example as written: AD secret name, credentials not sent to the nodes, run
   // as the seed's ServiceAccount with the seed's Role (the step before it in the seed).
@@ -124,6 +146,13 @@ spec:
   cleanPolicy: Delete
   br:
     cluster: demo1
+    logLevel: info
+  env:
+  - name: TZ
+    value: UTC
+  tolerations:
+  - key: dedicated
+    operator: Exists
   azblob:
     secretName: azblob-secret
     container: my-container
@@ -133,6 +162,23 @@ spec:
             0);
   ASSERT_EQ(WaitFor("backup", "demo1-delete-me", "phase", {"Complete", "Failed"}), "Complete");
   EXPECT_GT(ObjectsUnder("delete-me"), 0);
+  // Its pod fields: env and logLevel honoured, tolerations carried and named in an Event.
+  Json job = Json::parse(
+      Kubectl({"get", "job", "backup-demo1-delete-me", "-n", "test1", "-o", "json"}).output,
+      nullptr, false);
+  ASSERT_TRUE(job.is_object());
+  const Json& pod = job["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["tolerations"][0]["key"], "dedicated") << pod.dump();
+  EXPECT_NE(pod["containers"][0]["env"].dump().find(R"({"name":"TZ","value":"UTC"})"),
+            std::string::npos)
+      << pod.dump();
+  EXPECT_NE(
+      testing::FileContents(pg_ + "/brixd/jobs/test1/backup-demo1-delete-me.log").find("[info]"),
+      std::string::npos);
+  EXPECT_EQ(job_log.find("[info]"), std::string::npos);  // the default level is warn
+  auto events = Kubectl({"describe", "backup", "demo1-delete-me", "-n", "test1"});
+  EXPECT_NE(events.output.find("KubernetesOnlyFields"), std::string::npos) << events.output;
+  EXPECT_NE(events.output.find("spec.tolerations"), std::string::npos) << events.output;
   auto deleted = Kubectl({"delete", "backup", "demo1-delete-me", "-n", "test1", "--timeout=60s"});
   EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
   EXPECT_EQ(ObjectsUnder("delete-me"), 0);

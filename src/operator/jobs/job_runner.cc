@@ -12,6 +12,8 @@
 
 #include "common/process.h"
 #include "operator/api/backup_status.h"
+#include "operator/api/job_kind.h"
+#include "operator/jobs/pod_template.h"
 
 namespace brix::jobs {
 
@@ -67,6 +69,34 @@ Status StartLog(const std::string& path, const std::string& header) {
             ::write(fd, header.data(), header.size()) == static_cast<ssize_t>(header.size());
   ::close(fd);
   return ok ? Status::OK() : Status::IOError("write " + path);
+}
+
+// The served kind a Job's owner reference names (nullptr: not one of ours).
+const api::ResourceInfo* OwnerInfo(const Json& ref) {
+  for (const auto& r : api::AllResources()) {
+    if (r.kind == ref.value("kind", "") && r.group_version() == ref.value("apiVersion", "")) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+// Tells the Job's owner, in an Event, which of its fields only a Kubernetes cluster applies.
+void NoteKubernetesOnlyFields(client::ApiClient& client, const Json& job) {
+  std::vector<std::string> fields = KubernetesOnlyFields(job);
+  if (fields.empty()) return;
+  std::string list;
+  for (const auto& f : fields) list += (list.empty() ? "" : ", ") + f;
+  for (const auto& ref : job["metadata"].value("ownerReferences", Json::array())) {
+    const api::ResourceInfo* info = OwnerInfo(ref);
+    if (info == nullptr) continue;
+    auto owner = client.Get(*info, client::NamespaceOf(job), ref.value("name", ""));
+    if (!owner.ok() || client::UidOf(*owner) != ref.value("uid", "")) continue;
+    client::RecordEvent(client, *info, *owner, "Normal", kKubernetesOnlyReason,
+                        list + " of job " + client::NameOf(job) +
+                            " apply only on Kubernetes: brixd's local job runner runs it as a "
+                            "process on this host and ignores them");
+  }
 }
 
 }  // namespace
@@ -208,9 +238,8 @@ Status JobRunner::Launch(const Json& job, const BrixJob& spec, int attempt) {
   std::error_code ec;
   std::filesystem::remove_all(paths.work_dir, ec);  // a fresh folder for every attempt
   BRIX_RETURN_IF_ERROR(PrivateDir(paths.work_dir));
-  BRIX_RETURN_IF_ERROR(StartLog(paths.log, "=== " + api::NowRfc3339() + " attempt " +
-                                               std::to_string(attempt) + ": " + name + " as " + ns +
-                                               "/" + spec.service_account + "\n"));
+  BRIX_RETURN_IF_ERROR(StartLog(
+      paths.log, api::AttemptHeader(api::NowRfc3339(), attempt, name, ns, spec.service_account)));
   std::vector<std::string> argv = {options_.brix_binary};
   argv.insert(argv.end(), spec.args.begin(), spec.args.end());
   BRIX_ASSIGN_OR_RETURN(ChildProcess child, ChildProcess::StartIsolated(argv, env, paths.log));
@@ -238,6 +267,7 @@ Status JobRunner::Launch(const Json& job, const BrixJob& spec, int attempt) {
     return true;
   });
   written.status().IgnoreError();  // the next pass sees the process either way
+  if (attempt == 1) NoteKubernetesOnlyFields(*client_, job);
   return Status::OK();
 }
 
@@ -255,12 +285,7 @@ void JobRunner::SyncOnce() {
     // Garbage collection: the controller owner is gone (or was replaced by a namesake).
     bool orphan = false;
     for (const auto& ref : job["metadata"].value("ownerReferences", Json::array())) {
-      const api::ResourceInfo* info = nullptr;
-      for (const auto& r : api::AllResources()) {
-        if (r.kind == ref.value("kind", "") && r.group_version() == ref.value("apiVersion", "")) {
-          info = &r;
-        }
-      }
+      const api::ResourceInfo* info = OwnerInfo(ref);
       if (info == nullptr) continue;
       auto owner = client_->Get(*info, ns, ref.value("name", ""));
       if ((!owner.ok() && owner.status().IsNotFound()) ||

@@ -14,6 +14,9 @@
 //   the fixed `job_env`, and the container's env (literal values, and secretKeyRef values read
 //   from the Secret at launch, so credentials never appear in a command line, a log or the Job
 //   object). Never brixd's environment, never brixd's admin token.
+// - Pod fields: the CR's env and serviceAccount are honoured (pod_template.h); the fields only a
+//   Kubernetes node applies (resources, tolerations, affinity, toolImage, ...) are not, and the
+//   first attempt records an Event (reason KubernetesOnlyFields) on the Job's owner naming them.
 //
 // Job status follows Kubernetes: active/startTime while running, succeeded + Complete, or
 // failed + Failed once spec.backoffLimit retries are used up (each failure starts a new

@@ -5,6 +5,7 @@
 
 #include "common/logging.h"
 #include "net/tls_flags.h"
+#include "operator/api/job_kind.h"
 #include "tools/brix/br_commands.h"
 #include "tools/brix/log_commands.h"
 #include "tools/brix/manager_command.h"
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string log_level = "warn";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->envname(brix::api::kJobLogLevelEnv)  // how a CR's spec.br.logLevel reaches its job
       ->capture_default_str();
   brix::net::TlsConfig tls;  // cluster TLS: flags over BRIX_TLS_* (net/grpc_tls.h)
   brix::net::AddTlsFlags(app, &tls);

@@ -152,6 +152,21 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // Where jobs run and log (the job runner's folder); Pods serve their logs from it.
+  std::string jobs_dir = state_dir;
+  if (jobs_dir.empty() && !no_controllers) {
+    char tmpl[] = "/tmp/brixd-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) {
+      return brix::tools::FailureExit(brix::Status::IOError("cannot create a folder for job logs"));
+    }
+    jobs_dir = tmpl;
+  }
+  if (!jobs_dir.empty()) {
+    options.job_log_file = [jobs_dir](const std::string& ns, const std::string& job) {
+      auto paths = brix::jobs::PathsFor(jobs_dir, ns, job);
+      return paths.ok() ? paths->log : std::string();
+    };
+  }
   auto server = brix::apiserver::ApiServer::Start(options);
   if (!server.ok()) {
     return brix::tools::FailureExit(server.status());
@@ -189,15 +204,7 @@ int main(int argc, char** argv) {
     }
     copts.resync = std::chrono::duration_cast<std::chrono::milliseconds>(*period);
     copts.log_progress = brix::controller::KvpdLogProgress;
-    std::string dir = state_dir;
-    if (dir.empty()) {
-      char tmpl[] = "/tmp/brixd-XXXXXX";
-      if (::mkdtemp(tmpl) == nullptr) {
-        return brix::tools::FailureExit(
-            brix::Status::IOError("cannot create a folder for job logs"));
-      }
-      dir = tmpl;
-    }
+    const std::string& dir = jobs_dir;
     brix::jobs::JobRunnerOptions jopts;
     jopts.state_dir = dir;
     jopts.brix_binary = brix::BinDir() + "/brix";
