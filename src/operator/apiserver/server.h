@@ -28,7 +28,7 @@ struct ServerOptions {
   // The controllers' bearer token (user system:brix-controller); empty: a fresh random one,
   // held in memory only (see controller_token()).
   std::string controller_token;
-  int max_threads = 64;  // each open watch holds one
+  int max_threads = 64;  // request handlers; open watches hold none (watch_writer.h)
   CertificatePem tls;    // empty: plain HTTP
 };
 
