@@ -1,0 +1,235 @@
+// Watches at scale against the brixd binary: many open watches hold neither an HTTP worker
+// thread nor an etcd watch each, so plain requests stay fast while every watcher still sees
+// every change (watch_hub.h, watch_writer.h). The many watchers are raw HTTPS clients driven
+// from one poll loop here; at least one is the real `kubectl get -w`.
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <iostream>
+
+#include "operator/apiserver/brixd_fixture.h"
+
+namespace brix::apiserver {
+namespace {
+
+// A watch response read without blocking: headers, then chunked JSON lines, counted by type.
+struct RawWatch {
+  int fd = -1;
+  SSL* ssl = nullptr;
+  std::string raw;   // undecoded bytes
+  std::string body;  // decoded, not yet a full line
+  int status = 0;    // 0 until the headers arrived
+  bool ended = false;
+  std::map<std::string, int> events;  // by type
+
+  int Count(const std::string& type) const {
+    auto it = events.find(type);
+    return it == events.end() ? 0 : it->second;
+  }
+
+  void Decode() {
+    if (status == 0) {
+      size_t end = raw.find("\r\n\r\n");
+      if (end == std::string::npos) return;
+      status = std::atoi(raw.c_str() + raw.find(' ') + 1);
+      raw.erase(0, end + 4);
+    }
+    for (;;) {
+      size_t eol = raw.find("\r\n");
+      if (eol == std::string::npos) return;
+      size_t size = std::stoul(raw.substr(0, eol), nullptr, 16);
+      if (size == 0) {
+        ended = true;
+        return;
+      }
+      if (raw.size() < eol + 2 + size + 2) return;
+      body += raw.substr(eol + 2, size);
+      raw.erase(0, eol + 2 + size + 2);
+    }
+  }
+
+  void CountLines() {
+    size_t nl;
+    while ((nl = body.find('\n')) != std::string::npos) {
+      std::string line = body.substr(0, nl);
+      body.erase(0, nl + 1);
+      if (line.empty()) continue;  // a heartbeat
+      Json e = Json::parse(line, nullptr, false);
+      events[e.is_object() ? e.value("type", "?") : "?"]++;
+    }
+  }
+};
+
+class RawWatches {
+ public:
+  RawWatches() : ctx_(SSL_CTX_new(TLS_client_method())) {}
+  ~RawWatches() {
+    for (auto& w : watches_) {
+      SSL_free(w.ssl);
+      ::close(w.fd);
+    }
+    SSL_CTX_free(ctx_);
+  }
+
+  // Connects, handshakes and sends the request (blocking); the reply is read by Pump().
+  bool Open(int port, const std::string& path, const std::string& token) {
+    RawWatch w;
+    w.fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(w.fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      ::close(w.fd);
+      return false;
+    }
+    w.ssl = SSL_new(ctx_);
+    SSL_set_fd(w.ssl, w.fd);
+    std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                          token + "\r\nAccept: application/json\r\n\r\n";
+    bool ok = SSL_connect(w.ssl) == 1 &&
+              SSL_write(w.ssl, request.data(), static_cast<int>(request.size())) ==
+                  static_cast<int>(request.size());
+    ::fcntl(w.fd, F_SETFL, ::fcntl(w.fd, F_GETFL) | O_NONBLOCK);
+    watches_.push_back(std::move(w));
+    return ok;
+  }
+
+  // Reads whatever arrived within `timeout`.
+  void Pump(std::chrono::milliseconds timeout) {
+    std::vector<pollfd> fds;
+    for (auto& w : watches_) fds.push_back(pollfd{w.fd, POLLIN, 0});
+    if (::poll(fds.data(), fds.size(), static_cast<int>(timeout.count())) <= 0) return;
+    char buf[16384];
+    for (size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].revents == 0) continue;
+      RawWatch& w = watches_[i];
+      int n;
+      while ((n = SSL_read(w.ssl, buf, sizeof(buf))) > 0) w.raw.append(buf, static_cast<size_t>(n));
+      w.Decode();
+      w.CountLines();
+    }
+  }
+
+  // Pumps until every watch satisfies `done` or `deadline` passes.
+  bool PumpUntil(const std::function<bool(const RawWatch&)>& done, std::chrono::seconds deadline) {
+    auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until) {
+      if (std::all_of(watches_.begin(), watches_.end(), done)) return true;
+      Pump(100ms);
+    }
+    return std::all_of(watches_.begin(), watches_.end(), done);
+  }
+
+  const std::vector<RawWatch>& watches() const { return watches_; }
+
+ private:
+  SSL_CTX* ctx_;
+  std::vector<RawWatch> watches_;
+};
+
+int Threads(pid_t pid) {
+  std::string status = testing::FileContents("/proc/" + std::to_string(pid) + "/status");
+  size_t at = status.find("Threads:");
+  return at == std::string::npos ? -1 : std::atoi(status.c_str() + at + 8);
+}
+
+TEST_F(BrixdTest, FiveHundredWatchesLeavePlainRequestsFastAndEachSeesEveryChange) {
+  constexpr int kWatches = 500;
+  constexpr int kCreates = 20;
+  constexpr int kDeletes = 5;
+  rlimit fds{};
+  ::getrlimit(RLIMIT_NOFILE, &fds);
+  ASSERT_GT(fds.rlim_cur, static_cast<rlim_t>(kWatches + 100)) << "raise `ulimit -n`";
+  Ok({"create", "serviceaccount", "before", "-n", "w"});
+  Ok({"get", "serviceaccounts", "-n", "w"});  // fills kubectl's discovery cache
+  int idle_threads = Threads(brixd_.pid());
+
+  // The real kubectl watching, with server-side Table rows.
+  auto kubectl_watch = ChildProcess::Start(
+      {kKubectl, "--kubeconfig", kubeconfig_, "--cache-dir", dir_.path() + "/kube-cache", "get",
+       "serviceaccounts", "-n", "w", "-w", "--output-watch-events"},
+      {}, dir_.path() + "/watch.log");
+  ASSERT_TRUE(kubectl_watch.ok());
+  RawWatches raw;
+  std::string token = Token();
+  for (int i = 0; i < kWatches; ++i) {
+    ASSERT_TRUE(raw.Open(port_, "/api/v1/namespaces/w/serviceaccounts?watch=true", token)) << i;
+  }
+  // Each reply's headers are written once its subscription is in place; the initial state is
+  // the one existing account.
+  ASSERT_TRUE(raw.PumpUntil([](const RawWatch& w) { return w.Count("ADDED") == 1; }, 20s))
+      << "watches answered: "
+      << std::count_if(raw.watches().begin(), raw.watches().end(),
+                       [](const RawWatch& w) { return w.status == 200; });
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        return testing::FileContents(dir_.path() + "/watch.log").find("before") !=
+               std::string::npos;
+      },
+      10s));
+
+  // Plain requests do not wait behind the watches, and brixd has no thread per watch.
+  auto start = std::chrono::steady_clock::now();
+  std::string listed = Ok({"get", "serviceaccounts", "-n", "w"});
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_NE(listed.find("before"), std::string::npos) << listed;
+  EXPECT_LT(took, 1s) << "kubectl get took "
+                      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                      << " ms with " << kWatches << " watches open";
+  int open_threads = Threads(brixd_.pid());
+  std::cout << "[ FIGURES  ] " << kWatches << " watches open; kubectl get "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+            << " ms; brixd threads " << idle_threads << " idle, " << open_threads
+            << " with the watches\n";
+  EXPECT_LT(open_threads, idle_threads + 20)
+      << "brixd threads: " << idle_threads << " idle, " << open_threads << " with watches";
+
+  // Every watcher sees every change.
+  auto client = Http();
+  for (int i = 0; i < kCreates; ++i) {
+    auto res = client->Post("/api/v1/namespaces/w/serviceaccounts",
+                            Json{{"metadata", {{"name", "sa-" + std::to_string(i)}}}}.dump(),
+                            "application/json");
+    ASSERT_TRUE(res && res->status == 201) << (res ? res->body : "no response");
+  }
+  for (int i = 0; i < kDeletes; ++i) {
+    auto res = client->Delete("/api/v1/namespaces/w/serviceaccounts/sa-" + std::to_string(i));
+    ASSERT_TRUE(res && res->status == 200) << (res ? res->body : "no response");
+  }
+  auto written = std::chrono::steady_clock::now();
+  EXPECT_TRUE(raw.PumpUntil(
+      [](const RawWatch& w) {
+        return w.Count("ADDED") == 1 + kCreates && w.Count("DELETED") == kDeletes;
+      },
+      20s));
+  std::cout << "[ FIGURES  ] every watcher saw every change "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - written)
+                   .count()
+            << " ms after the last write\n";
+  int complete = 0;
+  for (const auto& w : raw.watches()) {
+    complete += w.Count("ADDED") == 1 + kCreates && w.Count("DELETED") == kDeletes &&
+                w.events.size() == 2 && w.status == 200;
+  }
+  EXPECT_EQ(complete, kWatches);
+  auto kubectl_saw = [&](const std::string& type) {
+    std::string log = testing::FileContents(dir_.path() + "/watch.log");
+    int n = 0;
+    for (size_t at = log.find(type); at != std::string::npos; at = log.find(type, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_TRUE(PollUntil(
+      [&] { return kubectl_saw("ADDED") == 1 + kCreates && kubectl_saw("DELETED") == kDeletes; },
+      10s))
+      << testing::FileContents(dir_.path() + "/watch.log");
+  kubectl_watch->Stop();
+}
+
+}  // namespace
+}  // namespace brix::apiserver
