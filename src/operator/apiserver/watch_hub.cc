@@ -99,7 +99,11 @@ ApiResult<bool> WatchHubs::Subscribe(const api::ResourceInfo& info,
   if (hub->Subscribe(sub, after)) return true;
   // Older than the shared hub reaches: this request's own etcd watch from `after`.
   auto own = std::make_unique<WatchHub>(registry_, info);
-  if (Status s = own->StartIfStopped(after); !s.ok()) return ApiError::FromStatus(s);
+  if (Status s = own->StartIfStopped(after); !s.ok()) {
+    if (s.code() != Status::Code::kFailedPrecondition) return ApiError::FromStatus(s);
+    sub->OnEnd(s);  // compacted: the stream is one 410 Expired event
+    return true;
+  }
   if (!own->Subscribe(std::move(sub), after)) {
     return ApiError::FromStatus(Status::Unavailable("the etcd watch ended at once"));
   }

@@ -6,7 +6,7 @@
 // for the changes after revision R is served from the hub when the hub holds every event after R
 // (R at or after the hub's floor: its start, or the last event it dropped from its history);
 // older revisions get a private hub started from R for that request alone, so every revision
-// etcd still holds can be watched, and a compacted one ends with 410 Expired as before.
+// etcd still holds can be watched; a compacted one gets OnEnd at once (410 Expired).
 // Contracts:
 //   - A subscriber sees each event with revision > R exactly once, in revision order: history
 //     replay and live delivery happen under the hub's lock, on the etcd watch's thread.

@@ -79,6 +79,9 @@ class RawWatches {
   bool Open(int port, const std::string& path, const std::string& token) {
     RawWatch w;
     w.fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval timeout{5, 0};  // a server whose workers are all taken must fail the test, not hang it
+    ::setsockopt(w.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    ::setsockopt(w.fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -229,6 +232,43 @@ TEST_F(BrixdTest, FiveHundredWatchesLeavePlainRequestsFastAndEachSeesEveryChange
       10s))
       << testing::FileContents(dir_.path() + "/watch.log");
   kubectl_watch->Stop();
+}
+
+TEST_F(BrixdTest, WatchFromACompactedRevisionEndsWith410Expired) {
+  Ok({"create", "serviceaccount", "a", "-n", "w"});
+  Ok({"create", "serviceaccount", "b", "-n", "w"});
+  std::string rv = GetJson("/api/v1/namespaces/w/serviceaccounts/b")["metadata"]["resourceVersion"];
+  // Compact etcd up to now through its JSON gateway (mutual TLS with the test's certificate).
+  httplib::SSLClient etcd("127.0.0.1",
+                          std::stoi(etcd_->endpoint().substr(etcd_->endpoint().rfind(':') + 1)),
+                          std::getenv("BRIX_TLS_CERT_FILE"), std::getenv("BRIX_TLS_KEY_FILE"));
+  etcd.enable_server_certificate_verification(false);
+  auto compacted = etcd.Post("/v3/kv/compaction", Json{{"revision", rv}, {"physical", true}}.dump(),
+                             "application/json");
+  ASSERT_TRUE(compacted && compacted->status == 200)
+      << (compacted ? compacted->body : httplib::to_string(compacted.error()));
+
+  // A revision etcd still holds is replayed; one it compacted ends with 410 Expired.
+  for (const std::string& from : {rv, std::string("1")}) {
+    std::string events;
+    auto res = Http()->Get(
+        "/api/v1/namespaces/w/serviceaccounts?watch=true&timeoutSeconds=1&resourceVersion=" + from,
+        [&](const char* data, size_t len) {
+          events.append(data, len);
+          return true;
+        });
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+    if (from == rv) {
+      EXPECT_EQ(events.find("ERROR"), std::string::npos) << events;
+      continue;
+    }
+    Json first = Json::parse(events.substr(0, events.find('\n')), nullptr, false);
+    ASSERT_TRUE(first.is_object()) << events;
+    EXPECT_EQ(first["type"], "ERROR") << events;
+    EXPECT_EQ(first["object"]["code"], 410);
+    EXPECT_EQ(first["object"]["reason"], "Expired");
+  }
 }
 
 }  // namespace
