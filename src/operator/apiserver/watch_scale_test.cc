@@ -10,8 +10,11 @@
 #include <sys/socket.h>
 
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include "operator/apiserver/brixd_fixture.h"
+#include "operator/apiserver/server.h"
 
 namespace brix::apiserver {
 namespace {
@@ -269,6 +272,62 @@ TEST_F(BrixdTest, WatchFromACompactedRevisionEndsWith410Expired) {
     EXPECT_EQ(first["object"]["code"], 410);
     EXPECT_EQ(first["object"]["reason"], "Expired");
   }
+}
+
+// In process, with plain HTTP (no TLS session to hand over): a watch sees changes, ends at its
+// timeoutSeconds, and an open one ends when the server stops.
+TEST(PlainHttpWatch, SeesChangesEndsAtItsTimeoutAndWhenTheServerStops) {
+  auto etcd = brix::testing::EtcdServer::Start();
+  ASSERT_TRUE(etcd.ok()) << etcd.status().ToString();
+  ServerOptions options;
+  options.etcd_endpoint = (*etcd)->endpoint();
+  options.token = "admin-token";
+  auto server = ApiServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  auto client = [&] {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", (*server)->port());
+    c->set_bearer_token_auth("admin-token");
+    c->set_read_timeout(30, 0);
+    return c;
+  };
+  const std::string path = "/api/v1/namespaces/w/serviceaccounts";
+
+  auto start = std::chrono::steady_clock::now();
+  auto timed = client()->Get(path + "?watch=true&timeoutSeconds=1");
+  ASSERT_TRUE(timed);
+  EXPECT_EQ(timed->status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+
+  std::mutex mu;
+  std::string events;
+  int open_status = 0;
+  std::thread watcher([&] {
+    auto res = client()->Get(path + "?watch=true", [&](const char* data, size_t len) {
+      std::lock_guard<std::mutex> lock(mu);
+      events.append(data, len);
+      return true;
+    });
+    open_status = res ? res->status : -1;
+  });
+  auto seen = [&](const std::string& s) {
+    std::lock_guard<std::mutex> lock(mu);
+    return events.find(s) != std::string::npos;
+  };
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        // Retried until the watch is established: the first writes may precede it.
+        static int n = 0;
+        std::string name = "sa-" + std::to_string(++n);
+        auto res =
+            client()->Post(path, Json{{"metadata", {{"name", name}}}}.dump(), "application/json");
+        return res && res->status == 201 && PollUntil([&] { return seen(name); }, 1s);
+      },
+      20s));
+  start = std::chrono::steady_clock::now();
+  (*server)->Stop();
+  watcher.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_EQ(open_status, 200);
 }
 
 }  // namespace
