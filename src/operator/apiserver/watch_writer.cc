@@ -223,6 +223,7 @@ void WatchWriter::Flush(Conn& c) {
     ssize_t n;
     bool again = false;
     if (c.ssl != nullptr) {
+      ERR_clear_error();  // SSL_get_error reads this thread's queue
       n = SSL_write(c.ssl, c.out.data() + c.off, len);
       if (n <= 0) {
         int err = SSL_get_error(c.ssl, static_cast<int>(n));
@@ -268,6 +269,7 @@ void WatchWriter::Discard(Conn& c) {
   char buf[4096];
   for (;;) {
     if (c.ssl != nullptr) {
+      ERR_clear_error();
       int n = SSL_read(c.ssl, buf, sizeof(buf));
       if (n > 0) continue;
       int err = SSL_get_error(c.ssl, n);
