@@ -196,6 +196,8 @@ TEST_F(BrixdTest, FiveHundredWatchesLeavePlainRequestsFastAndEachSeesEveryChange
       << "brixd threads: " << idle_threads << " idle, " << open_threads << " with watches";
 
   // Every watcher sees every change.
+  std::string before_changes =
+      GetJson("/api/v1/namespaces/w/serviceaccounts")["metadata"]["resourceVersion"];
   auto client = Http();
   for (int i = 0; i < kCreates; ++i) {
     auto res = client->Post("/api/v1/namespaces/w/serviceaccounts",
@@ -235,6 +237,30 @@ TEST_F(BrixdTest, FiveHundredWatchesLeavePlainRequestsFastAndEachSeesEveryChange
       10s))
       << testing::FileContents(dir_.path() + "/watch.log");
   kubectl_watch->Stop();
+
+  // A watch from a recent resourceVersion is replayed from the hub's history: the same changes,
+  // and no etcd watch (thread) of its own.
+  RawWatches late;
+  ASSERT_TRUE(late.Open(
+      port_, "/api/v1/namespaces/w/serviceaccounts?watch=true&resourceVersion=" + before_changes,
+      token));
+  // Each request still filters by its own selectors.
+  ASSERT_TRUE(late.Open(port_,
+                        "/api/v1/namespaces/w/serviceaccounts?watch=true&fieldSelector=metadata."
+                        "name%3Dsa-10&resourceVersion=" +
+                            before_changes,
+                        token));
+  const RawWatch& all = late.watches()[0];
+  const RawWatch& one = late.watches()[1];
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        late.Pump(100ms);
+        return all.Count("ADDED") == kCreates && all.Count("DELETED") == kDeletes &&
+               one.Count("ADDED") == 1;
+      },
+      10s));
+  EXPECT_EQ(one.Count("DELETED"), 0);
+  EXPECT_LE(Threads(brixd_.pid()), open_threads);
 }
 
 TEST_F(BrixdTest, WatchFromACompactedRevisionEndsWith410Expired) {
