@@ -105,9 +105,6 @@ class ConnectionStream : public httplib::Stream {
   }
   socket_t socket() const override { return fd_; }
 
-  // Whether bytes of the next request were already read (cannot be handed over).
-  bool has_buffered() const { return begin_ < end_; }
-
  private:
   int fd_;
   SSL* ssl_;
@@ -187,10 +184,8 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
       bool closed = false;
       bool ok = process_request(stream, left == 1, closed,
                                 [ssl](httplib::Request& req) { req.ssl = ssl; });
-      if (handoff) {
-        if (stream.has_buffered()) handoff = nullptr;  // a pipelined request: not a watch
-        break;
-      }
+      // Bytes of a pipelined next request (no client does that after a watch) are dropped.
+      if (handoff) break;
       if (!ok || closed) break;
     }
     t_handoff = nullptr;

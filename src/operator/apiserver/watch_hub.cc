@@ -114,7 +114,10 @@ ApiResult<bool> WatchHubs::Subscribe(const api::ResourceInfo& info,
 void WatchHubs::CheckAll() {
   std::vector<std::unique_ptr<WatchHub>> done;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    // Skipped while a subscription holds the lock (it may wait for etcd): the writer thread that
+    // calls this must not stall; the next tick checks.
+    std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
+    if (!lock.owns_lock()) return;
     for (auto& [info, hub] : shared_) hub->Check();
     for (auto& hub : private_) {
       hub->Check();

@@ -14,8 +14,9 @@
 //     etcd watch thread and must not block (WatchStream::Send only queues).
 //   - When a hub's etcd watch ends (compaction, etcd lost) every subscriber gets OnEnd with the
 //     reason and is dropped; the next subscription starts the hub afresh.
-//   - CheckAll() (called about once a second) drops subscribers that are gone and private hubs
-//     without subscribers, and notices ended etcd watches.
+//   - CheckAll() (called about once a second, never blocking on a subscription in progress)
+//     drops subscribers that are gone and private hubs without subscribers, and notices ended
+//     etcd watches.
 #pragma once
 
 #include <deque>
