@@ -22,7 +22,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ServerOptions options) {
                                                  options.token, options.controller_token);
   impl->options = options;
   BRIX_ASSIGN_OR_RETURN(impl->http, HttpServer::Create(options.tls));
-  impl->hubs = std::make_unique<WatchHubs>(impl->registry.get());
+  impl->hubs = std::make_unique<WatchHubs>(impl->registry.get(), options.watch_bookmark_interval);
   WatchHubs* hubs = impl->hubs.get();
   BRIX_ASSIGN_OR_RETURN(impl->writer, WatchWriter::Start([hubs] { hubs->CheckAll(); }));
   Impl* self = impl.get();

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -30,6 +31,8 @@ struct ServerOptions {
   std::string controller_token;
   int max_threads = 64;  // request handlers; open watches hold none (watch_writer.h)
   CertificatePem tls;    // empty: plain HTTP
+  // How often a watch with allowWatchBookmarks=true gets a BOOKMARK event.
+  std::chrono::seconds watch_bookmark_interval{60};
 };
 
 class ApiServer {

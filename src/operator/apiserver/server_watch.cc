@@ -1,6 +1,7 @@
 // ApiServer watch streams (server_impl.h): the current state or a resourceVersion, then every
-// change as a JSON line (a Table row for `kubectl get -w`), and a 410 Expired ERROR event when
-// the etcd watch behind it ends (compaction, etcd lost).
+// change as a JSON line (a Table row for `kubectl get -w`), BOOKMARK events about once a minute
+// with `allowWatchBookmarks=true`, and a 410 Expired ERROR event when the etcd watch behind it
+// ends (compaction, etcd lost).
 //
 // No request holds a thread while it watches: the changes come from the resource's WatchHub
 // (watch_hub.h, one etcd watch per resource type), and once the headers are written the
@@ -26,12 +27,13 @@ constexpr char kWatchContentType[] = "application/json;stream=watch";
 class StreamSubscriber : public WatchSubscriber {
  public:
   StreamSubscriber(std::shared_ptr<WatchStream> stream, const api::ResourceInfo& info,
-                   std::string ns, ApiServer::Impl::Selectors selectors, bool table)
+                   std::string ns, ApiServer::Impl::Selectors selectors, bool table, bool bookmarks)
       : stream_(std::move(stream)),
         info_(info),
         ns_(std::move(ns)),
         selectors_(std::move(selectors)),
-        table_(table) {}
+        table_(table),
+        bookmarks_(bookmarks) {}
 
   std::string Encode(const std::string& type, const Json& object) {
     if (!table_) return Json{{"type", type}, {"object", object}}.dump() + "\n";
@@ -62,6 +64,13 @@ class StreamSubscriber : public WatchSubscriber {
   }
 
   bool gone() const override { return stream_->closed(); }
+  bool wants_bookmarks() const override { return bookmarks_; }
+  void OnBookmark(int64_t revision) override {
+    Json object = {{"kind", info_.kind},
+                   {"apiVersion", info_.group_version()},
+                   {"metadata", {{"resourceVersion", std::to_string(revision)}}}};
+    stream_->Send(Json{{"type", "BOOKMARK"}, {"object", object}}.dump() + "\n");
+  }
 
  private:
   std::shared_ptr<WatchStream> stream_;
@@ -69,6 +78,7 @@ class StreamSubscriber : public WatchSubscriber {
   const std::string ns_;
   const ApiServer::Impl::Selectors selectors_;
   const bool table_;
+  const bool bookmarks_;
   bool first_table_ = true;  // the hub calls OnEvent from one thread at a time
 };
 
@@ -88,8 +98,11 @@ void ApiServer::Impl::WatchCollection(const httplib::Request& req, httplib::Resp
     }
   }
   auto stream = std::make_shared<WatchStream>(deadline);
+  // Bookmarks as Kubernetes sends them: when asked, and not in Table output.
+  bool table = WantsTable(req);
+  bool bookmarks = !table && req.get_param_value("allowWatchBookmarks") == "true";
   auto sub = std::make_shared<StreamSubscriber>(stream, *t.info, t.ns, std::move(selectors).value(),
-                                                WantsTable(req));
+                                                table, bookmarks);
   int64_t after = 0;
   int64_t start_at = 0;  // where the shared hub starts if it does not run: etcd's revision
   std::string rv = req.get_param_value("resourceVersion");

@@ -22,7 +22,7 @@ Status WatchHub::StartIfStopped(int64_t after) {
       registry_->Watch(info_, "", after, [this](const WatchEvent& e) { return OnEvent(e); });
   if (!watch.ok()) return watch.status();
   watch_ = std::move(watch).value();
-  floor_ = after;
+  floor_ = last_ = after;
   history_.clear();
   return Status::OK();
 }
@@ -36,6 +36,7 @@ bool WatchHub::OnEvent(const WatchEvent& e) {
   }
   std::lock_guard<std::mutex> lock(mu_);
   history_.emplace_back(revision, e);
+  last_ = std::max(last_, revision);
   while (history_.size() > kHistory) {
     floor_ = history_.front().first;
     history_.pop_front();
@@ -50,7 +51,7 @@ bool WatchHub::Subscribe(std::shared_ptr<WatchSubscriber> sub, int64_t after) {
   for (const auto& [revision, e] : history_) {
     if (revision > after && !sub->OnEvent(e)) return true;
   }
-  subs_.push_back(Entry{std::move(sub), after});
+  subs_.push_back(Entry{std::move(sub), after, Clock::now() + bookmark_interval_});
   return true;
 }
 
@@ -70,6 +71,14 @@ void WatchHub::Check() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     std::erase_if(subs_, [](const Entry& s) { return s.sub->gone(); });
+    if (watch_ && watch_->running()) {
+      auto now = Clock::now();
+      for (auto& s : subs_) {
+        if (!s.sub->wants_bookmarks() || now < s.next_bookmark) continue;
+        s.sub->OnBookmark(std::max(last_, s.after));
+        s.next_bookmark = now + bookmark_interval_;
+      }
+    }
     if (!watch_ || watch_->running()) return;
     ended = std::move(watch_);
     ending.swap(subs_);
@@ -85,7 +94,7 @@ ApiResult<bool> WatchHubs::Subscribe(const api::ResourceInfo& info,
                                      int64_t start_at) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& hub = shared_[&info];
-  if (!hub) hub = std::make_unique<WatchHub>(registry_, info);
+  if (!hub) hub = std::make_unique<WatchHub>(registry_, info, bookmark_interval_);
   hub->Check();
   if (!hub->running()) {
     int64_t from = start_at;
@@ -98,7 +107,7 @@ ApiResult<bool> WatchHubs::Subscribe(const api::ResourceInfo& info,
   }
   if (hub->Subscribe(sub, after)) return true;
   // Older than the shared hub reaches: this request's own etcd watch from `after`.
-  auto own = std::make_unique<WatchHub>(registry_, info);
+  auto own = std::make_unique<WatchHub>(registry_, info, bookmark_interval_);
   if (Status s = own->StartIfStopped(after); !s.ok()) {
     if (s.code() != Status::Code::kFailedPrecondition) return ApiError::FromStatus(s);
     sub->OnEnd(s);  // compacted: the stream is one 410 Expired event

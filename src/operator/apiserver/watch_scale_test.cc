@@ -300,14 +300,15 @@ TEST_F(BrixdTest, WatchFromACompactedRevisionEndsWith410Expired) {
   }
 }
 
-// In process, with plain HTTP (no TLS session to hand over): a watch sees changes, ends at its
-// timeoutSeconds, and an open one ends when the server stops.
-TEST(PlainHttpWatch, SeesChangesEndsAtItsTimeoutAndWhenTheServerStops) {
+// In process, with plain HTTP (no TLS session to hand over): a watch sees changes and bookmarks,
+// ends at its timeoutSeconds, and an open one ends when the server stops.
+TEST(PlainHttpWatch, SeesChangesAndBookmarksEndsAtItsTimeoutAndWhenTheServerStops) {
   auto etcd = brix::testing::EtcdServer::Start();
   ASSERT_TRUE(etcd.ok()) << etcd.status().ToString();
   ServerOptions options;
   options.etcd_endpoint = (*etcd)->endpoint();
   options.token = "admin-token";
+  options.watch_bookmark_interval = 1s;
   auto server = ApiServer::Start(options);
   ASSERT_TRUE(server.ok()) << server.status().ToString();
   auto client = [&] {
@@ -328,11 +329,12 @@ TEST(PlainHttpWatch, SeesChangesEndsAtItsTimeoutAndWhenTheServerStops) {
   std::string events;
   int open_status = 0;
   std::thread watcher([&] {
-    auto res = client()->Get(path + "?watch=true", [&](const char* data, size_t len) {
-      std::lock_guard<std::mutex> lock(mu);
-      events.append(data, len);
-      return true;
-    });
+    auto res = client()->Get(path + "?watch=true&allowWatchBookmarks=true",
+                             [&](const char* data, size_t len) {
+                               std::lock_guard<std::mutex> lock(mu);
+                               events.append(data, len);
+                               return true;
+                             });
     open_status = res ? res->status : -1;
   });
   auto seen = [&](const std::string& s) {
@@ -349,6 +351,17 @@ TEST(PlainHttpWatch, SeesChangesEndsAtItsTimeoutAndWhenTheServerStops) {
         return res && res->status == 201 && PollUntil([&] { return seen(name); }, 1s);
       },
       20s));
+  // A bookmark at the revision of the last change.
+  std::string last_rv = client()->Get(path).value().body;
+  last_rv = Json::parse(last_rv)["metadata"]["resourceVersion"];
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        return seen(R"({"object":{"apiVersion":"v1","kind":"ServiceAccount","metadata":{)"
+                    R"("resourceVersion":")" +
+                    last_rv + R"("}},"type":"BOOKMARK"})");
+      },
+      5s))
+      << events;
   start = std::chrono::steady_clock::now();
   (*server)->Stop();
   watcher.join();
