@@ -1,7 +1,5 @@
 #include "operator/apiserver/server.h"
 
-#include <openssl/pem.h>
-
 #include "common/encoding.h"
 #include "operator/apiserver/server_impl.h"
 
@@ -23,28 +21,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ServerOptions options) {
   impl->access = std::make_unique<AccessControl>(impl->etcd.get(), impl->registry.get(),
                                                  options.token, options.controller_token);
   impl->options = options;
-  if (options.tls.cert.empty()) {
-    impl->http = std::make_unique<httplib::Server>();
-  } else {
-    BIO* cert_bio =
-        BIO_new_mem_buf(options.tls.cert.data(), static_cast<int>(options.tls.cert.size()));
-    BIO* key_bio =
-        BIO_new_mem_buf(options.tls.key.data(), static_cast<int>(options.tls.key.size()));
-    X509* cert = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
-    EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
-    BIO_free(cert_bio);
-    BIO_free(key_bio);
-    if (cert == nullptr || key == nullptr) {
-      X509_free(cert);
-      EVP_PKEY_free(key);
-      return Status::InvalidArgument("the TLS certificate or key is not valid PEM");
-    }
-    auto server = std::make_unique<httplib::SSLServer>(cert, key);  // takes its own references
-    X509_free(cert);
-    EVP_PKEY_free(key);
-    if (!server->is_valid()) return Status::InvalidArgument("the TLS certificate was refused");
-    impl->http = std::move(server);
-  }
+  BRIX_ASSIGN_OR_RETURN(impl->http, HttpServer::Create(options.tls));
+  impl->hubs = std::make_unique<WatchHubs>(impl->registry.get(), options.watch_bookmark_interval);
+  WatchHubs* hubs = impl->hubs.get();
+  BRIX_ASSIGN_OR_RETURN(impl->writer, WatchWriter::Start([hubs] { hubs->CheckAll(); }));
   Impl* self = impl.get();
   int threads = options.max_threads;
   impl->http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -95,6 +75,9 @@ void ApiServer::Stop() {
   }
   impl_->http->stop();
   if (impl_->thread.joinable()) impl_->thread.join();
+  // No handler runs now; end the open watches, then their etcd watches.
+  impl_->writer->Stop();
+  impl_->hubs->Stop();
 }
 
 void ApiServer::Wait() {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,11 +31,13 @@ struct ServerOptions {
   // The controllers' bearer token (user system:brix-controller); empty: a fresh random one,
   // held in memory only (see controller_token()).
   std::string controller_token;
-  int max_threads = 64;  // each open watch holds one
+  int max_threads = 64;  // request handlers; open watches hold none (watch_writer.h)
   CertificatePem tls;    // empty: plain HTTP
   // Where the job runner writes the log of Job `ns`/`job` ("" = none): what pods/log serves
   // (pods.h). Unset: Pods have no logs here.
   std::function<std::string(const std::string& ns, const std::string& job)> job_log_file;
+  // How often a watch with allowWatchBookmarks=true gets a BOOKMARK event.
+  std::chrono::seconds watch_bookmark_interval{60};
 };
 
 class ApiServer {

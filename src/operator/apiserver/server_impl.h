@@ -3,7 +3,8 @@
 //   server.cc           start, stop, TLS and the HTTP listener
 //   server_routing.cc   authentication, URL -> resource target, RBAC, discovery documents
 //   server_handlers.cc  get, list, create, update, patch and delete of one resource
-//   server_watch.cc     watch streams
+//   server_watch.cc     watch streams (with watch_hub.h, watch_writer.h and http_server.h:
+//                       no watch holds a worker thread)
 //   server_pods.cc      pods and pods/log, derived from Jobs (pods.h)
 // ApiServer::Impl is the one state they share; its handlers reply through Reply/Fail.
 #pragma once
@@ -22,9 +23,12 @@
 #include "operator/api/resources.h"
 #include "operator/apiserver/access.h"
 #include "operator/apiserver/api_error.h"
+#include "operator/apiserver/http_server.h"
 #include "operator/apiserver/registry.h"
 #include "operator/apiserver/selector.h"
 #include "operator/apiserver/server.h"
+#include "operator/apiserver/watch_hub.h"
+#include "operator/apiserver/watch_writer.h"
 
 namespace brix::apiserver {
 
@@ -53,12 +57,21 @@ struct ApiServer::Impl {
   std::unique_ptr<etcd::EtcdClient> etcd;
   std::unique_ptr<Registry> registry;
   std::unique_ptr<AccessControl> access;
-  std::unique_ptr<httplib::Server> http;
+  // Declared in this order so that they are destroyed http, hubs, writer (and ~Impl stops the
+  // writer's thread, which checks the hubs, first).
+  std::unique_ptr<WatchWriter> writer;
+  std::unique_ptr<WatchHubs> hubs;
+  std::unique_ptr<HttpServer> http;
   int port = 0;
   std::thread thread;
   std::atomic<bool> stopping{false};
   std::mutex stop_mu;
   std::condition_variable stop_cv;
+
+  ~Impl() {
+    if (http) http->stop();
+    if (writer) writer->Stop();
+  }
 
   void Reply(httplib::Response& res, int code, const Json& body) {
     res.status = code;

@@ -1,8 +1,12 @@
-// ApiServer watch streams: the current state or a resourceVersion, then every change as a JSON
-// line, heartbeats while idle, and a 410 Expired ERROR event when etcd's watch ends
-// (server_impl.h).
+// ApiServer watch streams (server_impl.h): the current state or a resourceVersion, then every
+// change as a JSON line (a Table row for `kubectl get -w`), BOOKMARK events about once a minute
+// with `allowWatchBookmarks=true`, and a 410 Expired ERROR event when the etcd watch behind it
+// ends (compaction, etcd lost).
+//
+// No request holds a thread while it watches: the changes come from the resource's WatchHub
+// (watch_hub.h, one etcd watch per resource type), and once the headers are written the
+// connection goes to the WatchWriter (watch_writer.h), which writes every stream from one thread.
 #include <chrono>
-#include <deque>
 #include <optional>
 
 #include "operator/apiserver/server_impl.h"
@@ -14,30 +18,68 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Not plain "application/json": httplib would gzip the stream (kubectl accepts gzip), and its
-// compressor holds events back until enough bytes accumulate.
+// Not plain "application/json": httplib would gzip the response (kubectl accepts gzip), and the
+// writer sends identity chunks.
 constexpr char kWatchContentType[] = "application/json;stream=watch";
-// While a watch is idle a newline is sent this often: JSON stream decoders skip it, and the
-// failed write is how a closed client is noticed (httplib cannot tell otherwise).
-constexpr auto kWatchHeartbeat = std::chrono::seconds(1);
 
-// The events of one watch request, handed from etcd's watch thread to the HTTP thread.
-struct WatchQueue {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<std::string> lines;
-  bool ended = false;
+// One watch request: filters the hub's events by namespace and selectors, encodes them (JSON or
+// a Table row) and queues them on its stream.
+class StreamSubscriber : public WatchSubscriber {
+ public:
+  StreamSubscriber(std::shared_ptr<WatchStream> stream, const api::ResourceInfo& info,
+                   std::string ns, ApiServer::Impl::Selectors selectors, bool table, bool bookmarks)
+      : stream_(std::move(stream)),
+        info_(info),
+        ns_(std::move(ns)),
+        selectors_(std::move(selectors)),
+        table_(table),
+        bookmarks_(bookmarks) {}
 
-  void Push(std::string line) {
-    std::lock_guard<std::mutex> lock(mu);
-    lines.push_back(std::move(line));
-    cv.notify_all();
+  std::string Encode(const std::string& type, const Json& object) {
+    if (!table_) return Json{{"type", type}, {"object", object}}.dump() + "\n";
+    // Only the first Table event carries the column definitions, as the API server does.
+    Json row = ToTable(info_, {object}, std::chrono::system_clock::now(),
+                       object["metadata"].value("resourceVersion", ""), first_table_);
+    first_table_ = false;
+    return Json{{"type", type}, {"object", row}}.dump() + "\n";
   }
-  void End() {
-    std::lock_guard<std::mutex> lock(mu);
-    ended = true;
-    cv.notify_all();
+
+  bool OnEvent(const WatchEvent& e) override {
+    if (stream_->closed()) return false;
+    if (!ns_.empty() && e.object["metadata"].value("namespace", "") != ns_) return true;
+    if (!selectors_.Matches(e.object)) return true;
+    return stream_->Send(Encode(e.type, e.object));
   }
+
+  void OnEnd(const Status& why) override {
+    // The revision was compacted or etcd went away: tell the client to re-list.
+    Json status = {{"kind", "Status"},
+                   {"apiVersion", "v1"},
+                   {"metadata", Json::object()},
+                   {"status", "Failure"},
+                   {"reason", "Expired"},
+                   {"code", 410},
+                   {"message", "watch ended: " + why.ToString()}};
+    stream_->Finish(Json{{"type", "ERROR"}, {"object", status}}.dump() + "\n");
+  }
+
+  bool gone() const override { return stream_->closed(); }
+  bool wants_bookmarks() const override { return bookmarks_; }
+  void OnBookmark(int64_t revision) override {
+    Json object = {{"kind", info_.kind},
+                   {"apiVersion", info_.group_version()},
+                   {"metadata", {{"resourceVersion", std::to_string(revision)}}}};
+    stream_->Send(Json{{"type", "BOOKMARK"}, {"object", object}}.dump() + "\n");
+  }
+
+ private:
+  std::shared_ptr<WatchStream> stream_;
+  const api::ResourceInfo& info_;
+  const std::string ns_;
+  const ApiServer::Impl::Selectors selectors_;
+  const bool table_;
+  const bool bookmarks_;
+  bool first_table_ = true;  // the hub calls OnEvent from one thread at a time
 };
 
 }  // namespace
@@ -46,7 +88,6 @@ void ApiServer::Impl::WatchCollection(const httplib::Request& req, httplib::Resp
                                       const Target& t) {
   auto selectors = ParseSelectors(req, t);
   if (!selectors.ok()) return Fail(res, selectors.error());
-  bool table = WantsTable(req);
   std::optional<Clock::time_point> deadline;
   if (req.has_param("timeoutSeconds")) {
     try {
@@ -56,30 +97,21 @@ void ApiServer::Impl::WatchCollection(const httplib::Request& req, httplib::Resp
       return Fail(res, ApiError::BadRequest("timeoutSeconds must be an integer"));
     }
   }
-  auto queue = std::make_shared<WatchQueue>();
-  const api::ResourceInfo& info = *t.info;
-  const api::ResourceInfo* info_ptr = t.info;
-  // Only the first Table event carries the column definitions, as the API server does.
-  auto first_table = std::make_shared<std::atomic<bool>>(true);
-  auto encode = [info_ptr, table, first_table](const WatchEvent& e) {
-    Json object = e.object;
-    if (table) {
-      object =
-          ToTable(*info_ptr, {e.object}, std::chrono::system_clock::now(),
-                  e.object["metadata"].value("resourceVersion", ""), first_table->exchange(false));
-    }
-    return Json{{"type", e.type}, {"object", object}}.dump() + "\n";
-  };
+  auto stream = std::make_shared<WatchStream>(deadline);
+  // Bookmarks as Kubernetes sends them: when asked, and not in Table output.
+  bool table = WantsTable(req);
+  bool bookmarks = !table && req.get_param_value("allowWatchBookmarks") == "true";
+  auto sub = std::make_shared<StreamSubscriber>(stream, *t.info, t.ns, std::move(selectors).value(),
+                                                table, bookmarks);
   int64_t after = 0;
+  int64_t start_at = 0;  // where the shared hub starts if it does not run: etcd's revision
   std::string rv = req.get_param_value("resourceVersion");
   if (rv.empty() || rv == "0") {
     // No starting point: the current state as ADDED events, then changes after it.
-    auto list = registry->List(info, t.ns);
+    auto list = registry->List(*t.info, t.ns);
     if (!list.ok()) return Fail(res, list.error());
-    for (auto& item : list.value().items) {
-      if (selectors.value().Matches(item)) queue->Push(encode({"ADDED", std::move(item)}));
-    }
-    after = list.value().revision;
+    for (auto& item : list.value().items) sub->OnEvent({"ADDED", std::move(item)});
+    after = start_at = list.value().revision;
   } else {
     try {
       after = std::stoll(rv);
@@ -87,49 +119,26 @@ void ApiServer::Impl::WatchCollection(const httplib::Request& req, httplib::Resp
       return Fail(res, ApiError::BadRequest("resourceVersion must be an integer"));
     }
   }
-  Selectors sel = std::move(selectors.value());
-  auto watch = registry->Watch(info, t.ns, after, [queue, sel, encode](const WatchEvent& e) {
-    if (sel.Matches(e.object)) queue->Push(encode(e));
-    return true;
-  });
-  if (!watch.ok()) return Fail(res, ApiError::FromStatus(watch.status()));
-  std::shared_ptr<etcd::Watch> etcd_watch(std::move(watch).value());
+  auto subscribed = hubs->Subscribe(*t.info, sub, after, start_at);
+  if (!subscribed.ok()) {
+    stream->Close();
+    return Fail(res, subscribed.error());
+  }
   res.status = 200;
   res.set_header("Cache-Control", "no-cache, private");
+  auto handed = std::make_shared<bool>(false);
+  WatchWriter* out = writer.get();
   res.set_chunked_content_provider(
       kWatchContentType,
-      [this, queue, etcd_watch, deadline](size_t, httplib::DataSink& sink) {
-        std::unique_lock<std::mutex> lock(queue->mu);
-        queue->cv.wait_for(lock, kWatchHeartbeat,
-                           [&] { return !queue->lines.empty() || queue->ended; });
-        std::deque<std::string> lines;
-        lines.swap(queue->lines);
-        lock.unlock();
-        for (const auto& line : lines) {
-          if (!sink.write(line.data(), line.size())) return false;
-        }
-        if (!etcd_watch->running()) {
-          // The revision was compacted or etcd went away: tell the client to re-list.
-          Json status = {{"kind", "Status"},
-                         {"apiVersion", "v1"},
-                         {"metadata", Json::object()},
-                         {"status", "Failure"},
-                         {"reason", "Expired"},
-                         {"code", 410},
-                         {"message", "watch ended: " + etcd_watch->error().ToString()}};
-          std::string line = Json{{"type", "ERROR"}, {"object", status}}.dump() + "\n";
-          sink.write(line.data(), line.size());
-          sink.done();
-          return true;
-        }
-        if (stopping.load() || (deadline && Clock::now() >= *deadline)) {
-          sink.done();
-          return true;
-        }
-        if (lines.empty() && !sink.write("\n", 1)) return false;
-        return true;
+      // Called once httplib wrote the headers: the connection leaves this worker thread.
+      [stream, handed, out](size_t, httplib::DataSink&) {
+        *handed =
+            HttpServer::HandOff([stream, out](HandedConnection conn) { out->Adopt(stream, conn); });
+        return false;
       },
-      [etcd_watch](bool) {});
+      [stream, handed](bool) {
+        if (!*handed) stream->Close();  // the headers could not be written
+      });
 }
 
 }  // namespace brix::apiserver

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -151,6 +152,14 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Every open watch keeps its connection (one descriptor) for as long as it lasts: allow as
+  // many as the hard limit does (often 1024 soft of 524288 hard).
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &files) == 0) {
+      spdlog::info("open file limit raised to {}", static_cast<uint64_t>(files.rlim_cur));
+    }
+  }
 
   // Where jobs run and log (the job runner's folder); Pods serve their logs from it.
   std::string jobs_dir = state_dir;
