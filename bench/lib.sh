@@ -125,9 +125,13 @@ profiled() {
   kill -INT "$rec" 2>/dev/null || true
   wait "$rec" || true
   for part in command servers; do
-    echo "## $step: $part (self time, entries above 1 %)"
+    echo "## $step: $part — samples at 499 Hz per thread, then self time by thread and library"
+    perf report -i "$dir/perf-$step-$part.data" --stdio 2>/dev/null | sed -n 's/^# Samples: //p' || true
+    perf report -i "$dir/perf-$step-$part.data" --no-children --sort comm,dso --stdio \
+      --percent-limit 2 2>/dev/null | grep -v '^#' | grep -v '^$' | sed -n 1,12p || true
+    echo "## $step: $part — self time by symbol (entries above 1 %)"
     perf report -i "$dir/perf-$step-$part.data" --no-children --sort comm,dso,sym --stdio \
-      --percent-limit 1 2>/dev/null | grep -v '^#' | grep -v '^$' | head -30
+      --percent-limit 1 2>/dev/null | grep -v '^#' | grep -v '^$' | sed -n 1,30p || true
   done >>"$dir/profile-$step.txt"
   rm -f "$dir/perf-$step-"*.data
   return "$rc"

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -110,6 +111,45 @@ Status DurableFile::Append(std::string_view bytes) {
     }
     data += w;
     n -= static_cast<size_t>(w);
+  }
+  return Status::OK();
+}
+
+Status DurableFile::AppendFile(int fd, uint64_t length) {
+  if (!failed_.ok()) return failed_;
+  if (done_ || fd_ < 0) return Status::FailedPrecondition("append to " + path_ + " after commit");
+  loff_t in = 0;
+  bool kernel_copy = true;
+  std::string buf;
+  while (static_cast<uint64_t>(in) < length) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(length - in, 1 << 30));
+    ssize_t n;
+    if (kernel_copy) {
+      n = ::copy_file_range(fd, &in, fd_, nullptr, want, 0);
+      if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+        kernel_copy = false;  // not between these files: copy through a buffer from `in` on
+        continue;
+      }
+    } else {
+      if (buf.empty()) buf.resize(1 << 20);
+      n = ::pread(fd, buf.data(), std::min(want, buf.size()), in);
+      if (n > 0) {
+        Status w = Append(std::string_view(buf.data(), static_cast<size_t>(n)));
+        if (!w.ok()) return w;
+        in += n;
+      }
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      failed_ = ErrnoStatus("copy into " + temp_path_, errno);
+      return failed_;
+    }
+    if (n == 0) {
+      failed_ = Status::FailedPrecondition("copy into " + temp_path_ + ": the source ended after " +
+                                           std::to_string(in) + " of " + std::to_string(length) +
+                                           " bytes");
+      return failed_;
+    }
   }
   return Status::OK();
 }

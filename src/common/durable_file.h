@@ -41,6 +41,11 @@ class DurableFile {
   ~DurableFile();  // not committed: removes the temp file
 
   [[nodiscard]] Status Append(std::string_view bytes);
+  // Appends the first `length` bytes of the open regular file `fd` (its offset is left alone),
+  // copied by the kernel (copy_file_range: no user-space buffer; a shared extent where the
+  // filesystem can), or through a buffer where the kernel cannot (another filesystem on older
+  // kernels). A file shorter than `length` fails (it changed under us).
+  [[nodiscard]] Status AppendFile(int fd, uint64_t length);
   // Makes the written bytes the target's contents (see the contract above). Once only.
   [[nodiscard]] Status Commit();
   const std::string& temp_path() const { return temp_path_; }

@@ -2,6 +2,7 @@
 // the requested mode even for secrets.
 #include "common/durable_file.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -43,6 +44,32 @@ class DurableFileTest : public ::testing::Test {
 
   std::string dir_;
 };
+
+TEST_F(DurableFileTest, AppendFileCopiesTheFirstBytesOfAnotherFileAndRefusesOneThatIsShorter) {
+  std::string data(3 << 20, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 % 253);
+  std::string source = dir_ + "/source";
+  std::ofstream(source, std::ios::binary) << data;
+  int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  {
+    auto file = DurableFile::Create(dir_ + "/copy");
+    ASSERT_TRUE(file.ok());
+    ASSERT_TRUE(file->Append("head:").ok());
+    ASSERT_TRUE(file->AppendFile(fd, data.size() - 5).ok());
+    ASSERT_TRUE(file->Commit().ok());
+  }
+  EXPECT_EQ(Read(dir_ + "/copy"), "head:" + data.substr(0, data.size() - 5));
+  {
+    auto file = DurableFile::Create(dir_ + "/short");
+    ASSERT_TRUE(file.ok());
+    Status s = file->AppendFile(fd, data.size() + 1);
+    EXPECT_EQ(s.code(), Status::Code::kFailedPrecondition) << s.ToString();
+    EXPECT_FALSE(file->Commit().ok());
+  }
+  ::close(fd);
+  EXPECT_FALSE(fs::exists(dir_ + "/short"));
+}
 
 TEST_F(DurableFileTest, ReplacesTheContentAndLeavesNoTempFileBehind) {
   std::string path = dir_ + "/store_id";

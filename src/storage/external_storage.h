@@ -48,6 +48,9 @@ class ByteSource {
   // upload whose header needs it) or a failed upload retried. One-pass streams (a pipe) cannot:
   // NotSupported, and drivers then buffer what they need.
   [[nodiscard]] virtual Status Rewind() { return Status::NotSupported("the stream cannot rewind"); }
+  // The open regular file holding exactly the bytes (from offset 0 to Size()), or -1: lets a
+  // driver that writes local files copy it in the kernel instead of through Read().
+  virtual int NativeFile() const { return -1; }
 };
 
 // Where streamed downloads write to, in order. Called from one thread at a time.

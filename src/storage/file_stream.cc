@@ -34,6 +34,8 @@ Status FileSource::Rewind() {
   return Status::OK();
 }
 
+int FileSource::NativeFile() const { return size_ ? fileno(file_) : -1; }
+
 Result<size_t> FileSource::Read(char* buf, size_t n) {
   size_t got = std::fread(buf, 1, n, file_);
   if (got < n && std::ferror(file_)) return Status::IOError("read " + path_ + " failed");

@@ -22,6 +22,7 @@ class FileSource final : public ByteSource {
   Result<size_t> Read(char* buf, size_t n) override;
   std::optional<uint64_t> Size() const override { return size_; }
   Status Rewind() override;
+  int NativeFile() const override;
 
  private:
   FileSource(std::FILE* f, std::string path, std::optional<uint64_t> size)

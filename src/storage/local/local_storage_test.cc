@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "common/durable_file.h"
+#include "storage/file_stream.h"
 #include "storage/open_storage.h"
 #include "storage/storage_conformance.h"
 #include "testing/temp_dir.h"
@@ -24,6 +26,16 @@ class LocalStorageTest : public ::testing::Test {
 
 TEST_F(LocalStorageTest, BasicOperations) { testing::CheckBasicOperations(*storage_, 3 << 20); }
 TEST_F(LocalStorageTest, Streaming) { testing::CheckStreaming(*storage_, 5 << 20); }
+TEST_F(LocalStorageTest, AFileSourceIsCopiedWholeByTheKernel) {
+  std::string data = testing::RandomBytes((2 << 20) + 3, 9);
+  std::string path = dir_.path() + "/file";
+  ASSERT_TRUE(WriteFileDurably(path, data).ok());
+  auto source = FileSource::Open(path);
+  ASSERT_TRUE(source.ok());
+  ASSERT_GE((*source)->NativeFile(), 0);
+  ASSERT_TRUE(storage_->PutStream("copied", **source).ok());
+  EXPECT_EQ(*storage_->Get("copied"), data);
+}
 TEST_F(LocalStorageTest, ListingWithPaging) { testing::CheckListing(*storage_, 600, 100); }
 
 TEST_F(LocalStorageTest, TempFilesAreNeverListedOrLeftBehind) {
