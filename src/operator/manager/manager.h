@@ -11,6 +11,7 @@
 #include "common/env.h"
 #include "operator/api/types.h"
 #include "operator/client/api_client.h"
+#include "operator/manager/spec_options.h"
 
 namespace brix::manager {
 
@@ -32,10 +33,5 @@ struct ManagerRequest {
 // Finds a compaction progress report in one line of `brix log compact` (or tikv-ctl JSON) output:
 // "[READ_META(17/17),COMPACT_WORK(1291/1291)]". nullopt when the line has none.
 std::optional<std::string> CompactProgressIn(const std::string& line);
-
-// The engine options a Backup spec asks for: backupType/tableFilter, br.* and br.options
-// (--lastbackupts, --backupts, --compression, --checksum, --concurrency, --ratelimit,
-// --timeago). InvalidArgument naming an option brix does not know.
-[[nodiscard]] Status ApplyBackupSpec(const api::BackupSpec& spec, br::BackupOptions* options);
 
 }  // namespace brix::manager
