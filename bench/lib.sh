@@ -11,7 +11,8 @@
 #   json KEY               KEY of the last JSON line on stdin
 #   wait_checkpoint URL TS waits (deadline 300 s) until the log at URL has a global checkpoint >= TS
 #   same WHAT WANT GOT     exits 1, printing both, unless WANT equals GOT (checksums)
-#   reset_hwm PID...       resets the peak RSS (VmHWM) of processes; hwm_mib PID... = their max
+#   reset_hwm PID...       resets the peak RSS (VmHWM) of processes; hwm_mib PID... = their max;
+#                          rss_mib PID... = the largest current RSS (VmRSS)
 #   profiled STEP PIDS CMD...  runs CMD; with PROFILE=1 under `perf record` while PIDS (comma-
 #                          separated: the servers doing the work) are recorded too, and writes
 #                          where the CPU went (self time by process, thread, library, symbol)
@@ -102,6 +103,15 @@ same() {
 }
 
 reset_hwm() { for p in "$@"; do echo 5 >"/proc/$p/clear_refs"; done; }
+
+rss_mib() {
+  local max=0 kib
+  for p in "$@"; do
+    kib=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$p/status")
+    [ "$kib" -gt "$max" ] && max=$kib
+  done
+  echo $((max / 1024))
+}
 
 hwm_mib() {
   local max=0 kib

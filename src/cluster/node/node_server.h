@@ -67,7 +67,11 @@ struct NodeOptions {
   net::TlsConfig tls;
   std::chrono::milliseconds heartbeat_interval{500};
   std::chrono::milliseconds resolve_interval{200};
-  std::chrono::milliseconds gc_interval{10'000};
+  // How often MVCC GC scans the whole store for versions below the safepoint: TiDB's default
+  // run interval (tidb_gc_run_interval, 10 minutes). Each pass reads every key, so running it
+  // every few seconds costs a busy node most of a core; running it less often only keeps
+  // garbage longer (the safepoint, not this interval, decides what reads may still see).
+  std::chrono::milliseconds gc_interval{600'000};
   // Extra gRPC services served on the same port (kvnode adds BR's backup/import service).
   std::vector<NodeServiceFactory> services;
 };

@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
+
 #include "br/log/node_log.h"
 #include "br/snapshot/node_service.h"
 #include "cluster/node/node_server.h"
@@ -16,12 +18,15 @@ int main(int argc, char** argv) {
   CLI::App app{"kvnode: storage node of the brix key-value cluster"};
   brix::cluster::NodeOptions options;
   std::string log_level = "info";
-  int64_t gc_interval_ms = 10'000;
+  int64_t gc_interval_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(brix::cluster::NodeOptions{}.gc_interval)
+          .count();
   int64_t log_flush_interval_ms = 10'000;
   app.add_option("--pd", options.pd, "kvpd addresses, host:port[,host:port]")->required();
   app.add_option("--listen", options.listen, "host:port to serve on")->required();
   app.add_option("--data-dir", options.data_dir, "where RocksDB and the store id live")->required();
-  app.add_option("--gc-interval-ms", gc_interval_ms, "how often GC runs (default 10000)")
+  app.add_option("--gc-interval-ms", gc_interval_ms,
+                 "how often MVCC GC scans the store (default 600000, TiDB's 10 minutes)")
       ->check(CLI::PositiveNumber);
   app.add_option("--log-flush-interval-ms", log_flush_interval_ms,
                  "log backup: how often buffered writes are uploaded (default 10000)")
