@@ -1,7 +1,6 @@
 // kvnode: a storage node daemon. See cluster/node/node_server.h.
 
 #include <CLI/CLI.hpp>
-
 #include <chrono>
 
 #include "br/log/node_log.h"
@@ -18,9 +17,9 @@ int main(int argc, char** argv) {
   CLI::App app{"kvnode: storage node of the brix key-value cluster"};
   brix::cluster::NodeOptions options;
   std::string log_level = "info";
-  int64_t gc_interval_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(brix::cluster::NodeOptions{}.gc_interval)
-          .count();
+  int64_t gc_interval_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               brix::cluster::NodeOptions{}.gc_interval)
+                               .count();
   int64_t log_flush_interval_ms = 10'000;
   app.add_option("--pd", options.pd, "kvpd addresses, host:port[,host:port]")->required();
   app.add_option("--listen", options.listen, "host:port to serve on")->required();
