@@ -104,23 +104,17 @@ same() {
 
 reset_hwm() { for p in "$@"; do echo 5 >"/proc/$p/clear_refs"; done; }
 
-rss_mib() {
-  local max=0 kib
+_status_max_mib() {  # FIELD PID...: the largest /proc/PID/status FIELD (kB) among PIDs, in MiB
+  local field="$1" max=0 kib p
+  shift
   for p in "$@"; do
-    kib=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$p/status")
+    kib=$(sed -n "s/^$field:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$p/status")
     [ "$kib" -gt "$max" ] && max=$kib
   done
   echo $((max / 1024))
 }
-
-hwm_mib() {
-  local max=0 kib
-  for p in "$@"; do
-    kib=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$p/status")
-    [ "$kib" -gt "$max" ] && max=$kib
-  done
-  echo $((max / 1024))
-}
+rss_mib() { _status_max_mib VmRSS "$@"; }
+hwm_mib() { _status_max_mib VmHWM "$@"; }
 
 profiled() {
   local step="$1" pids="$2"
