@@ -19,6 +19,13 @@
 namespace brix {
 namespace {
 
+// The br and azblob blocks of the seed's log backup and its compactions (two-space indent, under
+// spec), with the Secret and prefix given.
+std::string LogStorageYaml(const std::string& prefix, const std::string& secret = "azblob-secret") {
+  return "  br:\n    cluster: demo1\n    sendCredToTikv: true\n  azblob:\n    secretName: " +
+         secret + "\n    container: my-container\n    prefix: " + prefix + "\n";
+}
+
 // The seed's log backup with `logSubcommand` and, when set, `logTruncateUntil`.
 std::string LogBackupYaml(const std::string& subcommand, const std::string& truncate_until,
                           const std::string& prefix = "my-log-backup-folder") {
@@ -30,15 +37,7 @@ metadata:
 spec:
   backupMode: log
   logSubcommand: )" + subcommand +
-                     R"(
-  br:
-    cluster: demo1
-    sendCredToTikv: true
-  azblob:
-    secretName: azblob-secret
-    container: my-container
-    prefix: )" + prefix +
-                     "\n";
+                     "\n" + LogStorageYaml(prefix);
   if (!truncate_until.empty()) yaml += "  logTruncateUntil: \"" + truncate_until + "\"\n";
   return yaml;
 }
@@ -300,14 +299,7 @@ spec:
                   R"("
   concurrency: 8
   maxRetryTimes: 2
-  br:
-    cluster: demo1
-    sendCredToTikv: true
-  azblob:
-    secretName: azblob-secret
-    container: my-container
-    prefix: my-log-backup-folder
-)")
+)" + LogStorageYaml("my-log-backup-folder"))
                 .exit_code,
             0);
   EXPECT_EQ(WaitFor("cpbk", "demo1-compact-backup", "state", {"Complete", "Failed"}), "Complete")
@@ -449,14 +441,7 @@ spec:
   endTs: "2026-11-24 01:00:00"
   concurrency: 8
   maxRetryTimes: 1
-  br:
-    cluster: demo1
-    sendCredToTikv: true
-  azblob:
-    secretName: no-such-secret
-    container: my-container
-    prefix: my-log-backup-folder
-)")
+)" + LogStorageYaml("my-log-backup-folder", "no-such-secret"))
                 .exit_code,
             0);
   EXPECT_EQ(WaitFor("cpbk", "demo1-compact-backup", "state", {"Failed", "Complete"}), "Failed");

@@ -1,6 +1,6 @@
 // What a Backup, Restore or CompactBackup spec's pod fields become in its batch/v1 Job's pod
-// template, as TiDB Operator builds its job pods (../shared/reference/tidb-operator-backup.md
-// §4.1), and which of them brixd's local job runner cannot honour.
+// template, as TiDB Operator builds its job pods (docs/controllers.md, "Pod fields"), and which
+// of them brixd's local job runner cannot honour.
 //
 // ApplyPodFields carries, into `pod_template` (the Job's spec.template, whose spec has the one
 // container the controllers made):
