@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "br/log/log_buffer.h"
+#include "br/log/log_data_writer.h"
 #include "br/log/log_files.h"
 #include "br/log/log_task.h"
 #include "br/log/node_replay.h"
@@ -26,9 +27,9 @@
 #include "cluster/log_task_credentials.h"
 #include "cluster/node/mvcc_store.h"
 #include "cluster/safepoints.h"
-#include "common/crypto.h"
 #include "common/random.h"
 #include "common/sealed_box.h"
+#include "storage/file_stream.h"
 
 namespace brix::br {
 namespace {
@@ -36,20 +37,33 @@ namespace {
 namespace fs = std::filesystem;
 constexpr size_t kMaxRawFileBytes = 64 << 20;  // cut data files at this many raw bytes
 
-// Uploads entries as data files (cut at kMaxRawFileBytes) and one meta naming them.
+// Uploads entries as data files (cut at kMaxRawFileBytes) and one meta naming them. Each data
+// file is streamed through a LogDataWriter (log_data_writer.h) in `scratch_dir`, so a flush holds
+// one entry in memory, not the file.
 class FlushWriter {
  public:
   FlushWriter(storage::ExternalStorage& storage, uint64_t store_id, uint64_t flush_ts,
-              const std::string& task)
-      : storage_(storage), store_id_(store_id), flush_ts_(flush_ts) {
+              const std::string& task, std::string scratch_dir)
+      : storage_(storage),
+        store_id_(store_id),
+        flush_ts_(flush_ts),
+        scratch_dir_(std::move(scratch_dir)) {
     meta_.set_store_id(store_id);
     meta_.set_flush_ts(flush_ts);
     meta_.set_task(task);
   }
   Status Add(LogEntry&& e) {
-    raw_ += e.ByteSizeLong();
-    *batch_.add_entries() = std::move(e);
-    if (raw_ >= kMaxRawFileBytes) return Cut();
+    if (!data_) {
+      BRIX_ASSIGN_OR_RETURN(data_, LogDataWriter::Create(scratch_dir_));
+      min_ts_ = UINT64_MAX;
+      max_ts_ = 0;
+      has_catalog_ = false;
+    }
+    BRIX_RETURN_IF_ERROR(data_->Add(e));
+    min_ts_ = std::min(min_ts_, e.ts());
+    max_ts_ = std::max(max_ts_, e.ts());
+    if (!has_catalog_ && e.key().starts_with(cluster::kCatalogPrefix)) has_catalog_ = true;
+    if (data_->raw_size() >= kMaxRawFileBytes) return Cut();
     return Status::OK();
   }
   // Data files first, then the meta: a crash leaves only unreferenced data files.
@@ -63,44 +77,37 @@ class FlushWriter {
 
  private:
   Status Cut() {
-    if (batch_.entries_size() == 0) return Status::OK();
+    if (!data_) return Status::OK();
+    std::unique_ptr<LogDataWriter> data = std::move(data_);
+    if (data->entries() == 0) return Status::OK();
+    BRIX_ASSIGN_OR_RETURN(LogDataWriter::Encoded encoded, data->Finish());
     LogFile f;
-    uint64_t min_ts = UINT64_MAX, max_ts = 0;
-    for (const auto& e : batch_.entries()) {
-      min_ts = std::min(min_ts, e.ts());
-      max_ts = std::max(max_ts, e.ts());
-    }
-    size_t raw = 0;
-    BRIX_ASSIGN_OR_RETURN(std::string data, EncodeLogBatch(batch_, &raw));
     f.set_name(LogDataName(store_id_, flush_ts_, NewUuid()));
-    f.set_sha256(Sha256(data));
-    f.set_size(data.size());
-    f.set_raw_size(raw);
-    f.set_min_ts(min_ts);
-    f.set_max_ts(max_ts);
-    f.set_kvs(static_cast<uint64_t>(batch_.entries_size()));
-    for (const auto& e : batch_.entries()) {
-      if (e.key().starts_with(cluster::kCatalogPrefix)) {
-        f.set_has_catalog(true);
-        break;
-      }
-    }
-    BRIX_RETURN_IF_ERROR(storage_.Put(f.name(), data));
+    f.set_sha256(encoded.sha256);
+    f.set_size(encoded.size);
+    f.set_raw_size(encoded.raw_size);
+    f.set_min_ts(min_ts_);
+    f.set_max_ts(max_ts_);
+    f.set_kvs(data->entries());
+    f.set_has_catalog(has_catalog_);
+    BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::Open(encoded.path));
+    BRIX_RETURN_IF_ERROR(storage_.PutStream(f.name(), *source));
     kvs_ += f.kvs();
-    meta_.set_min_ts(meta_.files_size() == 0 ? min_ts : std::min(meta_.min_ts(), min_ts));
-    meta_.set_max_ts(std::max(meta_.max_ts(), max_ts));
+    meta_.set_min_ts(meta_.files_size() == 0 ? min_ts_ : std::min(meta_.min_ts(), min_ts_));
+    meta_.set_max_ts(std::max(meta_.max_ts(), max_ts_));
     *meta_.add_files() = f;
-    batch_.Clear();
-    raw_ = 0;
     return Status::OK();
   }
 
   storage::ExternalStorage& storage_;
   uint64_t store_id_;
   uint64_t flush_ts_;
+  std::string scratch_dir_;
   LogMeta meta_;
-  LogBatch batch_;
-  size_t raw_ = 0;
+  std::unique_ptr<LogDataWriter> data_;  // the data file being written
+  uint64_t min_ts_ = UINT64_MAX;
+  uint64_t max_ts_ = 0;
+  bool has_catalog_ = false;
   uint64_t kvs_ = 0;
 };
 
@@ -120,7 +127,7 @@ class TaskRunner {
     sealed_ = std::move(sealed);
     std::error_code ec;
     fs::remove_all(dir_, ec);  // buffers of an earlier life: the re-scan covers them
-    fs::create_directories(dir_, ec);
+    fs::create_directories(dir_ + "/flush", ec);  // data files being written (FlushWriter)
     buffer_ = std::make_unique<LogBuffer>(dir_, options.buffer_memory_bytes,
                                           options.test_buffer_fault_file);
     observer_ = node_->AddWriteObserver(
@@ -249,7 +256,7 @@ class TaskRunner {
     auto rotated = buffer_->Rotate();
     if (!rotated.ok()) return BufferLost(rotated.status());
     pending_.push_back(std::move(*rotated));
-    FlushWriter writer(storage, node_->store_id(), resolved, task_.name());
+    FlushWriter writer(storage, node_->store_id(), resolved, task_.name(), dir_ + "/flush");
     if (!rescanned_) {
       Status added;
       BRIX_RETURN_IF_ERROR(
