@@ -12,9 +12,9 @@ void UiLogins::Prune(std::map<std::string, Entry>& entries,
                      std::chrono::steady_clock::time_point now) {
   std::erase_if(entries, [now](const auto& e) { return e.second.expires <= now; });
   while (entries.size() > kMaxLogins) {
-    auto oldest = std::min_element(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-      return a.second.expires < b.second.expires;
-    });
+    auto oldest = std::min_element(
+        entries.begin(), entries.end(),
+        [](const auto& a, const auto& b) { return a.second.expires < b.second.expires; });
     entries.erase(oldest);
   }
 }
