@@ -157,7 +157,7 @@ function domainOf(clusters, now) {
     for (const s of c.coverage) lo = Math.min(lo, s.from);
     for (const s of c.compactions) lo = Math.min(lo, s.from);
   }
-  const span = Math.max(now - lo, 60000);
+  const span = Math.max(now - lo, 10000);
   return { from: now - span * 1.04, to: now + span * 0.02 };
 }
 
