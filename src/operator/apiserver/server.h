@@ -6,9 +6,10 @@
 // with logs derived from the Jobs (pods.h). Every request
 // except /version and the health probes must carry `Authorization: Bearer <token>` of a known
 // identity (authn.h: the admin, brixd's controllers, ServiceAccount tokens from the TokenRequest
-// API); others get 401. Each request is then authorized by RBAC as Kubernetes does it (access.h,
-// rbac.h; 403 Forbidden). With a certificate it serves HTTPS (kubectl only sends bearer tokens
-// over TLS); without one, plain HTTP.
+// API), or come from the web page under /ui/ with its session cookie and `X-Brix-UI: 1`
+// (ui_login.h, server_ui.cc); others get 401. Each request is then authorized by RBAC as Kubernetes
+// does it (access.h, rbac.h; 403 Forbidden). With a certificate it serves HTTPS (kubectl only sends
+// bearer tokens over TLS); without one, plain HTTP.
 #pragma once
 
 #include <atomic>

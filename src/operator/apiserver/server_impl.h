@@ -6,6 +6,7 @@
 //   server_watch.cc     watch streams (with watch_hub.h, watch_writer.h and http_server.h:
 //                       no watch holds a worker thread)
 //   server_pods.cc      pods and pods/log, derived from Jobs (pods.h)
+//   server_ui.cc        the web page under /ui/ and its session cookies (ui_login.h)
 // ApiServer::Impl is the one state they share; its handlers reply through Reply/Fail.
 #pragma once
 
@@ -27,6 +28,7 @@
 #include "operator/apiserver/registry.h"
 #include "operator/apiserver/selector.h"
 #include "operator/apiserver/server.h"
+#include "operator/apiserver/ui_login.h"
 #include "operator/apiserver/watch_hub.h"
 #include "operator/apiserver/watch_writer.h"
 
@@ -57,6 +59,7 @@ struct ApiServer::Impl {
   std::unique_ptr<etcd::EtcdClient> etcd;
   std::unique_ptr<Registry> registry;
   std::unique_ptr<AccessControl> access;
+  UiLogins ui_logins;
   // Declared in this order so that they are destroyed http, hubs, writer (and ~Impl stops the
   // writer's thread, which checks the hubs, first).
   std::unique_ptr<WatchWriter> writer;
@@ -87,6 +90,10 @@ struct ApiServer::Impl {
                   const std::string& group, const std::string& resource);
   void CreateToken(const httplib::Request& req, httplib::Response& res, const Target& t);
   static ApiError NotFoundPath(const std::string& path);
+
+  // server_ui.cc: the caller of an API request, by bearer token or the page's session cookie.
+  ApiResult<UserInfo> AuthenticateRequest(const httplib::Request& req);
+  void ServeUi(const httplib::Request& req, httplib::Response& res);
 
   // server_handlers.cc
   static bool WantsTable(const httplib::Request& req);

@@ -52,10 +52,12 @@ bool IsResourcePath(const std::vector<std::string>& p) {
 
 void ApiServer::Impl::Handle(const httplib::Request& req, httplib::Response& res) {
   try {
-    if (IsOpenPath(req.path)) {
+    if (req.path == "/ui" || req.path.starts_with("/ui/")) {
+      ServeUi(req, res);  // server_ui.cc: the web page authenticates its own way
+    } else if (IsOpenPath(req.path)) {
       Route(req, res, UserInfo{"system:anonymous", {"system:unauthenticated"}});
     } else {
-      auto user = access->Authenticate(req.get_header_value("Authorization"));
+      auto user = AuthenticateRequest(req);
       if (!user.ok()) return Fail(res, user.error());
       Route(req, res, user.value());
     }

@@ -4,9 +4,26 @@
 #include <memory>
 
 #include "playground/playground.h"
+#include "playground/ui_url.h"
 #include "tools/cli_exit.h"
 
 namespace brix::tools {
+
+namespace {
+
+void PrintUiUrl(const std::string& dir, int* exit_code) {
+  auto url = playground::UiLoginUrl(dir);
+  if (!url.ok()) {
+    std::cerr << "web page: " << url.status().ToString() << "\n";
+    *exit_code = ExitCode(url.status());
+    return;
+  }
+  std::cout << "recoverable-window page (this link works once, for 10 minutes; `brix playground ui "
+               "--dir "
+            << dir << "` prints another):\n  " << *url << "\n";
+}
+
+}  // namespace
 
 void AddPlaygroundCommands(CLI::App& app, int* exit_code) {
   auto options = std::make_shared<playground::Options>();
@@ -42,7 +59,13 @@ void AddPlaygroundCommands(CLI::App& app, int* exit_code) {
       return;
     }
     std::cout << "playground is up; environment in " << options->dir << "/playground.env\n";
+    if (options->brixd) PrintUiUrl(options->dir, exit_code);
   });
+
+  CLI::App* ui = pg->add_subcommand(
+      "ui", "Print a fresh login link to brixd's web page (works once, for 10 minutes)");
+  ui->add_option("--dir", options->dir, "the playground's folder")->required();
+  ui->callback([=] { PrintUiUrl(options->dir, exit_code); });
 
   CLI::App* down = pg->add_subcommand("down", "Stop everything `up` started in DIR");
   down->add_option("--dir", options->dir, "the playground's folder")->required();
