@@ -15,8 +15,8 @@ constexpr char kOpenApiHash[] = "brixd-1";
 const Json kAllVerbs = {"create", "delete", "deletecollection", "get",
                         "list",   "patch",  "update",           "watch"};
 
-// Served endpoints that are not stored kinds (access.h): POST-only reviews and tokens, and the
-// read-only Pods.
+// Served endpoints that are not stored kinds (access.h): POST-only reviews and tokens, the
+// read-only Pods and the built-in CustomResourceDefinitions.
 struct VirtualResource {
   const char* group;
   const char* version;
@@ -51,6 +51,15 @@ const std::vector<VirtualResource>& VirtualResources() {
         {"namespaced", true},
         {"kind", "Pod"},
         {"verbs", {"get"}}}},
+      // The built-in CRDs (server_crds.cc): no watch, no delete.
+      {"apiextensions.k8s.io",
+       "v1",
+       {{"name", "customresourcedefinitions"},
+        {"singularName", "customresourcedefinition"},
+        {"namespaced", false},
+        {"kind", "CustomResourceDefinition"},
+        {"shortNames", {"crd", "crds"}},
+        {"verbs", {"create", "get", "list", "patch", "update"}}}},
       {"authorization.k8s.io",
        "v1",
        {{"name", "selfsubjectaccessreviews"},
