@@ -85,6 +85,15 @@ std::set<std::pair<std::string, std::string>> GroupVersions() {
   return out;
 }
 
+// The kinds of the OpenAPI documents: the stored ones and the built-in CRDs (kubectl validates
+// an apply only against a group/version the OpenAPI root lists).
+std::vector<const api::ResourceInfo*> OpenApiResources() {
+  std::vector<const api::ResourceInfo*> out;
+  for (const auto& r : api::AllResources()) out.push_back(&r);
+  out.push_back(&CrdResource());
+  return out;
+}
+
 std::string OpenApiPath(const std::string& group, const std::string& version) {
   return group.empty() ? "api/" + version : "apis/" + group + "/" + version;
 }
@@ -153,7 +162,7 @@ std::optional<Json> ResourceListDocument(const std::string& group, const std::st
 Json OpenApiRootDocument() {
   Json paths = Json::object();
   std::set<std::pair<std::string, std::string>> stored;
-  for (const auto& r : api::AllResources()) stored.insert({r.group, r.version});
+  for (const auto* r : OpenApiResources()) stored.insert({r->group, r->version});
   for (const auto& [group, version] : stored) {
     std::string p = OpenApiPath(group, version);
     paths[p] = {{"serverRelativeURL", "/openapi/v3/" + p + "?hash=" + kOpenApiHash}};
@@ -164,7 +173,8 @@ Json OpenApiRootDocument() {
 std::optional<Json> OpenApiGroupVersionDocument(const std::string& group,
                                                 const std::string& version) {
   Json paths = Json::object();
-  for (const auto& r : api::AllResources()) {
+  for (const auto* info : OpenApiResources()) {
+    const api::ResourceInfo& r = *info;
     if (r.group != group || r.version != version) continue;
     // Appended, not `"/" + OpenApiPath(...)`: GCC 12 at -O3 reports a false -Wrestrict inside
     // libstdc++'s operator+(const char*, string&&) (GCC bug 105651).

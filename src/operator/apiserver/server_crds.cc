@@ -16,6 +16,7 @@
 #include "common/encoding.h"
 #include "common/time_util.h"
 #include "operator/api/crd.h"
+#include "operator/apiserver/discovery.h"
 #include "operator/apiserver/merge_patch.h"
 #include "operator/apiserver/server_impl.h"
 #include "operator/apiserver/table.h"

@@ -124,7 +124,4 @@ struct ApiServer::Impl {
 // The RBAC verb of a request on a resource URL, as Kubernetes' RequestInfoFactory derives it.
 std::string VerbOf(const httplib::Request& req, const ApiServer::Impl::Target& t);
 
-// apiextensions.k8s.io/v1 customresourcedefinitions, as server_crds.cc serves them.
-const api::ResourceInfo& CrdResource();
-
 }  // namespace brix::apiserver
