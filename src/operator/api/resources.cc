@@ -310,21 +310,36 @@ int64_t IntAt(const Json& obj, const char* a, const char* b, int64_t fallback) {
   return fallback;
 }
 
+// The `field` of every container of a pod template (a Job's or a Deployment's), joined by ",".
+Json ContainersCell(const Json& object, const char* field) {
+  std::string out;
+  try {
+    for (const auto& c : object.at("spec").at("template").at("spec").at("containers")) {
+      // Two appends, not `(... ? "" : ",") + c.value(...)`: GCC 12 at -O3 reports a false
+      // -Wrestrict inside libstdc++'s operator+(const char*, string&&) (GCC bug 105651).
+      if (!out.empty()) out += ",";
+      out += c.value(field, "");
+    }
+  } catch (const Json::exception&) {
+  }
+  return Json(out);
+}
+
+// "k=v,k2=v2" of spec.selector.matchLabels.
+Json SelectorCell(const Json& object) {
+  std::string out;
+  try {
+    for (const auto& [k, v] : object.at("spec").at("selector").at("matchLabels").items()) {
+      out += (out.empty() ? "" : ",") + k + "=" + v.get<std::string>();
+    }
+  } catch (const Json::exception&) {
+  }
+  return out;
+}
+
 // The columns `kubectl get jobs` shows (kubectl 1.32's built-in printer).
 std::vector<PrinterColumn> JobColumns() {
-  auto containers = [](const Json& job, const char* field) {
-    std::string out;
-    try {
-      for (const auto& c : job.at("spec").at("template").at("spec").at("containers")) {
-        // Two appends, not `(... ? "" : ",") + c.value(...)`: GCC 12 at -O3 reports a false
-        // -Wrestrict inside libstdc++'s operator+(const char*, string&&) (GCC bug 105651).
-        if (!out.empty()) out += ",";
-        out += c.value(field, "");
-      }
-    } catch (const Json::exception&) {
-    }
-    return Json(out);
-  };
+  auto containers = [](const Json& job, const char* field) { return ContainersCell(job, field); };
   return {
       Computed("Status", "string", 0,
                [](const Json& job) -> Json {
@@ -353,19 +368,49 @@ std::vector<PrinterColumn> JobColumns() {
                [containers](const Json& job) { return containers(job, "name"); }),
       Computed("Images", "string", 1,
                [containers](const Json& job) { return containers(job, "image"); }),
-      Computed("Selector", "string", 1,
-               [](const Json& job) -> Json {
-                 std::string out;
-                 try {
-                   for (const auto& [k, v] :
-                        job.at("spec").at("selector").at("matchLabels").items()) {
-                     out += (out.empty() ? "" : ",") + k + "=" + v.get<std::string>();
-                   }
-                 } catch (const Json::exception&) {
-                 }
-                 return out;
-               }),
+      Computed("Selector", "string", 1, SelectorCell),
   };
+}
+
+// What deploy/ applies besides the CRDs (docs/brixd.md, "CustomResourceDefinitions and
+// deploy/"): core/v1 Namespace (cluster-scoped) and apps/v1 Deployment, which brixd stores as
+// written and never runs (its job runner runs Jobs only; registry.cc sets its status to say so).
+void AddDeployKinds(std::vector<ResourceInfo>* r) {
+  ResourceInfo ns;
+  ns.version = "v1";
+  ns.plural = "namespaces";
+  ns.singular = "namespace";
+  ns.kind = "Namespace";
+  ns.short_names = {"ns"};
+  ns.namespaced = false;
+  ns.has_status = true;
+  ns.columns = {Col("Status", "string", ".status.phase"), Age()};
+  r->push_back(std::move(ns));
+  ResourceInfo deploy;
+  deploy.group = "apps";
+  deploy.version = "v1";
+  deploy.plural = "deployments";
+  deploy.singular = "deployment";
+  deploy.kind = "Deployment";
+  deploy.short_names = {"deploy"};
+  deploy.has_status = true;
+  // kubectl 1.32's built-in printer: READY UP-TO-DATE AVAILABLE AGE, -o wide adds the rest.
+  deploy.columns = {
+      Computed("Ready", "string", 0,
+               [](const Json& d) -> Json {
+                 return std::to_string(IntAt(d, "status", "readyReplicas", 0)) + "/" +
+                        std::to_string(IntAt(d, "spec", "replicas", 1));
+               }),
+      Computed("Up-to-date", "integer", 0,
+               [](const Json& d) -> Json { return IntAt(d, "status", "updatedReplicas", 0); }),
+      Computed("Available", "integer", 0,
+               [](const Json& d) -> Json { return IntAt(d, "status", "availableReplicas", 0); }),
+      Age(),
+      Computed("Containers", "string", 1, [](const Json& d) { return ContainersCell(d, "name"); }),
+      Computed("Images", "string", 1, [](const Json& d) { return ContainersCell(d, "image"); }),
+      Computed("Selector", "string", 1, SelectorCell),
+  };
+  r->push_back(std::move(deploy));
 }
 
 size_t CountOf(const Json& obj, const char* field) {
@@ -474,6 +519,7 @@ std::vector<ResourceInfo> BuildResources() {
                     }),
            Age()});
   r.back().namespaced = false;
+  AddDeployKinds(&r);
   return r;
 }
 

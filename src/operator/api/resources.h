@@ -1,7 +1,9 @@
 // The resources brixd serves: the four backup CRs of br.pingcap.com/v1alpha1 and the built-in
 // kinds the seed and the controllers use (Secret, Event, ServiceAccount, Job, Role,
-// RoleBinding, and the cluster-scoped ClusterRole and ClusterRoleBinding). Discovery, the OpenAPI
-// stub, Table printing and validation are all generated from this one table.
+// RoleBinding, and the cluster-scoped ClusterRole and ClusterRoleBinding), plus what deploy/
+// applies (the cluster-scoped Namespace; apps/v1 Deployment, stored and never run). Discovery,
+// the OpenAPI stub, Table printing, validation and the CRDs (crd.h) are all generated from this
+// one table.
 #pragma once
 
 #include <functional>

@@ -15,8 +15,8 @@ constexpr char kOpenApiHash[] = "brixd-1";
 const Json kAllVerbs = {"create", "delete", "deletecollection", "get",
                         "list",   "patch",  "update",           "watch"};
 
-// Served endpoints that are not stored kinds (access.h): POST-only reviews and tokens, and the
-// read-only Pods.
+// Served endpoints that are not stored kinds (access.h): POST-only reviews and tokens, the
+// read-only Pods and the built-in CustomResourceDefinitions.
 struct VirtualResource {
   const char* group;
   const char* version;
@@ -51,6 +51,15 @@ const std::vector<VirtualResource>& VirtualResources() {
         {"namespaced", true},
         {"kind", "Pod"},
         {"verbs", {"get"}}}},
+      // The built-in CRDs (server_crds.cc): no watch, no delete.
+      {"apiextensions.k8s.io",
+       "v1",
+       {{"name", "customresourcedefinitions"},
+        {"singularName", "customresourcedefinition"},
+        {"namespaced", false},
+        {"kind", "CustomResourceDefinition"},
+        {"shortNames", {"crd", "crds"}},
+        {"verbs", {"create", "get", "list", "patch", "update"}}}},
       {"authorization.k8s.io",
        "v1",
        {{"name", "selfsubjectaccessreviews"},
@@ -73,6 +82,15 @@ std::set<std::pair<std::string, std::string>> GroupVersions() {
   std::set<std::pair<std::string, std::string>> out;
   for (const auto& r : api::AllResources()) out.insert({r.group, r.version});
   for (const auto& v : VirtualResources()) out.insert({v.group, v.version});
+  return out;
+}
+
+// The kinds of the OpenAPI documents: the stored ones and the built-in CRDs (kubectl validates
+// an apply only against a group/version the OpenAPI root lists).
+std::vector<const api::ResourceInfo*> OpenApiResources() {
+  std::vector<const api::ResourceInfo*> out;
+  for (const auto& r : api::AllResources()) out.push_back(&r);
+  out.push_back(&CrdResource());
   return out;
 }
 
@@ -144,7 +162,7 @@ std::optional<Json> ResourceListDocument(const std::string& group, const std::st
 Json OpenApiRootDocument() {
   Json paths = Json::object();
   std::set<std::pair<std::string, std::string>> stored;
-  for (const auto& r : api::AllResources()) stored.insert({r.group, r.version});
+  for (const auto* r : OpenApiResources()) stored.insert({r->group, r->version});
   for (const auto& [group, version] : stored) {
     std::string p = OpenApiPath(group, version);
     paths[p] = {{"serverRelativeURL", "/openapi/v3/" + p + "?hash=" + kOpenApiHash}};
@@ -155,7 +173,8 @@ Json OpenApiRootDocument() {
 std::optional<Json> OpenApiGroupVersionDocument(const std::string& group,
                                                 const std::string& version) {
   Json paths = Json::object();
-  for (const auto& r : api::AllResources()) {
+  for (const auto* info : OpenApiResources()) {
+    const api::ResourceInfo& r = *info;
     if (r.group != group || r.version != version) continue;
     // Appended, not `"/" + OpenApiPath(...)`: GCC 12 at -O3 reports a false -Wrestrict inside
     // libstdc++'s operator+(const char*, string&&) (GCC bug 105651).

@@ -9,9 +9,15 @@
 #include <optional>
 #include <string>
 
+#include "operator/api/resources.h"
+
 namespace brix::apiserver {
 
 using Json = nlohmann::json;
+
+// apiextensions.k8s.io/v1 customresourcedefinitions (cluster-scoped), served by server_crds.cc
+// from the built-in CRDs; listed in discovery and in the OpenAPI documents like a stored kind.
+const api::ResourceInfo& CrdResource();
 
 // /version. Minor 32: the gcloud kubectl dispatcher picks its kubectl by this answer, and
 // versions <= 1.28 would need OpenAPI v2.

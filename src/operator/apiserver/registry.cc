@@ -52,6 +52,20 @@ std::string Serialize(Json object) {
   return object.dump();
 }
 
+// brixd stores Deployments (deploy/30-operator.yaml) and never runs them: its job runner runs
+// Jobs only, and its controllers already run inside brixd.
+Json NeverRunDeploymentStatus() {
+  return {{"replicas", 0},
+          {"conditions",
+           {{{"type", "Available"},
+             {"status", "False"},
+             {"lastTransitionTime", Now()},
+             {"reason", "NotRunByBrixd"},
+             {"message",
+              "brixd stores Deployments as written and never runs them: its job runner runs Jobs "
+              "only, and its controllers already run inside brixd"}}}}};
+}
+
 bool IsStringMap(const Json& v) {
   if (!v.is_object()) return false;
   for (const auto& [k, val] : v.items()) {
@@ -154,6 +168,13 @@ ApiResult<Json> Registry::Admit(const api::ResourceInfo& info, Json object,
           }
         }
       }
+    }
+  }
+  if (!object.contains("status")) {
+    if (info.kind == "Namespace" && info.group.empty()) {
+      object["status"] = {{"phase", "Active"}};
+    } else if (info.kind == "Deployment" && info.group == "apps") {
+      object["status"] = NeverRunDeploymentStatus();
     }
   }
   if (!errors.empty()) return ApiError::Invalid(info, name, errors);

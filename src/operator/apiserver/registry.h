@@ -59,8 +59,9 @@ class Registry {
   ApiResult<ListResult> List(const api::ResourceInfo& info, const std::string& ns);
 
   // Sets the server-owned fields (uid, creationTimestamp, generation, resourceVersion), applies
-  // the CRD defaults and validates. 409 AlreadyExists if the name is taken, 422 Invalid naming
-  // each bad field.
+  // the CRD defaults and validates. A Namespace gets status.phase Active; an apps/v1 Deployment
+  // a status saying brixd never runs it (replicas 0, condition Available False). 409 AlreadyExists
+  // if the name is taken, 422 Invalid naming each bad field.
   ApiResult<Json> Create(const api::ResourceInfo& info, const std::string& ns, Json object,
                          const WriteOptions& options);
   // PUT. With `status` only .status is taken from `object` (the status subresource); otherwise

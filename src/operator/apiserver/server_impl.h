@@ -7,6 +7,7 @@
 //                       no watch holds a worker thread)
 //   server_pods.cc      pods and pods/log, derived from Jobs (pods.h)
 //   server_ui.cc        the web page under /ui/ and its session cookies (ui_login.h)
+//   server_crds.cc      customresourcedefinitions: the built-in CRDs (api/crd.h)
 // ApiServer::Impl is the one state they share; its handlers reply through Reply/Fail.
 #pragma once
 
@@ -120,6 +121,14 @@ struct ApiServer::Impl {
   void PodLog(const httplib::Request& req, httplib::Response& res, const Json& pod);
   ApiResult<std::vector<Json>> PodsIn(const std::string& ns);
   std::string JobLogFile(const std::string& ns, const std::string& job);
+
+  // server_crds.cc: `r` is the path after /apis/apiextensions.k8s.io/v1
+  // ("customresourcedefinitions", name).
+  void ServeCrds(const httplib::Request& req, httplib::Response& res, const UserInfo& user,
+                 const std::string& ns, const std::vector<std::string>& r);
 };
+
+// The RBAC verb of a request on a resource URL, as Kubernetes' RequestInfoFactory derives it.
+std::string VerbOf(const httplib::Request& req, const ApiServer::Impl::Target& t);
 
 }  // namespace brix::apiserver

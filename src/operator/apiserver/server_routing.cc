@@ -2,6 +2,7 @@
 // discovery and OpenAPI documents (server_impl.h).
 #include <spdlog/spdlog.h>
 
+#include "operator/api/crd.h"
 #include "operator/apiserver/discovery.h"
 #include "operator/apiserver/server_impl.h"
 
@@ -29,7 +30,13 @@ bool IsOpenPath(const std::string& path) {
   return path == "/version" || path == "/healthz" || path == "/livez" || path == "/readyz";
 }
 
-// The RBAC verb of a request on a resource URL, as Kubernetes' RequestInfoFactory derives it.
+// /api/v1/..., /apis/<g>/<v>/...: longer than a discovery document's path.
+bool IsResourcePath(const std::vector<std::string>& p) {
+  return (p.size() >= 3 && p[0] == "api") || (p.size() >= 4 && p[0] == "apis");
+}
+
+}  // namespace
+
 std::string VerbOf(const httplib::Request& req, const Target& t) {
   if (req.method == "GET") {
     std::string watch = req.get_param_value("watch");
@@ -42,13 +49,6 @@ std::string VerbOf(const httplib::Request& req, const Target& t) {
   if (req.method == "DELETE") return t.name.empty() ? "deletecollection" : "delete";
   return "";
 }
-
-// /api/v1/..., /apis/<g>/<v>/...: longer than a discovery document's path.
-bool IsResourcePath(const std::vector<std::string>& p) {
-  return (p.size() >= 3 && p[0] == "api") || (p.size() >= 4 && p[0] == "apis");
-}
-
-}  // namespace
 
 void ApiServer::Impl::Handle(const httplib::Request& req, httplib::Response& res) {
   try {
@@ -139,6 +139,10 @@ void ApiServer::Impl::Route(const httplib::Request& req, httplib::Response& res,
   }
   if (r.empty() || r.size() > 3) return Fail(res, NotFoundPath(path));
   if (group.empty() && version == "v1" && r[0] == "pods") return ServePods(req, res, user, t.ns, r);
+  if (group == api::kCrdGroup && version == api::kCrdVersion &&
+      r[0] == "customresourcedefinitions") {
+    return ServeCrds(req, res, user, t.ns, r);
+  }
   t.info = api::FindResource(group, version, r[0]);
   if (t.info == nullptr) return Fail(res, NotFoundPath(path));
   if (r.size() >= 2) t.name = r[1];

@@ -1,10 +1,11 @@
 // brix: the backup and restore tool (docs/architecture.md#processes): snapshot backup and
 // restore, log backup and PITR, storage, the playground, and `brix manager` (what brixd's jobs
-// run).
+// run); `brix crds` (hidden) prints deploy/00-crds.yaml (operator/api/crd.h).
 #include <CLI/CLI.hpp>
 
 #include "common/logging.h"
 #include "net/tls_flags.h"
+#include "operator/api/crd.h"
 #include "operator/api/job_kind.h"
 #include "tools/brix/br_commands.h"
 #include "tools/brix/log_commands.h"
@@ -29,6 +30,10 @@ int main(int argc, char** argv) {
   brix::tools::AddLogCommands(app, engine, &exit_code);
   brix::tools::AddPlaygroundCommands(app, &exit_code);
   brix::tools::AddManagerCommands(app, &exit_code);
+  // Hidden (empty group): prints deploy/00-crds.yaml, generated from the schema tables.
+  app.add_subcommand("crds", "print the CustomResourceDefinitions of deploy/00-crds.yaml")
+      ->group("")
+      ->callback([] { std::fputs(brix::api::CrdsYaml().c_str(), stdout); });
   app.parse_complete_callback([&] {
     brix::Status s = brix::InitLogging(log_level);
     if (!s.ok()) throw CLI::ValidationError(s.message());
