@@ -200,6 +200,7 @@ int Registry::AddCollector(std::function<std::vector<CollectedFamily>()> collect
 }
 
 void Registry::RemoveCollector(int id) {
+  std::lock_guard<std::mutex> collecting(collect_mu_);
   std::lock_guard<std::mutex> lock(mu_);
   collectors_.erase(id);
 }
@@ -208,6 +209,7 @@ std::string Registry::Render() const {
   // Each family's text by name, so that collected and registered families interleave in order.
   std::map<std::string, std::string> texts;
   std::vector<std::function<std::vector<CollectedFamily>()>> collectors;
+  std::lock_guard<std::mutex> collecting(collect_mu_);
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [name, f] : counters_) {

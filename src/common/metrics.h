@@ -135,6 +135,8 @@ class Registry {
                              std::vector<double> bounds, std::vector<std::string> label_names = {});
   // Adds a collector; called at every Render() (from the scraping thread). Returns its id.
   int AddCollector(std::function<std::vector<CollectedFamily>()> collect);
+  // After it returns the collector is never called again (it waits for a Render() in progress),
+  // so what the collector reads may be destroyed. Must not be called from a collector.
   void RemoveCollector(int id);
 
   // The text exposition format 0.0.4.
@@ -147,6 +149,7 @@ class Registry {
               std::vector<std::string> label_names, std::vector<double> bounds);
 
   mutable std::mutex mu_;
+  mutable std::mutex collect_mu_;  // held while collectors run; taken before mu_
   std::map<std::string, Type> types_;
   std::map<std::string, std::unique_ptr<CounterFamily>> counters_;
   std::map<std::string, std::unique_ptr<GaugeFamily>> gauges_;
