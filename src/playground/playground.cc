@@ -66,6 +66,17 @@ Status WriteStateFile(const std::string& path, const std::string& content) {
   return WriteFileDurably(path, content, 0600);
 }
 
+// Appends --status-addr on a free loopback port to `argv` and that address to `list` (a comma
+// list).
+Status AddStatusAddr(std::vector<std::string>& argv, const std::function<Result<int>()>& port,
+                     std::string& list) {
+  BRIX_ASSIGN_OR_RETURN(int p, port());
+  std::string address = "127.0.0.1:" + std::to_string(p);
+  argv.insert(argv.end(), {"--status-addr", address});
+  list += (list.empty() ? "" : ",") + address;
+  return Status::OK();
+}
+
 // Starts one process described by `p` (role, argv, port) and waits until its port answers.
 Status Launch(json& p, const std::string& dir) {
   std::vector<std::string> argv = p["argv"].get<std::vector<std::string>>();
@@ -218,24 +229,28 @@ Status Up(const Options& o) {
     state["processes"].push_back({{"role", "etcd"},
                                   {"port", etcd_port},
                                   {"argv", EtcdCommand(dir + "/etcd", etcd_port, etcd_peer, tls)}});
-    std::string pd_list;
+    std::string pd_list, pd_status, node_status;
     for (int i = 1; i <= o.pds; ++i) {
       BRIX_ASSIGN_OR_RETURN(int p, port());
       pd_list += (pd_list.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(p);
-      state["processes"].push_back({{"role", "kvpd-" + std::to_string(i)},
-                                    {"port", p},
-                                    {"argv", KvpdCommand(etcd, p, tls, credential_key)}});
+      std::vector<std::string> argv = KvpdCommand(etcd, p, tls, credential_key);
+      BRIX_RETURN_IF_ERROR(AddStatusAddr(argv, port, pd_status));
+      state["processes"].push_back(
+          {{"role", "kvpd-" + std::to_string(i)}, {"port", p}, {"argv", argv}});
     }
     for (int i = 1; i <= o.nodes; ++i) {
       BRIX_ASSIGN_OR_RETURN(int p, port());
+      std::vector<std::string> argv =
+          KvnodeCommand(pd_list, p, dir + "/kvnode-" + std::to_string(i), tls,
+                        {o.log_flush_interval_ms, o.test_log_buffer_fault_file, credential_key});
+      BRIX_RETURN_IF_ERROR(AddStatusAddr(argv, port, node_status));
       state["processes"].push_back(
-          {{"role", "kvnode-" + std::to_string(i)},
-           {"port", p},
-           {"argv", KvnodeCommand(
-                        pd_list, p, dir + "/kvnode-" + std::to_string(i), tls,
-                        {o.log_flush_interval_ms, o.test_log_buffer_fault_file, credential_key})}});
+          {{"role", "kvnode-" + std::to_string(i)}, {"port", p}, {"argv", argv}});
     }
     state["env"] = {{"BRIX_PD", pd_list}, {"BRIX_ETCD", etcd}};
+    // Status ports (GET /metrics, docs/metrics.md) of the source cluster's kvpds and kvnodes.
+    state["env"]["BRIX_KVPD_STATUS"] = pd_status;
+    state["env"]["BRIX_KVNODE_STATUS"] = node_status;
     for (const auto& [k, v] : net::TlsEnv(net::TlsConfig{tls, false})) state["env"][k] = v;
     std::vector<std::string> clusters = {std::string(kSeedNamespace) + "/demo1=" + pd_list};
     if (o.clusters == 2) {
@@ -275,6 +290,8 @@ Status Up(const Options& o) {
            // brixd reaches etcd and the kvpds, and passes these on to its jobs.
            {"env", net::TlsEnv(net::TlsConfig{tls, false})}});
       state["env"]["KUBECONFIG"] = dir + "/kubeconfig";
+      // brixd serves /metrics on its API port, with the API's TLS and token (docs/metrics.md).
+      state["env"]["BRIX_BRIXD_METRICS"] = "https://127.0.0.1:" + std::to_string(p) + "/metrics";
     }
     if (o.azurite) {
       BRIX_ASSIGN_OR_RETURN(int p, port());

@@ -4,7 +4,9 @@
 // processes outlive the command; their pids, command lines and ports are kept in
 // DIR/playground.json, their logs in DIR/logs/, and the addresses clients need in
 // DIR/playground.env (BRIX_PD, BRIX_ETCD, BRIX_TLS_CA_FILE, BRIX_TLS_CERT_FILE, BRIX_TLS_KEY_FILE,
-// and with Azurite AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_KEY, AZURE_STORAGE_CONNECTION_STRING,
+// BRIX_KVPD_STATUS and BRIX_KVNODE_STATUS (the source cluster's status ports, host:port comma
+// lists, serving /metrics), with brixd BRIX_BRIXD_METRICS (its /metrics URL), and with Azurite
+// AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_KEY, AZURE_STORAGE_CONNECTION_STRING,
 // AZURE_STORAGE_ENDPOINT).
 //
 // Mutual TLS everywhere: Up() makes a CA and one certificate (net/tls_certs.h) into DIR/tls/

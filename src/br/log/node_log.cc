@@ -17,6 +17,7 @@
 #include "br/log/log_buffer.h"
 #include "br/log/log_data_writer.h"
 #include "br/log/log_files.h"
+#include "br/log/log_metrics.h"
 #include "br/log/log_task.h"
 #include "br/log/node_replay.h"
 #include "br/meta_seal.h"
@@ -43,11 +44,12 @@ constexpr size_t kMaxRawFileBytes = 64 << 20;  // cut data files at this many ra
 class FlushWriter {
  public:
   FlushWriter(storage::ExternalStorage& storage, uint64_t store_id, uint64_t flush_ts,
-              const std::string& task, std::string scratch_dir)
+              const std::string& task, std::string scratch_dir, LogTaskMetrics& metrics)
       : storage_(storage),
         store_id_(store_id),
         flush_ts_(flush_ts),
-        scratch_dir_(std::move(scratch_dir)) {
+        scratch_dir_(std::move(scratch_dir)),
+        metrics_(metrics) {
     meta_.set_store_id(store_id);
     meta_.set_flush_ts(flush_ts);
     meta_.set_task(task);
@@ -70,8 +72,10 @@ class FlushWriter {
   Status Finish() {
     BRIX_RETURN_IF_ERROR(Cut());
     if (meta_.files_size() == 0) return Status::OK();
-    return storage_.Put(LogMetaName(store_id_, flush_ts_, NewUuid()),
-                        SealMessage(kMetaLogMeta, meta_));
+    std::string meta = SealMessage(kMetaLogMeta, meta_);
+    BRIX_RETURN_IF_ERROR(storage_.Put(LogMetaName(store_id_, flush_ts_, NewUuid()), meta));
+    metrics_.Uploaded(meta.size());
+    return Status::OK();
   }
   uint64_t kvs() const { return kvs_; }
 
@@ -92,6 +96,7 @@ class FlushWriter {
     f.set_has_catalog(has_catalog_);
     BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::Open(encoded.path));
     BRIX_RETURN_IF_ERROR(storage_.PutStream(f.name(), *source));
+    metrics_.Uploaded(encoded.size);
     kvs_ += f.kvs();
     meta_.set_min_ts(meta_.files_size() == 0 ? min_ts_ : std::min(meta_.min_ts(), min_ts_));
     meta_.set_max_ts(std::max(meta_.max_ts(), max_ts_));
@@ -103,6 +108,7 @@ class FlushWriter {
   uint64_t store_id_;
   uint64_t flush_ts_;
   std::string scratch_dir_;
+  LogTaskMetrics& metrics_;
   LogMeta meta_;
   std::unique_ptr<LogDataWriter> data_;  // the data file being written
   uint64_t min_ts_ = UINT64_MAX;
@@ -123,7 +129,9 @@ class TaskRunner {
         credential_key_(options.credential_key),
         checkpoint_(checkpoint),
         interval_(options.flush_interval),
-        dir_(node->work_dir() + "/log/" + task_.name()) {
+        dir_(node->work_dir() + "/log/" + task_.name()),
+        metrics_(task_.name(), node->store_id()) {
+    metrics_.Checkpoint(checkpoint_);
     sealed_ = std::move(sealed);
     std::error_code ec;
     fs::remove_all(dir_, ec);  // buffers of an earlier life: the re-scan covers them
@@ -215,8 +223,10 @@ class TaskRunner {
         storage = OpenStorage(sealed);
         opened = sealed;
       }
+      const auto started = std::chrono::steady_clock::now();
       Status s = storage.ok() ? Flush(**storage) : storage.status();
       if (!s.ok()) s = KeepPending(s);
+      metrics_.Flushed(s.ok(), std::chrono::steady_clock::now() - started);
       Report(s);
       std::lock_guard<std::mutex> lock(mu_);
       last_error_ = s;
@@ -256,7 +266,8 @@ class TaskRunner {
     auto rotated = buffer_->Rotate();
     if (!rotated.ok()) return BufferLost(rotated.status());
     pending_.push_back(std::move(*rotated));
-    FlushWriter writer(storage, node_->store_id(), resolved, task_.name(), dir_ + "/flush");
+    FlushWriter writer(storage, node_->store_id(), resolved, task_.name(), dir_ + "/flush",
+                       metrics_);
     if (!rescanned_) {
       Status added;
       BRIX_RETURN_IF_ERROR(
@@ -287,6 +298,7 @@ class TaskRunner {
     pending_.clear();
     rescanned_ = true;
     checkpoint_ = resolved;
+    metrics_.Checkpoint(resolved);
     // The checkpoint moves only once the data and meta are durable on the storage; kvpd moves
     // the task's service safepoint with it (and refuses both once the task is stopped).
     BRIX_ASSIGN_OR_RETURN(uint64_t global, ReportCheckpoint(resolved, ""));
@@ -335,6 +347,7 @@ class TaskRunner {
   uint64_t checkpoint_;
   std::chrono::milliseconds interval_;
   std::string dir_;
+  LogTaskMetrics metrics_;
   std::unique_ptr<LogBuffer> buffer_;
   int observer_ = 0;
   std::vector<BufferedWrites> pending_;  // rotated buffers not yet uploaded

@@ -42,6 +42,11 @@ class GcSafePoints {
   // Moves the GC safepoint as far as it may go now (dropping expired service safepoints) and
   // returns it.
   uint64_t Advance();
+  // The GC safepoint as it stands (for metrics).
+  uint64_t gc_safepoint() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return gc_safepoint_;
+  }
   // Sets (ttl > 0) or removes `service`'s safepoint; returns the smallest live one (0 = none).
   [[nodiscard]] Result<uint64_t> UpdateService(const std::string& service, uint64_t ts,
                                                int64_t ttl_seconds);

@@ -48,6 +48,16 @@ Status LogTasks::Load() {
   return Status::OK();
 }
 
+std::map<std::string, LogTasks::CheckpointSnapshot> LogTasks::Checkpoints(
+    const std::vector<uint64_t>& stores) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, CheckpointSnapshot> out;
+  for (const auto& [task, ckpts] : checkpoints_) {
+    out[task] = CheckpointSnapshot{GlobalCheckpointLocked(task, stores), ckpts};
+  }
+  return out;
+}
+
 uint64_t LogTasks::GlobalCheckpointLocked(const std::string& task,
                                           const std::vector<uint64_t>& stores) {
   const auto& ckpts = checkpoints_[task];

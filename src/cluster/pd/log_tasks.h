@@ -49,6 +49,14 @@ class LogTasks {
   [[nodiscard]] Status Checkpoint(const LogCheckpointRequest& req,
                                   const std::vector<uint64_t>& stores, LogCheckpointResponse* resp);
 
+  // For metrics (cluster/pd/pd_metrics.cc): each task's global checkpoint over `stores` and its
+  // stores' own checkpoints.
+  struct CheckpointSnapshot {
+    uint64_t global = 0;
+    std::map<uint64_t, uint64_t> stores;
+  };
+  std::map<std::string, CheckpointSnapshot> Checkpoints(const std::vector<uint64_t>& stores);
+
  private:
   // Requires mu_.
   uint64_t GlobalCheckpointLocked(const std::string& task, const std::vector<uint64_t>& stores);

@@ -9,7 +9,9 @@
 #include "cluster/pd/placement.h"
 #include "cluster/pd/tso_allocator.h"
 #include "cluster/proto/cluster.grpc.pb.h"
+#include "common/metrics.h"
 #include "common/time_util.h"
+#include "common/tso.h"
 #include "etcd/etcd_client.h"
 #include "net/grpc_status.h"
 
@@ -41,6 +43,58 @@ struct PdServer::Impl final : public pb::PD::Service {
   std::unique_ptr<Placement> placement;
   std::unique_ptr<GcSafePoints> safepoints;
   std::unique_ptr<LogTasks> log_tasks;
+  // docs/metrics.md: TSO counters here, the rest read by Collect() at scrape time.
+  metrics::Counter& tso_requests =
+      metrics::Default()
+          .Counter("brix_tso_requests_total", "TSO requests (GetTs) this kvpd answered as leader.")
+          .WithLabels({});
+  metrics::Counter& tso_issued =
+      metrics::Default()
+          .Counter("brix_tso_timestamps_issued_total", "Timestamps this kvpd issued as leader.")
+          .WithLabels({});
+  int collector = 0;
+
+  // Leader-only state (a follower's copy is stale): the GC safepoint and log checkpoints.
+  std::vector<metrics::CollectedFamily> Collect() {
+    using metrics::CollectedFamily;
+    using metrics::Type;
+    const bool leading = Leading();
+    std::vector<CollectedFamily> out = {{"brix_pd_leader",
+                                         "1 while this kvpd is the leader.",
+                                         Type::kGauge,
+                                         {{{}, leading ? 1.0 : 0.0}}}};
+    if (!leading) return out;
+    out.push_back({"brix_gc_safepoint_ts",
+                   "The GC safepoint (a TSO).",
+                   Type::kGauge,
+                   {{{}, static_cast<double>(safepoints->gc_safepoint())}}});
+    CollectedFamily global{"brix_log_checkpoint_ts",
+                           "A log task's global checkpoint (TSO; 0 until every store has one).",
+                           Type::kGauge,
+                           {}};
+    CollectedFamily lag{"brix_log_checkpoint_lag_seconds",
+                        "Seconds from a log task's global checkpoint to now: its RPO.",
+                        Type::kGauge,
+                        {}};
+    CollectedFamily store{"brix_log_store_checkpoint_ts",
+                          "A store's checkpoint of a log task (TSO), as the node reported it.",
+                          Type::kGauge,
+                          {}};
+    const double now_ms = static_cast<double>(UnixMillis());
+    for (const auto& [task, snap] : log_tasks->Checkpoints(placement->StoreIds())) {
+      global.samples.push_back({{{"task", task}}, static_cast<double>(snap.global)});
+      if (snap.global > 0) {
+        double ms = now_ms - static_cast<double>(TsPhysicalMs(snap.global));
+        lag.samples.push_back({{{"task", task}}, std::max(0.0, ms / 1000)});
+      }
+      for (const auto& [id, ts] : snap.stores) {
+        store.samples.push_back(
+            {{{"task", task}, {"store", std::to_string(id)}}, static_cast<double>(ts)});
+      }
+    }
+    for (auto* f : {&global, &lag, &store}) out.push_back(std::move(*f));
+    return out;
+  }
 
   void CreateConcerns() {
     leadership = std::make_unique<Leadership>(etcd.get(), options, [this] { return LoadState(); });
@@ -81,6 +135,8 @@ struct PdServer::Impl final : public pb::PD::Service {
     if (!Leading()) return NotLeader();
     auto ts = tso->Next(req->count());
     if (!ts.ok()) return Reply(ts.status());
+    tso_requests.Inc();
+    tso_issued.Inc(std::max<uint32_t>(req->count(), 1));
     resp->set_ts(*ts);
     resp->set_region_version(placement->region_version());  // read after the ts was issued
     return grpc::Status::OK;
@@ -237,10 +293,12 @@ Result<std::unique_ptr<PdServer>> PdServer::Start(const PdOptions& options) {
     return Status::Unavailable("kvpd: cannot listen on " + options.listen);
   }
   impl->leadership->StartCampaign();
+  impl->collector = metrics::Default().AddCollector([p = impl.get()] { return p->Collect(); });
   return std::unique_ptr<PdServer>(new PdServer(std::move(impl)));
 }
 
 PdServer::~PdServer() {
+  metrics::Default().RemoveCollector(impl_->collector);
   Shutdown();
   impl_->leadership->Join();
   impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));

@@ -2,6 +2,7 @@
 // discovery and OpenAPI documents (server_impl.h).
 #include <spdlog/spdlog.h>
 
+#include "common/metrics.h"
 #include "operator/api/crd.h"
 #include "operator/apiserver/discovery.h"
 #include "operator/apiserver/server_impl.h"
@@ -83,6 +84,17 @@ void ApiServer::Impl::Route(const httplib::Request& req, httplib::Response& res,
     if (path == "/version") return Reply(res, 200, VersionDocument());
     if (path == "/healthz" || path == "/livez" || path == "/readyz") {
       res.set_content("ok", "text/plain");
+      return;
+    }
+    if (path == "/metrics") {
+      // As kube-apiserver: authenticated, and RBAC allows it to whom a role grants `get` on the
+      // non-resource URL /metrics (Kubernetes' system:monitoring); docs/metrics.md.
+      RequestAttributes metrics_request;
+      metrics_request.verb = "get";
+      metrics_request.resource_request = false;
+      metrics_request.path = path;
+      if (auto denied = access->Authorize(user, metrics_request)) return Fail(res, *denied);
+      res.set_content(metrics::Default().Render(), metrics::kContentType);
       return;
     }
     if (path == "/api") {

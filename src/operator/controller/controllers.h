@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "operator/api/cron.h"
 #include "operator/api/types.h"
 #include "operator/controller/context.h"
 
@@ -60,6 +61,13 @@ class CompactController final : public Reconciler {
  private:
   Context* ctx_;
 };
+
+// The schedule's next snapshot backup by its cron: the first tick after its last backup (or
+// after all its backups were cleaned, or its creation, or `now`); nullopt when the cron has none.
+// A time in the past means the backup is due. The schedule controller and the metrics use it.
+std::optional<std::chrono::system_clock::time_point> NextBackupRun(
+    const api::BackupSchedule& schedule, const api::CronSchedule& cron,
+    std::chrono::system_clock::time_point now);
 
 // BackupSchedule: cron, pause, retention, the integrated log backup and compactions.
 class ScheduleController final : public Reconciler {

@@ -14,6 +14,7 @@
 
 #include "common/net_util.h"
 #include "common/process.h"
+#include "testing/prometheus.h"
 #include "testing/temp_dir.h"
 
 namespace brix {
@@ -193,6 +194,76 @@ spec:
 // Log backup with the seed's YAML: start (Running, a moving checkpoint), a full backup and a
 // workload, PITR into demo2 equal to the oracle, pause, resume, stop, a refused restart, and
 // truncation.
+// The real Prometheus scrapes kvpd, the kvnodes and brixd of the playground (docs/metrics.md)
+// while the log backup runs, and its API answers the RPO query with a plausible lag.
+void ScrapeWithPrometheus(std::map<std::string, std::string> env, const std::string& playground) {
+  if (!brix::testing::PrometheusServer::Available()) {
+    std::cout << "[ SKIPPED  ] Prometheus part: `prometheus` not installed (scripts/setup)\n";
+    return;
+  }
+  auto quoted = [](const std::string& comma_list) {
+    std::string out;
+    std::stringstream in(comma_list);
+    for (std::string a; std::getline(in, a, ',');) out += (out.empty() ? "\"" : ", \"") + a + "\"";
+    return out;
+  };
+  std::string brixd = env.at("BRIX_BRIXD_METRICS");  // https://127.0.0.1:PORT/metrics
+  std::string brixd_target = brixd.substr(8, brixd.find("/metrics") - 8);
+  std::string config =
+      "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+      "scrape_configs:\n"
+      "  - job_name: kvpd\n    static_configs:\n      - targets: [" +
+      quoted(env.at("BRIX_KVPD_STATUS")) +
+      "]\n"
+      "  - job_name: kvnode\n    static_configs:\n      - targets: [" +
+      quoted(env.at("BRIX_KVNODE_STATUS")) +
+      "]\n"
+      "  - job_name: brixd\n    scheme: https\n"
+      "    tls_config:\n      ca_file: " +
+      playground + "/brixd/tls.crt\n" +
+      "    authorization:\n      credentials_file: " + playground + "/brixd/token\n" +
+      "    static_configs:\n      - targets: [\"" + brixd_target + "\"]\n";
+  const auto started = std::chrono::steady_clock::now();
+  std::string dir = playground + "/prometheus";
+  std::filesystem::create_directories(dir);
+  auto prometheus = brix::testing::PrometheusServer::Start(dir, config);
+  ASSERT_TRUE(prometheus.ok()) << prometheus.status().ToString();
+  Json lag;
+  EXPECT_TRUE(brix::PollUntil(
+      [&] {
+        auto r = (*prometheus)->Query("brix_log_checkpoint_lag_seconds");
+        if (!r.ok() || r->empty()) return false;
+        lag = *r;
+        return true;
+      },
+      30s, 500ms))
+      << (*prometheus)->Targets();
+  ASSERT_FALSE(lag.empty());
+  ASSERT_EQ(lag.size(), 1u) << lag.dump();
+  EXPECT_EQ(lag[0]["metric"].value("job", ""), "kvpd");
+  const double seconds = std::stod(lag[0]["value"][1].get<std::string>());
+  // The flush interval is 1 s: the RPO is a few seconds, never negative.
+  EXPECT_GE(seconds, 0);
+  EXPECT_LT(seconds, 60) << lag.dump();
+  std::cout << "Prometheus: RPO " << seconds << " s, first answered after "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()
+            << " s\n";
+  // Every target is up (brixd with its TLS and token), and brixd reports the log backup's phase.
+  EXPECT_TRUE(brix::PollUntil(
+      [&] {
+        auto up = (*prometheus)->Query("min(up{job=~\"kvpd|kvnode|brixd\"})");
+        auto running =
+            (*prometheus)
+                ->Query(
+                    "brix_resource_phase{kind=\"Backup\",name=\"demo1-log-backup-azblob\","
+                    "phase=\"Running\"}");
+        return up.ok() && up->size() == 1 && (*up)[0]["value"][1] == "1" && running.ok() &&
+               running->size() == 1;
+      },
+      30s, 500ms))
+      << (*prometheus)->Targets();
+}
+
 TEST_F(ControllersTest, LogBackupPitrAndLifecycle) {
   ASSERT_EQ(Kvctl({"load", "--table", "db1.table1", "--rows", "300"}).exit_code, 0);
   ASSERT_EQ(Kubectl({"apply", "-f", kSeed + "log-backup-azblob.yaml"}).exit_code, 0);
@@ -340,6 +411,8 @@ spec:
       60s, 500ms))
       << Kubectl({"describe", "backup", "demo1-log-backup-azblob", "-n", "test1"}).output;
   EXPECT_EQ(Field("backup", "demo1-log-backup-azblob", "phase"), "Running");
+
+  ScrapeWithPrometheus(env_, pg_);
 
   // Pause, resume, stop with the seed's YAML (which drops the failed logTruncateUntil); then a
   // restart is refused, saying why.

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "operator/controller/controller_metrics.h"
+
 namespace brix::controller {
 
 ControllerManager::ControllerManager(client::ApiClient* client, ControllerOptions options)
@@ -15,6 +17,11 @@ ControllerManager::ControllerManager(client::ApiClient* client, ControllerOption
     auto loop = std::make_unique<Loop>();
     loop->reconciler = std::move(r);
     loop->queue = std::make_unique<WorkQueue>(Millis(100), Millis(100'000));
+    auto& reconciles = metrics::Default().Counter("brix_controller_reconciles_total",
+                                                  "Reconciles by kind and result (ok, error).",
+                                                  {"kind", "result"});
+    loop->reconciled_ok = &reconciles.WithLabels({loop->reconciler->info().kind, "ok"});
+    loop->reconciled_error = &reconciles.WithLabels({loop->reconciler->info().kind, "error"});
     loops_.push_back(std::move(loop));
   }
 }
@@ -53,6 +60,13 @@ Status ControllerManager::Start() {
     loop->worker = std::thread([this, loop] { Work(loop); });
   }
   resync_ = std::thread([this] { Resync(); });
+  metrics_collector_ = metrics::Default().AddCollector([this] {
+    return CollectControllerMetrics(*ctx_.client, [this] {
+      std::vector<std::pair<std::string, size_t>> depths;
+      for (auto& l : loops_) depths.emplace_back(l->reconciler->info().kind, l->queue->Depth());
+      return depths;
+    });
+  });
   return Status::OK();
 }
 
@@ -62,6 +76,8 @@ void ControllerManager::Stop() {
     if (stop_) return;
     stop_ = true;
   }
+  // Waits for a scrape in progress: the collector reads the queues and the client.
+  if (metrics_collector_ != 0) metrics::Default().RemoveCollector(metrics_collector_);
   cv_.notify_all();
   job_watch_.reset();
   for (auto& l : loops_) {
@@ -87,8 +103,10 @@ void ControllerManager::Work(Loop* loop) {
     }
     if (!r.ok()) {
       spdlog::warn("{} {}: {}", loop->reconciler->info().kind, *key, r.status().ToString());
+      loop->reconciled_error->Inc();
       loop->queue->AddRateLimited(*key);
     } else {
+      loop->reconciled_ok->Inc();
       loop->queue->Forget(*key);
       if (r->requeue_after) loop->queue->AddAfter(*key, *r->requeue_after);
     }

@@ -3,6 +3,10 @@
 // worker thread; watches on the kind and on Jobs (mapped to their owner) enqueue changes, and a
 // resync enqueues every object periodically, so a missed event only delays, never loses, a
 // reconcile.
+//
+// Metrics (docs/metrics.md): brix_controller_reconciles_total{kind,result} counted here; from
+// Start() to Stop() a collector of the process registry reports the queue depths and the CRs'
+// status series (controller_metrics.h).
 #pragma once
 
 #include <condition_variable>
@@ -11,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/metrics.h"
 #include "operator/controller/controllers.h"
 #include "operator/controller/work_queue.h"
 
@@ -31,6 +36,8 @@ class ControllerManager {
     std::unique_ptr<WorkQueue> queue;
     std::unique_ptr<client::WatchHandle> watch;
     std::thread worker;
+    metrics::Counter* reconciled_ok = nullptr;
+    metrics::Counter* reconciled_error = nullptr;
   };
   void Work(Loop* loop);
   void Resync();
@@ -46,6 +53,7 @@ class ControllerManager {
   std::condition_variable cv_;
   bool stop_ = false;
   bool collect_ = false;  // a BackupSchedule was deleted: collect orphans now
+  int metrics_collector_ = 0;
 };
 
 }  // namespace brix::controller

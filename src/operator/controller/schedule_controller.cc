@@ -387,11 +387,7 @@ Result<Outcome> ScheduleController::ReconcileOnce(const std::string& ns, const s
     }
   }
   BRIX_ASSIGN_OR_RETURN(auto cron, api::CronSchedule::Parse(spec.schedule));
-  auto earliest = TimeOf(schedule.status.last_backup_time);
-  if (!earliest) earliest = TimeOf(schedule.status.all_backup_clean_time);
-  if (!earliest) earliest = ParseIso8601Utc(schedule.metadata.creation_timestamp);
-  if (!earliest) earliest = now;
-  auto next = cron.Next(*earliest);
+  auto next = NextBackupRun(schedule, cron, now);
   if (!next) return Outcome::Done();
   if (*next > now) {
     return Outcome::After(std::chrono::duration_cast<Millis>(*next - now) + Millis(20));
@@ -422,6 +418,16 @@ Result<Outcome> ScheduleController::ReconcileOnce(const std::string& ns, const s
   auto after = cron.Next(now);
   return Outcome::After(after ? std::chrono::duration_cast<Millis>(*after - now) + Millis(20)
                               : ctx_->options.resync);
+}
+
+std::optional<std::chrono::system_clock::time_point> NextBackupRun(
+    const api::BackupSchedule& schedule, const api::CronSchedule& cron,
+    std::chrono::system_clock::time_point now) {
+  auto earliest = TimeOf(schedule.status.last_backup_time);
+  if (!earliest) earliest = TimeOf(schedule.status.all_backup_clean_time);
+  if (!earliest) earliest = ParseIso8601Utc(schedule.metadata.creation_timestamp);
+  if (!earliest) earliest = now;
+  return cron.Next(*earliest);
 }
 
 }  // namespace brix::controller

@@ -74,4 +74,9 @@ void WorkQueue::ShutDown() {
   cv_.notify_all();
 }
 
+size_t WorkQueue::Depth() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return due_.size();
+}
+
 }  // namespace brix::controller

@@ -32,6 +32,8 @@ class WorkQueue {
   // Ends the work on `key` (taken by Get); re-adds it if it was added meanwhile.
   void Done(const std::string& key);
   void ShutDown();
+  // Keys waiting (due or not), for metrics.
+  size_t Depth();
 
  private:
   void AddAtLocked(const std::string& key, Clock::time_point when);

@@ -1,11 +1,13 @@
 #include "storage/azure/azure_storage.h"
 
+#include <array>
 #include <deque>
 #include <future>
 #include <thread>
 
 #include "common/crc64.h"
 #include "common/encoding.h"
+#include "common/metrics.h"
 #include "common/parallel.h"
 #include "common/random.h"
 #include "common/time_util.h"
@@ -16,6 +18,57 @@
 
 namespace brix::storage {
 namespace {
+
+// brix_storage_requests_total{operation, result} (docs/metrics.md): one count per HTTP attempt
+// of this driver's retry loop (Execute), the one place that sees the service's answers. Results:
+// ok (answered: 2xx, or 404/409/412, the expected answers of probes and conditional writes),
+// throttled (429 or 503: the service asks us to slow down; retried), retried (another failure
+// that is tried again), error (a failure that ends the request).
+enum RequestResult { kOk, kThrottled, kRetried, kError, kResults };
+constexpr const char* kResultNames[kResults] = {"ok", "throttled", "retried", "error"};
+constexpr const char* kOperations[] = {
+    "get",  "head", "put", "put_block", "put_block_list", "delete", "list", "create_container",
+    "other"};
+
+std::string_view OperationOf(const azure::BlobRequest& r) {
+  auto has = [&](std::string_view k, std::string_view v) {
+    for (const auto& [qk, qv] : r.query) {
+      if (qk == k && qv == v) return true;
+    }
+    return false;
+  };
+  if (r.method == "GET") return has("comp", "list") ? "list" : "get";
+  if (r.method == "HEAD") return "head";
+  if (r.method == "DELETE") return "delete";
+  if (r.method == "PUT") {
+    if (has("comp", "block")) return "put_block";
+    if (has("comp", "blocklist")) return "put_block_list";
+    if (has("restype", "container")) return "create_container";
+    return "put";
+  }
+  return "other";
+}
+
+void CountRequest(std::string_view operation, RequestResult result) {
+  constexpr size_t kOps = std::size(kOperations);
+  // Every series looked up once: the retry loop only indexes.
+  static const auto* counters = [] {
+    auto& family = metrics::Default().Counter(
+        "brix_storage_requests_total",
+        "Requests to external storage (Azure Blob) by operation and result, one per attempt.",
+        {"operation", "result"});
+    auto* table = new std::array<metrics::Counter*, kOps * kResults>();
+    for (size_t o = 0; o < kOps; ++o) {
+      for (size_t r = 0; r < kResults; ++r) {
+        (*table)[o * kResults + r] = &family.WithLabels({kOperations[o], kResultNames[r]});
+      }
+    }
+    return table;
+  }();
+  size_t o = 0;
+  while (o + 1 < kOps && operation != kOperations[o]) ++o;
+  (*counters)[o * kResults + result]->Inc();
+}
 
 using azure::BlobRequest;
 using Ms = std::chrono::milliseconds;
@@ -425,6 +478,7 @@ class AzureBlobStorage final : public ExternalStorage {
       Result<net::HttpResponse> resp = transport_->Send(http);
       Status failure;
       std::optional<Ms> hint;
+      const std::string_view operation = OperationOf(tmpl);
       if (!resp.ok()) {
         failure = resp.status().WithContext(what);
         if (ambiguous) *ambiguous = true;
@@ -434,10 +488,13 @@ class AzureBlobStorage final : public ExternalStorage {
         if (req.method == "GET" && !length.empty() &&
             std::strtoull(length.c_str(), nullptr, 10) != resp->body.size()) {
           failure = Status::Unavailable(what + ": response body shorter than Content-Length");
-          if (!backoff_.ShouldRetry(attempt)) return failure;
+          const bool retry = backoff_.ShouldRetry(attempt);
+          CountRequest(operation, retry ? kRetried : kError);
+          if (!retry) return failure;
           std::this_thread::sleep_for(backoff_.DelayAfter(attempt));
           continue;
         }
+        CountRequest(operation, kOk);
         return resp;
       } else {
         failure = StatusFromResponse(*resp, what);
@@ -450,10 +507,20 @@ class AzureBlobStorage final : public ExternalStorage {
           // The token expired or was revoked (Azure answers 401, Azurite 403): fetch a new one.
           credential_->Invalidate();
           refreshed_token = true;
+          CountRequest(operation, kRetried);
           continue;
         }
       }
-      if (!failure.IsRetryable() || !backoff_.ShouldRetry(attempt)) return failure;
+      const bool retry = failure.IsRetryable() && backoff_.ShouldRetry(attempt);
+      const int http_status = resp.ok() ? resp->status : 0;
+      if (http_status == 429 || http_status == 503) {
+        CountRequest(operation, kThrottled);
+      } else if (http_status == 404 || http_status == 409 || http_status == 412) {
+        CountRequest(operation, kOk);
+      } else {
+        CountRequest(operation, retry ? kRetried : kError);
+      }
+      if (!retry) return failure;
       std::this_thread::sleep_for(backoff_.DelayAfter(attempt, hint));
     }
   }

@@ -1,6 +1,7 @@
 // kvnode: a storage node daemon. See cluster/node/node_server.h.
 
 #include <malloc.h>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -11,6 +12,7 @@
 #include "common/logging.h"
 #include "common/sealed_box.h"
 #include "common/signals.h"
+#include "net/status_server.h"
 #include "net/tls_flags.h"
 #include "tools/cli_exit.h"
 
@@ -52,6 +54,10 @@ int main(int argc, char** argv) {
                  "the cluster credential key kvpd has (32 random bytes, mode 0600): opens the "
                  "storage credentials log tasks forward to the nodes");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
+  std::string status_addr;
+  app.add_option("--status-addr", status_addr,
+                 "HOST:PORT of the status port: GET /metrics (Prometheus) and /healthz, plain "
+                 "HTTP (port 0: any free port; default: none)");
   brix::net::AddTlsFlags(app, &options.tls);
   if (auto usage = brix::tools::ParseCommandLine(app, argc, argv)) return *usage;
   options.gc_interval = std::chrono::milliseconds(gc_interval_ms);
@@ -74,6 +80,13 @@ int main(int argc, char** argv) {
   brix::net::SetClientTls(options.tls);  // as a client (of etcd, of kvpd): the same identity
   auto server = brix::cluster::NodeServer::Start(options);
   if (!server.ok()) return brix::tools::FailureExit(server.status());
+  std::unique_ptr<brix::net::StatusServer> status;
+  if (!status_addr.empty()) {
+    auto started = brix::net::StatusServer::Start(status_addr);
+    if (!started.ok()) return brix::tools::FailureExit(started.status());
+    status = std::move(started).value();
+    spdlog::info("kvnode status server on http://{}", status->address());
+  }
   brix::WaitForTerminationSignal();
   (*server)->Shutdown();
   return 0;
