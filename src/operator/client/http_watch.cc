@@ -53,8 +53,11 @@ class HttpWatch final : public WatchHandle {
   }
 
   // The first list: its objects are the watch's starting state (not reported).
+  // A server that does not answer yet is not an error: the thread lists once it does (and
+  // reports every object then). A refusal (403) is.
   Status Start() {
-    BRIX_RETURN_IF_ERROR(List(/*report=*/false));
+    Status listed = List(/*report=*/false);
+    if (!listed.ok() && !listed.IsRetryable()) return listed;
     thread_ = std::thread([this] { Run(); });
     return Status::OK();
   }

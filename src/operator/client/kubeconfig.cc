@@ -154,6 +154,11 @@ Result<KubeClientConfig> InClusterConfig(const EnvLookup& env, const std::string
   return out;
 }
 
+Result<HttpClientOptions> InClusterHttpOptions(const EnvLookup& env) {
+  BRIX_ASSIGN_OR_RETURN(KubeClientConfig c, InClusterConfig(env));
+  return c.http;
+}
+
 Result<KubeClientConfig> ResolveClientConfig(const std::string& kubeconfig_flag,
                                              const EnvLookup& env) {
   if (!kubeconfig_flag.empty()) return LoadKubeconfig(kubeconfig_flag);

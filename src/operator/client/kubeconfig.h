@@ -36,6 +36,9 @@ struct KubeClientConfig {
 [[nodiscard]] Result<KubeClientConfig> InClusterConfig(
     const EnvLookup& env, const std::string& sa_dir = kServiceAccountDir);
 
+// InClusterConfig's HTTP options alone (`brix manager` in a Job's pod).
+[[nodiscard]] Result<HttpClientOptions> InClusterHttpOptions(const EnvLookup& env);
+
 // --kubeconfig FILE when given, else $KUBECONFIG (its first path), else in-cluster.
 [[nodiscard]] Result<KubeClientConfig> ResolveClientConfig(const std::string& kubeconfig_flag,
                                                            const EnvLookup& env);

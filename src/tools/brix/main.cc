@@ -1,6 +1,6 @@
 // brix: the backup and restore tool (docs/architecture.md#processes): snapshot backup and
-// restore, log backup and PITR, storage, the playground, and `brix manager` (what brixd's jobs
-// run).
+// restore, log backup and PITR, storage, the playground, `brix manager` (what brixd's jobs
+// run) and `brix operator` (the controllers as their own process).
 #include <CLI/CLI.hpp>
 
 #include "common/logging.h"
@@ -9,6 +9,7 @@
 #include "tools/brix/br_commands.h"
 #include "tools/brix/log_commands.h"
 #include "tools/brix/manager_command.h"
+#include "tools/brix/operator_command.h"
 #include "tools/brix/playground_command.h"
 #include "tools/brix/storage_command.h"
 #include "tools/cli_exit.h"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   brix::tools::AddLogCommands(app, engine, &exit_code);
   brix::tools::AddPlaygroundCommands(app, &exit_code);
   brix::tools::AddManagerCommands(app, &exit_code);
+  brix::tools::AddOperatorCommand(app, &exit_code);
   app.parse_complete_callback([&] {
     brix::Status s = brix::InitLogging(log_level);
     if (!s.ok()) throw CLI::ValidationError(s.message());
