@@ -97,6 +97,11 @@ int main(int argc, char** argv) {
   app.add_flag("--external-operator", external_operator,
                "run the job runner but no controllers: `brix operator` runs them as its own "
                "process against this API (docs/kubernetes.md)");
+  std::string operator_user = "system:serviceaccount:brix-system:brix-operator";
+  app.add_option("--operator-user", operator_user,
+                 "with --external-operator: the operator's user, who may create the Jobs the "
+                 "runner executes (deploy/20-operator-rbac.yaml's ServiceAccount)")
+      ->capture_default_str();
   app.add_option("--resync", resync, "how often every object is reconciled (Go duration)")
       ->capture_default_str();
   if (auto usage = brix::tools::ParseCommandLine(app, argc, argv)) return *usage;
@@ -152,6 +157,7 @@ int main(int argc, char** argv) {
   }
   if (!plain_http) options.tls = tls;
   options.token = token;
+  if (external_operator) options.job_creators = {operator_user};
 
   // Signals are taken by sigwait below, not by whichever thread happens to run.
   sigset_t signals;
