@@ -9,23 +9,14 @@
 namespace brix::apiserver {
 namespace {
 
-class HttpClientTest : public BrixdTest {
- protected:
-  std::unique_ptr<client::HttpApiClient> Client() {
-    client::HttpClientOptions o;
-    o.server = "https://127.0.0.1:" + std::to_string(port_);
-    o.token = Token();
-    o.ca_file = dir_.path() + "/state/tls.crt";
-    o.retry_for = 20s;
-    return std::make_unique<client::HttpApiClient>(o);
-  }
-  static Json SecretNamed(const std::string& name) {
-    return {{"apiVersion", "v1"},
-            {"kind", "Secret"},
-            {"metadata", {{"name", name}, {"namespace", "default"}}},
-            {"stringData", {{"k", "v"}}}};
-  }
-};
+using HttpClientTest = BrixdTest;
+
+Json SecretNamed(const std::string& name) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Secret"},
+          {"metadata", {{"name", name}, {"namespace", "default"}}},
+          {"stringData", {{"k", "v"}}}};
+}
 
 struct Seen {
   std::mutex mu;
@@ -41,7 +32,7 @@ struct Seen {
 };
 
 TEST_F(HttpClientTest, WatchStreamsChangesSurvivesABrixdRestartAndStopsAtOnce) {
-  auto api = Client();
+  auto api = std::make_unique<client::HttpApiClient>(ApiOptions());
   ASSERT_TRUE(api->Create(client::Secrets(), "default", SecretNamed("before")).ok());
   Seen seen;
   auto w = api->Watch(client::Secrets(), [&](const client::WatchEvent& e) { seen.Add(e); });

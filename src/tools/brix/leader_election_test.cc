@@ -10,20 +10,10 @@
 namespace brix::apiserver {
 namespace {
 
-class LeaderElectionTest : public BrixdTest {
- protected:
-  std::unique_ptr<client::HttpApiClient> Client() {
-    client::HttpClientOptions o;
-    o.server = "https://127.0.0.1:" + std::to_string(port_);
-    o.token = Token();
-    o.ca_file = dir_.path() + "/state/tls.crt";
-    o.retry_for = 20s;
-    return std::make_unique<client::HttpApiClient>(o);
-  }
-};
+using LeaderElectionTest = BrixdTest;
 
 TEST_F(LeaderElectionTest, OneLeaderAtATimeAndAStandbyTakesAnExpiredLease) {
-  auto api = Client();
+  auto api = std::make_unique<client::HttpApiClient>(ApiOptions());
   auto options = [](const std::string& id) {
     controller::LeaderElectionOptions o;
     o.ns = "default";
