@@ -65,6 +65,7 @@ struct CurlOptions {
   std::chrono::milliseconds default_timeout{300'000};
   std::chrono::seconds max_connection_age{30};
   std::string ca_file;  // extra CA bundle; empty = system default
+  std::string ca_pem;   // or the bundle itself (PEM text), e.g. a kubeconfig's CA data
 };
 
 class CurlTransport final : public HttpTransport {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "cluster/client/pd_client.h"
@@ -19,6 +20,7 @@
 #include "net/tls_certs.h"
 #include "operator/client/http_client.h"
 #include "playground/commands.h"
+#include "playground/operator_setup.h"
 
 namespace brix::playground {
 namespace {
@@ -78,7 +80,8 @@ Status AddStatusAddr(std::vector<std::string>& argv, const std::function<Result<
 }
 
 // Starts one process described by `p` (role, argv, port) and waits until its port answers.
-Status Launch(json& p, const std::string& dir) {
+// A process without a port (the operator) is up once its log says `ready`.
+Status Launch(json& p, const std::string& dir, const std::string& ready = "") {
   std::vector<std::string> argv = p["argv"].get<std::vector<std::string>>();
   std::string log = dir + "/logs/" + p["role"].get<std::string>() + ".log";
   std::map<std::string, std::string> env;
@@ -89,9 +92,13 @@ Status Launch(json& p, const std::string& dir) {
   child.Release();  // the playground outlives this command
   p["pid"] = pid;
   int port = p["port"].get<int>();
-  if (!PollUntil([&] { return !Alive(pid) || WaitForPort(port, std::chrono::milliseconds(100)); },
-                 std::chrono::seconds(60)) ||
-      !Alive(pid)) {
+  auto up = [&] {
+    if (port > 0) return WaitForPort(port, std::chrono::milliseconds(100));
+    std::ifstream in(log);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.find(ready) != std::string::npos;
+  };
+  if (!PollUntil([&] { return !Alive(pid) || up(); }, std::chrono::seconds(60)) || !Alive(pid)) {
     return Status::Unavailable(p["role"].get<std::string>() + " did not start (log: " + log + ")");
   }
   return Status::OK();
@@ -117,14 +124,7 @@ Status WaitForCluster(const std::string& pd, size_t nodes, const net::TlsFiles& 
 // In every namespace of `namespaces`.
 Status CreateSeedSecret(const std::string& dir, const json& env, int brixd_port,
                         const std::vector<std::string>& namespaces) {
-  std::ifstream token_in(dir + "/brixd/token");
-  std::string token;
-  token_in >> token;
-  if (token.empty()) return Status::NotFound("brixd wrote no token in " + dir + "/brixd");
-  client::HttpClientOptions o;
-  o.server = "https://127.0.0.1:" + std::to_string(brixd_port);
-  o.token = token;
-  o.ca_file = dir + "/brixd/tls.crt";
+  BRIX_ASSIGN_OR_RETURN(client::HttpClientOptions o, BrixdAdminOptions(dir, brixd_port));
   client::HttpApiClient api(o);
   auto data_of = [&](std::vector<std::string> keys) {
     json data = json::object();
@@ -208,15 +208,18 @@ Status Up(const Options& o) {
   BRIX_ASSIGN_OR_RETURN(net::TlsFiles tls, net::WriteClusterTls(tls_dir));
   if (existing.ok()) {
     state = *existing;  // restart what died, keep what runs
-    bool has_brixd = false, has_azurite = false;
+    bool has_brixd = false, has_azurite = false, has_operator = false;
     for (auto& p : state["processes"]) {
       has_brixd = has_brixd || p["role"] == "brixd";
+      has_operator = has_operator || p["role"] == "operator";
       has_azurite = has_azurite || p["role"] == "azurite";
     }
-    if ((o.brixd && !has_brixd) || (o.azurite && !has_azurite)) {
+    if ((o.brixd && !has_brixd) || (o.azurite && !has_azurite) ||
+        (o.external_operator && !has_operator)) {
       return Status::FailedPrecondition(
           "a playground already runs in " + dir +
-          " without --brixd/--azurite; run `brix playground down --dir " + dir + "` first");
+          " without --brixd/--azurite/--external-operator; run `brix playground down --dir " + dir +
+          "` first");
     }
   } else {
     // Fresh playground: fix ports and command lines once; restarts reuse them.
@@ -292,6 +295,15 @@ Status Up(const Options& o) {
       state["env"]["KUBECONFIG"] = dir + "/kubeconfig";
       // brixd serves /metrics on its API port, with the API's TLS and token (docs/metrics.md).
       state["env"]["BRIX_BRIXD_METRICS"] = "https://127.0.0.1:" + std::to_string(p) + "/metrics";
+      if (o.external_operator) {
+        state["processes"].back()["argv"].push_back("--external-operator");
+        // Launched once brixd is up and its Secrets exist (below); reads log checkpoints
+        // from the kvpds with the cluster's TLS.
+        state["processes"].push_back({{"role", "operator"},
+                                      {"port", 0},
+                                      {"argv", OperatorCommand(dir, clusters)},
+                                      {"env", net::TlsEnv(net::TlsConfig{tls, false})}});
+      }
     }
     if (o.azurite) {
       BRIX_ASSIGN_OR_RETURN(int p, port());
@@ -345,6 +357,7 @@ Status Up(const Options& o) {
     if (p["role"].get<std::string>().rfind("kvnode-", 0) == 0) ++nodes;
     if (p["role"].get<std::string>().rfind("demo2-kvnode-", 0) == 0) ++nodes2;
     if (p["role"] == "brixd") brixd_port = p["port"].get<int>();
+    if (p["role"] == "operator") continue;  // after brixd's Secrets, below
     if (p.contains("pid") && Alive(p["pid"].get<pid_t>())) continue;
     s = Launch(p, dir);
     if (!s.ok()) break;
@@ -360,6 +373,13 @@ Status Up(const Options& o) {
     std::vector<std::string> namespaces = {kSeedNamespace};
     if (nodes2 > 0) namespaces.push_back(kRestoreNamespace);
     s = CreateSeedSecret(dir, ad, brixd_port, namespaces);
+  }
+  for (auto& p : state["processes"]) {
+    if (!s.ok() || p["role"] != "operator") continue;
+    if (p.contains("pid") && Alive(p["pid"].get<pid_t>())) continue;
+    s = PrepareExternalOperator(dir, brixd_port);
+    if (s.ok()) s = Launch(p, dir, "controllers running");
+    if (s.ok()) s = WriteStateFile(dir + "/playground.json", state.dump(2));
   }
   if (!s.ok()) {
     if (!existing.ok()) {  // a fresh playground that failed: leave nothing half-started
@@ -383,8 +403,8 @@ Status Down(const std::string& dir) {
   BRIX_ASSIGN_OR_RETURN(json state, ReadState(dir));
   // Stop clients of etcd before etcd: nodes, then kvpd, then the rest.
   auto& procs = state["processes"];
-  for (const char* prefix : {"brixd", "kvnode-", "demo2-kvnode-", "kvpd-", "demo2-kvpd-", "azurite",
-                             "entra", "etcd", "demo2-etcd"}) {
+  for (const char* prefix : {"operator", "brixd", "kvnode-", "demo2-kvnode-", "kvpd-",
+                             "demo2-kvpd-", "azurite", "entra", "etcd", "demo2-etcd"}) {
     for (auto& p : procs) {
       if (p["role"].get<std::string>().rfind(prefix, 0) == 0 && p.contains("pid")) {
         StopPid(p["pid"].get<pid_t>());

@@ -30,6 +30,10 @@ struct Options {
   int pds = 1;
   bool azurite = false;
   bool brixd = false;
+  // With brixd: the controllers run as their own process, `brix operator` (role "operator",
+  // over HTTPS with a ServiceAccount token; playground/operator_setup.h), and brixd runs with
+  // --external-operator (the API and the job runner only).
+  bool external_operator = false;
   // 2 adds a second, empty cluster (its own etcd, kvpd and `nodes` kvnodes; roles demo2-*) as a
   // restore target; BRIX_PD_DEMO2 in playground.env.
   int clusters = 1;

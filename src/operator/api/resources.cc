@@ -495,6 +495,9 @@ std::vector<ResourceInfo> BuildResources() {
                     [](const Json& sa) { return Json(CountOf(sa, "secrets")); }),
            Age()});
   builtin("batch", "v1", "jobs", "job", "Job", {}, true, JobColumns());
+  // `brix operator`'s leader election (operator/controller/leader_election.h).
+  builtin("coordination.k8s.io", "v1", "leases", "lease", "Lease", {}, false,
+          {Col("Holder", "string", ".spec.holderIdentity"), Age()});
   builtin("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", {}, false,
           {Col("Created At", "string", ".metadata.creationTimestamp")});
   builtin(

@@ -1,5 +1,7 @@
 #include "operator/apiserver/access.h"
 
+#include <algorithm>
+
 #include "common/time_util.h"
 #include "operator/api/job_kind.h"
 
@@ -203,7 +205,10 @@ std::optional<ApiError> AccessControl::CheckJob(const UserInfo& user, const api:
   bool has = HasAnnotation(updated, api::kJobKindAnnotation);
   bool changed = had != has || (has && Annotation(*current, api::kJobKindAnnotation) !=
                                            Annotation(updated, api::kJobKindAnnotation));
-  if (changed && user.name != kControllerUser) {
+  bool creator =
+      user.name == kControllerUser ||
+      std::find(job_creators_.begin(), job_creators_.end(), user.name) != job_creators_.end();
+  if (changed && !creator) {
     return ForbiddenError(info.group, info.plural, name,
                           std::string("the annotation \"") + api::kJobKindAnnotation +
                               "\" is reserved for brix's controllers; user \"" + user.name +

@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "etcd/etcd_client.h"
 #include "operator/apiserver/api_error.h"
@@ -34,6 +35,9 @@ class AccessControl {
   // `etcd` and `registry` must outlive this object. Empty tokens never match.
   AccessControl(etcd::EtcdClient* etcd, Registry* registry, std::string admin_token,
                 std::string controller_token);
+
+  // Users besides system:brix-controller allowed to set the job-kind annotation.
+  void AllowJobCreators(std::vector<std::string> users) { job_creators_ = std::move(users); }
 
   // The caller of a request with this `Authorization` header; 401 when unauthenticated, 503 when
   // etcd cannot answer.
@@ -64,6 +68,7 @@ class AccessControl {
   Registry* registry_;
   ServiceAccountTokens tokens_;
   Authenticator authenticator_;
+  std::vector<std::string> job_creators_;
 };
 
 // The 403 for a request `user` may not make.

@@ -14,6 +14,7 @@
 
 #include "common/net_util.h"
 #include "common/process.h"
+#include "operator/client/http_client.h"
 #include "testing/etcd.h"
 #include "testing/temp_dir.h"
 
@@ -121,6 +122,16 @@ class BrixdTest : public ::testing::Test {
     auto r = RunCommand(argv, {});
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : CommandResult{};
+  }
+
+  // How an HttpApiClient reaches this brixd as its admin.
+  client::HttpClientOptions ApiOptions() {
+    client::HttpClientOptions o;
+    o.server = "https://127.0.0.1:" + std::to_string(port_);
+    o.token = Token();
+    o.ca_file = dir_.path() + "/state/tls.crt";
+    o.retry_for = 20s;
+    return o;
   }
 
   Json GetJson(const std::string& path) {

@@ -20,6 +20,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ServerOptions options) {
   if (options.controller_token.empty()) options.controller_token = NewToken();
   impl->access = std::make_unique<AccessControl>(impl->etcd.get(), impl->registry.get(),
                                                  options.token, options.controller_token);
+  impl->access->AllowJobCreators(options.job_creators);
   impl->options = options;
   BRIX_ASSIGN_OR_RETURN(impl->http, HttpServer::Create(options.tls));
   impl->hubs = std::make_unique<WatchHubs>(impl->registry.get(), options.watch_bookmark_interval);

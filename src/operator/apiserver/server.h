@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/result.h"
 #include "operator/apiserver/tls.h"
@@ -32,6 +33,10 @@ struct ServerOptions {
   // The controllers' bearer token (user system:brix-controller); empty: a fresh random one,
   // held in memory only (see controller_token()).
   std::string controller_token;
+  // Users besides system:brix-controller who may create Jobs carrying the job-kind annotation
+  // (the Jobs the runner executes): an external `brix operator`'s ServiceAccount
+  // ("system:serviceaccount:brix-system:brix-operator"; brixd --external-operator).
+  std::vector<std::string> job_creators;
   int max_threads = 64;  // request handlers; open watches hold none (watch_writer.h)
   CertificatePem tls;    // empty: plain HTTP
   // Where the job runner writes the log of Job `ns`/`job` ("" = none): what pods/log serves

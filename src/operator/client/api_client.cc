@@ -77,6 +77,11 @@ const api::ResourceInfo& RoleBindings() {
   return r;
 }
 
+const api::ResourceInfo& Leases() {
+  static const auto& r = Find("coordination.k8s.io", "v1", "leases");
+  return r;
+}
+
 Result<Json> ApiClient::CreateSubresource(const api::ResourceInfo& info, const std::string&,
                                           const std::string&, const std::string& subresource,
                                           const Json&) {

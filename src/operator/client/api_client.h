@@ -33,6 +33,7 @@ const api::ResourceInfo& Events();
 const api::ResourceInfo& ServiceAccounts();
 const api::ResourceInfo& Roles();
 const api::ResourceInfo& RoleBindings();
+const api::ResourceInfo& Leases();
 
 struct WatchEvent {
   std::string type;  // ADDED, MODIFIED, DELETED

@@ -2,12 +2,20 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "common/encoding.h"
 
 namespace brix::client {
-namespace {}  // namespace
+namespace {
+
+// client-go's cachingTokenSource re-reads a token file once a minute.
+constexpr std::chrono::minutes kTokenFileReread{1};
+
+}  // namespace
 
 Result<HttpClientOptions> HttpClientOptionsFromEnv(const EnvLookup& env) {
   HttpClientOptions o;
@@ -25,6 +33,7 @@ HttpApiClient::HttpApiClient(HttpClientOptions options)
     : options_(std::move(options)), transport_([&] {
         net::CurlOptions c;
         c.ca_file = options_.ca_file;
+        c.ca_pem = options_.ca_pem;
         c.default_timeout = std::chrono::seconds(30);
         return c;
       }()) {}
@@ -40,15 +49,17 @@ std::string HttpApiClient::Path(const api::ResourceInfo& info, const std::string
 }
 
 Result<Json> HttpApiClient::Send(const std::string& method, const std::string& path,
-                                 const Json* body) {
+                                 const Json* body,
+                                 std::optional<std::chrono::milliseconds> retry_for) {
   std::string payload = body ? body->dump() : "";
-  auto deadline = std::chrono::steady_clock::now() + options_.retry_for;
+  auto deadline = std::chrono::steady_clock::now() + retry_for.value_or(options_.retry_for);
   std::chrono::milliseconds pause(200);
   for (;;) {
+    BRIX_ASSIGN_OR_RETURN(std::string token, BearerToken());
     net::HttpRequest req;
     req.method = method;
     req.url = options_.server + path;
-    req.headers = {{"Authorization", "Bearer " + options_.token}, {"Accept", "application/json"}};
+    req.headers = {{"Authorization", "Bearer " + token}, {"Accept", "application/json"}};
     if (body) {
       req.headers.emplace_back("Content-Type", "application/json");
       req.body = payload;
@@ -119,9 +130,22 @@ Status HttpApiClient::Delete(const api::ResourceInfo& info, const std::string& n
   return Status::OK();
 }
 
-Result<std::unique_ptr<WatchHandle>> HttpApiClient::Watch(const api::ResourceInfo&,
-                                                          std::function<void(const WatchEvent&)>) {
-  return Status::NotSupported("HttpApiClient does not watch");
+Result<std::string> HttpApiClient::BearerToken() {
+  if (options_.token_file.empty()) return options_.token;
+  std::lock_guard<std::mutex> lock(token_mu_);
+  auto now = std::chrono::steady_clock::now();
+  if (file_token_.empty() || now - token_read_ >= kTokenFileReread) {
+    std::ifstream in(options_.token_file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+    if (text.empty()) {
+      if (!file_token_.empty()) return file_token_;  // keep the last one through a rewrite
+      return Status::FailedPrecondition("no bearer token in " + options_.token_file);
+    }
+    file_token_ = std::move(text);
+    token_read_ = now;
+  }
+  return file_token_;
 }
 
 }  // namespace brix::client

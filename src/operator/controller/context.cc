@@ -99,6 +99,21 @@ Status EnsureJobAccount(const Context& ctx, const std::string& ns) {
   return Status::OK();
 }
 
+Result<std::map<std::string, std::string>> ParseClusterFlags(
+    const std::vector<std::string>& flags) {
+  std::map<std::string, std::string> out;
+  for (const auto& c : flags) {
+    size_t eq = c.find('=');
+    size_t slash = c.find('/');
+    if (eq == std::string::npos || slash == std::string::npos || slash > eq || slash == 0 ||
+        slash + 1 == eq || eq + 1 == c.size()) {
+      return Status::InvalidArgument("--cluster wants NAMESPACE/NAME=KVPD_ADDRESSES, got " + c);
+    }
+    out[c.substr(0, eq)] = c.substr(eq + 1);
+  }
+  return out;
+}
+
 Status CreateJob(const Context& ctx, const api::ResourceInfo& owner_info, const Json& owner,
                  const JobRequest& r) {
   std::string ns = client::NamespaceOf(owner);
@@ -156,12 +171,14 @@ Status CreateJob(const Context& ctx, const api::ResourceInfo& owner_info, const 
           {"spec",
            {{"restartPolicy", "Never"},
             {"serviceAccountName", service_account},
-            {"containers", Json::array({{{"name", r.component == "compactbackup" ? "backup-manager"
-                                                                                 : r.component},
-                                         {"image", jobs::kBrixImage},
-                                         {"command", Json::array({"brix", "manager"})},
-                                         {"args", args},
-                                         {"env", env}}})}}}}}}},
+            {"containers",
+             Json::array(
+                 {{{"name", r.component == "compactbackup" ? "backup-manager" : r.component},
+                   {"image", ctx.options.job_image.empty() ? std::string(jobs::kBrixImage)
+                                                           : ctx.options.job_image},
+                   {"command", Json::array({"brix", "manager"})},
+                   {"args", args},
+                   {"env", env}}})}}}}}}},
   };
   // The CR's env, resources, tolerations, ... as TiDB Operator puts them on its job pods.
   jobs::ApplyPodFields(owner.value("spec", Json::object()), &job["spec"]["template"]);

@@ -22,6 +22,9 @@ struct ControllerOptions {
   // "namespace/name" of a cluster (spec.br.cluster in spec.br.clusterNamespace or the CR's
   // namespace) -> its kvpd addresses "h:p[,h:p]".
   std::map<std::string, std::string> clusters;
+  // The image of every Job's container ("" = jobs::kBrixImage, what brixd's runner runs);
+  // a CR's spec.toolImage still overrides it. `brix operator --job-image`.
+  std::string job_image;
   // Every object is reconciled at least this often (watches make most reconciles immediate).
   Millis resync{30'000};
   // How often a Running log backup's checkpoint and flush errors are read into its status
@@ -35,6 +38,11 @@ struct ControllerOptions {
     return std::chrono::system_clock::now();
   };
 };
+
+// The repeatable --cluster NAMESPACE/NAME=KVPD_ADDRESSES flag of brixd and `brix operator`, as
+// ControllerOptions::clusters; InvalidArgument naming the bad value.
+[[nodiscard]] Result<std::map<std::string, std::string>> ParseClusterFlags(
+    const std::vector<std::string>& flags);
 
 struct Context {
   client::ApiClient* client;

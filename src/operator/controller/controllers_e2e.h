@@ -1,5 +1,6 @@
 // The fixture of the controller e2e tests: a real playground (etcd, kvpd, kvnodes, Azurite,
-// brixd with its controllers and job runner; with `clusters_ = 2` a second, empty cluster as the
+// brixd with its controllers and job runner, or with `external_operator_` brixd's job runner and
+// `brix operator` as its own process; with `clusters_ = 2` a second, empty cluster as the
 // restore target) driven through the real kubectl. Each test gets its own playground.
 #pragma once
 
@@ -74,10 +75,23 @@ class ControllersTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_EQ(::access(kKubectl, X_OK), 0) << "the real kubectl is needed at " << kKubectl;
     pg_ = dir_.path() + "/pg";
-    auto up =
-        RunCommand({kBin + "/brix", "playground", "up", "--dir", pg_, "--nodes", "2", "--azurite",
-                    "--brixd", "--clusters", std::to_string(clusters_), "--log-flush-interval-ms",
-                    "1000", "--test-log-buffer-fault-file", buffer_fault_file()});
+    std::vector<std::string> argv = {kBin + "/brix",
+                                     "playground",
+                                     "up",
+                                     "--dir",
+                                     pg_,
+                                     "--nodes",
+                                     "2",
+                                     "--azurite",
+                                     "--brixd",
+                                     "--clusters",
+                                     std::to_string(clusters_),
+                                     "--log-flush-interval-ms",
+                                     "1000",
+                                     "--test-log-buffer-fault-file",
+                                     buffer_fault_file()};
+    if (external_operator_) argv.push_back("--external-operator");
+    auto up = RunCommand(argv);
     ASSERT_TRUE(up.ok());
     ASSERT_EQ(up->exit_code, 0) << up->output;
     std::ifstream in(pg_ + "/playground.env");
@@ -179,18 +193,26 @@ class ControllersTest : public ::testing::Test {
     return at == std::string::npos ? "" : checksum_output.substr(at);
   }
   pid_t Pid(const std::string& role) {
+    Json p = Process(role);
+    return p.is_object() ? p["pid"].get<pid_t>() : -1;
+  }
+  // The playground's record of `role` (argv, env, pid), or null.
+  Json Process(const std::string& role) {
     std::ifstream in(pg_ + "/playground.json");
     Json j = Json::parse(in, nullptr, false);
     for (const auto& p : j["processes"]) {
-      if (p["role"] == role) return p["pid"].get<pid_t>();
+      if (p["role"] == role) return p;
     }
-    return -1;
+    return Json();
   }
 
   // While this file exists, demo1's kvnodes fail their log-buffer writes like a full disk.
   std::string buffer_fault_file() const { return dir_.path() + "/buffer-fault"; }
 
   int clusters_ = 2;  // demo2 is the restore target
+  // The controllers run as `brix operator`, its own process, over HTTPS with a ServiceAccount
+  // token; brixd serves the API and runs the jobs (brix playground up --external-operator).
+  bool external_operator_ = false;
   testing::TempDir dir_;
   std::string pg_;
   std::map<std::string, std::string> env_;

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -43,9 +44,22 @@ spec:
   return yaml;
 }
 
+// The snapshot story with the controllers inside brixd (Embedded) and as `brix operator`, a
+// process of its own against brixd over HTTPS with a ServiceAccount token (ExternalOperator).
+class SnapshotStoryTest : public ControllersTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  void SetUp() override {
+    external_operator_ = GetParam();
+    ControllersTest::SetUp();
+  }
+  // External: a second operator waits for the Lease; the leader is killed with SIGKILL; the
+  // standby takes over once the Lease expired and a Backup applied after the kill completes.
+  void StandbyTakesOverFromAKilledLeader();
+};
+
 // Ad-hoc full backup with the seed's YAML, restore into demo2 equal to the oracle, the table
 // example with the AD secret and sendCredToTikv false, and both clean policies.
-TEST_F(ControllersTest, SnapshotBackupRestoreAndCleanPolicies) {
+TEST_P(SnapshotStoryTest, SnapshotBackupRestoreAndCleanPolicies) {
   std::string oracle = dir_.path() + "/oracle";
   auto load = Kvctl({"workload", "--tables", "db1.table1,db1.table2", "--duration", "2s", "--seed",
                      "5", "--oracle", oracle});
@@ -189,7 +203,49 @@ spec:
                std::string::npos;
       },
       10s, 200ms));
+  if (GetParam()) StandbyTakesOverFromAKilledLeader();
 }
+
+void SnapshotStoryTest::StandbyTakesOverFromAKilledLeader() {
+  Json leader = Process("operator");
+  ASSERT_TRUE(leader.is_object());
+  EXPECT_NE(Kubectl({"get", "lease", "brix-operator", "-n", "brix-system"}).output.find("brix-"),
+            std::string::npos);
+  EXPECT_NE(testing::FileContents(pg_ + "/logs/brixd.log").find("controllers are external"),
+            std::string::npos);
+  std::string standby_log = dir_.path() + "/standby-operator.log";
+  auto standby =
+      ChildProcess::Start(leader["argv"].get<std::vector<std::string>>(),
+                          leader["env"].get<std::map<std::string, std::string>>(), standby_log);
+  ASSERT_TRUE(standby.ok()) << standby.status().ToString();
+  ASSERT_TRUE(brix::PollUntil(
+      [&] {
+        return testing::FileContents(standby_log).find("wants the lease") != std::string::npos;
+      },
+      10s, 100ms));
+  ASSERT_EQ(::kill(leader["pid"].get<pid_t>(), SIGKILL), 0);
+  auto killed = std::chrono::steady_clock::now();
+  ASSERT_EQ(Apply(FullBackupYaml("after-kill", "after-kill")).exit_code, 0);
+  EXPECT_TRUE(brix::PollUntil(
+      [&] {
+        return testing::FileContents(standby_log).find("acquired the lease") != std::string::npos;
+      },
+      30s, 100ms))
+      << testing::FileContents(standby_log);
+  auto took_over = std::chrono::steady_clock::now() - killed;
+  // client-go's lease (15 s) plus one retry period (2 s) and a margin.
+  EXPECT_LT(took_over, 20s);
+  EXPECT_EQ(WaitFor("backup", "after-kill", "phase", {"Complete", "Failed"}, 90s), "Complete")
+      << Kubectl({"describe", "backup", "after-kill", "-n", "test1"}).output;
+  std::cout << "standby took the lease "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(took_over).count()
+            << " ms after the leader's SIGKILL\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(Controllers, SnapshotStoryTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "ExternalOperator" : "Embedded";
+                         });
 
 // Log backup with the seed's YAML: start (Running, a moving checkpoint), a full backup and a
 // workload, PITR into demo2 equal to the oracle, pause, resume, stop, a refused restart, and

@@ -69,6 +69,16 @@ void ApplyPodFields(const Json& spec, Json* pod_template) {
   }
 }
 
+bool IsBrixImage(const std::string& image) {
+  std::string name = image.substr(0, image.find('@'));  // no digest
+  size_t slash = name.rfind('/');
+  size_t colon = name.rfind(':');
+  if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) {
+    name.resize(colon);  // no tag
+  }
+  return name.substr(slash == std::string::npos ? 0 : slash + 1) == "brix";
+}
+
 std::vector<std::string> KubernetesOnlyFields(const Json& job) {
   std::vector<std::string> out;
   const Json pod = job.value(Json::json_pointer("/spec/template/spec"), Json::object());
@@ -79,7 +89,10 @@ std::vector<std::string> KubernetesOnlyFields(const Json& job) {
   for (const Carried& c : kCarried) {
     const Json& from = c.target == Target::kContainer ? container : pod;
     if (!from.is_object() || !IsSet(from.value(c.field, Json()))) continue;
-    if (std::string_view(c.field) == "image" && from[c.field] == kBrixImage) continue;
+    if (std::string_view(c.field) == "image" && from[c.field].is_string() &&
+        IsBrixImage(from[c.field].get<std::string>())) {
+      continue;
+    }
     out.push_back(api::field::SpecField(c.spec_field));
   }
   return out;

@@ -33,6 +33,12 @@ using Json = nlohmann::json;
 
 // The image the controllers put in a job's container (what the local runner runs as "brix").
 inline constexpr char kBrixImage[] = "brix";
+// `brix operator`'s default --job-image: the brix image of this version (deploy/Containerfile).
+inline constexpr char kDefaultJobImage[] = "brix:0.1";
+// Whether `image` is the brix image in any tag or registry ("brix", "brix:0.1",
+// "registry.example/brix:0.1"): the local runner runs its own brix for it, so it is not a
+// Kubernetes-only field; any other image (a toolImage) is.
+bool IsBrixImage(const std::string& image);
 // The reason of the Event that names the fields the local runner does not apply.
 inline constexpr char kKubernetesOnlyReason[] = "KubernetesOnlyFields";
 

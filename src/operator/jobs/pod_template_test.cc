@@ -104,5 +104,15 @@ TEST(KubernetesOnlyFields, NoneForAJobOfEnvLogLevelAndServiceAccountOnly) {
   EXPECT_TRUE(KubernetesOnlyFields(JobWith(t)).empty());
 }
 
+TEST(KubernetesOnlyFields, AnyTagOrRegistryOfTheBrixImageIsTheRunnersOwn) {
+  for (const char* image :
+       {"brix", "brix:0.1", "registry.example:5000/team/brix:0.1", "brix@sha256:ab"}) {
+    EXPECT_TRUE(IsBrixImage(image)) << image;
+  }
+  for (const char* image : {"pingcap/br:v8.5.0", "brixx:1", "brix/other:1"}) {
+    EXPECT_FALSE(IsBrixImage(image)) << image;
+  }
+}
+
 }  // namespace
 }  // namespace brix::jobs

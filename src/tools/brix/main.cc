@@ -1,6 +1,7 @@
 // brix: the backup and restore tool (docs/architecture.md#processes): snapshot backup and
-// restore, log backup and PITR, storage, the playground, and `brix manager` (what brixd's jobs
-// run); `brix crds` (hidden) prints deploy/00-crds.yaml (operator/api/crd.h).
+// restore, log backup and PITR, storage, the playground, `brix manager` (what brixd's jobs
+// run) and `brix operator` (the controllers as their own process); `brix crds` (hidden) prints
+// deploy/00-crds.yaml (operator/api/crd.h).
 #include <CLI/CLI.hpp>
 
 #include "common/logging.h"
@@ -10,6 +11,7 @@
 #include "tools/brix/br_commands.h"
 #include "tools/brix/log_commands.h"
 #include "tools/brix/manager_command.h"
+#include "tools/brix/operator_command.h"
 #include "tools/brix/playground_command.h"
 #include "tools/brix/storage_command.h"
 #include "tools/cli_exit.h"
@@ -34,6 +36,7 @@ int main(int argc, char** argv) {
   app.add_subcommand("crds", "print the CustomResourceDefinitions of deploy/00-crds.yaml")
       ->group("")
       ->callback([] { std::fputs(brix::api::CrdsYaml().c_str(), stdout); });
+  brix::tools::AddOperatorCommand(app, &exit_code);
   app.parse_complete_callback([&] {
     brix::Status s = brix::InitLogging(log_level);
     if (!s.ok()) throw CLI::ValidationError(s.message());

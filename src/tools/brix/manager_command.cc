@@ -3,7 +3,7 @@
 #include <iostream>
 #include <memory>
 
-#include "operator/client/http_client.h"
+#include "operator/client/kubeconfig.h"
 #include "operator/manager/manager.h"
 #include "tools/cli_exit.h"
 
@@ -13,8 +13,8 @@ void AddManagerCommands(CLI::App& app, int* exit_code) {
   CLI::App* mgr = app.add_subcommand(
       "manager",
       "Run one operation of a backup CR and record it in the CR's status (what brixd's jobs "
-      "run; needs BRIX_API_SERVER, BRIX_API_TOKEN, BRIX_CLUSTER_PD and the storage secret's "
-      "keys in the environment)");
+      "run; needs BRIX_API_SERVER and BRIX_API_TOKEN, or in a pod the in-cluster ServiceAccount, "
+      "and BRIX_CLUSTER_PD and the storage secret's keys in the environment)");
   mgr->require_subcommand(1);
   for (const char* kind : {"backup", "restore", "compact", "clean"}) {
     auto req = std::make_shared<manager::ManagerRequest>();
@@ -31,9 +31,11 @@ void AddManagerCommands(CLI::App& app, int* exit_code) {
     }
     sub->callback([req, exit_code] {
       EnvLookup env = ProcessEnv();
-      auto options = client::HttpClientOptionsFromEnv(env);
+      // brixd's runner gives BRIX_API_*; a Job on Kubernetes has its ServiceAccount's mount.
+      auto options = env("BRIX_API_SERVER") ? client::HttpClientOptionsFromEnv(env)
+                                            : client::InClusterHttpOptions(env);
       if (!options.ok()) {
-        *exit_code = ExitCode(options.status());  // BRIX_API_* missing: InvalidArgument, usage
+        *exit_code = ExitCode(options.status());  // nothing configured: InvalidArgument, usage
         return;
       }
       client::HttpApiClient api(*options);

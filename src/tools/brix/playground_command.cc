@@ -52,7 +52,14 @@ void AddPlaygroundCommands(CLI::App& app, int* exit_code) {
       ->group("");  // hidden from --help
   up->add_flag("--brixd", options->brixd,
                "also start brixd (Kubernetes-compatible API server; KUBECONFIG in playground.env)");
+  up->add_flag("--external-operator", options->external_operator,
+               "with --brixd: run the controllers as their own process (`brix operator` over "
+               "HTTPS with a ServiceAccount token), brixd as API server and job runner only");
   up->callback([=] {
+    if (options->external_operator && !options->brixd) {
+      *exit_code = UsageError("--external-operator needs --brixd");
+      return;
+    }
     Status s = playground::Up(*options);
     if (!s.ok()) {
       *exit_code = ExitCode(s);

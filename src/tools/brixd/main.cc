@@ -4,6 +4,10 @@
 //
 //   brixd --etcd https://127.0.0.1:2379 --listen 127.0.0.1:8080 --kubeconfig-out kubeconfig
 //
+// By default brixd also runs the controllers and the job runner in process (the embedded
+// operator); --external-operator keeps the job runner only (`brix operator` runs the
+// controllers as its own process, docs/kubernetes.md); --no-controllers runs neither.
+//
 // As a client of etcd and of the clusters' kvpds, brixd uses mutual TLS from BRIX_TLS_CA_FILE,
 // BRIX_TLS_CERT_FILE and BRIX_TLS_KEY_FILE (or BRIX_INSECURE=1), and passes the same variables
 // to the jobs it runs (net/grpc_tls.h).
@@ -89,6 +93,15 @@ int main(int argc, char** argv) {
                  "(spec.br.cluster NAME in namespace NAMESPACE); repeatable");
   app.add_flag("--no-controllers", no_controllers,
                "serve the API only: no controllers and no job runner");
+  bool external_operator = false;
+  app.add_flag("--external-operator", external_operator,
+               "run the job runner but no controllers: `brix operator` runs them as its own "
+               "process against this API (docs/kubernetes.md)");
+  std::string operator_user = "system:serviceaccount:brix-system:brix-operator";
+  app.add_option("--operator-user", operator_user,
+                 "with --external-operator: the operator's user, who may create the Jobs the "
+                 "runner executes (deploy/20-operator-rbac.yaml's ServiceAccount)")
+      ->capture_default_str();
   app.add_option("--resync", resync, "how often every object is reconciled (Go duration)")
       ->capture_default_str();
   if (auto usage = brix::tools::ParseCommandLine(app, argc, argv)) return *usage;
@@ -144,6 +157,7 @@ int main(int argc, char** argv) {
   }
   if (!plain_http) options.tls = tls;
   options.token = token;
+  if (external_operator) options.job_creators = {operator_user};
 
   // Signals are taken by sigwait below, not by whichever thread happens to run.
   sigset_t signals;
@@ -200,13 +214,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<brix::controller::ControllerManager> controllers;
   if (!no_controllers) {
     brix::controller::ControllerOptions copts;
-    for (const auto& c : clusters) {
-      size_t eq = c.find('=');
-      if (eq == std::string::npos || c.find('/') > eq) {
-        return brix::tools::UsageError("--cluster wants NAMESPACE/NAME=KVPD, got " + c);
-      }
-      copts.clusters[c.substr(0, eq)] = c.substr(eq + 1);
-    }
+    auto parsed = brix::controller::ParseClusterFlags(clusters);
+    if (!parsed.ok()) return brix::tools::UsageError(parsed.status().message());
+    copts.clusters = std::move(parsed).value();
     auto period = brix::api::ParseGoDuration(resync);
     if (!period.ok() || period->count() <= 0) {
       return brix::tools::UsageError("bad --resync " + resync);
@@ -251,14 +261,16 @@ int main(int argc, char** argv) {
     etcd_client = std::move(connected).value();
     registry_client = std::make_unique<brix::apiserver::RegistryClient>(etcd_client.get());
     runner = std::make_unique<brix::jobs::JobRunner>(registry_client.get(), jopts);
-    controllers =
-        std::make_unique<brix::controller::ControllerManager>(registry_client.get(), copts);
-    for (brix::Status s : {runner->Start(), controllers->Start()}) {
-      if (!s.ok()) {
-        return brix::tools::FailureExit(s);
-      }
+    if (brix::Status s = runner->Start(); !s.ok()) return brix::tools::FailureExit(s);
+    if (external_operator) {
+      spdlog::info("job runner running (jobs in {}/jobs); controllers are external", dir);
+    } else {
+      controllers =
+          std::make_unique<brix::controller::ControllerManager>(registry_client.get(), copts);
+      if (brix::Status s = controllers->Start(); !s.ok()) return brix::tools::FailureExit(s);
+      spdlog::info("controllers running ({} clusters, jobs in {}/jobs)", copts.clusters.size(),
+                   dir);
     }
-    spdlog::info("controllers running ({} clusters, jobs in {}/jobs)", copts.clusters.size(), dir);
   }
   int sig = 0;
   sigwait(&signals, &sig);
