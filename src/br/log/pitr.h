@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "br/progress.h"
+#include "br/restore_rates.h"
 #include "common/env.h"
 #include "common/result.h"
 
@@ -46,6 +47,9 @@ struct PitrSummary {
   uint64_t log_bytes = 0;       // raw (uncompressed) bytes of the files read
   double log_seconds = 0;       // replay time
   double seconds = 0;
+  // Per phase: the snapshot's (download, ingest, checksum) and replay, with the plan's bytes and
+  // the measured seconds (br/restore_rates.h); kept in the target with the publish.
+  std::vector<PhaseMeasure> phases;
 };
 
 [[nodiscard]] Result<PitrSummary> RestorePoint(const PitrOptions& options,

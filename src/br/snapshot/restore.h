@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "br/progress.h"
+#include "br/restore_rates.h"
 #include "br/snapshot/node_channel.h"
 #include "cluster/catalog.h"
 #include "common/env.h"
@@ -53,6 +54,9 @@ struct RestoreSummary {
   uint64_t total_bytes = 0;
   uint64_t tables = 0;
   double seconds = 0;
+  // Per phase (download, ingest, checksum): the plan's bytes, the measured seconds
+  // (br/restore_rates.h). With publish, the run's rates are kept in the target with the publish.
+  std::vector<PhaseMeasure> phases;
   // With publish = false: the tables to publish and what to write with them.
   std::vector<cluster::TableRef> unpublished;
   std::vector<cluster::KvMutation> publish_with;
