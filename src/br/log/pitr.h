@@ -4,7 +4,10 @@
 // Restores the snapshot, then every logged version with snapshot ts < ts ≤ restored ts, with its
 // original commit ts, then advances the target TSO past the restored ts. The restored ts must
 // lie in [snapshot ts, log checkpoint] and the log must reach back to the snapshot; anything
-// else is refused, with the bounds in the message, before the target is touched.
+// else is refused, with the bounds in the message, before the target is touched. The bounds and
+// the compactions and raw files replayed are chosen by br/restore_plan.h (CheckPitrBounds,
+// PlanLogReplay), as a dry-run chooses them; the measured phases go into the target's restore
+// rates with the publish (br/restore_rates.h).
 //
 // The replay: compacted SSTs covering part of the window go in through the Importer (staged, then
 // ingested); the raw files are fetched and decoded `concurrency` at a time and their versions

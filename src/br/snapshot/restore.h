@@ -14,6 +14,10 @@
 // commit point). A run that fails leaves its data under ids that are never handed out again (kvpd
 // allocates every id once), so nothing of it can ever become visible.
 //
+// The files restored are SelectSnapshot's (br/restore_plan.h: what a dry-run names); the run
+// measures its phases (download, ingest, checksum) and, when it publishes, keeps them in the
+// target's restore rates in the publishing write (br/restore_rates.h).
+//
 // Refused before anything is written: a target with a log backup task that is not stopped
 // (br/restore_target.h), tables that exist (full backup), a missing link (incremental).
 #pragma once
