@@ -8,6 +8,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 mib="${1:-256}"
+BENCH_TARGETS="brix kvctl kvnode kvpd"
 bench_init
 pg_up src
 pg_up dst
