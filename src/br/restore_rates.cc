@@ -22,7 +22,8 @@ struct Point {
   double bytes, seconds;
 };
 
-// seconds = a + bytes / rate over the points (newest kFitRuns), or the default.
+// seconds = a + bytes / rate over the points (newest kFitRuns), or the default. A negative
+// fitted a is kept (see below); an estimate is never below 0.
 PhaseEstimate Fit(const std::string& phase, uint64_t bytes, const std::vector<Point>& points) {
   PhaseEstimate e;
   e.name = phase;
@@ -43,7 +44,9 @@ PhaseEstimate Fit(const std::string& phase, uint64_t bytes, const std::vector<Po
     if (points.size() >= 2 && var > 0 && std::sqrt(var / n) > 0.1 * sb / n) {
       double slope = (sbs - sb * ss / n) / var;
       double intercept = (ss - slope * sb) / n;
-      if (slope > 0 && intercept >= 0) {
+      // A negative intercept is kept (the phase got cheaper per byte with size, e.g. warm-up):
+      // the line predicts larger restores best; the estimate is clamped at 0 below.
+      if (slope > 0) {
         a = intercept;
         per_byte = slope;
         line = true;
@@ -54,7 +57,7 @@ PhaseEstimate Fit(const std::string& phase, uint64_t bytes, const std::vector<Po
   }
   e.overhead_seconds = a;
   e.bytes_per_second = per_byte > 0 ? 1 / per_byte : 0;
-  e.seconds = a + static_cast<double>(bytes) * per_byte;
+  e.seconds = std::max(0.0, a + static_cast<double>(bytes) * per_byte);
   return e;
 }
 
