@@ -24,7 +24,8 @@ set -euo pipefail
 bench_init() {
   here="$(cd "$(dirname "${BASH_SOURCE[1]}")/.." && pwd)"
   "$here/scripts/setup" >/dev/null
-  "$here/scripts/build" --targets "brix kvctl kvnode kvpd bench_baselines bench_scale_gen" >/dev/null
+  # BENCH_TARGETS: a script that needs fewer builds less (default: what all.sh and scale.sh need).
+  "$here/scripts/build" --targets "${BENCH_TARGETS:-brix kvctl kvnode kvpd bench_baselines bench_scale_gen}" >/dev/null
   bin="$here/build/bin"
   cores=$(nproc)
   dir="$(mktemp -d "${TMPDIR:-/tmp}/brix-bench-XXXXXX")"

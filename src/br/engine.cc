@@ -40,6 +40,8 @@ Engine::Engine()
       log_metadata(LogMetadata),
       compact(CompactLog),
       restore_point(RestorePoint),
+      restore_plan(PlanRestore),
+      restore_point_plan(PlanRestorePoint),
       validate(ValidateLocation),
       backup_meta_json(BackupMetaJsonAt),
       clean(DeleteOwnedObjects) {}

@@ -52,6 +52,13 @@
 //                 the snapshot, then every logged version up to restored_ts with its original
 //                 commit ts. restored_ts outside [snapshot ts, log checkpoint] is refused, with
 //                 the bounds, before the target is touched.
+//                 Both restores return their phases (bytes, measured seconds) and keep the
+//                 measured rates in the target cluster with the publish (br/restore_rates.h).
+//   restore_plan / restore_point_plan
+//                 The dry-run of restore / restore_point (RestorePlan; br/restore_plan.h): the
+//                 snapshot, compactions and log files the restore would use (chosen by the same
+//                 functions), bytes and estimated seconds per phase from the target's measured
+//                 rates. Writes nothing, to the target or to the storage.
 //   validate      Re-reads a snapshot backup, or else a log location, and checks every file
 //                 against its metadata (ValidateReport; br/snapshot/validate.h). A report with
 //                 problems is a result, not an error; a location holding neither is NotFound.
@@ -71,6 +78,7 @@
 #include "br/log/pitr.h"
 #include "br/log/truncate.h"
 #include "br/progress.h"
+#include "br/restore_plan.h"
 #include "br/snapshot/backup.h"
 #include "br/snapshot/restore.h"
 #include "br/snapshot/validate.h"
@@ -99,6 +107,8 @@ struct Engine {
   std::function<Result<LogCompaction>(const CompactOptions&, const CompactProgressFn&)> compact;
 
   std::function<Result<PitrSummary>(const PitrOptions&, const ProgressFn&)> restore_point;
+  std::function<Result<RestorePlan>(const RestoreOptions&)> restore_plan;
+  std::function<Result<RestorePlan>(const PitrOptions&)> restore_point_plan;
 
   std::function<Result<ValidateReport>(const std::string& storage_url, const EnvLookup& env)>
       validate;

@@ -11,6 +11,8 @@
 #include "br/log/log_files.h"
 #include "br/log/replay_order.h"
 #include "br/proto/log.grpc.pb.h"
+#include "br/restore_plan.h"
+#include "br/restore_rates.h"
 #include "br/restore_target.h"
 #include "br/snapshot/backup_meta.h"
 #include "br/snapshot/importer.h"
@@ -56,7 +58,7 @@ class PitrRun {
     BRIX_ASSIGN_OR_RETURN(BackupMeta snap, ReadBackupMeta(*snap_storage));
     BRIX_ASSIGN_OR_RETURN(LogRange range, ReadLogRange(*log_));
     BRIX_ASSIGN_OR_RETURN(LogLocation loc, ReadLogLocation(*log_));
-    BRIX_RETURN_IF_ERROR(CheckBounds(snap, range, loc));
+    BRIX_RETURN_IF_ERROR(CheckPitrBounds(snap, range, loc, options_.restored_ts));
     // Every log and compaction meta is read (its checksum verified) before the target is touched.
     BRIX_ASSIGN_OR_RETURN(metas_, ReadLogMetas(*log_));
     BRIX_ASSIGN_OR_RETURN(compactions_, ReadCompactions(*log_));
@@ -90,47 +92,31 @@ class PitrRun {
     sum.snapshot_kvs = restored.total_kvs;
     auto replay_start = Clock::now();
     MapTables(snap, restored.unpublished);
-    BRIX_RETURN_IF_ERROR(Replay(snap.end_version(), &sum));
+    // The plan's choice (br/restore_plan.h): a dry-run names exactly these compactions and files.
+    LogReplayPlan plan =
+        PlanLogReplay(metas_, compactions_, snap.end_version(), options_.restored_ts);
+    BRIX_RETURN_IF_ERROR(Replay(plan, snap.end_version(), &sum));
     BRIX_RETURN_IF_ERROR(pd_->AdvanceTs(options_.restored_ts).status());
     BRIX_RETURN_IF_ERROR(pause->Check());
-    // The commit point: every table, the snapshot's and the log's, visible in one write.
+    sum.phases = restored.phases;
+    sum.phases.push_back({kPhaseReplay, plan.bytes, Since(replay_start)});
+    // The commit point: every table, the snapshot's and the log's, visible in one write, with
+    // the run's measured rates (br/restore_rates.h).
     std::vector<cluster::TableRef> tables = restored.unpublished;
     tables.insert(tables.end(), new_tables_.begin(), new_tables_.end());
-    BRIX_RETURN_IF_ERROR(cluster::PublishTables(*kv_, tables, restored.publish_with));
+    auto history = ReadRateHistory(*kv_, now);
+    if (!history.ok())
+      spdlog::warn("restore point: {}; starting afresh", history.status().message());
+    std::vector<cluster::KvMutation> with = restored.publish_with;
+    with.push_back(RateHistoryMutation(history.ok() ? *history : RestoreRateHistory{}, "point",
+                                       Since(started), sum.phases));
+    BRIX_RETURN_IF_ERROR(cluster::PublishTables(*kv_, tables, with));
     sum.log_seconds = Since(replay_start);
     sum.seconds = Since(started);
     return sum;
   }
 
  private:
-  Status CheckBounds(const BackupMeta& snap, const LogRange& range, const LogLocation& loc) {
-    if (snap.start_version() != 0) {
-      return Status::InvalidArgument(
-          "--full-backup-storage must hold a full backup, not an "
-          "incremental one");
-    }
-    if (snap.cluster_id() != loc.cluster_id()) {
-      return Status::InvalidArgument("the snapshot (cluster " + std::to_string(snap.cluster_id()) +
-                                     ") and the log (cluster " + std::to_string(loc.cluster_id()) +
-                                     ") come from different clusters");
-    }
-    uint64_t ts = options_.restored_ts, lo = snap.end_version(), hi = range.checkpoint;
-    if (range.min_ts > lo) {
-      return Status::InvalidArgument(
-          "the log at --storage starts at " + std::to_string(range.min_ts) +
-          (loc.truncated_until() ? " (truncated)" : "") + ", after the snapshot ts " +
-          std::to_string(lo) + ": use a full backup taken at or after " +
-          std::to_string(range.min_ts));
-    }
-    if (ts < lo || ts > hi) {
-      return Status::InvalidArgument(
-          "--restored-ts " + std::to_string(ts) + " is outside the restorable range [" +
-          std::to_string(lo) + ", " + std::to_string(hi) + "] (snapshot ts " + std::to_string(lo) +
-          ", log checkpoint " + std::to_string(hi) + ")");
-    }
-    return Status::OK();
-  }
-
   // Source table id → target id for the snapshot's tables (restored just now, unpublished).
   void MapTables(const BackupMeta& snap, const std::vector<cluster::TableRef>& restored) {
     std::map<std::string, int64_t> target;
@@ -185,37 +171,16 @@ class PitrRun {
     return DecodeLogBatch(data);
   }
 
-  Status Replay(uint64_t snapshot_ts, PitrSummary* sum) {
-    // Compactions overlapping the window replace the raw files they were made from: their SSTs
-    // hold every version of those files, so ingesting them (filtered to the window) is the
-    // same as replaying the files.
-    std::set<std::string> covered;
-    std::vector<const LogCompaction*> used;
-    for (const auto& c : compactions_) {
-      if (c.input_files_size() == 0 || c.input_max_ts() <= snapshot_ts ||
-          c.input_min_ts() > options_.restored_ts)
-        continue;
-      used.push_back(&c);
-      covered.insert(c.input_files().begin(), c.input_files().end());
-    }
-    std::vector<LogFile> files, catalog_files;
-    for (const auto& m : metas_) {
-      for (const auto& f : m.files()) {
-        if (f.max_ts() <= snapshot_ts || f.min_ts() > options_.restored_ts) continue;
-        if (f.has_catalog()) catalog_files.push_back(f);  // read for the catalog either way
-        if (!covered.count(f.name())) files.push_back(f);
-      }
-    }
-    BRIX_RETURN_IF_ERROR(MapLoggedTables(catalog_files, snapshot_ts));
+  Status Replay(const LogReplayPlan& plan, uint64_t snapshot_ts, PitrSummary* sum) {
+    BRIX_RETURN_IF_ERROR(MapLoggedTables(plan.catalog, snapshot_ts));
     BRIX_RETURN_IF_ERROR(LoadRegions());
     std::vector<ImportFile> imports;
-    for (const LogCompaction* c : used) {
+    for (const LogCompaction* c : plan.compactions) {
       for (const auto& sub : c->subcompactions()) {
         auto mapped = id_map_.find(sub.table_id());
         if (mapped == id_map_.end()) continue;
         for (const auto& sst : sub.ssts()) {
-          if (sst.end_version() <= snapshot_ts || sst.start_version() > options_.restored_ts)
-            continue;
+          if (!SstInWindow(sst, snapshot_ts, options_.restored_ts)) continue;
           ImportFile f;
           f.file = sst;
           f.rewrite.set_old_prefix(cluster::TablePrefix(sub.table_id()));
@@ -235,7 +200,7 @@ class PitrRun {
           options_.concurrency, 0, progress_);
       BRIX_RETURN_IF_ERROR(importer.Run(imports));
     }
-    return ReplayRaw(std::move(files), snapshot_ts, sum);
+    return ReplayRaw(plan.raw, snapshot_ts, sum);
   }
 
   // Replays the raw files through the nodes' staged replay (node_replay.h): files are fetched and

@@ -4,7 +4,10 @@
 // Restores the snapshot, then every logged version with snapshot ts < ts ≤ restored ts, with its
 // original commit ts, then advances the target TSO past the restored ts. The restored ts must
 // lie in [snapshot ts, log checkpoint] and the log must reach back to the snapshot; anything
-// else is refused, with the bounds in the message, before the target is touched.
+// else is refused, with the bounds in the message, before the target is touched. The bounds and
+// the compactions and raw files replayed are chosen by br/restore_plan.h (CheckPitrBounds,
+// PlanLogReplay), as a dry-run chooses them; the measured phases go into the target's restore
+// rates with the publish (br/restore_rates.h).
 //
 // The replay: compacted SSTs covering part of the window go in through the Importer (staged, then
 // ingested); the raw files are fetched and decoded `concurrency` at a time and their versions
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "br/progress.h"
+#include "br/restore_rates.h"
 #include "common/env.h"
 #include "common/result.h"
 
@@ -46,6 +50,9 @@ struct PitrSummary {
   uint64_t log_bytes = 0;       // raw (uncompressed) bytes of the files read
   double log_seconds = 0;       // replay time
   double seconds = 0;
+  // Per phase: the snapshot's (download, ingest, checksum) and replay, with the plan's bytes and
+  // the measured seconds (br/restore_rates.h); kept in the target with the publish.
+  std::vector<PhaseMeasure> phases;
 };
 
 [[nodiscard]] Result<PitrSummary> RestorePoint(const PitrOptions& options,

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "br/proto/backup.grpc.pb.h"
+#include "br/restore_plan.h"
+#include "br/restore_rates.h"
 #include "br/restore_target.h"
 #include "br/snapshot/backup_meta.h"
 #include "br/snapshot/importer.h"
@@ -49,19 +51,17 @@ class RestoreRun {
     if (options_.ratelimit_mib < 0) {
       return Status::InvalidArgument("--ratelimit must be ≥ 0 MiB/s (0 = unlimited)");
     }
-    BRIX_ASSIGN_OR_RETURN(TableFilter filter, TableFilter::Parse(options_.filter));
+    BRIX_RETURN_IF_ERROR(TableFilter::Parse(options_.filter).status());
     BRIX_ASSIGN_OR_RETURN(storage_, storage::OpenStorage(options_.storage_url, options_.env));
     BRIX_ASSIGN_OR_RETURN(meta_, ReadBackupMeta(*storage_));
     BRIX_ASSIGN_OR_RETURN(pd_, cluster::PdClient::Connect(options_.pd));
     kv_ = std::make_unique<cluster::KvClient>(pd_.get());
 
-    for (const auto& t : meta_.tables()) {
-      if (filter.Matches(t.db(), t.name())) selected_.push_back(t);
-    }
-    if (selected_.empty()) {
-      return Status::InvalidArgument("the table filter selects none of the " +
-                                     std::to_string(meta_.tables_size()) + " tables in the backup");
-    }
+    // The plan's choice (br/restore_plan.h): a dry-run names exactly these files.
+    BRIX_ASSIGN_OR_RETURN(SnapshotSelection selection, SelectSnapshot(meta_, options_.filter));
+    selected_ = std::move(selection.tables);
+    files_ = std::move(selection.files);
+    phases_ = SnapshotPhaseBytes(files_, options_.checksum);
     BRIX_RETURN_IF_ERROR(CheckNoActiveLogBackup(*pd_));
     BRIX_RETURN_IF_ERROR(CheckTarget());
     BRIX_RETURN_IF_ERROR(CheckFiles());
@@ -100,22 +100,29 @@ class RestoreRun {
         abandon = true;
         return staged;
       }
-      Lap("download");
+      Measured(kPhaseDownload, Lap("download"));
       BRIX_ASSIGN_OR_RETURN(pause, pausing.get());
       Lap("gc pause (rest of the wait)");
       BRIX_RETURN_IF_ERROR(importer.Ingest());
-      Lap("ingest");
+      Measured(kPhaseIngest, Lap("ingest"));
       bytes_done_ = importer.bytes();
       as_is_ = importer.staged_as_is();
     }
     // Verified while still invisible (the checksums read the new ids directly), published last.
     BRIX_ASSIGN_OR_RETURN(uint64_t now, pd_->AdvanceTs(meta_.end_version()));
+    Lap("advance ts");
     if (options_.checksum) BRIX_RETURN_IF_ERROR(VerifyChecksums(now));
     BRIX_RETURN_IF_ERROR(pause->Check());
-    Lap("advance ts and checksums");
+    Measured(kPhaseChecksum, Lap("checksums"));
     RestoreSummary summary;
+    summary.phases = phases_;
     if (options_.publish) {
-      BRIX_RETURN_IF_ERROR(Publish());
+      // The measured rates go into the target with the publish (br/restore_rates.h).
+      auto history = ReadRateHistory(*kv_, now_);
+      if (!history.ok()) spdlog::warn("restore: {}; starting afresh", history.status().message());
+      double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+      BRIX_RETURN_IF_ERROR(Publish(RateHistoryMutation(
+          history.ok() ? *history : RestoreRateHistory{}, "full", seconds, phases_)));
     } else {
       summary.unpublished = unpublished_;
       summary.publish_with = PublishMarker();
@@ -134,12 +141,19 @@ class RestoreRun {
   }
 
  private:
-  // Logs (debug) how long the step since the last lap took.
-  void Lap(const char* step) {
+  // Logs (debug) how long the step since the last lap took, and returns it.
+  double Lap(const char* step) {
     auto now = Clock::now();
-    spdlog::debug("restore: {} took {:.3f}s", step,
-                  std::chrono::duration<double>(now - lap_).count());
+    double took = std::chrono::duration<double>(now - lap_).count();
+    spdlog::debug("restore: {} took {:.3f}s", step, took);
     lap_ = now;
+    return took;
+  }
+  // Records the measured seconds of a planned phase.
+  void Measured(const char* phase, double seconds) {
+    for (auto& p : phases_) {
+      if (p.name == phase) p.seconds = seconds;
+    }
   }
 
   // Nothing in the target may be touched before this passes.
@@ -173,11 +187,6 @@ class RestoreRun {
   }
 
   Status CheckFiles() {
-    std::map<int64_t, bool> wanted;
-    for (const auto& t : selected_) wanted[t.id()] = true;
-    for (const auto& f : meta_.files()) {
-      if (wanted.count(f.table_id())) files_.push_back(f);
-    }
     std::mutex mu;
     Status bad;
     TaskGroup group(16);
@@ -226,8 +235,12 @@ class RestoreRun {
     return {{RestoredMarkerKey(meta_.cluster_id()), false, std::to_string(meta_.end_version())}};
   }
 
-  // The commit point: makes the tables visible, with the marker, in one atomic write.
-  Status Publish() { return cluster::PublishTables(*kv_, unpublished_, PublishMarker()); }
+  // The commit point: makes the tables visible, with the marker and `rates`, in one atomic write.
+  Status Publish(cluster::KvMutation rates) {
+    std::vector<cluster::KvMutation> with = PublishMarker();
+    with.push_back(std::move(rates));
+    return cluster::PublishTables(*kv_, unpublished_, with);
+  }
 
   Status VerifyChecksums(uint64_t ts) {
     if (progress_) progress_({"checksum", 0, restored_.size(), bytes_done_});
@@ -262,6 +275,7 @@ class RestoreRun {
   std::vector<cluster::TableRef> restored_;
   uint64_t bytes_done_ = 0;
   uint64_t as_is_ = 0;
+  std::vector<PhaseMeasure> phases_;  // planned bytes, measured seconds
   Clock::time_point lap_ = Clock::now();
 };
 

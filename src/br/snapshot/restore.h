@@ -14,6 +14,10 @@
 // commit point). A run that fails leaves its data under ids that are never handed out again (kvpd
 // allocates every id once), so nothing of it can ever become visible.
 //
+// The files restored are SelectSnapshot's (br/restore_plan.h: what a dry-run names); the run
+// measures its phases (download, ingest, checksum) and, when it publishes, keeps them in the
+// target's restore rates in the publishing write (br/restore_rates.h).
+//
 // Refused before anything is written: a target with a log backup task that is not stopped
 // (br/restore_target.h), tables that exist (full backup), a missing link (incremental).
 #pragma once
@@ -23,6 +27,7 @@
 #include <vector>
 
 #include "br/progress.h"
+#include "br/restore_rates.h"
 #include "br/snapshot/node_channel.h"
 #include "cluster/catalog.h"
 #include "common/env.h"
@@ -53,6 +58,9 @@ struct RestoreSummary {
   uint64_t total_bytes = 0;
   uint64_t tables = 0;
   double seconds = 0;
+  // Per phase (download, ingest, checksum): the plan's bytes, the measured seconds
+  // (br/restore_rates.h). With publish, the run's rates are kept in the target with the publish.
+  std::vector<PhaseMeasure> phases;
   // With publish = false: the tables to publish and what to write with them.
   std::vector<cluster::TableRef> unpublished;
   std::vector<cluster::KvMutation> publish_with;

@@ -7,11 +7,13 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "br/restore_plan.h"
 #include "br/snapshot/backup.h"
 #include "br/snapshot/backup_meta.h"
 #include "br/snapshot/restore.h"
 #include "br/snapshot/validate.h"
 #include "cluster/catalog.h"
+#include "common/crypto.h"
 #include "common/net_util.h"
 #include "common/process.h"
 #include "playground/workload.h"
@@ -54,6 +56,29 @@ std::string Sums(testing::ClusterHarness& c, const std::vector<std::string>& rul
   auto sums = cluster::ChecksumTables(c.kv(), ts, *filter);
   EXPECT_TRUE(sums.ok()) << sums.status().ToString();
   return sums.ok() ? cluster::FormatChecksums(*sums) : "";
+}
+
+// Every live key and value of the cluster (catalog, meta and rows), hashed: equal digests mean
+// nothing was written.
+std::string KeyspaceDigest(testing::ClusterHarness& c) {
+  std::string all;
+  Status s = c.kv().Scan("", "", *c.pd().GetTs(), [&](const cluster::KvPair& kv) {
+    all += kv.key() + '\0' + kv.value() + '\0';
+    return true;
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return Sha256(all);
+}
+
+// Every object of a local location with its size and modification time.
+std::string Listing(const std::string& url) {
+  std::string out;
+  for (const auto& e :
+       fs::recursive_directory_iterator(url.substr(std::string("local://").size()))) {
+    out += e.path().string() + " " + std::to_string(e.is_regular_file() ? e.file_size() : 0) + " " +
+           std::to_string(e.last_write_time().time_since_epoch().count()) + "\n";
+  }
+  return out;
 }
 
 BackupOptions BackupTo(testing::ClusterHarness& c, const std::string& url,
@@ -138,10 +163,41 @@ TEST_F(SnapshotTest, FullDbTableAndFilterBackupsRestoreExactlyIntoOneAndThreeNod
   // db, table and filter backups restore side by side into one target.
   auto target = StartCluster(1);
   ASSERT_NE(target, nullptr);
+  // A dry-run plans what the restore restores and writes nothing, to the target or the storage.
+  const std::string target_before = KeyspaceDigest(*target), storage_before = Listing(Url("db"));
+  auto plan = PlanRestore(RestoreFrom(*target, Url("db")));
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->tables, 2u);
+  EXPECT_EQ(plan->snapshot_ts, db->backup_ts);
+  EXPECT_EQ(plan->snapshot_files, db->files);
+  EXPECT_EQ(plan->estimate.runs, 0u);  // never restored: the default calibration
+  ASSERT_EQ(plan->estimate.phases.size(), 3u);
+  EXPECT_GT(plan->estimate.total_seconds, 0);
+  EXPECT_EQ(KeyspaceDigest(*target), target_before);
+  EXPECT_EQ(Listing(Url("db")), storage_before);
   for (const char* name : {"db", "table", "filter"}) {
     auto r = RunRestore(RestoreFrom(*target, Url(name)));
     ASSERT_TRUE(r.ok()) << name << ": " << r.status().ToString();
+    // The measured phases carry the plan's bytes.
+    ASSERT_EQ(r->phases.size(), 3u) << name;
+    EXPECT_EQ(r->phases[0].name, kPhaseDownload);
+    EXPECT_GT(r->phases[0].seconds, 0);
+    if (std::string(name) == "db") {
+      for (size_t i = 0; i < 3; ++i) EXPECT_EQ(r->phases[i].bytes, plan->estimate.phases[i].bytes);
+    }
   }
+  // The rates the restores measured are the next plan's, also through the CLI.
+  auto cli = RunCommand({kBrix, "restore", "full", "--dry-run", "--pd", target->pd_addresses(),
+                         "-s", Url("full"), "--output", "json"},
+                        {});
+  ASSERT_TRUE(cli.ok());
+  ASSERT_EQ(cli->exit_code, 0) << cli->output;
+  auto j = nlohmann::json::parse(cli->output.substr(cli->output.find('{')), nullptr, false);
+  ASSERT_TRUE(j.is_object()) << cli->output;
+  EXPECT_EQ(j["rates"], "measured (3 restores)");
+  EXPECT_EQ(j["snapshot"]["ts"], std::to_string(full->backup_ts));
+  EXPECT_EQ(j["phases"][0]["measuredRuns"], 3);
+  EXPECT_GT(j["estimatedSeconds"].get<double>(), 0);
   EXPECT_EQ(Sums(*target, {"app.*"}), Sums(*source_, {"app.*"}, db->backup_ts));
   EXPECT_EQ(Sums(*target, {"web.u"}), Sums(*source_, {"web.u"}, table->backup_ts));
   EXPECT_EQ(Sums(*target, {"web.v"}), Sums(*source_, {"web.v"}, filtered->backup_ts));

@@ -64,6 +64,7 @@ inline constexpr char kRestoreMode[] = "restoreMode";
 inline constexpr char kPitrRestoredTs[] = "pitrRestoredTs";
 inline constexpr char kPitrFullBackupStorageProvider[] = "pitrFullBackupStorageProvider";
 inline constexpr char kLogRestoreStartTs[] = "logRestoreStartTs";
+inline constexpr char kDryRun[] = "dryRun";  // Restore: plan only (docs/backup.md)
 inline constexpr char kBackoffLimit[] = "backoffLimit";
 
 // CompactBackup spec

@@ -1,5 +1,7 @@
 #include "operator/api/resources.h"
 
+#include "common/time_util.h"
+#include "common/tso.h"
 #include "operator/api/backup_status.h"
 #include "operator/api/job_kind.h"
 #include "operator/api/types.h"
@@ -239,6 +241,7 @@ SchemaPtr MakeRestoreSpec() {
   }
   p["tolerateSingleTiKVOutage"] = S::Boolean();
   p[F::kBackoffLimit] = S::Integer();
+  p[F::kDryRun] = S::Boolean();  // brix: the plan and its estimate only (docs/backup.md)
   p["replicationConfig"] =
       WithRequired(S::Object({{"compactBackupName", S::String()}, {"waitTimeout", S::Duration()}}),
                    {"compactBackupName"});
@@ -289,6 +292,30 @@ PrinterColumn Computed(std::string name, std::string type, int priority,
 }
 
 PrinterColumn Age() { return Col("Age", "date", ".metadata.creationTimestamp"); }
+
+// A log Backup's RPO: seconds from status.logCheckpointTs to now, computed when the table is
+// read rather than stored: the controller refreshes the checkpoint (TrackCheckpoint), and a
+// computed lag keeps growing while the checkpoint stalls, which is when it matters. Empty for
+// a stopped task (its log is final) and without a checkpoint.
+PrinterColumn CheckpointLag() {
+  return Computed("LagSeconds", "integer", 1, [](const Json& b) -> Json {
+    const Json* st = b.contains("status") ? &b["status"] : nullptr;
+    if (st == nullptr || !st->is_object() || !st->contains(F::kLogCheckpointTs) ||
+        st->value(F::kPhase, "") == cond::kStopped) {
+      return nullptr;
+    }
+    const Json& v = (*st)[F::kLogCheckpointTs];
+    if (!v.is_string()) return nullptr;
+    uint64_t ts = 0;
+    try {
+      ts = std::stoull(v.get<std::string>());
+    } catch (const std::exception&) {
+      return nullptr;
+    }
+    int64_t lag_ms = UnixMillis() - static_cast<int64_t>(TsPhysicalMs(ts));
+    return Json(std::max<int64_t>(0, lag_ms / 1000));
+  });
+}
 
 bool HasTrueCondition(const Json& job, const char* type) {
   const Json* conditions = nullptr;
@@ -444,7 +471,7 @@ std::vector<ResourceInfo> BuildResources() {
       Col("LogTruncateUntil", "string", ".status.logSuccessTruncateUntil"),
       Col("Started", "date", ".status.timeStarted", 1),
       Col("Completed", "date", ".status.timeCompleted", 1),
-      Col("TimeTaken", "string", ".status.timeTaken"), Age()});
+      Col("TimeTaken", "string", ".status.timeTaken"), CheckpointLag(), Age()});
   cr("backupschedules", "backupschedule", "BackupSchedule", "bks", MakeScheduleSpec(),
      {Col("Schedule", "string", ".spec.schedule"), Col("MaxBackups", "integer", ".spec.maxBackups"),
       Col("MaxReservedTime", "string", ".spec.maxReservedTime"),

@@ -195,6 +195,7 @@ Result<Restore> ParseRestore(const Json& object) {
         Get(spec, f::kTableFilter, &s.table_filter);
         Get(spec, f::kBackupType, &s.backup_type);
         Get(spec, f::kBackoffLimit, &s.backoff_limit);
+        Get(spec, f::kDryRun, &s.dry_run);
         return s;
       },
       [](const Json& st) { return RestoreStatus{StatusString(st, f::kPhase)}; });

@@ -98,6 +98,7 @@ struct RestoreSpec {
   std::vector<std::string> table_filter;
   std::string backup_type = value::kFull;
   int backoff_limit = 0;
+  bool dry_run = false;  // spec.dryRun: write the plan into status.plan, restore nothing
 };
 
 struct RestoreStatus {

@@ -12,6 +12,7 @@
 #include "operator/api/go_time.h"
 #include "operator/api/storage_spec.h"
 #include "operator/api/types.h"
+#include "operator/manager/restore_report.h"
 #include "storage/open_storage.h"
 
 namespace brix::manager {
@@ -312,7 +313,19 @@ Result<br::RestoreSummary> RestorePoint(const Engine& engine, const br::PitrOpti
   out.total_kvs = s.snapshot_kvs + s.log_entries;
   out.files = s.log_files;
   out.seconds = s.seconds;
+  out.phases = s.phases;
   return out;
+}
+
+// spec.dryRun: the plan (br/restore_plan.h) into status.plan; nothing is restored. The Restore
+// completes with reason DryRun.
+Status RestoreDryRun(StatusWriter& w, const Result<br::RestorePlan>& plan) {
+  if (!plan.ok()) return Fail(w, "RestorePlanFailed", plan.status());
+  return w.Condition({cond::kComplete, "True", "DryRun",
+                      "plan only, nothing restored: estimated " +
+                          std::to_string(static_cast<int64_t>(plan->estimate.total_seconds + 0.5)) +
+                          "s (status.plan)"},
+                     false, [&](Json& st) { st["plan"] = PlanJson(*plan); });
 }
 
 Status Restore(client::ApiClient& api, const Engine& engine, const api::Restore& restore,
@@ -349,6 +362,8 @@ Status Restore(client::ApiClient& api, const Engine& engine, const api::Restore&
       summary = Status::NotSupported(
           "PITR from logRestoreStartTs alone is not supported; give "
           "spec.pitrFullBackupStorageProvider (the snapshot the log continues)");
+    } else if (spec.dry_run) {
+      return RestoreDryRun(w, engine.restore_point_plan(o));
     } else {
       summary = RestorePoint(engine, o, progress);
     }
@@ -358,6 +373,7 @@ Status Restore(client::ApiClient& api, const Engine& engine, const api::Restore&
     o.storage_url = *url;
     if (spec.br.rate_limit) o.ratelimit_mib = *spec.br.rate_limit;
     if (spec.br.checksum) o.checksum = *spec.br.checksum;
+    if (spec.dry_run) return RestoreDryRun(w, engine.restore_plan(o));
     summary = engine.restore(o, progress);
   }
   if (!summary.ok()) return Fail(w, "RestoreDataFromRemoteFailed", summary.status());
@@ -368,6 +384,7 @@ Status Restore(client::ApiClient& api, const Engine& engine, const api::Restore&
     st["timeStarted"] = FormatIso8601(start);
     st["timeCompleted"] = FormatIso8601(end);
     st["timeTaken"] = TimeTaken(start, end);
+    st["phases"] = PhasesJson(summary->phases);  // measured (operator/manager/restore_report.h)
   });
 }
 

@@ -2,7 +2,9 @@
 // through the API, runs the engine in process and writes phase, conditions, progress and results
 // into the CR's status, as TiDB Operator's backup-manager does (docs/controllers.md). Credentials
 // come from the environment (the job runner fills it from the Secret) and never reach a status, a
-// log line or an argument.
+// log line or an argument. A Restore records its measured phases (status.phases); one with
+// spec.dryRun only plans (status.plan, reason DryRun) and restores nothing
+// (operator/manager/restore_report.h).
 #pragma once
 
 #include <string>

@@ -6,6 +6,7 @@
 
 #include "common/timestamp.h"
 #include "operator/api/go_time.h"
+#include "operator/manager/restore_report.h"
 #include "tools/brix/progress_bar.h"
 #include "tools/cli_exit.h"
 
@@ -22,6 +23,7 @@ struct SnapshotArgs {
   double ratelimit = 0;
   bool checksum = true;
   bool send_credentials = true;
+  bool dry_run = false;  // restore only
   std::string output = "text";
   // backup only
   std::string backupts, timeago, lastbackupts;
@@ -149,6 +151,12 @@ int RunRestore(const br::Engine& engine, const std::string& kind, const Snapshot
   o.ratelimit_mib = a.ratelimit;
   o.checksum = a.checksum;
   o.send_credentials = a.send_credentials;
+  if (a.dry_run) {
+    auto plan = engine.restore_plan(o);
+    if (!plan.ok()) return ExitCode(plan.status());
+    std::cout << (Json(a) ? manager::PlanJson(*plan).dump() : manager::PlanText(*plan)) << "\n";
+    return 0;
+  }
   Result<br::RestoreSummary> r = Status::OK();
   {
     ProgressBar bar(!Json(a));
@@ -161,7 +169,7 @@ int RunRestore(const br::Engine& engine, const std::string& kind, const Snapshot
     nlohmann::json j = {{"backup_ts", r->backup_ts}, {"files", r->files},
                         {"total_kvs", r->total_kvs}, {"total_bytes", r->total_bytes},
                         {"tables", r->tables},       {"seconds", r->seconds},
-                        {"mib_per_second", speed}};
+                        {"mib_per_second", speed},   {"phases", manager::PhasesJson(r->phases)}};
     std::cout << j.dump() << "\n";
   } else {
     std::printf(
@@ -171,6 +179,7 @@ int RunRestore(const br::Engine& engine, const std::string& kind, const Snapshot
         static_cast<unsigned long long>(r->total_kvs),
         static_cast<unsigned long long>(r->total_bytes), static_cast<unsigned long long>(r->tables),
         r->seconds, speed);
+    std::printf("%s\n", manager::PhasesText(r->phases).c_str());
   }
   return 0;
 }
@@ -235,6 +244,8 @@ void AddSnapshotCommands(CLI::App& app, const br::Engine& engine, int* exit_code
     if (k == "full") r->add_option("-f,--filter", rargs->filters, "table filter rule (repeatable)");
     if (k != "full") r->add_option("--db", rargs->db, "database name");
     if (k == "table") r->add_option("--table", rargs->table, "table name");
+    r->add_flag("--dry-run", rargs->dry_run,
+                "print the plan and its estimated duration; restore nothing");
     r->callback([&engine, k, rargs, exit_code] { *exit_code = RunRestore(engine, k, *rargs); });
   }
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/timestamp.h"
+#include "operator/manager/restore_report.h"
 #include "tools/brix/progress_bar.h"
 #include "tools/cli_exit.h"
 
@@ -18,6 +19,7 @@ struct LogArgs {
   std::string name = "compaction";
   std::vector<std::string> filters;
   bool yes = false;
+  bool dry_run = false;
   bool send_credentials = true;
   int concurrency = 8;
   std::string output = "text";
@@ -217,6 +219,12 @@ int Point(const br::Engine& engine, const LogArgs& a) {
   auto ts = ParseTimestamp(a.restored_ts, "--restored-ts");
   if (!ts.ok()) return ExitCode(ts.status());
   o.restored_ts = *ts;
+  if (a.dry_run) {
+    auto plan = engine.restore_point_plan(o);
+    if (!plan.ok()) return ExitCode(plan.status());
+    Print(a, manager::PlanJson(*plan), manager::PlanText(*plan));
+    return 0;
+  }
   Result<br::PitrSummary> r = Status::OK();
   {
     ProgressBar bar(a.output != "json");
@@ -248,8 +256,9 @@ int Point(const br::Engine& engine, const LogArgs& a) {
          {"compacted_ssts", r->compacted_ssts},
          {"replay_seconds", r->log_seconds},
          {"replay_mb_per_second", replay},
-         {"seconds", r->seconds}},
-        text);
+         {"seconds", r->seconds},
+         {"phases", manager::PhasesJson(r->phases)}},
+        std::string(text) + "\n" + manager::PhasesText(r->phases));
   return 0;
 }
 
@@ -335,6 +344,8 @@ void AddLogCommands(CLI::App& app, const br::Engine& engine, int* exit_code) {
   c->add_option("--concurrency", point->concurrency, "log files in flight");
   c->add_option("--send-credentials-to-tikv", point->send_credentials,
                 "pass this process's storage credentials to the nodes (true|false)");
+  c->add_flag("--dry-run", point->dry_run,
+              "print the plan and its estimated duration; restore nothing");
   AddOutput(c, point.get());
   c->callback([&engine, point, exit_code] { *exit_code = Point(engine, *point); });
 }
