@@ -43,10 +43,10 @@ function renderPlan(status, name) {
   const div = document.createElement('div');
   div.className = 'plan';
   const head = document.createElement('p');
-  const est = status.estimate || (status.plan && status.plan.estimate) || {};
-  const seconds = est.seconds !== undefined ? est.seconds : status.estimatedSeconds;
+  // status.plan is what `brix manager` writes for spec.dryRun (operator/manager/restore_report.h).
+  const seconds = status.plan ? status.plan.estimatedSeconds : undefined;
   head.textContent = `Restore ${name}: ${status.phase || 'pending'}` +
-    (seconds !== undefined ? `; estimated restore time ${seconds} s` : '');
+    (seconds !== undefined ? `; estimated restore time ${Number(seconds).toFixed(1)} s` : '');
   if (seconds !== undefined) head.setAttribute('data-estimate-seconds', String(seconds));
   div.appendChild(head);
   div.appendChild(planTable(status));

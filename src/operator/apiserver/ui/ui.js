@@ -298,7 +298,7 @@ async function planRestore(c, ms) {
     for (let i = 0; i < 60; i++) {
       const r = await api(`${API}namespaces/${encodeURIComponent(w.log.ns)}/restores/${name}`);
       const st = r.status || {};
-      if (['Complete', 'Failed'].includes(st.phase) || st.plan || st.estimate) {
+      if (['Complete', 'Failed'].includes(st.phase) || st.plan) {
         out.replaceChildren(renderPlan(st, name));
         return;
       }
