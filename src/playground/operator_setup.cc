@@ -8,6 +8,8 @@
 
 #include "common/durable_file.h"
 #include "common/process.h"
+#include "operator/api/crd.h"
+#include "operator/api/resources.h"
 #include "operator/client/http_client.h"
 #include "playground/operator_rbac.h"
 
@@ -18,22 +20,6 @@ using Json = client::Json;
 
 constexpr char kOperatorNamespace[] = "brix-system";
 constexpr char kOperatorAccount[] = "brix-operator";
-
-// YAML to JSON for the RBAC documents: maps, sequences and scalars (all strings there).
-Json ToJson(const YAML::Node& n) {
-  if (n.IsMap()) {
-    Json out = Json::object();
-    for (const auto& kv : n) out[kv.first.as<std::string>()] = ToJson(kv.second);
-    return out;
-  }
-  if (n.IsSequence()) {
-    Json out = Json::array();
-    for (const auto& e : n) out.push_back(ToJson(e));
-    return out;
-  }
-  if (n.IsScalar()) return n.as<std::string>();
-  return nullptr;
-}
 
 const api::ResourceInfo* ResourceOf(const Json& object) {
   std::string api_version = object.value("apiVersion", "");
@@ -61,18 +47,16 @@ Result<client::HttpClientOptions> BrixdAdminOptions(const std::string& dir, int 
 Status PrepareExternalOperator(const std::string& dir, int brixd_port) {
   BRIX_ASSIGN_OR_RETURN(client::HttpClientOptions o, BrixdAdminOptions(dir, brixd_port));
   client::HttpApiClient api(o);
-  std::vector<YAML::Node> docs;
+  std::vector<Json> docs;
   try {
-    docs = YAML::LoadAll(kOperatorRbacYaml);
+    docs = api::YamlDocumentsToJson(kOperatorRbacYaml);
   } catch (const YAML::Exception& e) {
     return Status::Internal(std::string("deploy/20-operator-rbac.yaml: ") + e.what());
   }
-  for (const auto& doc : docs) {
-    Json object = ToJson(doc);
+  for (const Json& object : docs) {
     if (!object.is_object()) continue;
     const api::ResourceInfo* info = ResourceOf(object);
     if (info == nullptr) {
-      if (object.value("kind", "") == "Namespace") continue;  // brixd has no Namespace objects
       return Status::Internal("deploy/20-operator-rbac.yaml: brixd does not serve " +
                               object.value("kind", std::string("?")));
     }
