@@ -226,7 +226,12 @@ Json CrdOf(const ResourceInfo& info) {
                   {"schema", {{"openAPIV3Schema", std::move(schema)}}}};
   if (info.has_status) version["subresources"] = {{"status", Json::object()}};
   Json columns = Json::array();
-  for (const auto& c : info.columns) columns.push_back(Column(c));
+  for (const auto& c : info.columns) {
+    // A computed cell (Backup's LagSeconds: now - checkpoint) has no JSONPath a real API server
+    // could print; only brixd shows it.
+    if (c.json_path.empty()) continue;
+    columns.push_back(Column(c));
+  }
   if (!columns.empty()) version["additionalPrinterColumns"] = std::move(columns);
   Json names = {{"kind", info.kind},
                 {"listKind", info.list_kind()},

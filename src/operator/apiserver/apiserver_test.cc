@@ -107,7 +107,7 @@ TEST_F(BrixdTest, SeedManifestsAsWritten) {
   EXPECT_EQ(Header(wide),
             (std::vector<std::string>{"NAME", "TYPE", "MODE", "STATUS", "BACKUPPATH", "BACKUPSIZE",
                                       "INCREMENTALBACKUPSIZE", "COMMITTS", "LOGTRUNCATEUNTIL",
-                                      "STARTED", "COMPLETED", "TIMETAKEN", "AGE"}));
+                                      "STARTED", "COMPLETED", "TIMETAKEN", "LAGSECONDS", "AGE"}));
   std::string bks = Ok({"get", "bks", "-n", "test1", "-o", "wide"});
   EXPECT_EQ(Header(bks),
             (std::vector<std::string>{"NAME", "SCHEDULE", "MAXBACKUPS", "MAXRESERVEDTIME",

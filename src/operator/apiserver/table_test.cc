@@ -44,11 +44,13 @@ TEST(TableTest, BackupColumnsAndCells) {
   EXPECT_EQ(table["kind"], "Table");
   EXPECT_EQ(table["metadata"]["resourceVersion"], "42");
   const Json& defs = table["columnDefinitions"];
-  ASSERT_EQ(defs.size(), 13u);
+  ASSERT_EQ(defs.size(), 14u);
   EXPECT_EQ(defs[0]["name"], "Name");
   EXPECT_EQ(defs[9]["name"], "Started");
   EXPECT_EQ(defs[9]["priority"], 1);
-  EXPECT_EQ(defs[12]["name"], "Age");
+  EXPECT_EQ(defs[12]["name"], "LagSeconds");  // log backups only (empty for a snapshot)
+  EXPECT_EQ(defs[12]["priority"], 1);
+  EXPECT_EQ(defs[13]["name"], "Age");
   const Json& cells = table["rows"][0]["cells"];
   ASSERT_EQ(cells.size(), defs.size());
   EXPECT_EQ(cells[0], "b1");
@@ -57,7 +59,8 @@ TEST(TableTest, BackupColumnsAndCells) {
   EXPECT_EQ(cells[7], "436979621972148225");
   EXPECT_TRUE(cells[8].is_null());
   EXPECT_EQ(cells[9], "3h");
-  EXPECT_EQ(cells[12], "5m");
+  EXPECT_TRUE(cells[12].is_null());
+  EXPECT_EQ(cells[13], "5m");
   EXPECT_TRUE(ToTable(*info, {backup}, now, "42", false)["columnDefinitions"].is_null());
 }
 

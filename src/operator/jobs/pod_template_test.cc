@@ -64,7 +64,7 @@ TEST(ApplyPodFields, CarriesPodFieldsWhereKubernetesReadsThemAndTheJobStaysRunna
   Json t = Template();
   Json spec = Json::parse(R"({
     "resources": {"limits": {"memory": "4Gi"}},
-    "toolImage": "registry.example/brix:v1",
+    "toolImage": "registry.example/br:v8.1.0",
     "additionalVolumeMounts": [{"name": "scratch", "mountPath": "/scratch"}],
     "tolerations": [{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}],
     "affinity": {"nodeAffinity": {}},
