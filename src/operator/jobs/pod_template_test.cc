@@ -77,7 +77,7 @@ TEST(ApplyPodFields, CarriesPodFieldsWhereKubernetesReadsThemAndTheJobStaysRunna
   const Json& pod = t["spec"];
   const Json& c = pod["containers"][0];
   EXPECT_EQ(c["resources"], spec["resources"]);
-  EXPECT_EQ(c["image"], "registry.example/brix:v1");
+  EXPECT_EQ(c["image"], "registry.example/br:v8.1.0");
   EXPECT_EQ(c["volumeMounts"], spec["additionalVolumeMounts"]);
   EXPECT_EQ(pod["tolerations"], spec["tolerations"]);
   EXPECT_EQ(pod["affinity"], spec["affinity"]);
