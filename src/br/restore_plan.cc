@@ -144,23 +144,33 @@ Result<RestorePlan> PlanRestore(const RestoreOptions& options) {
   return plan;
 }
 
-Result<RestorePlan> PlanRestorePoint(const PitrOptions& options) {
-  if (options.restored_ts == 0) return Status::InvalidArgument("--restored-ts is required");
-  BRIX_ASSIGN_OR_RETURN(auto log, storage::OpenStorage(options.log_storage_url, options.env));
+Result<PitrInputs> ReadPitrInputs(const PitrOptions& options) {
+  PitrInputs in;
+  BRIX_ASSIGN_OR_RETURN(in.log, storage::OpenStorage(options.log_storage_url, options.env));
   BRIX_ASSIGN_OR_RETURN(auto snap_storage,
                         storage::OpenStorage(options.full_backup_storage_url, options.env));
-  BRIX_ASSIGN_OR_RETURN(BackupMeta snap, ReadBackupMeta(*snap_storage));
-  BRIX_ASSIGN_OR_RETURN(LogRange range, ReadLogRange(*log));
-  BRIX_ASSIGN_OR_RETURN(LogLocation loc, ReadLogLocation(*log));
-  BRIX_RETURN_IF_ERROR(CheckPitrBounds(snap, range, loc, options.restored_ts));
-  BRIX_ASSIGN_OR_RETURN(auto metas, ReadLogMetas(*log));
-  BRIX_ASSIGN_OR_RETURN(auto compactions, ReadCompactions(*log));
+  in.snapshot_location = snap_storage->Describe();
+  BRIX_ASSIGN_OR_RETURN(in.snapshot, ReadBackupMeta(*snap_storage));
+  BRIX_ASSIGN_OR_RETURN(LogRange range, ReadLogRange(*in.log));
+  BRIX_ASSIGN_OR_RETURN(LogLocation loc, ReadLogLocation(*in.log));
+  BRIX_RETURN_IF_ERROR(CheckPitrBounds(in.snapshot, range, loc, options.restored_ts));
+  BRIX_ASSIGN_OR_RETURN(in.metas, ReadLogMetas(*in.log));
+  BRIX_ASSIGN_OR_RETURN(in.compactions, ReadCompactions(*in.log));
+  return in;
+}
+
+Result<RestorePlan> PlanRestorePoint(const PitrOptions& options) {
+  if (options.restored_ts == 0) return Status::InvalidArgument("--restored-ts is required");
+  BRIX_ASSIGN_OR_RETURN(PitrInputs in, ReadPitrInputs(options));
+  const BackupMeta& snap = in.snapshot;
+  const auto& metas = in.metas;
+  const auto& compactions = in.compactions;
   BRIX_ASSIGN_OR_RETURN(SnapshotSelection selected, SelectSnapshot(snap, options.filter));
   BRIX_ASSIGN_OR_RETURN(RestoreRateHistory history, TargetHistory(options.pd));
   LogReplayPlan replay = PlanLogReplay(metas, compactions, snap.end_version(), options.restored_ts);
   RestorePlan plan;
   plan.kind = "point";
-  plan.snapshot = snap_storage->Describe();
+  plan.snapshot = in.snapshot_location;
   plan.snapshot_ts = snap.end_version();
   plan.restored_ts = options.restored_ts;
   plan.snapshot_files = selected.files.size();

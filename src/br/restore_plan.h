@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@
 #include "br/restore_rates.h"
 #include "br/snapshot/restore.h"
 #include "common/result.h"
+#include "storage/external_storage.h"
 
 namespace brix::br {
 
@@ -42,6 +44,19 @@ std::vector<PhaseMeasure> SnapshotPhaseBytes(const std::vector<BackupFile>& file
 // snapshot ts ≤ restored ts ≤ checkpoint. InvalidArgument with the bounds otherwise.
 [[nodiscard]] Status CheckPitrBounds(const BackupMeta& snap, const LogRange& range,
                                      const LogLocation& loc, uint64_t restored_ts);
+
+// What a PITR and its dry-run read before anything else, all checked: the log location (kept
+// open), the snapshot's backupmeta and where it lives, CheckPitrBounds, and every log and
+// compaction meta (their checksums verified) — so a bad input is refused before the target is
+// touched.
+struct PitrInputs {
+  std::unique_ptr<storage::ExternalStorage> log;
+  std::string snapshot_location;  // Describe() of the snapshot's storage
+  BackupMeta snapshot;
+  std::vector<LogMeta> metas;
+  std::vector<LogCompaction> compactions;
+};
+[[nodiscard]] Result<PitrInputs> ReadPitrInputs(const PitrOptions& options);
 
 // What PITR replays for (snapshot_ts, restored_ts]: the compactions overlapping the window (their
 // SSTs replace their input files), the raw files left, and every file in the window holding

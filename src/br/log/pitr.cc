@@ -52,16 +52,12 @@ class PitrRun {
   Result<PitrSummary> Run() {
     auto started = Clock::now();
     BRIX_ASSIGN_OR_RETURN(filter_, TableFilter::Parse(options_.filter));
-    BRIX_ASSIGN_OR_RETURN(log_, storage::OpenStorage(options_.log_storage_url, options_.env));
-    BRIX_ASSIGN_OR_RETURN(auto snap_storage,
-                          storage::OpenStorage(options_.full_backup_storage_url, options_.env));
-    BRIX_ASSIGN_OR_RETURN(BackupMeta snap, ReadBackupMeta(*snap_storage));
-    BRIX_ASSIGN_OR_RETURN(LogRange range, ReadLogRange(*log_));
-    BRIX_ASSIGN_OR_RETURN(LogLocation loc, ReadLogLocation(*log_));
-    BRIX_RETURN_IF_ERROR(CheckPitrBounds(snap, range, loc, options_.restored_ts));
-    // Every log and compaction meta is read (its checksum verified) before the target is touched.
-    BRIX_ASSIGN_OR_RETURN(metas_, ReadLogMetas(*log_));
-    BRIX_ASSIGN_OR_RETURN(compactions_, ReadCompactions(*log_));
+    // Every meta is read and checked, and the bounds too, before the target is touched.
+    BRIX_ASSIGN_OR_RETURN(PitrInputs in, ReadPitrInputs(options_));
+    log_ = std::move(in.log);
+    metas_ = std::move(in.metas);
+    compactions_ = std::move(in.compactions);
+    const BackupMeta& snap = in.snapshot;
     BRIX_ASSIGN_OR_RETURN(pd_, cluster::PdClient::Connect(options_.pd));
     kv_ = std::make_unique<cluster::KvClient>(pd_.get());
     BRIX_RETURN_IF_ERROR(CheckNoActiveLogBackup(*pd_));

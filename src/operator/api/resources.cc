@@ -399,45 +399,49 @@ std::vector<PrinterColumn> JobColumns() {
   };
 }
 
+// A built-in (non-CR) kind: names, whether it serves /status, its columns.
+ResourceInfo Builtin(std::string group, std::string version, std::string plural,
+                     std::string singular, std::string kind, std::vector<std::string> short_names,
+                     bool has_status, std::vector<PrinterColumn> columns) {
+  ResourceInfo info;
+  info.group = std::move(group);
+  info.version = std::move(version);
+  info.plural = std::move(plural);
+  info.singular = std::move(singular);
+  info.kind = std::move(kind);
+  info.short_names = std::move(short_names);
+  info.has_status = has_status;
+  info.columns = std::move(columns);
+  return info;
+}
+
 // What deploy/ applies besides the CRDs (docs/brixd.md, "CustomResourceDefinitions and
 // deploy/"): core/v1 Namespace (cluster-scoped) and apps/v1 Deployment, which brixd stores as
 // written and never runs (its job runner runs Jobs only; registry.cc sets its status to say so).
 void AddDeployKinds(std::vector<ResourceInfo>* r) {
-  ResourceInfo ns;
-  ns.version = "v1";
-  ns.plural = "namespaces";
-  ns.singular = "namespace";
-  ns.kind = "Namespace";
-  ns.short_names = {"ns"};
-  ns.namespaced = false;
-  ns.has_status = true;
-  ns.columns = {Col("Status", "string", ".status.phase"), Age()};
-  r->push_back(std::move(ns));
-  ResourceInfo deploy;
-  deploy.group = "apps";
-  deploy.version = "v1";
-  deploy.plural = "deployments";
-  deploy.singular = "deployment";
-  deploy.kind = "Deployment";
-  deploy.short_names = {"deploy"};
-  deploy.has_status = true;
+  r->push_back(Builtin("", "v1", "namespaces", "namespace", "Namespace", {"ns"}, true,
+                       {Col("Status", "string", ".status.phase"), Age()}));
+  r->back().namespaced = false;
   // kubectl 1.32's built-in printer: READY UP-TO-DATE AVAILABLE AGE, -o wide adds the rest.
-  deploy.columns = {
-      Computed("Ready", "string", 0,
-               [](const Json& d) -> Json {
-                 return std::to_string(IntAt(d, "status", "readyReplicas", 0)) + "/" +
-                        std::to_string(IntAt(d, "spec", "replicas", 1));
-               }),
-      Computed("Up-to-date", "integer", 0,
-               [](const Json& d) -> Json { return IntAt(d, "status", "updatedReplicas", 0); }),
-      Computed("Available", "integer", 0,
-               [](const Json& d) -> Json { return IntAt(d, "status", "availableReplicas", 0); }),
-      Age(),
-      Computed("Containers", "string", 1, [](const Json& d) { return ContainersCell(d, "name"); }),
-      Computed("Images", "string", 1, [](const Json& d) { return ContainersCell(d, "image"); }),
-      Computed("Selector", "string", 1, SelectorCell),
-  };
-  r->push_back(std::move(deploy));
+  r->push_back(Builtin(
+      "apps", "v1", "deployments", "deployment", "Deployment", {"deploy"}, true,
+      {
+          Computed("Ready", "string", 0,
+                   [](const Json& d) -> Json {
+                     return std::to_string(IntAt(d, "status", "readyReplicas", 0)) + "/" +
+                            std::to_string(IntAt(d, "spec", "replicas", 1));
+                   }),
+          Computed("Up-to-date", "integer", 0,
+                   [](const Json& d) -> Json { return IntAt(d, "status", "updatedReplicas", 0); }),
+          Computed(
+              "Available", "integer", 0,
+              [](const Json& d) -> Json { return IntAt(d, "status", "availableReplicas", 0); }),
+          Age(),
+          Computed("Containers", "string", 1,
+                   [](const Json& d) { return ContainersCell(d, "name"); }),
+          Computed("Images", "string", 1, [](const Json& d) { return ContainersCell(d, "image"); }),
+          Computed("Selector", "string", 1, SelectorCell),
+      }));
 }
 
 size_t CountOf(const Json& obj, const char* field) {
@@ -490,16 +494,9 @@ std::vector<ResourceInfo> BuildResources() {
   auto builtin = [&](std::string group, std::string version, std::string plural,
                      std::string singular, std::string kind, std::vector<std::string> short_names,
                      bool has_status, std::vector<PrinterColumn> columns) {
-    ResourceInfo info;
-    info.group = std::move(group);
-    info.version = std::move(version);
-    info.plural = std::move(plural);
-    info.singular = std::move(singular);
-    info.kind = std::move(kind);
-    info.short_names = std::move(short_names);
-    info.has_status = has_status;
-    info.columns = std::move(columns);
-    r.push_back(std::move(info));
+    r.push_back(Builtin(std::move(group), std::move(version), std::move(plural),
+                        std::move(singular), std::move(kind), std::move(short_names), has_status,
+                        std::move(columns)));
   };
   builtin("", "v1", "secrets", "secret", "Secret", {}, false,
           {Col("Type", "string", ".type"),
