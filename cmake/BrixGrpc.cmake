@@ -29,8 +29,10 @@ function(brix_grpc_library target)
     list(APPEND srcs ${gen}/${name}.pb.cc ${gen}/${name}.grpc.pb.cc)
   endforeach()
   add_library(${target} ${srcs})
-  # Generated code is not ours to keep warning-free.
+  # Generated code is not ours to keep warning-free, and each .pb.cc defines the same file-static
+  # tables (schemas, file_default_instances), so it cannot share a unity translation unit.
   target_compile_options(${target} PRIVATE -Wno-unused-parameter -Wno-error)
+  set_target_properties(${target} PROPERTIES UNITY_BUILD OFF)
   # Generated files include each other relative to the proto path; brix code includes them
   # relative to src/ (e.g. "cluster/proto/cluster.grpc.pb.h").
   target_include_directories(${target} PUBLIC ${CMAKE_BINARY_DIR}/src ${out})

@@ -151,6 +151,12 @@ Result<uint64_t> ParseTimestamp(std::string_view text, std::string_view field) {
   return Status::InvalidArgument(message);
 }
 
+uint64_t TimestampOrZero(std::string_view text) {
+  if (text.empty()) return 0;
+  Result<uint64_t> ts = ParseTimestamp(text, "");
+  return ts.ok() ? *ts : 0;
+}
+
 std::string FormatTso(uint64_t ts) {
   int64_t ms = static_cast<int64_t>(TsPhysicalMs(ts));
   std::time_t secs = static_cast<std::time_t>(ms / 1000);

@@ -21,6 +21,8 @@ namespace brix {
 // `field` names the flag or field ("--restored-ts", "spec.commitTs") at the start of the error
 // message; empty = no prefix (the caller already names it).
 [[nodiscard]] Result<uint64_t> ParseTimestamp(std::string_view text, std::string_view field);
+// The same, for text brix wrote itself (a CR's status): 0 when empty or not a timestamp.
+uint64_t TimestampOrZero(std::string_view text);
 // "2026-11-24 03:00:00.123 UTC" for a TSO (its physical part).
 std::string FormatTso(uint64_t ts);
 

@@ -7,6 +7,7 @@
 #include <queue>
 
 #include "cluster/mvcc.h"
+#include "common/stdio_file.h"
 
 namespace brix::br {
 namespace {
@@ -17,13 +18,6 @@ constexpr size_t kReadBuffer = 64 << 10;
 Status FileError(const std::string& what, const std::string& path) {
   return Status::IOError(what + " " + path + ": " + std::strerror(errno));
 }
-
-struct FileCloser {
-  void operator()(std::FILE* f) const {
-    if (f) std::fclose(f);
-  }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
 
 // Reads one run from a position on.
 class RunCursor {
@@ -83,7 +77,7 @@ class RunCursor {
 
   size_t index_;
   std::string path_;
-  File file_;
+  StdioFile file_;
   std::vector<char> buffer_;
   std::string key_, value_;
   std::string_view user_key_;
@@ -105,7 +99,7 @@ Result<SortedRun> WriteSortedRun(std::vector<CompactVersion>* versions, const st
   SortVersions(versions);
   SortedRun run;
   run.path = path;
-  File file(std::fopen(path.c_str(), "wb"));
+  StdioFile file(std::fopen(path.c_str(), "wb"));
   if (!file) return FileError("create sorted run", path);
   std::vector<char> buffer(kWriteBuffer);
   std::setvbuf(file.get(), buffer.data(), _IOFBF, buffer.size());

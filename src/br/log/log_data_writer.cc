@@ -14,6 +14,7 @@
 
 #include "common/crypto.h"
 #include "common/random.h"
+#include "common/stdio_file.h"
 
 namespace brix::br {
 
@@ -31,13 +32,6 @@ constexpr uint32_t kEntryTag = WireFormatLite::MakeTag(
 Status ErrnoStatus(const std::string& what, const std::string& path, int err) {
   return Status::IOError(what + " " + path + ": " + std::strerror(err));
 }
-
-struct FileCloser {
-  void operator()(std::FILE* f) const {
-    if (f) std::fclose(f);
-  }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
 
 }  // namespace
 
@@ -110,9 +104,9 @@ Result<LogDataWriter::Encoded> LogDataWriter::Finish() {
                             " bytes written, " + std::to_string(raw_size_) + " counted");
   }
 
-  File in(std::fopen(raw_path_.c_str(), "rbe"));
+  StdioFile in(std::fopen(raw_path_.c_str(), "rbe"));
   if (!in) return ErrnoStatus("read log scratch file", raw_path_, errno);
-  File out(std::fopen(zst_path_.c_str(), "wbe"));
+  StdioFile out(std::fopen(zst_path_.c_str(), "wbe"));
   if (!out) return ErrnoStatus("create log scratch file", zst_path_, errno);
   std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
   if (!cctx) return Status::Internal("zstd: out of memory");

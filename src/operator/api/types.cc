@@ -25,12 +25,6 @@ void Get(const Json& obj, const char* key, std::optional<T>* out) {
   if (const Json* v = Member(obj, key)) *out = v->get<T>();
 }
 
-// Status fields are written by brix alone; anything but a string reads as "".
-std::string StatusString(const Json& obj, const char* key) {
-  const Json* v = Member(obj, key);
-  return v != nullptr && v->is_string() ? v->get<std::string>() : "";
-}
-
 const Json& Section(const Json& object, const char* key) {
   static const Json kEmpty = Json::object();
   const Json* v = Member(object, key);
@@ -104,24 +98,24 @@ BackupSpec ParseBackupSpecOrThrow(const Json& spec) {
 
 BackupStatus ParseBackupStatus(const Json& st) {
   BackupStatus s;
-  s.phase = StatusString(st, f::kPhase);
-  s.commit_ts = StatusString(st, f::kCommitTs);
-  s.backup_path = StatusString(st, f::kBackupPath);
-  s.backup_run_id = StatusString(st, f::kBackupRunId);
-  s.log_checkpoint_ts = StatusString(st, f::kLogCheckpointTs);
-  s.log_success_truncate_until = StatusString(st, f::kLogSuccessTruncateUntil);
-  s.log_flush_error = StatusString(st, f::kLogFlushError);
+  s.phase = StringField(st, f::kPhase);
+  s.commit_ts = StringField(st, f::kCommitTs);
+  s.backup_path = StringField(st, f::kBackupPath);
+  s.backup_run_id = StringField(st, f::kBackupRunId);
+  s.log_checkpoint_ts = StringField(st, f::kLogCheckpointTs);
+  s.log_success_truncate_until = StringField(st, f::kLogSuccessTruncateUntil);
+  s.log_flush_error = StringField(st, f::kLogFlushError);
   if (const Json* list = Member(st, f::kBackoffRetryStatus); list && list->is_array()) {
     for (const Json& r : *list) {
-      s.backoff_retry_status.push_back({StatusString(r, f::kDetectFailedAt),
-                                        StatusString(r, f::kExpectedRetryAt),
-                                        StatusString(r, f::kRealRetryAt)});
+      s.backoff_retry_status.push_back({StringField(r, f::kDetectFailedAt),
+                                        StringField(r, f::kExpectedRetryAt),
+                                        StringField(r, f::kRealRetryAt)});
     }
   }
   if (const Json* subs = Member(st, f::kLogSubCommandStatuses); subs && subs->is_object()) {
     for (const auto& [command, sub] : subs->items()) {
-      s.log_sub_command_statuses[command] = {StatusString(sub, f::kPhase),
-                                             StatusString(sub, f::kLogTruncatingUntil)};
+      s.log_sub_command_statuses[command] = {StringField(sub, f::kPhase),
+                                             StringField(sub, f::kLogTruncatingUntil)};
     }
   }
   return s;
@@ -154,6 +148,11 @@ Result<CR> ParseCr(const Json& object, const char* kind, SpecFn spec, StatusFn s
 }
 
 }  // namespace
+
+std::string StringField(const Json& object, const char* key) {
+  const Json* v = Member(object, key);
+  return v != nullptr && v->is_string() ? v->get<std::string>() : "";
+}
 
 bool ObjectMeta::HasFinalizer(const std::string& f) const {
   for (const auto& x : finalizers) {
@@ -198,7 +197,7 @@ Result<Restore> ParseRestore(const Json& object) {
         Get(spec, f::kDryRun, &s.dry_run);
         return s;
       },
-      [](const Json& st) { return RestoreStatus{StatusString(st, f::kPhase)}; });
+      [](const Json& st) { return RestoreStatus{StringField(st, f::kPhase)}; });
 }
 
 Result<CompactBackup> ParseCompactBackup(const Json& object) {
@@ -216,8 +215,8 @@ Result<CompactBackup> ParseCompactBackup(const Json& object) {
       },
       [](const Json& st) {
         CompactStatus s;
-        s.state = StatusString(st, f::kState);
-        s.end_ts = StatusString(st, f::kEndTs);
+        s.state = StringField(st, f::kState);
+        s.end_ts = StringField(st, f::kEndTs);
         if (const Json* list = Member(st, f::kBackoffRetryStatus); list && list->is_array()) {
           s.backoff_retries = list->size();
         }
@@ -253,18 +252,18 @@ Result<BackupSchedule> ParseBackupSchedule(const Json& object) {
       },
       [](const Json& st) {
         ScheduleStatus s;
-        s.last_backup = StatusString(st, f::kLastBackup);
-        s.last_backup_time = StatusString(st, f::kLastBackupTime);
-        s.all_backup_clean_time = StatusString(st, f::kAllBackupCleanTime);
-        s.log_backup = StatusString(st, f::kLogBackup);
-        s.log_backup_start_ts = StatusString(st, f::kLogBackupStartTs);
-        s.last_compact = StatusString(st, f::kLastCompact);
-        s.last_compact_progress = StatusString(st, f::kLastCompactProgress);
-        s.last_compact_execution_ts = StatusString(st, f::kLastCompactExecutionTs);
+        s.last_backup = StringField(st, f::kLastBackup);
+        s.last_backup_time = StringField(st, f::kLastBackupTime);
+        s.all_backup_clean_time = StringField(st, f::kAllBackupCleanTime);
+        s.log_backup = StringField(st, f::kLogBackup);
+        s.log_backup_start_ts = StringField(st, f::kLogBackupStartTs);
+        s.last_compact = StringField(st, f::kLastCompact);
+        s.last_compact_progress = StringField(st, f::kLastCompactProgress);
+        s.last_compact_execution_ts = StringField(st, f::kLastCompactExecutionTs);
         if (const Json* next = Member(st, f::kNextCompact); next && next->is_object()) {
-          s.next_compact.start_ts = StatusString(*next, f::kStartTs);
-          s.next_compact.not_before = StatusString(*next, f::kNotBefore);
-          s.next_compact.waiting_for = StatusString(*next, f::kWaitingFor);
+          s.next_compact.start_ts = StringField(*next, f::kStartTs);
+          s.next_compact.not_before = StringField(*next, f::kNotBefore);
+          s.next_compact.waiting_for = StringField(*next, f::kWaitingFor);
         }
         return s;
       });

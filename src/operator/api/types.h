@@ -26,6 +26,11 @@ namespace brix::api {
 
 using Json = nlohmann::json;
 
+// The string at `key` of a JSON object; "" when `object` is not an object, lacks the key or holds
+// anything but a string there. For fields only brix writes (status) and lookups where absent and
+// malformed mean the same (RBAC rules, annotations).
+std::string StringField(const Json& object, const char* key);
+
 struct ObjectMeta {
   std::string name, ns, uid;
   std::string creation_timestamp;  // RFC 3339, "" when unset

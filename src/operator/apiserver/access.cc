@@ -4,6 +4,7 @@
 
 #include "common/time_util.h"
 #include "operator/api/job_kind.h"
+#include "operator/api/types.h"
 
 namespace brix::apiserver {
 
@@ -32,16 +33,11 @@ ApiError ForbiddenError(const std::string& group, const std::string& resource,
   return {403, "Forbidden", std::move(message), std::move(details)};
 }
 
-std::string StringAt(const Json& object, const char* field) {
-  if (!object.is_object() || !object.contains(field) || !object[field].is_string()) return "";
-  return object[field].get<std::string>();
-}
-
 std::string Annotation(const Json& object, const char* key) {
   if (!object.contains("metadata") || !object["metadata"].is_object()) return "";
   const Json& meta = object["metadata"];
   if (!meta.contains("annotations") || !meta["annotations"].is_object()) return "";
-  return StringAt(meta["annotations"], key);
+  return api::StringField(meta["annotations"], key);
 }
 
 bool HasAnnotation(const Json& object, const char* key) {
@@ -162,16 +158,16 @@ ApiResult<Json> AccessControl::SelfSubjectAccessReview(const UserInfo& user, con
   RequestAttributes request;
   if (spec.contains("resourceAttributes") && spec["resourceAttributes"].is_object()) {
     const Json& a = spec["resourceAttributes"];
-    request.verb = StringAt(a, "verb");
-    request.api_group = StringAt(a, "group");
-    request.resource = StringAt(a, "resource");
-    request.subresource = StringAt(a, "subresource");
-    request.ns = StringAt(a, "namespace");
-    request.name = StringAt(a, "name");
+    request.verb = api::StringField(a, "verb");
+    request.api_group = api::StringField(a, "group");
+    request.resource = api::StringField(a, "resource");
+    request.subresource = api::StringField(a, "subresource");
+    request.ns = api::StringField(a, "namespace");
+    request.name = api::StringField(a, "name");
   } else if (spec.contains("nonResourceAttributes") && spec["nonResourceAttributes"].is_object()) {
     request.resource_request = false;
-    request.verb = StringAt(spec["nonResourceAttributes"], "verb");
-    request.path = StringAt(spec["nonResourceAttributes"], "path");
+    request.verb = api::StringField(spec["nonResourceAttributes"], "verb");
+    request.path = api::StringField(spec["nonResourceAttributes"], "path");
   } else {
     return ApiError::BadRequest(
         "spec.resourceAttributes or spec.nonResourceAttributes is required");

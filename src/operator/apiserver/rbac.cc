@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "operator/api/types.h"
+
 namespace brix::apiserver {
 
 namespace {
@@ -19,11 +21,6 @@ std::vector<std::string> Strings(const Json& object, const char* field) {
     if (v.is_string()) out.push_back(v.get<std::string>());
   }
   return out;
-}
-
-std::string StringAt(const Json& object, const char* field) {
-  if (!object.is_object() || !object.contains(field) || !object[field].is_string()) return "";
-  return object[field].get<std::string>();
 }
 
 // Kubernetes' bootstrap policy granted to every authenticated user: system:discovery,
@@ -136,15 +133,16 @@ Binding Binding::FromJson(const Json& binding, const std::string& ns) {
   Binding b;
   b.ns = ns;
   if (binding.is_object() && binding.contains("metadata")) {
-    b.name = StringAt(binding["metadata"], "name");
+    b.name = api::StringField(binding["metadata"], "name");
   }
   if (binding.is_object() && binding.contains("roleRef")) {
-    b.role_kind = StringAt(binding["roleRef"], "kind");
-    b.role_name = StringAt(binding["roleRef"], "name");
+    b.role_kind = api::StringField(binding["roleRef"], "kind");
+    b.role_name = api::StringField(binding["roleRef"], "name");
   }
   if (binding.is_object() && binding.contains("subjects") && binding["subjects"].is_array()) {
     for (const auto& s : binding["subjects"]) {
-      b.subjects.push_back({StringAt(s, "kind"), StringAt(s, "name"), StringAt(s, "namespace")});
+      b.subjects.push_back({api::StringField(s, "kind"), api::StringField(s, "name"),
+                            api::StringField(s, "namespace")});
     }
   }
   return b;
@@ -156,7 +154,7 @@ void RbacPolicy::AddRole(const std::string& ns, const Json& role) {
     for (const auto& r : role["rules"]) rules.push_back(PolicyRule::FromJson(r));
   }
   std::string name = role.is_object() && role.contains("metadata")
-                         ? StringAt(role["metadata"], "name")
+                         ? api::StringField(role["metadata"], "name")
                          : std::string();
   if (ns.empty()) {
     cluster_roles[name] = std::move(rules);

@@ -84,12 +84,6 @@ std::string Invalid(const api::Backup& backup) {
   return "";
 }
 
-uint64_t TsOrZero(const std::string& s) {
-  if (s.empty()) return 0;
-  auto ts = ParseTimestamp(s, "");
-  return ts.ok() ? *ts : 0;
-}
-
 // The stores whose last flush failed, as one line for status.logFlushError; "" when every store
 // flushes. While it is set the checkpoint stands still: the stores hold what they could not upload.
 std::string FlushErrorText(const std::map<uint64_t, std::string>& store_errors) {
@@ -256,7 +250,7 @@ Result<Outcome> BackupController::LogCommand(const api::Backup& backup) {
     // point before the task's start runs the job as the seed shows (`…-log-truncate 1/1`): it
     // finds nothing to delete and completes (TiDB Operator records it without a job).
     const std::string& done = backup.status.log_success_truncate_until;
-    if (!done.empty() && TsOrZero(until) <= TsOrZero(done)) {
+    if (!done.empty() && TimestampOrZero(until) <= TimestampOrZero(done)) {
       BRIX_RETURN_IF_ERROR(SetCondition(
           ctx_, backup,
           {cond::kComplete, "True", "NothingToTruncate", "nothing before " + until + " to truncate",

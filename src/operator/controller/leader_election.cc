@@ -12,7 +12,7 @@ namespace brix::controller {
 namespace {
 
 using Json = client::Json;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // A Kubernetes MicroTime: RFC 3339 UTC with microseconds.
 std::string MicroTimeNow() {
@@ -71,7 +71,7 @@ Result<bool> LeaderElector::TryAcquireOrRenew() {
     auto created = client_->Create(client::Leases(), options_.ns, lease);
     if (created.ok()) {
       observed_record_ = created->value("spec", Json::object()).dump();
-      observed_at_ = Clock::now();
+      observed_at_ = SteadyClock::now();
       return true;
     }
     if (created.status().IsAlreadyExists()) return false;  // another got there first
@@ -84,12 +84,13 @@ Result<bool> LeaderElector::TryAcquireOrRenew() {
   const std::string record = spec.dump();
   if (record != observed_record_) {
     observed_record_ = record;
-    observed_at_ = Clock::now();
+    observed_at_ = SteadyClock::now();
   }
   const bool mine = holder == options_.identity;
   if (!holder.empty() && !mine) {
     int duration_s = spec.value("leaseDurationSeconds", Seconds(options_.lease_duration));
-    if (Clock::now() < observed_at_ + std::chrono::seconds(duration_s)) return false;  // valid
+    if (SteadyClock::now() < observed_at_ + std::chrono::seconds(duration_s))
+      return false;  // valid
     spdlog::info("leader election: the lease {}/{} held by {} expired; taking it", options_.ns,
                  options_.name, holder);
   }
@@ -107,7 +108,7 @@ Result<bool> LeaderElector::TryAcquireOrRenew() {
     return updated.status();
   }
   observed_record_ = updated->value("spec", Json::object()).dump();
-  observed_at_ = Clock::now();
+  observed_at_ = SteadyClock::now();
   return true;
 }
 
@@ -128,7 +129,7 @@ bool LeaderElector::Acquire(const std::function<bool(std::chrono::milliseconds)>
 
 void LeaderElector::KeepRenewing(std::function<void()> on_lost) {
   renewer_ = std::thread([this, on_lost = std::move(on_lost)] {
-    auto last_renewed = Clock::now();
+    auto last_renewed = SteadyClock::now();
     for (;;) {
       {
         std::unique_lock<std::mutex> lock(mu_);
@@ -136,12 +137,12 @@ void LeaderElector::KeepRenewing(std::function<void()> on_lost) {
       }
       auto r = TryAcquireOrRenew();
       if (r.ok() && *r) {
-        last_renewed = Clock::now();
+        last_renewed = SteadyClock::now();
         continue;
       }
       spdlog::warn("leader election: renewing the lease {}/{} failed: {}", options_.ns,
                    options_.name, r.ok() ? "held by another" : r.status().ToString());
-      if (Clock::now() - last_renewed >= options_.renew_deadline) {
+      if (SteadyClock::now() - last_renewed >= options_.renew_deadline) {
         spdlog::error("leader election: {} lost the lease {}/{}", options_.identity, options_.ns,
                       options_.name);
         on_lost();

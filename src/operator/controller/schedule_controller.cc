@@ -62,12 +62,6 @@ std::optional<Clock::time_point> TimeOf(const std::string& s) {
   return ParseIso8601Utc(s);
 }
 
-uint64_t TsOrZero(const std::string& s) {
-  if (s.empty()) return 0;
-  auto ts = ParseTimestamp(s, "");
-  return ts.ok() ? *ts : 0;
-}
-
 Clock::time_point TimeOfTso(uint64_t ts) {
   return Clock::time_point(std::chrono::milliseconds(api::UnixMillisFromTso(ts)));
 }
@@ -139,11 +133,11 @@ Status ScheduleController::CollectGarbage(const api::BackupSchedule& schedule) {
       log_backup = b;
       continue;
     }
-    in.snapshots.push_back({b.metadata.name, b.status.phase, TsOrZero(b.status.commit_ts)});
+    in.snapshots.push_back({b.metadata.name, b.status.phase, TimestampOrZero(b.status.commit_ts)});
   }
   if (log_backup && !log_backup->status.commit_ts.empty()) {
-    in.log = LogEntry{TsOrZero(log_backup->status.commit_ts),
-                      TsOrZero(log_backup->status.log_checkpoint_ts)};
+    in.log = LogEntry{TimestampOrZero(log_backup->status.commit_ts),
+                      TimestampOrZero(log_backup->status.log_checkpoint_ts)};
   }
   if (!spec.compact_interval.empty() && CompactTemplate(spec)) {
     auto p = TimeOf(schedule.status.last_compact_progress);
@@ -157,7 +151,7 @@ Status ScheduleController::CollectGarbage(const api::BackupSchedule& schedule) {
                         "DeletedBackup", "retention deleted backup " + name);
   }
   if (plan.truncate_until > 0 && log_backup &&
-      plan.truncate_until > TsOrZero(log_backup->spec.log_truncate_until)) {
+      plan.truncate_until > TimestampOrZero(log_backup->spec.log_truncate_until)) {
     std::string until = std::to_string(plan.truncate_until);
     const std::string& log_name = log_backup->metadata.name;
     auto r = client::MutateObject(*ctx_->client, client::Backups(), ns, log_name, [&](Json& b) {
@@ -191,7 +185,7 @@ Status ScheduleController::CollectGarbage(const api::BackupSchedule& schedule) {
       BRIX_ASSIGN_OR_RETURN(api::CompactBackup c, api::ParseCompactBackup(object));
       const std::string& state = c.status.state;
       if ((state == api::cond::kComplete || state == api::cond::kFailed) &&
-          TsOrZero(c.spec.end_ts) < expired) {
+          TimestampOrZero(c.spec.end_ts) < expired) {
         BRIX_RETURN_IF_ERROR(ctx_->client->Delete(client::CompactBackups(), ns, c.metadata.name));
       }
     }
@@ -243,10 +237,10 @@ Status ScheduleController::Compact(const api::BackupSchedule& schedule,
       const std::string& state = c->status.state;
       uint64_t p = 0;
       if (state == api::cond::kComplete) {
-        p = TsOrZero(c->status.end_ts);
-        if (p == 0) p = TsOrZero(c->spec.end_ts);
+        p = TimestampOrZero(c->status.end_ts);
+        if (p == 0) p = TimestampOrZero(c->spec.end_ts);
       } else if (state == api::cond::kFailed) {
-        p = TsOrZero(c->spec.start_ts);
+        p = TimestampOrZero(c->spec.start_ts);
       } else {
         next = schedule.status.next_compact;
         next.waiting_for = "CompactBackup " + last + " to finish";
@@ -260,7 +254,7 @@ Status ScheduleController::Compact(const api::BackupSchedule& schedule,
   }
   Clock::time_point start = progress ? *progress : *log_start;
   if (!spec.min_compact_start_ts.empty()) {
-    uint64_t min = TsOrZero(spec.min_compact_start_ts);
+    uint64_t min = TimestampOrZero(spec.min_compact_start_ts);
     if (min > 0 && TimeOfTso(min) > start) start = TimeOfTso(min);
   }
   next.start_ts = WindowTimestamp(start);
@@ -271,7 +265,7 @@ Status ScheduleController::Compact(const api::BackupSchedule& schedule,
   auto last_exec = TimeOf(schedule.status.last_compact_execution_ts);
   Clock::time_point not_before = last_exec ? *last_exec + step : first ? now : *log_start + step;
   if (!first) next.not_before = FormatIso8601(not_before);  // the first: as soon as it can
-  uint64_t checkpoint = TsOrZero(log.status.log_checkpoint_ts);
+  uint64_t checkpoint = TimestampOrZero(log.status.log_checkpoint_ts);
   auto cp_time = TimeOfTso(checkpoint);
   Clock::time_point end = std::min(cp_time, start + 3 * step);
   if (checkpoint == 0 || start >= cp_time) {
