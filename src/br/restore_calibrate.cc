@@ -1,0 +1,60 @@
+#include "br/restore_calibrate.h"
+
+#include "br/restore_rates.h"
+#include "br/snapshot/backup_meta.h"
+#include "cluster/client/kv_client.h"
+#include "cluster/client/pd_client.h"
+#include "cluster/mvcc.h"
+#include "storage/open_storage.h"
+
+namespace brix::br {
+namespace {
+
+constexpr size_t kDeleteBatch = 1000;  // keys per delete write
+
+}  // namespace
+
+Status DeleteUnpublished(cluster::KvClient& kv, const std::vector<cluster::TableRef>& tables,
+                         uint64_t ts) {
+  for (const auto& t : tables) {
+    std::vector<cluster::KvMutation> batch;
+    Status written;
+    BRIX_RETURN_IF_ERROR(kv.Scan(cluster::TablePrefix(t.id), cluster::TablePrefix(t.id + 1), ts,
+                                 [&](const cluster::KvPair& p) {
+                                   batch.push_back({p.key(), true, ""});
+                                   if (batch.size() < kDeleteBatch) return true;
+                                   written = kv.Write(std::move(batch)).status();
+                                   batch.clear();
+                                   return written.ok();
+                                 }));
+    BRIX_RETURN_IF_ERROR(written);
+    if (!batch.empty()) BRIX_RETURN_IF_ERROR(kv.Write(std::move(batch)).status());
+  }
+  return Status::OK();
+}
+
+Result<RestoreSummary> CalibrateRestore(const RestoreOptions& options, const ProgressFn& progress) {
+  {
+    BRIX_ASSIGN_OR_RETURN(auto storage, storage::OpenStorage(options.storage_url, options.env));
+    BRIX_ASSIGN_OR_RETURN(BackupMeta meta, ReadBackupMeta(*storage));
+    if (meta.start_version() != 0) {
+      return Status::InvalidArgument(
+          "--calibrate needs a full backup (-s), not an incremental one: an incremental restore "
+          "writes into tables that exist");
+    }
+  }
+  RestoreOptions o = options;
+  o.publish = false;  // never visible
+  BRIX_ASSIGN_OR_RETURN(RestoreSummary sum, RunRestore(o, progress));
+  BRIX_ASSIGN_OR_RETURN(auto pd, cluster::PdClient::Connect(options.pd));
+  cluster::KvClient kv(pd.get());
+  BRIX_ASSIGN_OR_RETURN(uint64_t now, pd->GetTs());
+  BRIX_RETURN_IF_ERROR(DeleteUnpublished(kv, sum.unpublished, now)
+                           .WithContext("calibration: deleting what it restored"));
+  BRIX_ASSIGN_OR_RETURN(RestoreRateHistory history, ReadRateHistory(kv, now));
+  BRIX_RETURN_IF_ERROR(
+      kv.Write({RateHistoryMutation(history, "full", sum.seconds, sum.phases, true)}).status());
+  return sum;
+}
+
+}  // namespace brix::br
