@@ -1,5 +1,7 @@
 #include "br/restore_calibrate.h"
 
+#include <algorithm>
+
 #include "br/restore_rates.h"
 #include "br/snapshot/backup_meta.h"
 #include "cluster/client/kv_client.h"
@@ -17,18 +19,20 @@ constexpr size_t kDeleteBatch = 1000;  // keys per delete write
 Status DeleteUnpublished(cluster::KvClient& kv, const std::vector<cluster::TableRef>& tables,
                          uint64_t ts) {
   for (const auto& t : tables) {
-    std::vector<cluster::KvMutation> batch;
-    Status written;
+    // The keys first, then the deletes: no write while the scan runs.
+    std::vector<std::string> keys;
     BRIX_RETURN_IF_ERROR(kv.Scan(cluster::TablePrefix(t.id), cluster::TablePrefix(t.id + 1), ts,
                                  [&](const cluster::KvPair& p) {
-                                   batch.push_back({p.key(), true, ""});
-                                   if (batch.size() < kDeleteBatch) return true;
-                                   written = kv.Write(std::move(batch)).status();
-                                   batch.clear();
-                                   return written.ok();
+                                   keys.push_back(p.key());
+                                   return true;
                                  }));
-    BRIX_RETURN_IF_ERROR(written);
-    if (!batch.empty()) BRIX_RETURN_IF_ERROR(kv.Write(std::move(batch)).status());
+    for (size_t i = 0; i < keys.size(); i += kDeleteBatch) {
+      std::vector<cluster::KvMutation> batch;
+      for (size_t j = i; j < std::min(keys.size(), i + kDeleteBatch); ++j) {
+        batch.push_back({keys[j], true, ""});
+      }
+      BRIX_RETURN_IF_ERROR(kv.Write(std::move(batch)).status());
+    }
   }
   return Status::OK();
 }
