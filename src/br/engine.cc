@@ -42,6 +42,8 @@ Engine::Engine()
       restore_point(RestorePoint),
       restore_plan(PlanRestore),
       restore_point_plan(PlanRestorePoint),
+      restore_calibrate(
+          [](const RestoreOptions& o, const ProgressFn& p) { return CalibrateRestore(o, p); }),
       validate(ValidateLocation),
       backup_meta_json(BackupMetaJsonAt),
       clean(DeleteOwnedObjects) {}

@@ -59,6 +59,9 @@
 //                 snapshot, compactions and log files the restore would use (chosen by the same
 //                 functions), bytes and estimated seconds per phase from the target's measured
 //                 rates. Writes nothing, to the target or to the storage.
+//   restore_calibrate
+//                 A restore that publishes nothing and deletes what it ingested, keeping only
+//                 its measured rates in the target (br/restore_calibrate.h).
 //   validate      Re-reads a snapshot backup, or else a log location, and checks every file
 //                 against its metadata (ValidateReport; br/snapshot/validate.h). A report with
 //                 problems is a result, not an error; a location holding neither is NotFound.
@@ -78,6 +81,7 @@
 #include "br/log/pitr.h"
 #include "br/log/truncate.h"
 #include "br/progress.h"
+#include "br/restore_calibrate.h"
 #include "br/restore_plan.h"
 #include "br/snapshot/backup.h"
 #include "br/snapshot/restore.h"
@@ -109,6 +113,7 @@ struct Engine {
   std::function<Result<PitrSummary>(const PitrOptions&, const ProgressFn&)> restore_point;
   std::function<Result<RestorePlan>(const RestoreOptions&)> restore_plan;
   std::function<Result<RestorePlan>(const PitrOptions&)> restore_point_plan;
+  std::function<Result<RestoreSummary>(const RestoreOptions&, const ProgressFn&)> restore_calibrate;
 
   std::function<Result<ValidateReport>(const std::string& storage_url, const EnvLookup& env)>
       validate;

@@ -7,6 +7,7 @@
 
 #include "br/log/compaction.h"
 #include "br/snapshot/backup_meta.h"
+#include "cluster/catalog.h"
 #include "cluster/client/kv_client.h"
 #include "cluster/client/pd_client.h"
 #include "common/table_filter.h"
@@ -49,15 +50,41 @@ Result<SnapshotSelection> SelectSnapshot(const BackupMeta& meta,
   return out;
 }
 
-std::vector<PhaseMeasure> SnapshotPhaseBytes(const std::vector<BackupFile>& files, bool checksum) {
+std::vector<PhaseMeasure> SnapshotPhaseBytes(const std::vector<BackupFile>& files, bool checksum,
+                                             int concurrency) {
   uint64_t stored = 0, logical = 0;
+  std::vector<uint64_t> file_bytes;
+  std::map<int64_t, std::pair<uint64_t, uint64_t>> per_table;  // id → (stored, logical)
   for (const auto& f : files) {
     stored += f.size();
     logical += f.total_bytes();
+    file_bytes.push_back(f.size());
+    per_table[f.table_id()].first += f.size();
+    per_table[f.table_id()].second += f.total_bytes();
   }
-  std::vector<PhaseMeasure> phases = {{kPhaseDownload, stored, 0}, {kPhaseIngest, stored, 0}};
-  if (checksum) phases.push_back({kPhaseChecksum, logical, 0});
+  std::vector<uint64_t> table_stored, table_logical;
+  for (const auto& [id, b] : per_table) {
+    table_stored.push_back(b.first);
+    table_logical.push_back(b.second);
+  }
+  const size_t lanes = RestoreLanes(concurrency);
+  std::vector<PhaseMeasure> phases = {
+      {kPhaseDownload, stored, 0, CriticalPathBytes(file_bytes, lanes)},
+      {kPhaseIngest, stored, 0, CriticalPathBytes(table_stored, lanes)}};
+  if (checksum) {
+    phases.push_back(
+        {kPhaseChecksum, logical, 0,
+         CriticalPathBytes(table_logical, RestoreLanes(cluster::kChecksumTablesInFlight))});
+  }
   return phases;
+}
+
+PhaseMeasure ReplayPhaseBytes(const LogReplayPlan& plan, int concurrency) {
+  const size_t lanes = RestoreLanes(concurrency);
+  std::vector<uint64_t> raw;
+  for (const auto& f : plan.raw) raw.push_back(f.raw_size());
+  return {kPhaseReplay, plan.bytes, 0,
+          CriticalPathBytes(plan.sst_bytes, lanes) + CriticalPathBytes(raw, lanes)};
 }
 
 Status CheckPitrBounds(const BackupMeta& snap, const LogRange& range, const LogLocation& loc,
@@ -111,6 +138,7 @@ LogReplayPlan PlanLogReplay(const std::vector<LogMeta>& metas,
         if (!SstInWindow(sst, snapshot_ts, restored_ts)) continue;
         plan.ssts += 1;
         plan.bytes += sst.total_bytes();
+        plan.sst_bytes.push_back(sst.total_bytes());
       }
     }
   }
@@ -140,7 +168,8 @@ Result<RestorePlan> PlanRestore(const RestoreOptions& options) {
   plan.snapshot_files = selected.files.size();
   plan.tables = selected.tables.size();
   plan.estimate =
-      EstimateRestore(history, plan.kind, SnapshotPhaseBytes(selected.files, options.checksum));
+      EstimateRestore(history, plan.kind,
+                      SnapshotPhaseBytes(selected.files, options.checksum, options.concurrency));
   return plan;
 }
 
@@ -190,8 +219,9 @@ Result<RestorePlan> PlanRestorePoint(const PitrOptions& options) {
     plan.compactions.push_back(std::move(pc));
   }
   for (const auto& f : replay.raw) plan.log_files.push_back(f.name());
-  std::vector<PhaseMeasure> phases = SnapshotPhaseBytes(selected.files, /*checksum=*/true);
-  phases.push_back({kPhaseReplay, replay.bytes, 0});
+  std::vector<PhaseMeasure> phases =
+      SnapshotPhaseBytes(selected.files, /*checksum=*/true, options.concurrency);
+  phases.push_back(ReplayPhaseBytes(replay, options.concurrency));
   plan.estimate = EstimateRestore(history, plan.kind, phases);
   return plan;
 }

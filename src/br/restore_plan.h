@@ -37,8 +37,11 @@ struct SnapshotSelection {
 [[nodiscard]] Result<SnapshotSelection> SelectSnapshot(const BackupMeta& meta,
                                                        const std::vector<std::string>& filter);
 // The bytes of a snapshot restore's phases: download and ingest the stored size of the files,
-// checksum (when on) their logical bytes.
-std::vector<PhaseMeasure> SnapshotPhaseBytes(const std::vector<BackupFile>& files, bool checksum);
+// checksum (when on) their logical bytes; and each one's critical path (br/restore_rates.h):
+// download a file per stream, RestoreLanes(concurrency) at a time; ingest and checksum a table
+// per lane (checksum: RestoreLanes(cluster::kChecksumTablesInFlight)).
+std::vector<PhaseMeasure> SnapshotPhaseBytes(const std::vector<BackupFile>& files, bool checksum,
+                                             int concurrency);
 
 // PITR's window checks: a full snapshot of the log's cluster, the log reaching back to it,
 // snapshot ts ≤ restored ts ≤ checkpoint. InvalidArgument with the bounds otherwise.
@@ -66,7 +69,11 @@ struct LogReplayPlan {
   std::vector<LogFile> raw, catalog;
   uint64_t bytes = 0;  // the raw files' raw size + the used SSTs' logical bytes in the window
   uint64_t ssts = 0;   // SSTs of the used compactions in the window
+  std::vector<uint64_t> sst_bytes;  // each used SST's logical bytes, in import order
 };
+// The replay phase: plan.bytes, and as critical path the SSTs' (imported first) plus the raw
+// files' (fetched and staged after), each RestoreLanes(concurrency) at a time.
+PhaseMeasure ReplayPhaseBytes(const LogReplayPlan& plan, int concurrency);
 LogReplayPlan PlanLogReplay(const std::vector<LogMeta>& metas,
                             const std::vector<LogCompaction>& compactions, uint64_t snapshot_ts,
                             uint64_t restored_ts);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "cluster/mvcc.h"
 
@@ -24,10 +25,12 @@ struct Point {
 
 // seconds = a + bytes / rate over the points (newest kFitRuns), or the default. A negative
 // fitted a is kept (see below); an estimate is never below 0.
-PhaseEstimate Fit(const std::string& phase, uint64_t bytes, const std::vector<Point>& points) {
+PhaseEstimate Fit(const std::string& phase, uint64_t bytes, uint64_t critical,
+                  const std::vector<Point>& points) {
   PhaseEstimate e;
   e.name = phase;
   e.bytes = bytes;
+  e.critical_bytes = critical;
   e.runs = points.size();
   double a = 0, per_byte = 1 / DefaultRateOf(phase);
   if (!points.empty()) {
@@ -57,7 +60,7 @@ PhaseEstimate Fit(const std::string& phase, uint64_t bytes, const std::vector<Po
   }
   e.overhead_seconds = a;
   e.bytes_per_second = per_byte > 0 ? 1 / per_byte : 0;
-  e.seconds = std::max(0.0, a + static_cast<double>(bytes) * per_byte);
+  e.seconds = std::max(0.0, a + static_cast<double>(critical) * per_byte);
   return e;
 }
 
@@ -67,7 +70,21 @@ double PhaseSeconds(const RestoreRunSample& run) {
   return s;
 }
 
+// What a phase's rate applies to: its critical path, or (old histories) its bytes.
+uint64_t RatedBytes(uint64_t bytes, uint64_t critical) { return critical ? critical : bytes; }
+
 }  // namespace
+
+size_t RestoreLanes(int concurrency) {
+  size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::max<size_t>(1, std::min(static_cast<size_t>(std::max(1, concurrency)), cores));
+}
+
+uint64_t CriticalPathBytes(const std::vector<uint64_t>& items, size_t lanes) {
+  std::vector<uint64_t> lane(std::max<size_t>(1, lanes), 0);
+  for (uint64_t b : items) *std::min_element(lane.begin(), lane.end()) += b;
+  return *std::max_element(lane.begin(), lane.end());
+}
 
 RestoreEstimate EstimateRestore(const RestoreRateHistory& history, const std::string& kind,
                                 const std::vector<PhaseMeasure>& planned) {
@@ -77,10 +94,13 @@ RestoreEstimate EstimateRestore(const RestoreRateHistory& history, const std::st
     std::vector<Point> points;
     for (int i = history.runs_size() - 1; i >= 0 && points.size() < kFitRuns; --i) {
       for (const auto& p : history.runs(i).phases()) {
-        if (p.name() == want.name) points.push_back({static_cast<double>(p.bytes()), p.seconds()});
+        if (p.name() != want.name) continue;
+        points.push_back(
+            {static_cast<double>(RatedBytes(p.bytes(), p.critical_bytes())), p.seconds()});
       }
     }
-    out.phases.push_back(Fit(want.name, want.bytes, points));
+    out.phases.push_back(
+        Fit(want.name, want.bytes, RatedBytes(want.bytes, want.critical_bytes), points));
   }
   // The fixed overhead: the same kind's runs first, any run's when there is none of it.
   for (bool same_kind : {true, false}) {
@@ -114,9 +134,11 @@ Result<RestoreRateHistory> ReadRateHistory(cluster::KvClient& kv, uint64_t ts) {
 }
 
 cluster::KvMutation RateHistoryMutation(RestoreRateHistory history, const std::string& kind,
-                                        double seconds, const std::vector<PhaseMeasure>& phases) {
+                                        double seconds, const std::vector<PhaseMeasure>& phases,
+                                        bool calibration) {
   RestoreRunSample* run = history.add_runs();
   run->set_kind(kind);
+  run->set_calibration(calibration);
   run->set_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count());
@@ -126,6 +148,7 @@ cluster::KvMutation RateHistoryMutation(RestoreRateHistory history, const std::s
     s->set_name(p.name);
     s->set_bytes(p.bytes);
     s->set_seconds(p.seconds);
+    s->set_critical_bytes(p.critical_bytes);
   }
   while (static_cast<size_t>(history.runs_size()) > kRateHistoryRuns) {
     history.mutable_runs()->DeleteSubrange(0, 1);

@@ -25,7 +25,7 @@ void AddRun(RestoreRateHistory* h, const std::string& kind, uint64_t bytes, doub
 }
 
 std::vector<PhaseMeasure> Planned(uint64_t bytes) {
-  return {{kPhaseDownload, bytes, 0}, {kPhaseIngest, bytes, 0}};
+  return {{kPhaseDownload, bytes, 0, 0}, {kPhaseIngest, bytes, 0, 0}};
 }
 
 TEST(RestoreEstimate, AClusterThatNeverRestoredGetsTheDefaultCalibration) {
@@ -73,6 +73,46 @@ TEST(RestoreEstimate, OnlyTheNewestRunsCountAndTheHistoryIsBounded) {
   ASSERT_TRUE(kept.ParseFromString(m.value));
   EXPECT_EQ(static_cast<size_t>(kept.runs_size()), kRateHistoryRuns);
   EXPECT_EQ(kept.runs(kept.runs_size() - 1).phases(0).bytes(), 5u);
+}
+
+TEST(RestoreEstimate, LanesTakeItemsInOrderAndTheBusiestOneIsTheCriticalPath) {
+  EXPECT_EQ(CriticalPathBytes({100, 100, 60}, 1), 260u);
+  EXPECT_EQ(CriticalPathBytes({100, 100, 60}, 2), 160u);  // the third waits for a free lane
+  EXPECT_EQ(CriticalPathBytes({100, 100, 60}, 8), 100u);  // all at once: the largest
+  EXPECT_EQ(CriticalPathBytes({}, 4), 0u);
+  EXPECT_GE(RestoreLanes(0), 1u);
+  EXPECT_LE(RestoreLanes(1), 1u);
+}
+
+TEST(RestoreEstimate, TheRateAppliesToTheCriticalPathNotTheTotalBytes) {
+  // Runs of 1 and 2 files whose critical paths were 40 and 80 MB.
+  RestoreRateHistory h;
+  for (uint64_t files : {1, 2}) {
+    auto* run = h.add_runs();
+    run->set_kind("full");
+    auto* p = run->add_phases();
+    p->set_name(kPhaseDownload);
+    p->set_bytes(files * 50'000'000);
+    p->set_critical_bytes(files * 40'000'000);
+    p->set_seconds(0.2 + static_cast<double>(p->critical_bytes()) / 100e6);
+    run->set_seconds(p->seconds());
+  }
+  // Eight files of 50 MB on two lanes: 200 MB on the critical path, not 400 MB.
+  RestoreEstimate e = EstimateRestore(h, "full", {{kPhaseDownload, 400'000'000, 0, 200'000'000}});
+  EXPECT_NEAR(e.phases[0].bytes_per_second, 100e6, 1);
+  EXPECT_NEAR(e.phases[0].seconds, 2.2, 1e-9);
+  EXPECT_EQ(e.phases[0].bytes, 400'000'000u);
+}
+
+TEST(RestoreEstimate, AHistoryWrittenBeforeCriticalBytesCountsItsTotalBytes) {
+  RestoreRateHistory h;
+  AddRun(&h, "full", 20'000'000, 10e6, 0, 0);  // no critical_bytes: as before
+  RestoreEstimate e = EstimateRestore(h, "full", Planned(40'000'000));
+  EXPECT_NEAR(e.phases[0].seconds, 4.0, 1e-9);
+  cluster::KvMutation m = RateHistoryMutation(h, "full", 1.0, {{kPhaseDownload, 8, 1.0, 3}});
+  RestoreRateHistory kept;
+  ASSERT_TRUE(kept.ParseFromString(m.value));
+  EXPECT_EQ(kept.runs(1).phases(0).critical_bytes(), 3u);
 }
 
 LogFile File(const std::string& name, uint64_t min_ts, uint64_t max_ts, uint64_t raw) {

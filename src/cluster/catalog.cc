@@ -72,7 +72,8 @@ Result<std::map<std::string, KvChecksum>> ChecksumTables(KvClient& kv, uint64_t 
   BRIX_RETURN_IF_ERROR(kv.WaitResolved(ts));
   std::map<std::string, KvChecksum> sums;
   std::mutex mu;
-  TaskGroup group(8);  // tables live in their own regions, often on different nodes
+  TaskGroup group(
+      kChecksumTablesInFlight);  // tables live in their own regions, often on different nodes
   for (const auto& t : tables) {
     group.Submit([&, t]() -> Status {
       KvChecksum sum;

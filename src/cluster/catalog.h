@@ -39,7 +39,8 @@ struct TableRef {
 [[nodiscard]] Result<std::map<std::string, KvChecksum>> ChecksumTables(KvClient& kv, uint64_t ts,
                                                                        const TableFilter& filter);
 // Per-table checksums at `ts` of the given tables, keyed by full name; tables are scanned in
-// parallel (waits for resolved ts ≥ ts).
+// parallel, kChecksumTablesInFlight at a time (waits for resolved ts ≥ ts).
+inline constexpr int kChecksumTablesInFlight = 8;
 [[nodiscard]] Result<std::map<std::string, KvChecksum>> ChecksumTables(
     KvClient& kv, uint64_t ts, const std::vector<TableRef>& tables);
 

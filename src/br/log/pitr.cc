@@ -11,6 +11,7 @@
 #include "br/log/log_files.h"
 #include "br/log/replay_order.h"
 #include "br/proto/log.grpc.pb.h"
+#include "br/restore_calibrate.h"
 #include "br/restore_plan.h"
 #include "br/restore_rates.h"
 #include "br/restore_target.h"
@@ -95,7 +96,9 @@ class PitrRun {
     BRIX_RETURN_IF_ERROR(pd_->AdvanceTs(options_.restored_ts).status());
     BRIX_RETURN_IF_ERROR(pause->Check());
     sum.phases = restored.phases;
-    sum.phases.push_back({kPhaseReplay, plan.bytes, Since(replay_start)});
+    PhaseMeasure replay = ReplayPhaseBytes(plan, options_.concurrency);
+    replay.seconds = Since(replay_start);
+    sum.phases.push_back(replay);
     // The commit point: every table, the snapshot's and the log's, visible in one write, with
     // the run's measured rates (br/restore_rates.h).
     std::vector<cluster::TableRef> tables = restored.unpublished;
@@ -103,10 +106,17 @@ class PitrRun {
     auto history = ReadRateHistory(*kv_, now);
     if (!history.ok())
       spdlog::warn("restore point: {}; starting afresh", history.status().message());
-    std::vector<cluster::KvMutation> with = restored.publish_with;
-    with.push_back(RateHistoryMutation(history.ok() ? *history : RestoreRateHistory{}, "point",
-                                       Since(started), sum.phases));
-    BRIX_RETURN_IF_ERROR(cluster::PublishTables(*kv_, tables, with));
+    auto rates = RateHistoryMutation(history.ok() ? *history : RestoreRateHistory{}, "point",
+                                     Since(started), sum.phases, options_.calibrate);
+    if (options_.calibrate) {
+      BRIX_ASSIGN_OR_RETURN(uint64_t after, pd_->GetTs());
+      BRIX_RETURN_IF_ERROR(DeleteUnpublished(*kv_, tables, after));
+      BRIX_RETURN_IF_ERROR(kv_->Write({std::move(rates)}).status());
+    } else {
+      std::vector<cluster::KvMutation> with = restored.publish_with;
+      with.push_back(std::move(rates));
+      BRIX_RETURN_IF_ERROR(cluster::PublishTables(*kv_, tables, with));
+    }
     sum.log_seconds = Since(replay_start);
     sum.seconds = Since(started);
     return sum;

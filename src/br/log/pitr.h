@@ -37,6 +37,10 @@ struct PitrOptions {
   std::vector<std::string> filter;
   int concurrency = 8;
   bool send_credentials = true;
+  // A calibration run (br/restore_calibrate.h): everything but the publish, then what it ingested
+  // is deleted and only its measured rates are written (marked calibration). The target must be
+  // empty all the same, and stays so.
+  bool calibrate = false;
   EnvLookup env = ProcessEnv();
 };
 

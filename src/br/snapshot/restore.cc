@@ -61,7 +61,7 @@ class RestoreRun {
     BRIX_ASSIGN_OR_RETURN(SnapshotSelection selection, SelectSnapshot(meta_, options_.filter));
     selected_ = std::move(selection.tables);
     files_ = std::move(selection.files);
-    phases_ = SnapshotPhaseBytes(files_, options_.checksum);
+    phases_ = SnapshotPhaseBytes(files_, options_.checksum, options_.concurrency);
     BRIX_RETURN_IF_ERROR(CheckNoActiveLogBackup(*pd_));
     BRIX_RETURN_IF_ERROR(CheckTarget());
     BRIX_RETURN_IF_ERROR(CheckFiles());

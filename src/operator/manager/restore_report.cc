@@ -53,6 +53,7 @@ Json PlanJson(const br::RestorePlan& plan) {
   for (const auto& p : plan.estimate.phases) {
     phases.push_back({{"name", p.name},
                       {"bytes", p.bytes},
+                      {"criticalBytes", p.critical_bytes},
                       {"bytesPerSecond", p.bytes_per_second},
                       {"overheadSeconds", p.overhead_seconds},
                       {"estimatedSeconds", p.seconds},
@@ -98,8 +99,8 @@ std::string PlanText(const br::RestorePlan& plan) {
     out += "  log files: " + std::to_string(plan.log_files.size()) + "\n";
   }
   for (const auto& p : plan.estimate.phases) {
-    out += "  " + p.name + ": " + Mib(p.bytes) + " at " +
-           Fixed("%.1f MiB/s", p.bytes_per_second / (1 << 20)) + " + " +
+    out += "  " + p.name + ": " + Mib(p.bytes) + " (critical path " + Mib(p.critical_bytes) +
+           ") at " + Fixed("%.1f MiB/s", p.bytes_per_second / (1 << 20)) + " + " +
            Fixed("%.2fs", p.overhead_seconds) + " -> " + Fixed("%.2fs", p.seconds) +
            (p.runs ? " (" + std::to_string(p.runs) + " runs)" : std::string(" (default)")) + "\n";
   }

@@ -7,8 +7,8 @@
 //   status.plan      {kind, snapshot: {path, ts}, restoredTs, snapshotFiles, tables,
 //                     compactions[] {name, fromTs, untilTs, ssts, bytes},
 //                     logFiles[] (the first kPlanLogFileNames names), logFilesTotal,
-//                     phases[] {name, bytes, bytesPerSecond, overheadSeconds, estimatedSeconds,
-//                     measuredRuns}, overheadSeconds, estimatedSeconds, rates}
+//                     phases[] {name, bytes, criticalBytes, bytesPerSecond, overheadSeconds,
+//                     estimatedSeconds, measuredRuns}, overheadSeconds, estimatedSeconds, rates}
 // Timestamps are TSO numbers as strings, as status.commitTs. rates: "measured (N restores)" or
 // "default calibration" (the cluster never restored).
 #pragma once

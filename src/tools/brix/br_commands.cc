@@ -23,7 +23,8 @@ struct SnapshotArgs {
   double ratelimit = 0;
   bool checksum = true;
   bool send_credentials = true;
-  bool dry_run = false;  // restore only
+  bool dry_run = false;    // restore only
+  bool calibrate = false;  // restore only
   std::string output = "text";
   // backup only
   std::string backupts, timeago, lastbackupts;
@@ -160,7 +161,8 @@ int RunRestore(const br::Engine& engine, const std::string& kind, const Snapshot
   Result<br::RestoreSummary> r = Status::OK();
   {
     ProgressBar bar(!Json(a));
-    r = engine.restore(o, bar.Callback());
+    r = a.calibrate ? engine.restore_calibrate(o, bar.Callback())
+                    : engine.restore(o, bar.Callback());
   }
   if (!r.ok()) return ExitCode(r.status());
   double mib = static_cast<double>(r->total_bytes) / (1 << 20);
@@ -172,6 +174,7 @@ int RunRestore(const br::Engine& engine, const std::string& kind, const Snapshot
                         {"mib_per_second", speed},   {"phases", manager::PhasesJson(r->phases)}};
     std::cout << j.dump() << "\n";
   } else {
+    if (a.calibrate) std::printf("Calibration run (nothing published, its data deleted)\n");
     std::printf(
         "Restore success summary: backup-ts=%llu files=%llu kvs=%llu bytes=%llu tables=%llu "
         "seconds=%.2f speed=%.1f MiB/s\n",
@@ -246,6 +249,10 @@ void AddSnapshotCommands(CLI::App& app, const br::Engine& engine, int* exit_code
     if (k == "table") r->add_option("--table", rargs->table, "table name");
     r->add_flag("--dry-run", rargs->dry_run,
                 "print the plan and its estimated duration; restore nothing");
+    r->add_flag("--calibrate", rargs->calibrate,
+                "restore without publishing, keep the measured rates for --dry-run, delete what "
+                "was restored (docs/backup.md#restore-estimates)")
+        ->excludes("--dry-run");
     r->callback([&engine, k, rargs, exit_code] { *exit_code = RunRestore(engine, k, *rargs); });
   }
 

@@ -20,6 +20,7 @@ struct LogArgs {
   std::vector<std::string> filters;
   bool yes = false;
   bool dry_run = false;
+  bool calibrate = false;  // restore point --calibrate
   bool send_credentials = true;
   int concurrency = 8;
   std::string output = "text";
@@ -216,6 +217,7 @@ int Point(const br::Engine& engine, const LogArgs& a) {
   o.filter = a.filters;
   o.concurrency = a.concurrency;
   o.send_credentials = a.send_credentials;
+  o.calibrate = a.calibrate;
   auto ts = ParseTimestamp(a.restored_ts, "--restored-ts");
   if (!ts.ok()) return ExitCode(ts.status());
   o.restored_ts = *ts;
@@ -346,6 +348,10 @@ void AddLogCommands(CLI::App& app, const br::Engine& engine, int* exit_code) {
                 "pass this process's storage credentials to the nodes (true|false)");
   c->add_flag("--dry-run", point->dry_run,
               "print the plan and its estimated duration; restore nothing");
+  c->add_flag("--calibrate", point->calibrate,
+              "restore without publishing, keep the measured rates for --dry-run, delete what "
+              "was restored (docs/backup.md#restore-estimates)")
+      ->excludes("--dry-run");
   AddOutput(c, point.get());
   c->callback([&engine, point, exit_code] { *exit_code = Point(engine, *point); });
 }
