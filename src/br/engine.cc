@@ -43,6 +43,7 @@ Engine::Engine()
       restore_plan(PlanRestore),
       restore_point_plan(PlanRestorePoint),
       validate(ValidateLocation),
+      validate_deep(DeepValidate),
       backup_meta_json(BackupMetaJsonAt),
       clean(DeleteOwnedObjects) {}
 
