@@ -17,6 +17,7 @@
 #include "common/process.h"
 #include "common/tso.h"
 #include "testing/azurite.h"
+#include "testing/damage.h"
 
 namespace brix::br {
 namespace {
@@ -173,14 +174,6 @@ void ExpectDeepValidateNamesEveryDamage(const std::string& dir, uint64_t snapsho
     std::sort(names.begin(), names.end());
     return names.empty() ? std::string() : names.front();
   };
-  auto flip = [](const std::string& path, uint64_t at) {
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(static_cast<std::streamoff>(at));
-    char c = 0;
-    f.get(c);
-    f.seekp(static_cast<std::streamoff>(at));
-    f.put(static_cast<char>(c ^ 0x01));
-  };
   struct Damage {
     std::string what;
     bool in_log;  // else in the snapshot
@@ -192,13 +185,13 @@ void ExpectDeepValidateNamesEveryDamage(const std::string& dir, uint64_t snapsho
       {"a truncated log data file", true, "v1/2", ".log",
        [](const std::string& p) { fs::resize_file(p, fs::file_size(p) / 2); }},
       {"a flipped byte in an SST", false, "", ".sst",
-       [&](const std::string& p) { flip(p, fs::file_size(p) / 2); }},
+       [](const std::string& p) { testing::FlipByte(p); }},
       {"a flipped byte in a log data file", true, "v1/2", ".log",
-       [&](const std::string& p) { flip(p, fs::file_size(p) / 2); }},
+       [](const std::string& p) { testing::FlipByte(p); }},
       {"a flipped byte in a compaction output", true, "v1/compactions", ".sst",
-       [&](const std::string& p) { flip(p, fs::file_size(p) / 2); }},
+       [](const std::string& p) { testing::FlipByte(p); }},
       {"a flipped byte in a log meta", true, "v1/backupmeta", ".meta",
-       [&](const std::string& p) { flip(p, fs::file_size(p) - 3); }},
+       [](const std::string& p) { testing::FlipByte(p, fs::file_size(p) - 3); }},
       {"a missing store checkpoint", true, "v1/global_checkpoint", ".ts",
        [](const std::string& p) { fs::remove(p); }},
       {"a meta naming a deleted file", true, "v1/2", ".log",
