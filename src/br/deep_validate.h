@@ -10,7 +10,7 @@
 //    recorded checksum.
 //  - log chain: v1/task, every meta, global checkpoint and compaction meta unseal; every data
 //    file a meta names exists, matches size and SHA-256, decodes, holds the recorded number of
-//    entries, all within its recorded ts range and at or below its meta's flush ts; every store
+//    entries, all within its recorded ts range (inside its meta's); every store
 //    that wrote a meta has its v1/global_checkpoint/<store>.ts; every compaction SST checks like
 //    a snapshot SST, each entry in its subcompaction's table and key range and in its ts range,
 //    and the SSTs add up to the subcompaction's kvs; a compaction's inputs are named by metas

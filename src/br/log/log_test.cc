@@ -167,9 +167,11 @@ void ExpectDeepValidateNamesEveryDamage(const std::string& dir, uint64_t snapsho
   auto first_of = [](const std::string& root, const std::string& prefix,
                      const std::string& suffix) {
     std::vector<std::string> names;
-    for (const auto& e : fs::recursive_directory_iterator(root + "/" + prefix)) {
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
       std::string name = e.path().string().substr(root.size() + 1);
-      if (e.is_regular_file() && name.ends_with(suffix)) names.push_back(name);
+      if (e.is_regular_file() && name.starts_with(prefix) && name.ends_with(suffix)) {
+        names.push_back(name);
+      }
     }
     std::sort(names.begin(), names.end());
     return names.empty() ? std::string() : names.front();
@@ -200,10 +202,17 @@ void ExpectDeepValidateNamesEveryDamage(const std::string& dir, uint64_t snapsho
   for (size_t i = 0; i < damages.size(); ++i) {
     const Damage& d = damages[i];
     const std::string copy = dir + "/damaged" + std::to_string(i);
+    fs::create_directories(copy);
     fs::copy(dir + "/full", copy + "/full", fs::copy_options::recursive);
     fs::copy(dir + "/log", copy + "/log", fs::copy_options::recursive);
     const std::string root = copy + (d.in_log ? "/log" : "/full");
-    const std::string victim = first_of(root, d.prefix, d.suffix);
+    std::string victim = first_of(root, d.prefix, d.suffix);
+    if (d.suffix == ".ts") {
+      // The checkpoint of a store that wrote data: v1/<date>/<hour>/<store>/<file>.log.
+      std::string data = first_of(root, "v1/2", ".log");
+      std::string store = fs::path(data).parent_path().filename().string();
+      victim = "v1/global_checkpoint/" + store + ".ts";
+    }
     ASSERT_FALSE(victim.empty()) << d.what;
     d.apply(root + "/" + victim);
     auto r = deep(copy + "/full", copy + "/log");
