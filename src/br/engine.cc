@@ -45,6 +45,7 @@ Engine::Engine()
       restore_calibrate(
           [](const RestoreOptions& o, const ProgressFn& p) { return CalibrateRestore(o, p); }),
       validate(ValidateLocation),
+      validate_deep(DeepValidate),
       backup_meta_json(BackupMetaJsonAt),
       clean(DeleteOwnedObjects) {}
 

@@ -65,6 +65,9 @@
 //   validate      Re-reads a snapshot backup, or else a log location, and checks every file
 //                 against its metadata (ValidateReport; br/snapshot/validate.h). A report with
 //                 problems is a result, not an error; a location holding neither is NotFound.
+//   validate_deep `brix validate --deep`: every file read once and decoded, table checksums,
+//                 and the log chain continuing a snapshot, with its restorable window
+//                 (DeepValidateReport; br/deep_validate.h). Problems are a result, not an error.
 //   backup_meta_json
 //                 The backupmeta of a snapshot location as JSON (`brix debug meta`).
 //   clean         Deletes exactly what one run owns at a location, only when the location's
@@ -75,6 +78,7 @@
 #include <functional>
 #include <string>
 
+#include "br/deep_validate.h"
 #include "br/location.h"
 #include "br/log/compaction.h"
 #include "br/log/log_task.h"
@@ -117,6 +121,8 @@ struct Engine {
 
   std::function<Result<ValidateReport>(const std::string& storage_url, const EnvLookup& env)>
       validate;
+  std::function<Result<DeepValidateReport>(const DeepValidateOptions&, const ProgressFn&)>
+      validate_deep;
   std::function<Result<std::string>(const std::string& storage_url, const EnvLookup& env)>
       backup_meta_json;
   std::function<Result<DeleteReport>(const std::string& storage_url, const EnvLookup& env,

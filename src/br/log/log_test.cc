@@ -4,16 +4,20 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <thread>
 
+#include "br/deep_validate.h"
 #include "br/log/log_test_fixture.h"
 #include "br/log/validate_log.h"
 #include "common/net_util.h"
 #include "common/process.h"
 #include "common/tso.h"
 #include "testing/azurite.h"
+#include "testing/damage.h"
 
 namespace brix::br {
 namespace {
@@ -139,6 +143,104 @@ TEST_F(LogBackupTest, StopIsFinalAndANewTaskStartsOnANewPrefix) {
   ExpectExactPitr(Url("log2"), Url("full"), end);
 }
 
+// `brix validate --deep` of the snapshot "full" and the log "log" (with compactions): the clean
+// chain passes with its restorable window; on a copy of both, each kind of damage fails it and
+// names the damaged object.
+void ExpectDeepValidateNamesEveryDamage(const std::string& dir, uint64_t snapshot, uint64_t end,
+                                        const EnvLookup& env) {
+  namespace fs = std::filesystem;
+  auto deep = [&](const std::string& full, const std::string& log) {
+    DeepValidateOptions o;
+    o.storage_url = "local://" + full;
+    o.log_storage_url = "local://" + log;
+    o.concurrency = 4;
+    o.env = env;
+    return DeepValidate(o);
+  };
+  auto clean = deep(dir + "/full", dir + "/log");
+  ASSERT_TRUE(clean.ok()) << clean.status().ToString();
+  ASSERT_TRUE(clean->ok()) << clean->problems.front().file << ": " << clean->problems.front().what;
+  EXPECT_EQ(clean->window_from, snapshot);
+  EXPECT_GE(clean->window_until, end);
+  EXPECT_GT(clean->kvs, 0u);
+
+  auto first_of = [](const std::string& root, const std::string& prefix,
+                     const std::string& suffix) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+      std::string name = e.path().string().substr(root.size() + 1);
+      if (e.is_regular_file() && name.starts_with(prefix) && name.ends_with(suffix)) {
+        names.push_back(name);
+      }
+    }
+    std::sort(names.begin(), names.end());
+    return names.empty() ? std::string() : names.front();
+  };
+  struct Damage {
+    std::string what;
+    bool in_log;  // else in the snapshot
+    std::string prefix, suffix;
+    std::function<void(const std::string& path)> apply;
+  };
+  const std::vector<Damage> damages = {
+      {"a missing snapshot file", false, "", ".sst", [](const std::string& p) { fs::remove(p); }},
+      {"a truncated log data file", true, "v1/2", ".log",
+       [](const std::string& p) { fs::resize_file(p, fs::file_size(p) / 2); }},
+      {"a flipped byte in an SST", false, "", ".sst",
+       [](const std::string& p) { testing::FlipByte(p); }},
+      {"a flipped byte in a log data file", true, "v1/2", ".log",
+       [](const std::string& p) { testing::FlipByte(p); }},
+      {"a flipped byte in a compaction output", true, "v1/compactions", ".sst",
+       [](const std::string& p) { testing::FlipByte(p); }},
+      {"a flipped byte in a log meta", true, "v1/backupmeta", ".meta",
+       [](const std::string& p) { testing::FlipByte(p, fs::file_size(p) - 3); }},
+      {"a missing store checkpoint", true, "v1/global_checkpoint", ".ts",
+       [](const std::string& p) { fs::remove(p); }},
+      {"a meta naming a deleted file", true, "v1/2", ".log",
+       [](const std::string& p) { fs::remove(p); }},
+  };
+  for (size_t i = 0; i < damages.size(); ++i) {
+    const Damage& d = damages[i];
+    const std::string copy = dir + "/damaged" + std::to_string(i);
+    fs::create_directories(copy);
+    fs::copy(dir + "/full", copy + "/full", fs::copy_options::recursive);
+    fs::copy(dir + "/log", copy + "/log", fs::copy_options::recursive);
+    const std::string root = copy + (d.in_log ? "/log" : "/full");
+    std::string victim = first_of(root, d.prefix, d.suffix);
+    if (d.suffix == ".ts") {
+      // The checkpoint of a store that wrote data: v1/<date>/<hour>/<store>/<file>.log.
+      std::string data = first_of(root, "v1/2", ".log");
+      std::string store = fs::path(data).parent_path().filename().string();
+      victim = "v1/global_checkpoint/" + store + ".ts";
+    }
+    ASSERT_FALSE(victim.empty()) << d.what;
+    d.apply(root + "/" + victim);
+    auto r = deep(copy + "/full", copy + "/log");
+    ASSERT_TRUE(r.ok()) << d.what << ": " << r.status().ToString();
+    bool named = false;
+    for (const auto& p : r->problems) named = named || p.file == victim;
+    EXPECT_TRUE(named) << d.what << ": " << victim << " not named among " << r->problems.size()
+                       << " problem(s)"
+                       << (r->problems.empty() ? ""
+                                               : ", first " + r->problems.front().file + ": " +
+                                                     r->problems.front().what);
+    if (i == 0) {
+      // The command says the same, exits non-zero, and prints the typed JSON.
+      auto cli = RunCommand({std::string(BRIX_BIN_DIR) + "/brix", "validate", "--deep", "-s",
+                             "local://" + copy + "/full", "--log-storage",
+                             "local://" + copy + "/log", "--output", "json"},
+                            {});
+      ASSERT_TRUE(cli.ok());
+      EXPECT_EQ(cli->exit_code, 1) << cli->output;
+      auto j = nlohmann::json::parse(cli->output.substr(cli->output.find('{')), nullptr, false);
+      ASSERT_TRUE(j.is_object()) << cli->output;
+      EXPECT_EQ(j["result"], "Failed");
+      EXPECT_NE(j["problems"].dump().find("\"" + victim + "\""), std::string::npos) << cli->output;
+    }
+    fs::remove_all(copy);
+  }
+}
+
 TEST_F(LogBackupTest, PitrIsTheSameWithoutOneAndTwoOverlappingCompactions) {
   const uint64_t seed = Seed();
   const int points = EnvInt("BRIX_COMPACT_POINTS", 10);
@@ -173,6 +275,7 @@ TEST_F(LogBackupTest, PitrIsTheSameWithoutOneAndTwoOverlappingCompactions) {
   auto report = ValidateLogLocation(Url("log"), env_);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->ok()) << report->problems.front();
+  ExpectDeepValidateNamesEveryDamage(dir_.path(), snapshot, end, env_);
 }
 
 TEST_F(LogBackupTest, CompactionKilledMidwayIsResumedAndEmptyWindowsChangeNothing) {

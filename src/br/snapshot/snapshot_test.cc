@@ -21,6 +21,7 @@
 #include "storage/open_storage.h"
 #include "testing/azurite.h"
 #include "testing/cluster.h"
+#include "testing/damage.h"
 #include "testing/temp_dir.h"
 
 namespace brix::br {
@@ -100,15 +101,7 @@ RestoreOptions RestoreFrom(testing::ClusterHarness& c, const std::string& url,
   return o;
 }
 
-void FlipMiddleByte(const std::string& path) {
-  size_t at = fs::file_size(path) / 2;
-  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekg(static_cast<std::streamoff>(at));
-  char c = 0;
-  f.get(c);
-  f.seekp(static_cast<std::streamoff>(at));
-  f.put(static_cast<char>(c ^ 0x01));
-}
+void FlipMiddleByte(const std::string& path) { testing::FlipByte(path); }
 
 // Corruption naming `object` and its checksum.
 void ExpectDamaged(const Status& s, const std::string& object) {

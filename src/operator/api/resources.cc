@@ -141,6 +141,17 @@ void LogStopExclusive(const Json& value, const std::string& path, std::vector<Fi
   }
 }
 
+// spec.verify: deep checks one finished snapshot backup; a log backup never finishes.
+void VerifySnapshotOnly(const Json& value, const std::string& path,
+                        std::vector<FieldError>* errors) {
+  auto it = value.find(F::kVerify);
+  if (it != value.end() && *it == V::kVerifyDeep && value.value(F::kBackupMode, "") == V::kLog) {
+    errors->push_back({FieldError::Type::kForbidden, path + "." + F::kVerify, *it,
+                       "verify: deep checks a snapshot backup once it completes; a log backup "
+                       "never completes — validate it with brix validate --deep --log-storage"});
+  }
+}
+
 void PositiveConcurrency(const Json& value, const std::string& path,
                          std::vector<FieldError>* errors) {
   auto it = value.find(F::kConcurrency);
@@ -167,6 +178,7 @@ SchemaPtr MakeBackupSpec() {
   p[F::kLogSubcommand] = S::Enum({logcmd::kStart, logcmd::kStop, logcmd::kPause});
   p[F::kLogTruncateUntil] = S::Timestamp();
   p[F::kLogStop] = S::Boolean();
+  p[F::kVerify] = S::Enum({V::kVerifyNone, V::kVerifyDeep});  // brix (docs/validate.md)
   p["calcSizeLevel"] = S::String();
   p["federalVolumeBackupPhase"] = S::String();
   p["resumeGcSchedule"] = S::Boolean();
@@ -191,6 +203,7 @@ SchemaPtr MakeBackupSpec() {
   auto spec = WithRequired(S::Object(std::move(p)), {"br"});
   spec->rules.push_back(RequireStorage);
   spec->rules.push_back(LogStopExclusive);
+  spec->rules.push_back(VerifySnapshotOnly);
   spec->rules.push_back(NoVolumeSnapshot(F::kBackupMode, {V::kSnapshot, V::kLog}));
   return spec;
 }

@@ -89,6 +89,7 @@ BackupSpec ParseBackupSpecOrThrow(const Json& spec) {
   Get(spec, f::kLogSubcommand, &s.log_subcommand);
   Get(spec, f::kLogTruncateUntil, &s.log_truncate_until);
   Get(spec, f::kLogStop, &s.log_stop);
+  Get(spec, f::kVerify, &s.verify);
   const Json& policy = Section(spec, f::kBackoffRetryPolicy);
   Get(policy, f::kMinRetryDuration, &s.backoff_retry_policy.min_retry_duration);
   Get(policy, f::kMaxRetryTimes, &s.backoff_retry_policy.max_retry_times);

@@ -73,6 +73,7 @@ struct BackupSpec {
   std::string clean_policy = value::kRetain;
   std::string commit_ts, log_subcommand, log_truncate_until;
   bool log_stop = false;
+  std::string verify = value::kVerifyNone;  // spec.verify: deep = validate --deep after it
   BackoffRetryPolicy backoff_retry_policy;
   bool IsLogMode() const { return backup_mode == value::kLog; }
 };

@@ -471,5 +471,67 @@ TEST(ManagerRbac, WithEveryRightTheBackupCompletes) {
   EXPECT_TRUE(run.engine_ran);
 }
 
+// spec.verify: deep (docs/validate.md): the manager runs the deep validation after the backup;
+// a pass completes it with status.verification, a failure marks it Failed (VerificationFailed)
+// naming the file.
+Json VerifiedBackup(const std::vector<br::ValidateProblem>& problems, Status* result) {
+  client::FakeApiClient api;
+  Json backup = {{"apiVersion", "br.pingcap.com/v1alpha1"},
+                 {"kind", "Backup"},
+                 {"metadata", {{"name", "demo1"}}},
+                 {"spec", {{"verify", "deep"}, {"azblob", {{"container", "c"}, {"prefix", "p"}}}}}};
+  EXPECT_TRUE(api.Create(client::Backups(), "test1", backup).ok());
+  manager::Engine engine;
+  engine.backup = [](const br::BackupOptions&, const br::ProgressFn&) -> Result<br::BackupSummary> {
+    br::BackupSummary s;
+    s.backup_ts = 42;
+    return s;
+  };
+  std::string verified_url;
+  engine.validate_deep = [&](const br::DeepValidateOptions& o,
+                             const br::ProgressFn&) -> Result<br::DeepValidateReport> {
+    verified_url = o.storage_url;
+    br::DeepValidateReport r;
+    r.files = 3;
+    r.bytes = 300;
+    r.problems = problems;
+    return r;
+  };
+  manager::ManagerRequest req{"backup", "test1", "demo1", "", ""};
+  *result = manager::RunManager(
+      api, engine, req,
+      MapEnv({{"BRIX_CLUSTER_PD", "127.0.0.1:1"}, {"AZURE_STORAGE_ACCOUNT", "acct"}}));
+  EXPECT_FALSE(verified_url.empty());  // the location the backup wrote
+  auto b = api.Get(client::Backups(), "test1", "demo1");
+  EXPECT_TRUE(b.ok());
+  return b.ok() ? (*b)["status"] : Json();
+}
+
+TEST(ManagerVerify, APassingDeepValidationCompletesTheBackupWithItsResult) {
+  Status s;
+  Json st = VerifiedBackup({}, &s);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(st.value("phase", ""), "Complete") << st.dump(2);
+  EXPECT_EQ(st["verification"]["result"], "Passed");
+  EXPECT_EQ(st["verification"]["checkedFiles"], 3);
+  EXPECT_EQ(st.value("commitTs", ""), "42");
+}
+
+TEST(ManagerVerify, AFailedDeepValidationFailsTheBackupNamingTheFile) {
+  Status s;
+  Json st = VerifiedBackup({{"1_2_abc.sst", "SHA-256 does not match its metadata"}}, &s);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(st.value("phase", ""), "Failed") << st.dump(2);
+  EXPECT_EQ(st["verification"]["result"], "Failed");
+  EXPECT_EQ(st["verification"]["problems"][0]["file"], "1_2_abc.sst");
+  bool named = false;
+  for (const auto& c : st["conditions"]) {
+    named = named || (c.value("reason", "") == "VerificationFailed" &&
+                      c.value("message", "").find("1_2_abc.sst") != std::string::npos);
+  }
+  EXPECT_TRUE(named) << st.dump(2);
+  EXPECT_EQ(st.value("commitTs", ""), "42");  // the data is there; what it holds is recorded
+}
+
 }  // namespace
 }  // namespace brix

@@ -158,6 +158,7 @@ metadata:
 spec:
   backupType: full
   cleanPolicy: Delete
+  verify: deep
   br:
     cluster: demo1
     logLevel: info
@@ -176,6 +177,10 @@ spec:
             0);
   ASSERT_EQ(WaitFor("backup", "demo1-delete-me", "phase", {"Complete", "Failed"}), "Complete");
   EXPECT_GT(ObjectsUnder("delete-me"), 0);
+  // spec.verify: deep ran brix validate --deep on it after the backup (docs/validate.md).
+  Json verification = Get("backup", "demo1-delete-me")["status"]["verification"];
+  EXPECT_EQ(verification.value("result", ""), "Passed") << verification.dump();
+  EXPECT_GT(verification.value("checkedFiles", 0), 0) << verification.dump();
   // Its pod fields: env and logLevel honoured, tolerations carried and named in an Event.
   Json job = Json::parse(
       Kubectl({"get", "job", "backup-demo1-delete-me", "-n", "test1", "-o", "json"}).output,

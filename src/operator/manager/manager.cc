@@ -13,6 +13,7 @@
 #include "operator/api/storage_spec.h"
 #include "operator/api/types.h"
 #include "operator/manager/restore_report.h"
+#include "operator/manager/verify_report.h"
 #include "storage/open_storage.h"
 
 namespace brix::manager {
@@ -166,7 +167,7 @@ Status BackupSnapshot(client::ApiClient& api, const Engine& engine, const api::B
   auto summary = engine.backup(o, [&](const br::Progress& p) { w.Progress(p); });
   if (!summary.ok()) return Fail(w, "BackupDataToRemoteFailed", summary.status());
   auto end = Clock::now();
-  return w.Condition({cond::kComplete, "True", "", ""}, false, [&](Json& st) {
+  auto done = [&](Json& st) {
     ProgressDone(st);
     st["commitTs"] = std::to_string(summary->backup_ts);
     st["backupSize"] = summary->backup_size;
@@ -174,7 +175,37 @@ Status BackupSnapshot(client::ApiClient& api, const Engine& engine, const api::B
     st["timeStarted"] = FormatIso8601(start);
     st["timeCompleted"] = FormatIso8601(end);
     st["timeTaken"] = TimeTaken(start, end);
-  });
+  };
+  if (spec.verify != api::value::kVerifyDeep) {
+    return w.Condition({cond::kComplete, "True", "", ""}, false, done);
+  }
+  // spec.verify: deep (docs/validate.md): the backup is Complete only once it proves readable;
+  // otherwise Failed, reason VerificationFailed, with the problems in status.verification.
+  br::DeepValidateOptions v;
+  v.storage_url = *url;
+  v.env = env;
+  auto report = engine.validate_deep(v, [&](const br::Progress& p) { w.Progress(p); });
+  if (!report.ok()) return Fail(w, "VerificationFailed", report.status());
+  const Json verification = VerificationJson(*report, api::NowRfc3339());
+  if (report->ok()) {
+    return w.Condition({cond::kComplete, "True", "Verified",
+                        "validate --deep: " + std::to_string(report->files) + " files passed"},
+                       false, [&](Json& st) {
+                         done(st);
+                         st["verification"] = verification;
+                       });
+  }
+  const auto& first = report->problems.front();
+  Status failed = Status::Corruption(
+      "validate --deep found " + std::to_string(report->problems.size()) + " problem(s), first " +
+      first.file + ": " + first.what + " (status.verification)");
+  w.Condition({cond::kFailed, "True", "VerificationFailed", failed.message()}, false,
+              [&](Json& st) {
+                done(st);
+                st["verification"] = verification;
+              })
+      .IgnoreError();
+  return failed;
 }
 
 Status BackupLog(client::ApiClient& api, const Engine& engine, const api::Backup& backup,

@@ -4,9 +4,11 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "common/time_util.h"
 #include "common/timestamp.h"
 #include "operator/api/go_time.h"
 #include "operator/manager/restore_report.h"
+#include "operator/manager/verify_report.h"
 #include "tools/brix/progress_bar.h"
 #include "tools/cli_exit.h"
 
@@ -203,6 +205,25 @@ int RunValidate(const br::Engine& engine, const std::string& url, const std::str
   return r->ok() ? 0 : 1;
 }
 
+// --deep: every file read and decoded, and the log chain (br/deep_validate.h).
+int RunValidateDeep(const br::Engine& engine, const br::DeepValidateOptions& o,
+                    const std::string& output) {
+  Result<br::DeepValidateReport> r = Status::OK();
+  {
+    ProgressBar bar(output != "json");
+    r = engine.validate_deep(o, bar.Callback());
+  }
+  if (!r.ok()) return ExitCode(r.status());
+  if (output == "json") {
+    std::cout
+        << manager::VerificationJson(*r, FormatIso8601(std::chrono::system_clock::now())).dump()
+        << "\n";
+  } else {
+    std::printf("%s\n", manager::VerificationText(*r).c_str());
+  }
+  return r->ok() ? 0 : 1;
+}
+
 int RunDebugMeta(const br::Engine& engine, const std::string& url) {
   auto json = engine.backup_meta_json(url, ProcessEnv());
   if (!json.ok()) return ExitCode(json.status());
@@ -256,15 +277,31 @@ void AddSnapshotCommands(CLI::App& app, const br::Engine& engine, int* exit_code
     r->callback([&engine, k, rargs, exit_code] { *exit_code = RunRestore(engine, k, *rargs); });
   }
 
-  auto validate_url = std::make_shared<std::string>();
   auto validate_output = std::make_shared<std::string>("text");
+  auto deep = std::make_shared<br::DeepValidateOptions>();
+  auto deep_on = std::make_shared<bool>(false);
   auto* validate =
       app.add_subcommand("validate", "re-read a backup and check it against its backupmeta");
-  validate->add_option("--storage,-s", *validate_url, "backup location")->required();
+  validate->add_option("--storage,-s", deep->storage_url, "backup location")->required();
   validate->add_option("--output", *validate_output, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
-  validate->callback(
-      [=, &engine] { *exit_code = RunValidate(engine, *validate_url, *validate_output); });
+  validate->add_flag("--deep", *deep_on,
+                     "decode every key-value, check table checksums and the log chain "
+                     "(docs/validate.md)");
+  validate->add_option(
+      "--log-storage", deep->log_storage_url,
+      "--deep: the log backup continuing the snapshot at --storage (its whole PITR chain)");
+  validate->add_option("--concurrency", deep->concurrency, "--deep: files read at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  validate->callback([=, &engine] {
+    if (!*deep_on && !deep->log_storage_url.empty()) {
+      *exit_code = ExitCode(Status::InvalidArgument("--log-storage needs --deep"));
+      return;
+    }
+    *exit_code = *deep_on ? RunValidateDeep(engine, *deep, *validate_output)
+                          : RunValidate(engine, deep->storage_url, *validate_output);
+  });
 
   auto* debug = app.add_subcommand("debug", "print BR metadata");
   debug->require_subcommand(1);
