@@ -6,13 +6,16 @@
 #include <mutex>
 #include <random>
 
+#include "common/durable_file.h"
 #include "common/encoding.h"
 #include "common/time_util.h"
 #include "storage/azure/credential.h"
 #include "storage/azure/sas.h"
+#include "storage/file_stream.h"
 #include "storage/open_storage.h"
 #include "storage/storage_conformance.h"
 #include "testing/azurite.h"
+#include "testing/temp_dir.h"
 
 namespace brix::storage {
 namespace {
@@ -274,6 +277,32 @@ TEST_F(AzureStorageTest, AFileUpToSinglePutMaxGoesUpAsOnePutBlobStreamedFromIt) 
   ASSERT_TRUE((*s)->PutStream("pipe", pipe).ok());
   EXPECT_GT(transport->puts().size(), before + 2);
   EXPECT_EQ(*(*s)->Get("pipe"), data);
+}
+
+TEST_F(AzureStorageTest, ALocalFileGoesUpFromItsMappingAsOnePutBlobOrAsBlocks) {
+  auto parsed = ParseStorageUrl("azure://test/mapped?block-size=1MiB&single-put-max=2MiB");
+  ASSERT_TRUE(parsed.ok());
+  auto cfg = ResolveAzureConfig(*parsed, MapEnv(azurite_->SharedKeyEnv()));
+  ASSERT_TRUE(cfg.ok());
+  auto transport = std::make_shared<PutRecordingTransport>();
+  auto s = OpenAzureStorage(*cfg, transport, FastBackoff());
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->Put("warm", "x").ok());  // creates the container: not counted below
+  brix::testing::TempDir dir;
+  for (size_t size : {size_t{(2 << 20) - 5}, size_t{(5 << 20) + 11}}) {
+    const size_t before = transport->puts().size();
+    std::string data = testing::RandomBytes(size, 5);
+    const std::string path = dir.path() + "/f" + std::to_string(size);
+    ASSERT_TRUE(WriteFileDurably(path, data).ok());
+    auto file = FileSource::Open(path);
+    ASSERT_TRUE(file.ok());
+    ASSERT_TRUE((*s)->PutStream("f", **file).ok());
+    auto puts = transport->puts();
+    const size_t requests = size <= (2 << 20) ? 1 : 6 + 1;  // one Put Blob; or blocks + list
+    ASSERT_EQ(puts.size(), before + requests) << size;
+    EXPECT_FALSE(puts[before].streamed) << "sent from the mapping, not read through a stream";
+    EXPECT_EQ(*(*s)->Get("f"), data) << size;
+  }
 }
 
 // Claims more bytes than it has: a file that shrank between stat and upload.
