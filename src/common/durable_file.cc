@@ -15,6 +15,10 @@ namespace brix {
 
 namespace fs = std::filesystem;
 
+Fd::~Fd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 Status ErrnoStatus(const std::string& what, int err) {
   std::string msg = what + ": " + std::strerror(err);
   if (err == ENOENT) return Status::NotFound(msg);
@@ -97,17 +101,16 @@ void DurableFile::Discard() {
   done_ = true;
 }
 
-Status DurableFile::Append(std::string_view bytes) {
-  if (!failed_.ok()) return failed_;
-  if (done_ || fd_ < 0) return Status::FailedPrecondition("append to " + path_ + " after commit");
+namespace {
+
+Status WriteAll(int fd, std::string_view bytes, const std::string& what) {
   const char* data = bytes.data();
   size_t n = bytes.size();
   while (n > 0) {
-    ssize_t w = ::write(fd_, data, n);
+    ssize_t w = ::write(fd, data, n);
     if (w < 0) {
       if (errno == EINTR) continue;
-      failed_ = ErrnoStatus("write " + temp_path_, errno);
-      return failed_;
+      return ErrnoStatus("write " + what, errno);
     }
     data += w;
     n -= static_cast<size_t>(w);
@@ -115,9 +118,9 @@ Status DurableFile::Append(std::string_view bytes) {
   return Status::OK();
 }
 
-Status DurableFile::AppendFile(int fd, uint64_t length) {
-  if (!failed_.ok()) return failed_;
-  if (done_ || fd_ < 0) return Status::FailedPrecondition("append to " + path_ + " after commit");
+}  // namespace
+
+Status CopyFileBytes(int from, int to, uint64_t length, const std::string& what) {
   loff_t in = 0;
   bool kernel_copy = true;
   std::string buf;
@@ -125,33 +128,45 @@ Status DurableFile::AppendFile(int fd, uint64_t length) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(length - in, 1 << 30));
     ssize_t n;
     if (kernel_copy) {
-      n = ::copy_file_range(fd, &in, fd_, nullptr, want, 0);
+      n = ::copy_file_range(from, &in, to, nullptr, want, 0);
       if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
         kernel_copy = false;  // not between these files: copy through a buffer from `in` on
         continue;
       }
     } else {
       if (buf.empty()) buf.resize(1 << 20);
-      n = ::pread(fd, buf.data(), std::min(want, buf.size()), in);
+      n = ::pread(from, buf.data(), std::min(want, buf.size()), in);
       if (n > 0) {
-        Status w = Append(std::string_view(buf.data(), static_cast<size_t>(n)));
-        if (!w.ok()) return w;
+        BRIX_RETURN_IF_ERROR(
+            WriteAll(to, std::string_view(buf.data(), static_cast<size_t>(n)), what));
         in += n;
       }
     }
     if (n < 0) {
       if (errno == EINTR) continue;
-      failed_ = ErrnoStatus("copy into " + temp_path_, errno);
-      return failed_;
+      return ErrnoStatus("copy into " + what, errno);
     }
     if (n == 0) {
-      failed_ = Status::FailedPrecondition("copy into " + temp_path_ + ": the source ended after " +
-                                           std::to_string(in) + " of " + std::to_string(length) +
-                                           " bytes");
-      return failed_;
+      return Status::FailedPrecondition("copy into " + what + ": the source ended after " +
+                                        std::to_string(in) + " of " + std::to_string(length) +
+                                        " bytes");
     }
   }
   return Status::OK();
+}
+
+Status DurableFile::Append(std::string_view bytes) {
+  if (!failed_.ok()) return failed_;
+  if (done_ || fd_ < 0) return Status::FailedPrecondition("append to " + path_ + " after commit");
+  failed_ = WriteAll(fd_, bytes, temp_path_);
+  return failed_;
+}
+
+Status DurableFile::AppendFile(int fd, uint64_t length) {
+  if (!failed_.ok()) return failed_;
+  if (done_ || fd_ < 0) return Status::FailedPrecondition("append to " + path_ + " after commit");
+  failed_ = CopyFileBytes(fd, fd_, length, temp_path_);
+  return failed_;
 }
 
 Status DurableFile::Commit() {

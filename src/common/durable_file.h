@@ -73,6 +73,30 @@ class DurableFile {
 // fsyncs a folder so that entries created or renamed in it survive a crash.
 [[nodiscard]] Status FsyncDirectory(const std::string& dir);
 
+// Owns a file descriptor; closes it on scope exit.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd();
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_;
+};
+
+// Copies the first `length` bytes of the open regular file `from` (its offset is left alone) to
+// `to` at its current offset: copy_file_range (in the kernel, no user-space buffer; a shared
+// extent where the filesystem can), or through a buffer where the kernel cannot. A source shorter
+// than `length` fails FailedPrecondition (it changed under us). `what` names `to` in errors.
+[[nodiscard]] Status CopyFileBytes(int from, int to, uint64_t length, const std::string& what);
+
 // A Status for a failed system call on `what` (NotFound, AlreadyExists, PermissionDenied or
 // IOError by errno), its message "<what>: <strerror>".
 Status ErrnoStatus(const std::string& what, int err);

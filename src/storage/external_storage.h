@@ -1,6 +1,7 @@
 // ExternalStorage: the one interface through which brix reads and writes backup data
 // (docs/storage.md). Drivers: local files (storage/local) and Azure Blob (storage/azure); wrappers
-// add retries (storage/retrying_storage.h) and injected faults (storage/fault).
+// add retries (storage/retrying_storage.h) and injected faults (storage/fault). Only the local
+// driver answers LocalFile(); no wrapper forwards it.
 //
 // Object names are relative to the location the storage was opened at (the prefix of the URL),
 // use '/' as separator, and never start with '/'. Every method is safe to call concurrently from
@@ -97,6 +98,15 @@ class ExternalStorage {
 
   // Size of the object; NotFound if it does not exist.
   [[nodiscard]] virtual Result<ObjectInfo> Stat(std::string_view name) = 0;
+
+  // The local file holding exactly the object's bytes, for a caller that copies or hashes it in
+  // the kernel (copy_file_range, mmap) instead of through GetStream; nullopt (the default) for
+  // every storage that is not a plain local driver. Wrappers that change or fault the bytes
+  // (encryption, fault injection) must not forward it, so reading the file never bypasses them.
+  virtual std::optional<std::string> LocalFile(std::string_view name) const {
+    (void)name;
+    return std::nullopt;
+  }
 
   // --- Conveniences built on the primitives above (same for every driver). ---
 

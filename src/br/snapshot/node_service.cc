@@ -16,6 +16,7 @@
 #include "common/backoff.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
+#include "common/mapped_file.h"
 #include "common/parallel.h"
 #include "common/random.h"
 #include "common/rate_limiter.h"
@@ -29,22 +30,30 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Uploads a finished local file and returns its SHA-256. The file is read, never held whole in
-// memory (a node's resident set stays small however large its SSTs): one pass hashes it in 1 MiB
-// pieces through the node's rate limiter (so a node's uploads keep to --ratelimit on average; a
-// file goes up in one burst once its bytes were paced), then PutStream sends it from the file (on
-// Azure one streamed Put Blob up to single_put_max, after the driver's CRC pass over the page
-// cache). A failed upload is retried whole from the file's start.
+// Uploads a finished local file and returns its SHA-256. The file is never held whole in
+// memory (a node's resident set stays small however large its SSTs): it is mapped read-only and
+// hashed from the page cache, where it still is after being written (no read() copy of every
+// byte into a buffer), in 1 MiB pieces through the node's rate limiter (so a node's uploads keep
+// to --ratelimit on average; a file goes up in one burst once its bytes were paced); then
+// PutStream sends it from the file (local storage: copy_file_range; Azure: one Put Blob up to
+// single_put_max from the driver's own mapping). A failed upload is retried whole.
 Result<std::string> UploadFile(storage::ExternalStorage& storage, const std::string& name,
                                const std::string& path, RateLimiter& limiter) {
   BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::Open(path));
+  if (!source->Size() || source->NativeFile() < 0) {
+    return Status::Internal("upload " + name + ": " + path + " is not a regular file");
+  }
   Sha256Hasher hasher;
-  std::string buf(1 << 20, '\0');
-  while (true) {
-    BRIX_ASSIGN_OR_RETURN(size_t n, source->Read(buf.data(), buf.size()));
-    if (n == 0) break;
-    limiter.Acquire(n);
-    hasher.Update(std::string_view(buf.data(), n));
+  {
+    BRIX_ASSIGN_OR_RETURN(MappedFile mapped,
+                          MappedFile::Map(source->NativeFile(), *source->Size()));
+    constexpr size_t kPiece = 1 << 20;
+    for (std::string_view rest = mapped.bytes(); !rest.empty();
+         rest.remove_prefix(std::min(rest.size(), kPiece))) {
+      std::string_view piece = rest.substr(0, kPiece);
+      limiter.Acquire(piece.size());
+      hasher.Update(piece);
+    }
   }
   BackoffOptions retries{.max_attempts = 6,
                          .base_delay = std::chrono::milliseconds(200),

@@ -5,7 +5,9 @@
 // Transfers: Put of an object up to `single_put_max` (default 256 MiB) is one Put Blob sent from
 // the caller's bytes without a copy; a larger one goes as Put Block calls (`block_size` slices of
 // the caller's bytes, `concurrency` in flight) committed by one Put Block List, so readers never
-// see a partial object. PutStream of a source that knows its size and rewinds (a file) up to
+// see a partial object. PutStream of a local file (ByteSource::NativeFile) maps it read-only
+// (common/mapped_file.h) and uploads it like Put from the mapping: no read() copy, the CRC over
+// the page cache. PutStream of another source that knows its size and rewinds up to
 // `single_put_max` is one Put Blob streamed from the source (a first pass computes the CRC; each
 // retry rewinds), holding nothing but curl's upload buffer; any other stream holds at most
 // `concurrency` + 1 blocks of `block_size` (reused) in memory: one that ends within its first

@@ -6,13 +6,16 @@
 #include <mutex>
 #include <random>
 
+#include "common/durable_file.h"
 #include "common/encoding.h"
 #include "common/time_util.h"
 #include "storage/azure/credential.h"
 #include "storage/azure/sas.h"
+#include "storage/file_stream.h"
 #include "storage/open_storage.h"
 #include "storage/storage_conformance.h"
 #include "testing/azurite.h"
+#include "testing/temp_dir.h"
 
 namespace brix::storage {
 namespace {
@@ -62,6 +65,21 @@ class AzureStorageTest : public ::testing::Test {
     auto resp = transport.Send(http);
     EXPECT_TRUE(resp.ok());
     return resp.ok() ? resp->headers : std::map<std::string, std::string>{};
+  }
+
+  // Opens `url` with the shared key through `transport` and creates the container with one Put
+  // (tests count the requests after it).
+  std::unique_ptr<ExternalStorage> OpenThrough(const std::string& url,
+                                               std::shared_ptr<net::HttpTransport> transport) {
+    auto parsed = ParseStorageUrl(url);
+    EXPECT_TRUE(parsed.ok());
+    if (!parsed.ok()) return nullptr;
+    auto cfg = ResolveAzureConfig(*parsed, MapEnv(azurite_->SharedKeyEnv()));
+    EXPECT_TRUE(cfg.ok());
+    if (!cfg.ok()) return nullptr;
+    auto s = OpenAzureStorage(*cfg, std::move(transport), FastBackoff());
+    EXPECT_TRUE(s.ok() && (*s)->Put("warm", "x").ok());
+    return s.ok() ? std::move(*s) : nullptr;
   }
 
   std::unique_ptr<AzuriteServer> azurite_;
@@ -249,31 +267,47 @@ class PutRecordingTransport final : public net::HttpTransport {
 };
 
 TEST_F(AzureStorageTest, AFileUpToSinglePutMaxGoesUpAsOnePutBlobStreamedFromIt) {
-  auto parsed = ParseStorageUrl("azure://test/streamed?block-size=1MiB");
-  ASSERT_TRUE(parsed.ok());
-  auto cfg = ResolveAzureConfig(*parsed, MapEnv(azurite_->SharedKeyEnv()));
-  ASSERT_TRUE(cfg.ok());
   auto transport = std::make_shared<PutRecordingTransport>();
-  auto s = OpenAzureStorage(*cfg, transport, FastBackoff());
-  ASSERT_TRUE(s.ok());
-  ASSERT_TRUE((*s)->Put("warm", "x").ok());  // creates the container: not counted below
+  auto s = OpenThrough("azure://test/streamed?block-size=1MiB", transport);
+  ASSERT_TRUE(s);
   const size_t before = transport->puts().size();
 
   std::string data = testing::RandomBytes((5 << 20) + 11, 3);  // five 1 MiB blocks and more
   testing::StringSource file(data, 1 << 16, /*known_size=*/true, /*rewinds=*/true);
-  ASSERT_TRUE((*s)->PutStream("one", file).ok());
+  ASSERT_TRUE(s->PutStream("one", file).ok());
   auto puts = transport->puts();
   ASSERT_EQ(puts.size(), before + 1) << "one Put Blob, no blocks";
   EXPECT_TRUE(puts.back().streamed) << "sent from the source, not a copy in memory";
   EXPECT_EQ(puts.back().size, data.size());
   EXPECT_GE(file.rewinds_done, 2) << "a CRC pass, then the body";
-  EXPECT_EQ(*(*s)->Get("one"), data);
+  EXPECT_EQ(*s->Get("one"), data);
 
   // A pipe (no rewind) of the same size still goes up, as blocks.
   testing::StringSource pipe(data, 1 << 16, /*known_size=*/true, /*rewinds=*/false);
-  ASSERT_TRUE((*s)->PutStream("pipe", pipe).ok());
+  ASSERT_TRUE(s->PutStream("pipe", pipe).ok());
   EXPECT_GT(transport->puts().size(), before + 2);
-  EXPECT_EQ(*(*s)->Get("pipe"), data);
+  EXPECT_EQ(*s->Get("pipe"), data);
+}
+
+TEST_F(AzureStorageTest, ALocalFileGoesUpFromItsMappingAsOnePutBlobOrAsBlocks) {
+  auto transport = std::make_shared<PutRecordingTransport>();
+  auto s = OpenThrough("azure://test/mapped?block-size=1MiB&single-put-max=2MiB", transport);
+  ASSERT_TRUE(s);
+  brix::testing::TempDir dir;
+  for (size_t size : {size_t{(2 << 20) - 5}, size_t{(5 << 20) + 11}}) {
+    const size_t before = transport->puts().size();
+    std::string data = testing::RandomBytes(size, 5);
+    const std::string path = dir.path() + "/f" + std::to_string(size);
+    ASSERT_TRUE(WriteFileDurably(path, data).ok());
+    auto file = FileSource::Open(path);
+    ASSERT_TRUE(file.ok());
+    ASSERT_TRUE(s->PutStream("f", **file).ok());
+    auto puts = transport->puts();
+    const size_t requests = size <= (2 << 20) ? 1 : 6 + 1;  // one Put Blob; or blocks + list
+    ASSERT_EQ(puts.size(), before + requests) << size;
+    EXPECT_FALSE(puts[before].streamed) << "sent from the mapping, not read through a stream";
+    EXPECT_EQ(*s->Get("f"), data) << size;
+  }
 }
 
 // Claims more bytes than it has: a file that shrank between stat and upload.

@@ -16,26 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Owns a file descriptor; closes it on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
-
 class LocalStorage final : public ExternalStorage {
  public:
   explicit LocalStorage(std::string root) : root_(std::move(root)) {}
@@ -151,6 +131,11 @@ class LocalStorage final : public ExternalStorage {
     std::string path = PathOf(name);
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("unlink " + path, errno);
     return Status::OK();
+  }
+
+  std::optional<std::string> LocalFile(std::string_view name) const override {
+    if (!ValidateObjectName(name).ok()) return std::nullopt;
+    return PathOf(name);
   }
 
   Result<ObjectInfo> Stat(std::string_view name) override {
