@@ -53,6 +53,44 @@ struct Buffer {
   size_t bytes = 0;  // the batches' bytes and the views
 };
 
+// Writes sorted versions to SSTs `prefix`-N.sst, cut at `cut_bytes` of keys and values.
+class CutSstWriter {
+ public:
+  CutSstWriter(std::string prefix, const char* compression, uint64_t cut_bytes)
+      : prefix_(std::move(prefix)), compression_(compression), cut_bytes_(cut_bytes) {}
+  Status Add(std::string_view key, std::string_view value) {
+    if (writer_ && bytes_ >= cut_bytes_) BRIX_RETURN_IF_ERROR(Close());
+    if (!writer_) {
+      paths_.push_back(prefix_ + "-" + std::to_string(paths_.size()) + ".sst");
+      BRIX_ASSIGN_OR_RETURN(writer_, SstWriter::Create(paths_.back(), compression_));
+      bytes_ = 0;
+    }
+    bytes_ += key.size() + value.size();
+    return writer_->Add(key, value);
+  }
+  // The files written; adds the versions in them to `*kvs`.
+  Result<std::vector<std::string>> Finish(uint64_t* kvs) {
+    if (writer_) BRIX_RETURN_IF_ERROR(Close());
+    *kvs += entries_;
+    return std::move(paths_);
+  }
+
+ private:
+  Status Close() {
+    BRIX_RETURN_IF_ERROR(writer_->Finish().status());
+    entries_ += writer_->entries();
+    writer_.reset();
+    return Status::OK();
+  }
+  std::string prefix_;
+  const char* compression_;
+  uint64_t cut_bytes_;
+  std::unique_ptr<SstWriter> writer_;
+  uint64_t bytes_ = 0;
+  uint64_t entries_ = 0;
+  std::vector<std::string> paths_;
+};
+
 // Sorts the buffer (once) and writes it, one copy of each key, to new SSTs `prefix`-N.sst cut at
 // `cut_bytes`; returns their paths and adds the versions written to `*kvs`.
 Result<std::vector<std::string>> WriteSorted(Buffer buffer, const std::string& prefix,
@@ -64,31 +102,14 @@ Result<std::vector<std::string>> WriteSorted(Buffer buffer, const std::string& p
         return cmp->Compare(rocksdb::Slice(a.key, a.key_size), rocksdb::Slice(b.key, b.key_size)) <
                0;
       });
-  std::vector<std::string> out;
-  std::unique_ptr<SstWriter> writer;
-  uint64_t bytes = 0;
+  CutSstWriter out(prefix, compression, cut_bytes);
   const Version* last = nullptr;
   for (const auto& v : buffer.versions) {
     if (last && last->Key() == v.Key()) continue;  // a retried batch: the same version
-    if (writer && bytes >= cut_bytes) {
-      BRIX_RETURN_IF_ERROR(writer->Finish().status());
-      *kvs += writer->entries();
-      writer.reset();
-    }
-    if (!writer) {
-      out.push_back(prefix + "-" + std::to_string(out.size()) + ".sst");
-      BRIX_ASSIGN_OR_RETURN(writer, SstWriter::Create(out.back(), compression));
-      bytes = 0;
-    }
-    BRIX_RETURN_IF_ERROR(writer->Add(v.Key(), v.Value()));
-    bytes += v.key_size + v.value_size;
+    BRIX_RETURN_IF_ERROR(out.Add(v.Key(), v.Value()));
     last = &v;
   }
-  if (writer) {
-    BRIX_RETURN_IF_ERROR(writer->Finish().status());
-    *kvs += writer->entries();
-  }
-  return out;
+  return out.Finish(kvs);
 }
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
@@ -121,9 +142,7 @@ Result<std::vector<std::string>> MergeRuns(const std::vector<std::string>& runs,
     if (its[i]->Valid()) heap.push(i);
     BRIX_RETURN_IF_ERROR(FromRocks(its[i]->status(), "read " + runs[i]));
   }
-  std::vector<std::string> out;
-  std::unique_ptr<SstWriter> writer;
-  uint64_t bytes = 0;
+  CutSstWriter out(dir + "/merged", kIngestCompression, kMergedFileBytes);
   std::string last;
   bool have_last = false;
   while (!heap.empty()) {
@@ -131,18 +150,7 @@ Result<std::vector<std::string>> MergeRuns(const std::vector<std::string>& runs,
     heap.pop();
     rocksdb::Slice key = its[i]->key(), value = its[i]->value();
     if (!have_last || cmp->Compare(key, last) != 0) {
-      if (writer && bytes >= kMergedFileBytes) {
-        BRIX_RETURN_IF_ERROR(writer->Finish().status());
-        writer.reset();
-      }
-      if (!writer) {
-        out.push_back(dir + "/merged-" + std::to_string(out.size()) + ".sst");
-        BRIX_ASSIGN_OR_RETURN(writer, SstWriter::Create(out.back(), kIngestCompression));
-        bytes = 0;
-      }
-      BRIX_RETURN_IF_ERROR(writer->Add(key.ToStringView(), value.ToStringView()));
-      bytes += key.size() + value.size();
-      *kvs += 1;
+      BRIX_RETURN_IF_ERROR(out.Add(key.ToStringView(), value.ToStringView()));
       last.assign(key.data(), key.size());
       have_last = true;
     }
@@ -150,8 +158,7 @@ Result<std::vector<std::string>> MergeRuns(const std::vector<std::string>& runs,
     if (its[i]->Valid()) heap.push(i);
     BRIX_RETURN_IF_ERROR(FromRocks(its[i]->status(), "read " + runs[i]));
   }
-  if (writer) BRIX_RETURN_IF_ERROR(writer->Finish().status());
-  return out;
+  return out.Finish(kvs);
 }
 
 }  // namespace
@@ -302,6 +309,7 @@ grpc::Status NodeReplay::StageVersions(const StageVersionsRequest& req,
   buffer.versions.insert(buffer.versions.end(), versions.begin(), versions.end());
   buffer.bytes += bytes;
   run->batches.insert(req.batch());
+  resp->set_versions(versions.size());
   if (buffer.bytes < spill_bytes_ || run->spilling) return grpc::Status::OK;
   // This batch filled the buffer: sort and write it outside the lock while others fill the next.
   Buffer full = std::move(run->buffer);

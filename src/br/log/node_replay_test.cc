@@ -251,6 +251,7 @@ TEST(NodeReplayFitting, ARunThatFitsTheBufferIsSortedOnceIntoTheFilesIngested) {
     StageVersionsResponse resp;
     ASSERT_TRUE(replay.StageVersions(Batch(b, 1, vs), &resp).ok());
     ASSERT_EQ(resp.region_error() + resp.error(), "");
+    EXPECT_EQ(resp.versions(), vs.size()) << "what the coordinator checks against what it sent";
     finish.add_batches(b);
   }
   FinishReplayResponse resp;

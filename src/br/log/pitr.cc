@@ -286,7 +286,7 @@ class PitrRun {
         ++n;
         if (batch.size() >= kStageBatchBytes) {
           BRIX_RETURN_IF_ERROR(Stage(batch));
-          batch.clear();
+          batch.reserve(kStageBatchBytes + (64 << 10));  // a region that fills one fills more
         }
         return Status::OK();
       });
@@ -335,7 +335,7 @@ class PitrRun {
             if (attempt > 1) BRIX_RETURN_IF_ERROR(LoadRegions());
             return StageFirstRegion(batch);
           },
-          RetryAnyError,
+          [](const Status& s) { return s.code() != Status::Code::kFailedPrecondition; },
           [](int attempt, const Status& s) {
             spdlog::warn("restore point: staging log versions failed (try {}): {}", attempt,
                          s.message());
@@ -360,13 +360,18 @@ class PitrRun {
     };
     // Usually every version is inside and the batch goes as it is; else it is split.
     bool all_inside = true;
-    for (StagedVersionReader r(batch); r.Next(&key, &value);)
+    uint64_t versions = 0;
+    for (StagedVersionReader r(batch); r.Next(&key, &value);) {
       all_inside = all_inside && inside(key);
+      ++versions;
+    }
     std::string in_region, rest;
     if (!all_inside) {
       for (StagedVersionReader r(batch); r.Next(&key, &value);) {
         AppendStagedVersion(inside(key) ? &in_region : &rest, key, value);
       }
+      versions = 0;
+      for (StagedVersionReader r(in_region); r.Next(&key, &value);) ++versions;
     }
     BRIX_ASSIGN_OR_RETURN(NodeLog::Stub * stub, StubFor(region.store_id()));
     StageVersionsRequest req;
@@ -383,7 +388,16 @@ class PitrRun {
     SetNodeDeadline(ctx, NodeRpcLimits{}, bytes);
     StageVersionsResponse resp;
     grpc::Status st = stub->StageVersions(&ctx, req, &resp);
-    if (st.ok() && resp.region_error().empty() && resp.error().empty()) {
+    bool staged_ok = st.ok() && resp.region_error().empty() && resp.error().empty();
+    if (staged_ok && resp.versions() != versions) {
+      if (all_inside) batch = std::move(*req.mutable_encoded());  // as it was
+      // Not retried (Stage): a node older than the encoded batches stages none of them.
+      return Status::FailedPrecondition("PITR replay: store " + std::to_string(region.store_id()) +
+                                        " staged " + std::to_string(resp.versions()) + " of the " +
+                                        std::to_string(versions) +
+                                        " versions sent; its kvnode must be as new as brix");
+    }
+    if (staged_ok) {
       std::lock_guard<std::mutex> lock(mu_);
       Staged& staged = staged_[region.store_id()];
       staged.batches.push_back(req.batch());
