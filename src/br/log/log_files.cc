@@ -11,6 +11,7 @@
 
 #include "br/meta_seal.h"
 #include "cluster/mvcc.h"
+#include "common/crypto.h"
 #include "common/parallel.h"
 #include "common/tso.h"
 
@@ -117,6 +118,156 @@ Status ForEachLogEntry(std::string_view stored, const std::function<void(LogEntr
     return Status::Corruption("log file does not parse");
   }
   return Status::OK();
+}
+
+namespace {
+
+using google::protobuf::io::CodedInputStream;
+
+// A byte buffer that keeps its pages from one use to the next and never zeroes them.
+class ReusedBuffer {
+ public:
+  char* Reserve(size_t n) {
+    if (n > capacity_) {
+      data_ = std::make_unique_for_overwrite<char[]>(n);
+      capacity_ = n;
+    }
+    return data_.get();
+  }
+  char* data() const { return data_.get(); }
+  size_t capacity() const { return capacity_; }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  size_t capacity_ = 0;
+};
+
+// Appends the streamed object to the buffer (growing it if the object is larger than the meta
+// said) and hashes it on the way.
+class HashingSink final : public storage::ByteSink {
+ public:
+  HashingSink(ReusedBuffer& buffer, Sha256Hasher& hasher) : buffer_(buffer), hasher_(hasher) {}
+  Status Write(std::string_view data) override {
+    if (size_ + data.size() > buffer_.capacity()) {
+      ReusedBuffer grown;
+      char* to = grown.Reserve(std::max(2 * buffer_.capacity(), size_ + data.size()));
+      std::copy_n(buffer_.data(), size_, to);
+      buffer_ = std::move(grown);
+    }
+    std::copy_n(data.data(), data.size(), buffer_.data() + size_);
+    size_ += data.size();
+    hasher_.Update(data);
+    return Status::OK();
+  }
+  size_t size() const { return size_; }
+
+ private:
+  ReusedBuffer& buffer_;
+  Sha256Hasher& hasher_;
+  size_t size_ = 0;
+};
+
+bool ReadBytesView(CodedInputStream& in, std::string_view whole, std::string_view* out) {
+  uint32_t length = 0;
+  if (!in.ReadVarint32(&length)) return false;
+  size_t at = static_cast<size_t>(in.CurrentPosition());
+  if (length > whole.size() - at) return false;
+  *out = whole.substr(at, length);
+  return in.Skip(static_cast<int>(length));
+}
+
+// LogEntry's fields (br/proto/log.proto) read in place; unknown fields skipped as protobuf would.
+bool ParseEntry(std::string_view bytes, LogEntryView* e) {
+  CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                      static_cast<int>(bytes.size()));
+  *e = LogEntryView{};
+  uint64_t v = 0;
+  while (uint32_t tag = in.ReadTag()) {
+    bool ok = true;
+    switch (tag) {
+      case (1u << 3) | 2u:
+        ok = ReadBytesView(in, bytes, &e->key);
+        break;
+      case (2u << 3) | 0u:
+        ok = in.ReadVarint64(&e->ts);
+        break;
+      case (3u << 3) | 0u:
+        ok = in.ReadVarint64(&v);
+        e->is_delete = v != 0;
+        break;
+      case (4u << 3) | 2u:
+        ok = ReadBytesView(in, bytes, &e->value);
+        break;
+      default:
+        ok = google::protobuf::internal::WireFormatLite::SkipField(&in, tag);
+    }
+    if (!ok) return false;
+  }
+  return static_cast<size_t>(in.CurrentPosition()) == bytes.size();
+}
+
+// LogBatch is `repeated LogEntry entries = 1`: (tag 1, length-delimited) fields, each parsed in
+// place.
+Status ForEachEntryView(std::string_view raw,
+                        const std::function<Status(const LogEntryView&)>& visit) {
+  CodedInputStream in(reinterpret_cast<const uint8_t*>(raw.data()), static_cast<int>(raw.size()));
+  in.SetTotalBytesLimit(INT_MAX);
+  LogEntryView entry;
+  while (uint32_t tag = in.ReadTag()) {
+    if (tag != ((1u << 3) | 2u)) {
+      if (!google::protobuf::internal::WireFormatLite::SkipField(&in, tag)) {
+        return Status::Corruption("log file does not parse");
+      }
+      continue;
+    }
+    std::string_view bytes;
+    if (!ReadBytesView(in, raw, &bytes) || !ParseEntry(bytes, &entry)) {
+      return Status::Corruption("log file does not parse");
+    }
+    BRIX_RETURN_IF_ERROR(visit(entry));
+  }
+  if (static_cast<size_t>(in.CurrentPosition()) != raw.size()) {
+    return Status::Corruption("log file does not parse");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+struct LogFileReader::Impl {
+  ReusedBuffer stored;
+  ReusedBuffer raw;
+  ZSTD_DCtx* dctx = ZSTD_createDCtx();
+  ~Impl() { ZSTD_freeDCtx(dctx); }
+};
+
+LogFileReader::LogFileReader() : impl_(std::make_unique<Impl>()) {}
+LogFileReader::~LogFileReader() = default;
+
+size_t LogFileReader::capacity() const { return impl_->stored.capacity() + impl_->raw.capacity(); }
+
+Status LogFileReader::Read(storage::ExternalStorage& storage, const LogFile& file,
+                           const std::function<Status(const LogEntryView&)>& visit) {
+  impl_->stored.Reserve(file.size());
+  Sha256Hasher hasher;
+  HashingSink sink(impl_->stored, hasher);
+  BRIX_RETURN_IF_ERROR(storage.GetStream(file.name(), sink));
+  if (hasher.Finish() != file.sha256()) {
+    return Status::Corruption("log file " + file.name() + ": SHA-256 does not match its meta");
+  }
+  std::string_view stored(impl_->stored.data(), sink.size());
+  unsigned long long size = ZSTD_getFrameContentSize(stored.data(), stored.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > INT_MAX) {
+    return Status::Corruption("log file " + file.name() + " is not a zstd frame of known size");
+  }
+  char* raw = impl_->raw.Reserve(size);
+  size_t n = ZSTD_decompressDCtx(impl_->dctx, raw, size, stored.data(), stored.size());
+  if (ZSTD_isError(n) || n != size) {
+    return Status::Corruption("log file " + file.name() + " does not decompress");
+  }
+  Status s = ForEachEntryView(std::string_view(raw, size), visit);
+  if (s.code() == Status::Code::kCorruption) return s.WithContext(file.name());
+  return s;
 }
 
 bool IsLoggedKey(std::string_view key) {

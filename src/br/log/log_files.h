@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +46,40 @@ std::optional<uint64_t> ParseTruncationBoundName(std::string_view name);
 // entry. Corruption as DecodeLogBatch.
 [[nodiscard]] Status ForEachLogEntry(std::string_view stored,
                                      const std::function<void(LogEntry&)>& visit);
+
+// One entry of a data file seen in place: views into the reader's decompressed buffer, valid only
+// during the visit.
+struct LogEntryView {
+  std::string_view key;
+  uint64_t ts = 0;
+  bool is_delete = false;
+  std::string_view value;
+};
+
+// Reads data files for replay: through the ExternalStorage interface (GetStream) into a buffer
+// kept from one file to the next (no fresh pages zeroed per file), hashing the stored bytes as
+// they arrive, decompressing with one reused zstd context into a second kept buffer, and parsing
+// the entries in place (no LogBatch, no copy of a key or value). Memory: the largest stored plus
+// the largest raw file read so far. One file at a time: one reader per thread.
+class LogFileReader {
+ public:
+  LogFileReader();
+  ~LogFileReader();
+  LogFileReader(const LogFileReader&) = delete;
+  LogFileReader& operator=(const LogFileReader&) = delete;
+
+  // Calls `visit` for every entry of `file` in file order, after its SHA-256 matched the meta's
+  // (Corruption naming the file otherwise, or if it does not decompress or parse); stops at the
+  // first error `visit` returns.
+  [[nodiscard]] Status Read(storage::ExternalStorage& storage, const LogFile& file,
+                            const std::function<Status(const LogEntryView&)>& visit);
+  // Bytes the reader's buffers hold (tests check it stops growing).
+  size_t capacity() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Keys log backup records: table rows and catalog entries.
 bool IsLoggedKey(std::string_view key);

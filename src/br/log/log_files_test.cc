@@ -1,9 +1,16 @@
-// Log-backup object names (log_files.h): where data, metas and truncation bounds live.
+// Log-backup object names (log_files.h): where data, metas and truncation bounds live; and
+// LogFileReader: the entries of data files in place, checked against their meta, in buffers kept
+// from file to file.
 #include "br/log/log_files.h"
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
+#include "common/crypto.h"
 #include "common/tso.h"
+#include "storage/open_storage.h"
+#include "testing/temp_dir.h"
 
 namespace brix::br {
 namespace {
@@ -49,6 +56,100 @@ TEST(ParseTruncationBoundName, RoundTripsAndRefusesAnythingElse) {
   EXPECT_EQ(ParseTruncationBoundName("v1/truncated/18446744073709551616"), std::nullopt);
   EXPECT_EQ(ParseTruncationBoundName("v1/task"), std::nullopt);
   EXPECT_EQ(ParseTruncationBoundName("00000000000000000001"), std::nullopt);
+}
+
+using Entry = std::tuple<std::string, uint64_t, bool, std::string>;
+
+// Writes a data file of `n` entries as log backup does; returns its meta and its entries.
+std::pair<LogFile, std::vector<Entry>> WriteDataFile(storage::ExternalStorage& storage,
+                                                     const std::string& name, int n) {
+  LogBatch batch;
+  std::vector<Entry> want;
+  for (int i = 0; i < n; ++i) {
+    LogEntry* e = batch.add_entries();
+    e->set_key("t" + std::to_string(i % 7) + "_r" + std::to_string(i));
+    e->set_ts(1000 + static_cast<uint64_t>(i));
+    e->set_is_delete(i % 5 == 0);
+    if (i % 5 != 0) e->set_value(std::string(static_cast<size_t>(i % 300), 'a' + i % 26));
+    want.emplace_back(e->key(), e->ts(), e->is_delete(), e->value());
+  }
+  size_t raw = 0;
+  auto stored = EncodeLogBatch(batch, &raw);
+  EXPECT_TRUE(stored.ok());
+  EXPECT_TRUE(storage.Put(name, *stored).ok());
+  LogFile f;
+  f.set_name(name);
+  f.set_sha256(Sha256(*stored));
+  f.set_size(stored->size());
+  f.set_raw_size(raw);
+  return {f, want};
+}
+
+class LogFileReaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = storage::OpenStorage("local://" + dir_.path() + "/log");
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    storage_ = std::move(*s);
+  }
+  std::vector<Entry> ReadAll(LogFileReader& reader, const LogFile& f, Status* status) {
+    std::vector<Entry> got;
+    *status = reader.Read(*storage_, f, [&](const LogEntryView& e) {
+      got.emplace_back(std::string(e.key), e.ts, e.is_delete, std::string(e.value));
+      return Status::OK();
+    });
+    return got;
+  }
+  testing::TempDir dir_;
+  std::unique_ptr<storage::ExternalStorage> storage_;
+};
+
+TEST_F(LogFileReaderTest, ReadsEveryEntryInFileOrderAndKeepsItsBuffersFromFileToFile) {
+  auto [big, big_want] = WriteDataFile(*storage_, "v1/a.log", 5000);
+  auto [small, small_want] = WriteDataFile(*storage_, "v1/b.log", 10);
+  LogFileReader reader;
+  Status s;
+  EXPECT_EQ(ReadAll(reader, big, &s), big_want);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  const size_t after_big = reader.capacity();
+  EXPECT_GE(after_big, big.size() + big.raw_size());
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(ReadAll(reader, small, &s), small_want);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(ReadAll(reader, big, &s), big_want);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  EXPECT_EQ(reader.capacity(), after_big) << "a buffer was allocated again";
+}
+
+TEST_F(LogFileReaderTest, RefusesAFileWhoseHashOrBytesDoNotMatchNamingIt) {
+  auto [f, want] = WriteDataFile(*storage_, "v1/a.log", 100);
+  LogFileReader reader;
+  Status s;
+  LogFile other = f;
+  other.set_sha256(Sha256("something else"));
+  EXPECT_TRUE(ReadAll(reader, other, &s).empty());
+  EXPECT_EQ(s.code(), Status::Code::kCorruption);
+  EXPECT_NE(s.message().find("v1/a.log"), std::string::npos) << s.ToString();
+  // A file that hashes right but does not decode.
+  ASSERT_TRUE(storage_->Put("v1/junk.log", "not zstd at all").ok());
+  LogFile junk = f;
+  junk.set_name("v1/junk.log");
+  junk.set_sha256(Sha256("not zstd at all"));
+  ReadAll(reader, junk, &s);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
+  size_t raw = 0;
+  auto encoded = EncodeLogBatch(LogBatch{}, &raw);  // a valid empty batch reads as no entries
+  ASSERT_TRUE(encoded.ok());
+  ASSERT_TRUE(storage_->Put("v1/empty.log", *encoded).ok());
+  LogFile empty = f;
+  empty.set_name("v1/empty.log");
+  empty.set_sha256(Sha256(*encoded));
+  EXPECT_TRUE(ReadAll(reader, empty, &s).empty());
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  // The reader still reads a good file after refusing bad ones.
+  EXPECT_EQ(ReadAll(reader, f, &s), want);
+  EXPECT_TRUE(s.ok()) << s.ToString();
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <set>
 #include <vector>
 
+#include "br/log/node_replay_batch.h"
 #include "br/sst.h"
 #include "cluster/mvcc.h"
 #include "cluster/node/mvcc_store.h"
@@ -23,35 +24,92 @@ namespace brix::br {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-using Encoded = std::pair<std::string, std::string>;  // MVCC key, stored value
 
 namespace {
 
 constexpr uint64_t kMergedFileBytes = 256 << 20;  // merged SSTs are cut at this many bytes
-constexpr size_t kEntryOverhead = 64;             // per buffered version, beyond its bytes
+constexpr char kRunCompression[] = "none";        // sorted runs: read once by the merge, then gone
+constexpr char kIngestCompression[] = "lz4";      // what the node ingests
 constexpr size_t kFinishedRunsKept = 1000;        // ids remembered to refuse late batches
 
-bool Inside(const cluster::Region& region, const std::string& key) {
+bool Inside(const cluster::Region& region, std::string_view key) {
   return key >= region.start_key() && (region.end_key().empty() || key < region.end_key());
 }
 
-bool Less(const Encoded& a, const Encoded& b) {
-  return cluster::MvccComparator()->Compare(a.first, b.first) < 0;
-}
+// One buffered version: views into a staged batch (node_replay_batch.h) the buffer holds.
+struct Version {
+  const char* key;
+  const char* value;
+  uint32_t key_size;
+  uint32_t value_size;
+  std::string_view Key() const { return {key, key_size}; }
+  std::string_view Value() const { return {value, value_size}; }
+};
 
-// Sorts `versions` and writes them, one copy of each key, to a new SST at `path`; returns how
-// many it wrote.
-Result<uint64_t> WriteSortedRun(std::vector<Encoded> versions, const std::string& path) {
-  std::sort(versions.begin(), versions.end(), Less);
-  BRIX_ASSIGN_OR_RETURN(auto writer, SstWriter::Create(path, "lz4"));
-  const Encoded* last = nullptr;
-  for (const auto& v : versions) {
-    if (last && last->first == v.first) continue;  // a retried batch: the same version
-    BRIX_RETURN_IF_ERROR(writer->Add(v.first, v.second));
+// Staged versions as they arrived: the batches' bytes and a view of each version into them.
+struct Buffer {
+  std::vector<std::unique_ptr<std::string>> batches;
+  std::vector<Version> versions;
+  size_t bytes = 0;  // the batches' bytes and the views
+};
+
+// Writes sorted versions to SSTs `prefix`-N.sst, cut at `cut_bytes` of keys and values.
+class CutSstWriter {
+ public:
+  CutSstWriter(std::string prefix, const char* compression, uint64_t cut_bytes)
+      : prefix_(std::move(prefix)), compression_(compression), cut_bytes_(cut_bytes) {}
+  Status Add(std::string_view key, std::string_view value) {
+    if (writer_ && bytes_ >= cut_bytes_) BRIX_RETURN_IF_ERROR(Close());
+    if (!writer_) {
+      paths_.push_back(prefix_ + "-" + std::to_string(paths_.size()) + ".sst");
+      BRIX_ASSIGN_OR_RETURN(writer_, SstWriter::Create(paths_.back(), compression_));
+      bytes_ = 0;
+    }
+    bytes_ += key.size() + value.size();
+    return writer_->Add(key, value);
+  }
+  // The files written; adds the versions in them to `*kvs`.
+  Result<std::vector<std::string>> Finish(uint64_t* kvs) {
+    if (writer_) BRIX_RETURN_IF_ERROR(Close());
+    *kvs += entries_;
+    return std::move(paths_);
+  }
+
+ private:
+  Status Close() {
+    BRIX_RETURN_IF_ERROR(writer_->Finish().status());
+    entries_ += writer_->entries();
+    writer_.reset();
+    return Status::OK();
+  }
+  std::string prefix_;
+  const char* compression_;
+  uint64_t cut_bytes_;
+  std::unique_ptr<SstWriter> writer_;
+  uint64_t bytes_ = 0;
+  uint64_t entries_ = 0;
+  std::vector<std::string> paths_;
+};
+
+// Sorts the buffer (once) and writes it, one copy of each key, to new SSTs `prefix`-N.sst cut at
+// `cut_bytes`; returns their paths and adds the versions written to `*kvs`.
+Result<std::vector<std::string>> WriteSorted(Buffer buffer, const std::string& prefix,
+                                             const char* compression, uint64_t cut_bytes,
+                                             uint64_t* kvs) {
+  const rocksdb::Comparator* cmp = cluster::MvccComparator();
+  std::sort(
+      buffer.versions.begin(), buffer.versions.end(), [cmp](const Version& a, const Version& b) {
+        return cmp->Compare(rocksdb::Slice(a.key, a.key_size), rocksdb::Slice(b.key, b.key_size)) <
+               0;
+      });
+  CutSstWriter out(prefix, compression, cut_bytes);
+  const Version* last = nullptr;
+  for (const auto& v : buffer.versions) {
+    if (last && last->Key() == v.Key()) continue;  // a retried batch: the same version
+    BRIX_RETURN_IF_ERROR(out.Add(v.Key(), v.Value()));
     last = &v;
   }
-  BRIX_RETURN_IF_ERROR(writer->Finish().status());
-  return writer->entries();
+  return out.Finish(kvs);
 }
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
@@ -84,9 +142,7 @@ Result<std::vector<std::string>> MergeRuns(const std::vector<std::string>& runs,
     if (its[i]->Valid()) heap.push(i);
     BRIX_RETURN_IF_ERROR(FromRocks(its[i]->status(), "read " + runs[i]));
   }
-  std::vector<std::string> out;
-  std::unique_ptr<SstWriter> writer;
-  uint64_t bytes = 0;
+  CutSstWriter out(dir + "/merged", kIngestCompression, kMergedFileBytes);
   std::string last;
   bool have_last = false;
   while (!heap.empty()) {
@@ -94,18 +150,7 @@ Result<std::vector<std::string>> MergeRuns(const std::vector<std::string>& runs,
     heap.pop();
     rocksdb::Slice key = its[i]->key(), value = its[i]->value();
     if (!have_last || cmp->Compare(key, last) != 0) {
-      if (writer && bytes >= kMergedFileBytes) {
-        BRIX_RETURN_IF_ERROR(writer->Finish().status());
-        writer.reset();
-      }
-      if (!writer) {
-        out.push_back(dir + "/merged-" + std::to_string(out.size()) + ".sst");
-        BRIX_ASSIGN_OR_RETURN(writer, SstWriter::Create(out.back(), "lz4"));
-        bytes = 0;
-      }
-      BRIX_RETURN_IF_ERROR(writer->Add(key.ToStringView(), value.ToStringView()));
-      bytes += key.size() + value.size();
-      *kvs += 1;
+      BRIX_RETURN_IF_ERROR(out.Add(key.ToStringView(), value.ToStringView()));
       last.assign(key.data(), key.size());
       have_last = true;
     }
@@ -113,8 +158,7 @@ Result<std::vector<std::string>> MergeRuns(const std::vector<std::string>& runs,
     if (its[i]->Valid()) heap.push(i);
     BRIX_RETURN_IF_ERROR(FromRocks(its[i]->status(), "read " + runs[i]));
   }
-  if (writer) BRIX_RETURN_IF_ERROR(writer->Finish().status());
-  return out;
+  return out.Finish(kvs);
 }
 
 }  // namespace
@@ -123,8 +167,7 @@ struct NodeReplay::Run {
   std::string dir;
   std::mutex mu;
   std::condition_variable cv;
-  std::vector<Encoded> buffer;
-  size_t bytes = 0;
+  Buffer buffer;
   bool spilling = false;  // a full buffer is being sorted and written
   bool finished = false;  // FinishReplay took it: late batches are refused
   std::vector<std::string> files;
@@ -221,20 +264,29 @@ grpc::Status NodeReplay::StageVersions(const StageVersionsRequest& req,
     resp->set_region_error(region.status().message());
     return grpc::Status::OK;
   }
-  std::vector<Encoded> versions;
-  versions.reserve(static_cast<size_t>(req.entries_size()));
-  size_t bytes = 0;
+  // The batch's bytes (one copy: the request is the server's) and, from an older coordinator,
+  // its entries encoded the same way.
+  auto batch = std::make_unique<std::string>(req.encoded());
   for (const auto& e : req.entries()) {
-    if (!Inside(*region, e.key())) {
+    AppendStagedVersion(batch.get(), {}, e.key(), e.ts(), e.is_delete(), e.value());
+  }
+  std::vector<Version> versions;
+  StagedVersionReader reader(*batch);
+  std::string_view key, value;
+  while (reader.Next(&key, &value)) {
+    if (!Inside(*region, key.substr(0, key.size() - 8))) {
       resp->set_region_error("key outside region " + std::to_string(region->id()));
       return grpc::Status::OK;
     }
-    versions.emplace_back(
-        cluster::EncodeMvccKey(e.key(), e.ts()),
-        cluster::EncodeMvccValue(e.is_delete() ? cluster::MvccOp::kDelete : cluster::MvccOp::kPut,
-                                 e.value()));
-    bytes += versions.back().first.size() + versions.back().second.size() + kEntryOverhead;
+    versions.push_back({key.data(), value.data(), static_cast<uint32_t>(key.size()),
+                        static_cast<uint32_t>(value.size())});
   }
+  if (reader.corrupt()) {
+    resp->set_error("PITR replay run " + req.run() + ": batch " + std::to_string(req.batch()) +
+                    " does not parse");
+    return grpc::Status::OK;
+  }
+  size_t bytes = batch->size() + versions.size() * sizeof(Version);
   std::shared_ptr<Run> run = FindRun(req.run(), /*create=*/true);
   if (!run) {
     resp->set_error("PITR replay run " + req.run() + " is already finished");
@@ -242,7 +294,7 @@ grpc::Status NodeReplay::StageVersions(const StageVersionsRequest& req,
   }
   std::unique_lock<std::mutex> lock(run->mu);
   // Back-pressure: a full buffer waits until the one before it is written.
-  run->cv.wait(lock, [&] { return !run->spilling || run->bytes < spill_bytes_; });
+  run->cv.wait(lock, [&] { return !run->spilling || run->buffer.bytes < spill_bytes_; });
   if (run->finished) {
     resp->set_error("replay run " + req.run() + " is already finished");
     return grpc::Status::OK;
@@ -252,26 +304,28 @@ grpc::Status NodeReplay::StageVersions(const StageVersionsRequest& req,
     return grpc::Status::OK;
   }
   run->used = Clock::now();
-  for (auto& v : versions) run->buffer.push_back(std::move(v));
-  run->bytes += bytes;
+  Buffer& buffer = run->buffer;
+  buffer.batches.push_back(std::move(batch));
+  buffer.versions.insert(buffer.versions.end(), versions.begin(), versions.end());
+  buffer.bytes += bytes;
   run->batches.insert(req.batch());
-  if (run->bytes < spill_bytes_ || run->spilling) return grpc::Status::OK;
+  resp->set_versions(versions.size());
+  if (buffer.bytes < spill_bytes_ || run->spilling) return grpc::Status::OK;
   // This batch filled the buffer: sort and write it outside the lock while others fill the next.
-  std::vector<Encoded> full = std::move(run->buffer);
-  run->buffer.clear();
-  run->bytes = 0;
+  Buffer full = std::move(run->buffer);
+  run->buffer = Buffer{};
   run->spilling = true;
-  std::string path =
-      run->dir + "/run-" + std::to_string(run->files.size()) + "-" + NewUuid() + ".sst";
+  std::string prefix = run->dir + "/run-" + std::to_string(run->files.size()) + "-" + NewUuid();
   lock.unlock();
   std::error_code ec;
   fs::create_directories(run->dir, ec);
-  Result<uint64_t> written = WriteSortedRun(std::move(full), path);
+  uint64_t kvs = 0;
+  auto written = WriteSorted(std::move(full), prefix, kRunCompression, UINT64_MAX, &kvs);
   lock.lock();
   run->spilling = false;
   if (written.ok()) {
-    run->files.push_back(path);
-    run->kvs += *written;
+    run->files.insert(run->files.end(), written->begin(), written->end());
+    run->kvs += kvs;
   } else {
     run->failed = written.status().WithContext("PITR replay run " + req.run());
     resp->set_error(run->failed.ToString());
@@ -310,9 +364,8 @@ grpc::Status NodeReplay::FinishReplay(const FinishReplayRequest& req, FinishRepl
     return grpc::Status::OK;
   }
   run->finished = true;
-  std::vector<Encoded> rest = std::move(run->buffer);
-  run->buffer.clear();
-  run->bytes = 0;
+  Buffer rest = std::move(run->buffer);
+  run->buffer = Buffer{};
   std::vector<std::string> files = run->files;
   uint64_t kvs = run->kvs;
   lock.unlock();
@@ -320,15 +373,20 @@ grpc::Status NodeReplay::FinishReplay(const FinishReplayRequest& req, FinishRepl
 
   std::error_code ec;
   fs::create_directories(run->dir, ec);
-  if (!rest.empty()) {
-    std::string path = run->dir + "/run-last.sst";
-    Result<uint64_t> written = WriteSortedRun(std::move(rest), path);
-    s = written.status();
-    if (written.ok()) kvs += *written;
-    files.push_back(path);
-  }
   std::vector<std::string> ingest = files;
-  if (s.ok() && files.size() > 1) {
+  if (files.empty()) {
+    // Everything fit the buffer: sorted once, straight into the files ingested.
+    auto written = WriteSorted(std::move(rest), run->dir + "/merged", kIngestCompression,
+                               kMergedFileBytes, &kvs);
+    s = written.status();
+    if (written.ok()) ingest = std::move(*written);
+  } else if (!rest.versions.empty()) {
+    auto written =
+        WriteSorted(std::move(rest), run->dir + "/run-last", kRunCompression, UINT64_MAX, &kvs);
+    s = written.status();
+    if (written.ok()) files.insert(files.end(), written->begin(), written->end());
+  }
+  if (s.ok() && !files.empty()) {
     kvs = 0;
     auto merged = MergeRuns(files, run->dir, &kvs);
     if (merged.ok()) {

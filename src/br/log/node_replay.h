@@ -3,13 +3,16 @@
 //
 // StageVersions + FinishReplay, the way a PITR replays: the target is empty and unpublished, so
 // the replay needs no write path (no WAL, no memtable). A run (one PITR, named by the coordinator)
-// hands the node its regions' versions in batches, in any order. The node checks each batch's
-// region (id, epoch, every key inside) and buffers its versions MVCC-encoded; every
-// kReplaySpillBytes it sorts the buffer with the MVCC comparator into an SST run in
-// <work_dir>/replay/<run>/. FinishReplay(ingest) first checks that every batch the coordinator
-// saw acknowledged is here (a node that restarted lost them and says so), then merges the runs
-// into non-overlapping SSTs — one copy of each (key, ts): a retried batch is harmless — and
-// ingests them all in one atomic RocksDB ingest. So nothing of a run is visible
+// hands the node its regions' versions in batches, in any order, MVCC-encoded as the node sorts
+// them (node_replay_batch.h; the older repeated LogEntry form is encoded so on arrival). The node
+// checks each batch's region (id, epoch, every key inside) and keeps the batch's bytes with a view
+// of each version (no per-version object); every kReplaySpillBytes (bytes plus views) it sorts the
+// views with the MVCC comparator into an uncompressed SST run in <work_dir>/replay/<run>/ (read
+// once by the merge). FinishReplay(ingest) first checks that every batch the coordinator saw
+// acknowledged is here (a node that restarted lost them and says so), then, if nothing spilled,
+// sorts the buffer once straight into the SSTs it ingests, else merges the runs into them —
+// non-overlapping, LZ4, one copy of each (key, ts): a retried batch is harmless — and ingests
+// them all in one atomic RocksDB ingest. So nothing of a run is visible
 // before it is complete, and each key receives all its logged versions at once (the order in
 // which GC could see them does not exist). FinishReplay(!ingest) drops the run.
 // Memory: per run at most two buffers of kReplaySpillBytes (one filling while one is sorted and

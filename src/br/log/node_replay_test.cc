@@ -1,7 +1,8 @@
 // NodeReplay (node_replay.h) on a real store with a tiny spill bound, so every run spills many
 // sorted runs and the finish merges them: versions staged in any order, retried batches included,
-// appear exactly once each and only at the finish; a finish that misses a batch makes nothing
-// visible. Seeded: BRIX_TEST_SEED replays a failure.
+// in either batch form (encoded, node_replay_batch.h, or repeated entries), appear exactly once
+// each and only at the finish; a run that fits the buffer is sorted once into the SSTs ingested;
+// a finish that misses a batch makes nothing visible. Seeded: BRIX_TEST_SEED replays a failure.
 #include "br/log/node_replay.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +14,8 @@
 #include <set>
 #include <tuple>
 
+#include "br/log/node_replay_batch.h"
+#include "cluster/mvcc.h"
 #include "cluster/node/mvcc_store.h"
 #include "testing/temp_dir.h"
 
@@ -71,13 +74,20 @@ std::set<Version> StoredVersions(cluster::MvccStore& store) {
   return got;
 }
 
-StageVersionsRequest Batch(uint64_t number, uint64_t region, const std::vector<Version>& vs) {
+// Even-numbered batches (and every batch if `encoded`) go as StageVersionsRequest.encoded, odd ones
+// as repeated entries (older coordinators).
+StageVersionsRequest Batch(uint64_t number, uint64_t region, const std::vector<Version>& vs,
+                           bool encoded = false) {
   StageVersionsRequest req;
   req.set_run("run-1");
   req.set_region_id(region);
   req.set_epoch(region == 1 ? 1 : 3);
   req.set_batch(number);
   for (const auto& [key, ts, del, value] : vs) {
+    if (encoded || number % 2 == 0) {
+      AppendStagedVersion(req.mutable_encoded(), key.substr(0, 1), key.substr(1), ts, del, value);
+      continue;
+    }
     LogEntry* e = req.add_entries();
     e->set_key(key);
     e->set_ts(ts);
@@ -177,6 +187,79 @@ TEST_F(NodeReplayTest, ABatchForAMovedRegionOrWithAKeyOutsideItIsARegionError) {
   resp.Clear();
   ASSERT_TRUE(replay_.StageVersions(Batch(1, 1, {{"k7", 1, false, "v"}}), &resp).ok());
   EXPECT_NE(resp.region_error().find("outside region 1"), std::string::npos);
+  resp.Clear();
+  ASSERT_TRUE(replay_.StageVersions(Batch(2, 1, {{"k7", 1, false, "v"}}, true), &resp).ok());
+  EXPECT_NE(resp.region_error().find("outside region 1"), std::string::npos);
+}
+
+TEST_F(NodeReplayTest, ABatchWhoseBytesDoNotParseIsRefusedAndStagesNothing) {
+  StageVersionsRequest bad = Batch(0, 1, {{"k1", 1, false, "v"}}, true);
+  bad.mutable_encoded()->pop_back();
+  StageVersionsResponse resp;
+  ASSERT_TRUE(replay_.StageVersions(bad, &resp).ok());
+  EXPECT_NE(resp.error().find("does not parse"), std::string::npos) << resp.error();
+  FinishReplayRequest finish;
+  finish.set_run("run-1");
+  finish.set_ingest(true);
+  FinishReplayResponse done;
+  ASSERT_TRUE(replay_.FinishReplay(finish, &done).ok());
+  EXPECT_EQ(done.kvs(), 0u);
+  EXPECT_TRUE(StoredVersions(*node_.store()).empty());
+}
+
+TEST(StagedVersionReader, ReadsBackWhatWasAppendedAndStopsAtATruncatedVersion) {
+  std::string batch;
+  AppendStagedVersion(&batch, "t1", "_r1", 7, false, "value");
+  AppendStagedVersion(&batch, "", "k", 8, true, "ignored");
+  AppendStagedVersion(&batch, cluster::EncodeMvccKey("k2", 9),
+                      cluster::EncodeMvccValue(cluster::MvccOp::kPut, ""));
+  StagedVersionReader r(batch);
+  std::string_view key, value;
+  ASSERT_TRUE(r.Next(&key, &value));
+  EXPECT_EQ(key, cluster::EncodeMvccKey("t1_r1", 7));
+  EXPECT_EQ(value, cluster::EncodeMvccValue(cluster::MvccOp::kPut, "value"));
+  ASSERT_TRUE(r.Next(&key, &value));
+  EXPECT_EQ(key, cluster::EncodeMvccKey("k", 8));
+  EXPECT_EQ(value, cluster::EncodeMvccValue(cluster::MvccOp::kDelete, ""));
+  ASSERT_TRUE(r.Next(&key, &value));
+  EXPECT_EQ(key, cluster::EncodeMvccKey("k2", 9));
+  EXPECT_FALSE(r.Next(&key, &value));
+  EXPECT_FALSE(r.corrupt());
+  for (size_t cut = 1; cut < 12; ++cut) {
+    StagedVersionReader t(std::string_view(batch).substr(0, batch.size() - cut));
+    while (t.Next(&key, &value)) {
+    }
+    EXPECT_TRUE(t.corrupt()) << "cut " << cut;
+  }
+}
+
+TEST(NodeReplayFitting, ARunThatFitsTheBufferIsSortedOnceIntoTheFilesIngested) {
+  testing::TempDir dir;
+  FakeNode node(dir.path());
+  NodeReplay replay(&node);  // the default bound: nothing here spills
+  std::set<Version> want;
+  FinishReplayRequest finish;
+  finish.set_run("run-1");
+  finish.set_ingest(true);
+  for (uint64_t b = 0; b < 20; ++b) {
+    std::vector<Version> vs;
+    for (uint64_t i = 0; i < 100; ++i) {
+      vs.emplace_back("k" + std::to_string((b * 7 + i) % 5), b * 100 + i + 1, i % 9 == 0,
+                      i % 9 == 0 ? "" : "v" + std::to_string(i));
+    }
+    want.insert(vs.begin(), vs.end());
+    StageVersionsResponse resp;
+    ASSERT_TRUE(replay.StageVersions(Batch(b, 1, vs), &resp).ok());
+    ASSERT_EQ(resp.region_error() + resp.error(), "");
+    EXPECT_EQ(resp.versions(), vs.size()) << "what the coordinator checks against what it sent";
+    finish.add_batches(b);
+  }
+  FinishReplayResponse resp;
+  ASSERT_TRUE(replay.FinishReplay(finish, &resp).ok());
+  ASSERT_EQ(resp.error(), "");
+  EXPECT_EQ(resp.ssts(), 1u);
+  EXPECT_EQ(resp.kvs(), want.size());
+  EXPECT_EQ(StoredVersions(*node.store()), want);
 }
 
 }  // namespace

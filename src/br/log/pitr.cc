@@ -9,6 +9,7 @@
 
 #include "br/log/compaction.h"
 #include "br/log/log_files.h"
+#include "br/log/node_replay_batch.h"
 #include "br/log/replay_order.h"
 #include "br/proto/log.grpc.pb.h"
 #include "br/restore_calibrate.h"
@@ -26,7 +27,6 @@
 #include "cluster/client/pd_client.h"
 #include "cluster/safepoints.h"
 #include "common/backoff.h"
-#include "common/crypto.h"
 #include "common/parallel.h"
 #include "common/random.h"
 #include "common/table_filter.h"
@@ -36,8 +36,8 @@ namespace brix::br {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr size_t kStageBatchBytes = 4 << 20;               // versions per StageVersions call
-using RegionMap = std::map<std::string, cluster::Region>;  // start key → region
+constexpr size_t kStageBatchBytes = 4 << 20;  // versions per StageVersions call
+using RegionMap = std::map<std::string, cluster::Region, std::less<>>;  // start key → region
 constexpr BackoffOptions kApplyRetries{.max_attempts = 8,
                                        .base_delay = std::chrono::milliseconds(100),
                                        .max_delay = std::chrono::milliseconds(5000)};
@@ -141,17 +141,18 @@ class PitrRun {
     for (const auto& f : files) {
       if (!f.has_catalog()) continue;
       bool submitted = group.Submit([&, this]() -> Status {
-        BRIX_ASSIGN_OR_RETURN(LogBatch batch, Fetch(f));
-        std::lock_guard<std::mutex> lock(latest_mu);
-        for (const auto& e : batch.entries()) {
-          if (!e.key().starts_with(cluster::kCatalogPrefix) || e.ts() > options_.restored_ts ||
-              e.ts() <= snapshot_ts)
-            continue;
-          std::string name = e.key().substr(cluster::kCatalogPrefix.size());
-          auto& slot = latest[name];
-          if (e.ts() >= slot.first) slot = {e.ts(), e.is_delete() ? "" : e.value()};
-        }
-        return Status::OK();
+        return WithReader([&](LogFileReader& reader) {
+          return reader.Read(*log_, f, [&](const LogEntryView& e) -> Status {
+            if (!e.key.starts_with(cluster::kCatalogPrefix) || e.ts > options_.restored_ts ||
+                e.ts <= snapshot_ts)
+              return Status::OK();
+            std::string name(e.key.substr(cluster::kCatalogPrefix.size()));
+            std::lock_guard<std::mutex> lock(latest_mu);
+            auto& slot = latest[name];
+            if (e.ts >= slot.first) slot = {e.ts, e.is_delete ? "" : std::string(e.value)};
+            return Status::OK();
+          });
+        });
       });
       if (!submitted) break;
     }
@@ -169,12 +170,22 @@ class PitrRun {
     return Status::OK();
   }
 
-  Result<LogBatch> Fetch(const LogFile& f) {
-    BRIX_ASSIGN_OR_RETURN(std::string data, log_->Get(f.name()));
-    if (Sha256(data) != f.sha256()) {
-      return Status::Corruption("log file " + f.name() + ": SHA-256 does not match its meta");
+  // Runs `use` with a reader from the pool (at most `concurrency` exist: their buffers are kept
+  // from one file to the next).
+  Status WithReader(const std::function<Status(LogFileReader&)>& use) {
+    std::unique_ptr<LogFileReader> reader;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!readers_.empty()) {
+        reader = std::move(readers_.back());
+        readers_.pop_back();
+      }
     }
-    return DecodeLogBatch(data);
+    if (!reader) reader = std::make_unique<LogFileReader>();
+    Status s = use(*reader);
+    std::lock_guard<std::mutex> lock(mu_);
+    readers_.push_back(std::move(reader));
+    return s;
   }
 
   Status Replay(const LogReplayPlan& plan, uint64_t snapshot_ts, PitrSummary* sum) {
@@ -211,11 +222,13 @@ class PitrRun {
 
   // Replays the raw files through the nodes' staged replay (node_replay.h): files are fetched and
   // decoded `concurrency` at a time, in any order (each node sorts its versions), their entries
-  // in the window sent in batches of ≤ kStageBatchBytes per region to the region's node; when
-  // every file is staged, every node that got batches merges and ingests them. Nothing of the
-  // replay is visible before that; a failure drops what the nodes staged.
-  // Memory: `concurrency` files at a time (stored, decoded and regrouped: ~3x a file's raw size,
-  // files are cut at 64 MiB raw) — the same bound as before the staged replay.
+  // in the window encoded as the node sorts them (node_replay_batch.h) and sent in batches of
+  // ≈ kStageBatchBytes per region to the region's node; when every file is staged, every node
+  // that got batches merges and ingests them. Nothing of the replay is visible before that; a
+  // failure drops what the nodes staged.
+  // Memory: `concurrency` readers (the largest stored and raw file each, LogFileReader) and, per
+  // file in flight, the batches being filled (at most the file's raw size, files are cut at
+  // 64 MiB raw).
   Status ReplayRaw(std::vector<LogFile> files, uint64_t snapshot_ts, PitrSummary* sum) {
     SortForReplay(files);  // a stable order: fetched in it, applied in any
     run_id_ = NewUuid();
@@ -225,8 +238,7 @@ class PitrRun {
     TaskGroup group(std::max(1, options_.concurrency));
     for (const auto& file : files) {
       bool submitted = group.Submit([&, this]() -> Status {
-        BRIX_ASSIGN_OR_RETURN(LogBatch batch, Fetch(file));
-        BRIX_ASSIGN_OR_RETURN(uint64_t staged, StageFile(batch, snapshot_ts));
+        BRIX_ASSIGN_OR_RETURN(uint64_t staged, StageFile(file, snapshot_ts));
         entries += staged;
         std::lock_guard<std::mutex> lock(progress_mu);
         bytes += file.raw_size();
@@ -252,47 +264,45 @@ class PitrRun {
     return Status::OK();
   }
 
-  // Sends the file's entries in the window, with their target table ids, to the nodes; returns
-  // how many.
-  Result<uint64_t> StageFile(LogBatch& batch, uint64_t snapshot_ts) {
+  // Reads the file and sends its entries in the window, with their target table ids, to the
+  // nodes as they are decoded; returns how many.
+  Result<uint64_t> StageFile(const LogFile& file, uint64_t snapshot_ts) {
     std::shared_ptr<const RegionMap> regions = Regions();
-    std::map<uint64_t, std::vector<LogEntry>> by_region;
-    std::map<int64_t, std::string> prefixes;  // source table id → target prefix
+    std::map<uint64_t, std::string> by_region;  // region id → the batch being filled
+    std::map<int64_t, std::string> prefixes;    // source table id → target prefix
+    std::string key;                            // the target key, for the region lookup
     uint64_t n = 0;
-    for (auto& e : *batch.mutable_entries()) {
-      if (e.ts() <= snapshot_ts || e.ts() > options_.restored_ts) continue;
-      auto source = cluster::TableIdOf(e.key());
-      if (!source) continue;  // catalog entries are applied through the catalog
-      auto prefix = prefixes.find(*source);
-      if (prefix == prefixes.end()) {
-        auto mapped = id_map_.find(*source);
-        prefix =
-            prefixes
-                .emplace(*source, mapped == id_map_.end() ? std::string()
-                                                          : cluster::TablePrefix(mapped->second))
-                .first;
-      }
-      if (prefix->second.empty()) continue;  // filtered out
-      e.mutable_key()->replace(0, prefix->second.size(), prefix->second);
-      auto it = regions->upper_bound(e.key());
-      if (it == regions->begin()) return Status::Internal("no region holds the key");
-      by_region[std::prev(it)->second.id()].push_back(std::move(e));
-      ++n;
-    }
-    for (auto& [region, list] : by_region) {
-      std::vector<LogEntry> chunk;
-      size_t chunk_bytes = 0;
-      for (auto& e : list) {
-        chunk_bytes += e.key().size() + e.value().size() + 16;
-        chunk.push_back(std::move(e));
-        if (chunk_bytes >= kStageBatchBytes) {
-          BRIX_RETURN_IF_ERROR(Stage(chunk));
-          chunk.clear();
-          chunk_bytes = 0;
+    Status read = WithReader([&](LogFileReader& reader) {
+      return reader.Read(*log_, file, [&](const LogEntryView& e) -> Status {
+        if (e.ts <= snapshot_ts || e.ts > options_.restored_ts) return Status::OK();
+        auto source = cluster::TableIdOf(e.key);
+        if (!source) return Status::OK();  // catalog entries are applied through the catalog
+        auto prefix = prefixes.find(*source);
+        if (prefix == prefixes.end()) {
+          auto mapped = id_map_.find(*source);
+          prefix =
+              prefixes
+                  .emplace(*source, mapped == id_map_.end() ? std::string()
+                                                            : cluster::TablePrefix(mapped->second))
+                  .first;
         }
-      }
-      BRIX_RETURN_IF_ERROR(Stage(chunk));
-    }
+        if (prefix->second.empty()) return Status::OK();  // filtered out
+        std::string_view tail = e.key.substr(prefix->second.size());
+        key.assign(prefix->second).append(tail);
+        auto it = regions->upper_bound(key);
+        if (it == regions->begin()) return Status::Internal("no region holds the key");
+        std::string& batch = by_region[std::prev(it)->second.id()];
+        AppendStagedVersion(&batch, prefix->second, tail, e.ts, e.is_delete, e.value);
+        ++n;
+        if (batch.size() >= kStageBatchBytes) {
+          BRIX_RETURN_IF_ERROR(Stage(batch));
+          batch.reserve(kStageBatchBytes + (64 << 10));  // a region that fills one fills more
+        }
+        return Status::OK();
+      });
+    });
+    BRIX_RETURN_IF_ERROR(read);
+    for (auto& [region, batch] : by_region) BRIX_RETURN_IF_ERROR(Stage(batch));
     return n;
   }
 
@@ -323,18 +333,19 @@ class PitrRun {
     return s.get();
   }
 
-  // Stages the entries (all in one region as of the last map) on their node(s), splitting again
-  // by region after a refresh when the map moved under us. Each round stages the entries of the
-  // first one's region and keeps the rest for the next, whose tries count afresh.
-  Status Stage(std::vector<LogEntry>& list) {
-    while (!list.empty()) {
+  // Stages an encoded batch (all in one region as of the last map) on its node(s), splitting it
+  // again by region after a refresh when the map moved under us. Each round stages the versions of
+  // the first one's region and keeps the rest for the next, whose tries count afresh. Leaves
+  // `batch` empty.
+  Status Stage(std::string& batch) {
+    while (!batch.empty()) {
       BRIX_RETURN_IF_ERROR(RetryWithBackoff(
           kApplyRetries,
           [&](int attempt) -> Status {
             if (attempt > 1) BRIX_RETURN_IF_ERROR(LoadRegions());
-            return StageFirstRegion(list);
+            return StageFirstRegion(batch);
           },
-          RetryAnyError,
+          [](const Status& s) { return s.code() != Status::Code::kFailedPrecondition; },
           [](int attempt, const Status& s) {
             spdlog::warn("restore point: staging log versions failed (try {}): {}", attempt,
                          s.message());
@@ -343,13 +354,35 @@ class PitrRun {
     return Status::OK();
   }
 
-  // One try of Stage: the entries in the first entry's region go to its node as one numbered
-  // batch; on success `list` keeps only the others (on failure it is as it was).
-  Status StageFirstRegion(std::vector<LogEntry>& list) {
+  // One try of Stage: the versions in the first version's region go to its node as one numbered
+  // batch; on success `batch` keeps only the others (on failure it is as it was).
+  Status StageFirstRegion(std::string& batch) {
     std::shared_ptr<const RegionMap> regions = Regions();
-    auto it = regions->upper_bound(list.front().key());
+    StagedVersionReader first(batch);
+    std::string_view key, value;
+    if (!first.Next(&key, &value)) return Status::Internal("a staged batch does not parse");
+    auto it = regions->upper_bound(key.substr(0, key.size() - 8));
     if (it == regions->begin()) return Status::Internal("no region holds the key");
     const cluster::Region& region = std::prev(it)->second;
+    auto inside = [&](std::string_view mvcc_key) {
+      std::string_view k = mvcc_key.substr(0, mvcc_key.size() - 8);
+      return k >= region.start_key() && (region.end_key().empty() || k < region.end_key());
+    };
+    // Usually every version is inside and the batch goes as it is; else it is split.
+    bool all_inside = true;
+    uint64_t versions = 0;
+    for (StagedVersionReader r(batch); r.Next(&key, &value);) {
+      all_inside = all_inside && inside(key);
+      ++versions;
+    }
+    std::string in_region, rest;
+    if (!all_inside) {
+      for (StagedVersionReader r(batch); r.Next(&key, &value);) {
+        AppendStagedVersion(inside(key) ? &in_region : &rest, key, value);
+      }
+      versions = 0;
+      for (StagedVersionReader r(in_region); r.Next(&key, &value);) ++versions;
+    }
     BRIX_ASSIGN_OR_RETURN(NodeLog::Stub * stub, StubFor(region.store_id()));
     StageVersionsRequest req;
     req.set_run(run_id_);
@@ -359,32 +392,30 @@ class PitrRun {
       std::lock_guard<std::mutex> lock(mu_);
       req.set_batch(next_batch_++);
     }
-    std::vector<LogEntry> rest;
-    uint64_t bytes = 0;
-    for (auto& e : list) {
-      bool inside =
-          e.key() >= region.start_key() && (region.end_key().empty() || e.key() < region.end_key());
-      if (inside) {
-        bytes += e.key().size() + e.value().size();
-        *req.add_entries() = std::move(e);
-      } else {
-        rest.push_back(std::move(e));
-      }
-    }
+    req.set_encoded(all_inside ? std::move(batch) : std::move(in_region));
+    uint64_t bytes = req.encoded().size();
     grpc::ClientContext ctx;
     SetNodeDeadline(ctx, NodeRpcLimits{}, bytes);
     StageVersionsResponse resp;
     grpc::Status st = stub->StageVersions(&ctx, req, &resp);
-    if (st.ok() && resp.region_error().empty() && resp.error().empty()) {
+    bool staged_ok = st.ok() && resp.region_error().empty() && resp.error().empty();
+    if (staged_ok && resp.versions() != versions) {
+      if (all_inside) batch = std::move(*req.mutable_encoded());  // as it was
+      // Not retried (Stage): a node older than the encoded batches stages none of them.
+      return Status::FailedPrecondition("PITR replay: store " + std::to_string(region.store_id()) +
+                                        " staged " + std::to_string(resp.versions()) + " of the " +
+                                        std::to_string(versions) +
+                                        " versions sent; its kvnode must be as new as brix");
+    }
+    if (staged_ok) {
       std::lock_guard<std::mutex> lock(mu_);
       Staged& staged = staged_[region.store_id()];
       staged.batches.push_back(req.batch());
       staged.bytes += bytes;
-      list = std::move(rest);
+      batch = std::move(rest);
       return Status::OK();
     }
-    for (auto& e : *req.mutable_entries()) rest.push_back(std::move(e));
-    list = std::move(rest);  // the same entries, in another order: that does not matter
+    if (all_inside) batch = std::move(*req.mutable_encoded());  // as it was
     return Status::Unavailable("stage log versions on store " + std::to_string(region.store_id()) +
                                ": " +
                                (!st.ok()                       ? st.error_message()
@@ -450,6 +481,7 @@ class PitrRun {
   std::shared_ptr<const RegionMap> regions_ = std::make_shared<RegionMap>();
   std::map<uint64_t, std::string> addresses_;
   std::map<uint64_t, std::unique_ptr<NodeLog::Stub>> stubs_;
+  std::vector<std::unique_ptr<LogFileReader>> readers_;  // idle ones
   struct Staged {
     std::vector<uint64_t> batches;  // acknowledged
     uint64_t bytes = 0;

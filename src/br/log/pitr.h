@@ -10,11 +10,16 @@
 // rates with the publish (br/restore_rates.h).
 //
 // The replay: compacted SSTs covering part of the window go in through the Importer (staged, then
-// ingested); the raw files are fetched and decoded `concurrency` at a time and their versions
-// staged on the nodes owning their regions, which sort them into SSTs and ingest each node's share
-// in one step once every file is staged (node_replay.h) — no write path, and each key gets all its
-// logged versions at once. Memory of this process: `concurrency` log files at a time (cut at
-// 64 MiB raw each; about three times that while decoded and regrouped). Any failure fails the run:
+// ingested); the raw files are fetched and decoded `concurrency` at a time (log_files.h
+// LogFileReader: reused buffers, entries parsed in place) and their versions, MVCC-encoded as the
+// nodes sort them (node_replay_batch.h), staged on the nodes owning their regions, which sort them
+// into SSTs and ingest each node's share in one step once every file is staged (node_replay.h) —
+// no write path, and each key gets all its logged versions at once. This process decodes every
+// file once and the nodes only sort: a node fetching its regions' files itself would decode each
+// file once per node, since every file holds versions of every region its store led.
+// Memory of this process: `concurrency` log files at a time (cut at 64 MiB raw each; the stored
+// and raw bytes of each, kept from file to file, plus the batches being filled: at most a raw
+// file's size). Any failure fails the run:
 // staged versions are dropped, and nothing is published (the tables stay invisible under ids no
 // later table gets), so the target never shows a state that did not exist.
 #pragma once
