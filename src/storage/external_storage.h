@@ -98,6 +98,12 @@ class ExternalStorage {
   // Size of the object; NotFound if it does not exist.
   [[nodiscard]] virtual Result<ObjectInfo> Stat(std::string_view name) = 0;
 
+  // The directory holding the objects as plain files, when this storage is exactly a local
+  // folder (the local driver): lets a caller read files directly instead of through Get. Every
+  // wrapper (retries, faults, encryption) answers nullopt, so a fast path can never bypass what
+  // the wrapper does (decryption above all).
+  virtual std::optional<std::string> LocalFolder() const { return std::nullopt; }
+
   // --- Conveniences built on the primitives above (same for every driver). ---
 
   // True if the object exists.

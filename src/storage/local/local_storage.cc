@@ -41,6 +41,7 @@ class LocalStorage final : public ExternalStorage {
   explicit LocalStorage(std::string root) : root_(std::move(root)) {}
 
   std::string Describe() const override { return "local://" + root_; }
+  std::optional<std::string> LocalFolder() const override { return root_; }
 
   Status Put(std::string_view name, std::string_view data, const PutOptions& options) override {
     BRIX_RETURN_IF_ERROR(ValidateObjectName(name));
