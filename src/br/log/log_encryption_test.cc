@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "br/log/log_test_fixture.h"
@@ -73,7 +74,7 @@ TEST_F(LogBackupTest, EncryptedPitrWithACompactionIsExactAndStoresNoPlaintext) {
   LogCompaction c = Compact(Url("log"), snapshot + (end - snapshot) / 4, end, "c");
   EXPECT_GT(c.input_files_size(), 0);
   std::mt19937_64 rng(seed);
-  for (uint64_t ts : {end, lo + rng() % (end - lo), lo + rng() % (end - lo)}) {
+  for (uint64_t ts : std::vector<uint64_t>{end, lo + rng() % (end - lo), lo + rng() % (end - lo)}) {
     ExpectExactPitr(Url("log"), Url("full"), ts);
   }
   auto report = ValidateLogLocation(Url("log"), env_);
