@@ -8,6 +8,7 @@
 #include "br/log/log_files.h"
 #include "br/snapshot/backup_meta.h"
 #include "common/parallel.h"
+#include "storage/encryption_keys.h"
 #include "storage/open_storage.h"
 #include "storage/storage_url.h"
 
@@ -68,7 +69,9 @@ Result<Root> OpenRoot(const std::string& url, const EnvLookup& env) {
     root_url = url.substr(0, url.find("://") + 3) + parsed.container +
                (query == std::string::npos ? "" : url.substr(query));
   }
-  BRIX_ASSIGN_OR_RETURN(root.storage, storage::OpenStorage(root_url, env));
+  // Only names are looked at above and below the location (no contents): no keys needed.
+  BRIX_ASSIGN_OR_RETURN(root.storage,
+                        storage::OpenStorage(root_url, storage::WithoutEncryption(env)));
   return root;
 }
 

@@ -1,5 +1,7 @@
 #include "br/storage_target.h"
 
+#include "common/redact.h"
+#include "storage/encryption_keys.h"
 #include "storage/open_storage.h"
 #include "storage/storage_url.h"
 
@@ -22,8 +24,8 @@ constexpr const char* kStorageVariables[] = {
 
 }  // namespace
 
-StorageTarget MakeStorageTarget(const std::string& url, bool send_credentials,
-                                const EnvLookup& env) {
+Result<StorageTarget> MakeStorageTarget(const std::string& url, bool send_credentials,
+                                        const EnvLookup& env) {
   StorageTarget t;
   t.set_url(url);
   t.set_use_node_env(!send_credentials);
@@ -31,6 +33,11 @@ StorageTarget MakeStorageTarget(const std::string& url, bool send_credentials,
     for (const char* name : kStorageVariables) {
       if (auto v = env(name)) (*t.mutable_env())[name] = *v;
     }
+  }
+  BRIX_ASSIGN_OR_RETURN(auto kek, storage::ForwardedEncryptionKey(url, env));
+  if (kek) {
+    (*t.mutable_env())[storage::kEncryptionKekEnv] = *kek;
+    t.set_encrypted(true);
   }
   return t;
 }
@@ -62,18 +69,27 @@ Result<std::string> MoveUrlSecrets(const std::string& url,
 }
 
 Result<std::unique_ptr<storage::ExternalStorage>> OpenStorageTarget(const StorageTarget& target) {
+  EnvLookup env;
   if (target.use_node_env()) {
-    if (target.env().empty()) return storage::OpenStorage(target.url(), ProcessEnv());
     std::map<std::string, std::string> first(target.env().begin(), target.env().end());
     EnvLookup process = ProcessEnv();
-    return storage::OpenStorage(
-        target.url(), [first, process](const std::string& name) -> std::optional<std::string> {
-          auto it = first.find(name);
-          return it != first.end() ? std::optional<std::string>(it->second) : process(name);
-        });
+    env = [first, process](const std::string& name) -> std::optional<std::string> {
+      auto it = first.find(name);
+      return it != first.end() ? std::optional<std::string>(it->second) : process(name);
+    };
+  } else {
+    env = MapEnv(std::map<std::string, std::string>(target.env().begin(), target.env().end()));
   }
-  std::map<std::string, std::string> vars(target.env().begin(), target.env().end());
-  return storage::OpenStorage(target.url(), MapEnv(std::move(vars)));
+  if (target.encrypted()) {
+    BRIX_ASSIGN_OR_RETURN(storage::EncryptionSettings settings, storage::EncryptionFromEnv(env));
+    if (!settings.enabled) {
+      return Status::FailedPrecondition(
+          RedactUrl(target.url()) +
+          " is encrypted but no key came with it: give the coordinator the master key "
+          "(--crypter.key-file or BRIX_ENCRYPTION_KEY)");
+    }
+  }
+  return storage::OpenStorage(target.url(), env);
 }
 
 }  // namespace brix::br

@@ -16,6 +16,8 @@ std::optional<std::string> Base64Decode(std::string_view text);
 std::string Base64UrlEncode(std::string_view bytes);
 
 std::string HexEncode(std::string_view bytes);
+// nullopt when `text` is not an even number of hex digits (either case).
+std::optional<std::string> HexDecode(std::string_view text);
 
 // Percent-encodes every byte except RFC 3986 unreserved characters (A-Z a-z 0-9 - _ . ~).
 // With keep_slash, '/' is kept literal (paths).

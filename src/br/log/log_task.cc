@@ -17,6 +17,7 @@
 #include "common/table_filter.h"
 #include "common/time_util.h"
 #include "common/tso.h"
+#include "storage/encryption_keys.h"
 #include "storage/open_storage.h"
 
 namespace brix::br {
@@ -167,7 +168,8 @@ Result<uint64_t> StartLogTask(const LogStartOptions& o) {
   }
   LogTask task;
   task.set_name(o.task_name);
-  *task.mutable_storage() = MakeStorageTarget(o.storage_url, o.send_credentials, o.env);
+  BRIX_ASSIGN_OR_RETURN(*task.mutable_storage(),
+                        MakeStorageTarget(o.storage_url, o.send_credentials, o.env));
   // Secrets in the URL's query go sealed with the other credentials, never in the definition.
   std::map<std::string, std::string> url_secrets;
   BRIX_ASSIGN_OR_RETURN(std::string bare, MoveUrlSecrets(o.storage_url, &url_secrets));
@@ -205,7 +207,19 @@ Status UpdateLogTaskCredentials(const LogCredentialsOptions& o) {
                                         "' is stopped; its credentials are no longer used");
     }
     const std::string& url = f.task.storage().url();
-    StorageTarget fresh = MakeStorageTarget(url, true, o.env);
+    // Encryption is fixed for a task's life: on without a key the nodes would lose it, off
+    // to on would mix plaintext and ciphertext in one location.
+    BRIX_ASSIGN_OR_RETURN(storage::EncryptionSettings encryption,
+                          storage::EncryptionFromEnv(o.env));
+    if (f.task.storage().encrypted() != encryption.enabled) {
+      return Status::FailedPrecondition(
+          "log backup task '" + o.task_name + "' writes " +
+          (f.task.storage().encrypted()
+               ? "encrypted: give the master key too (--crypter.key-file or BRIX_ENCRYPTION_KEY)"
+               : "plaintext: encryption cannot be turned on for a running task") +
+          "; nothing changed");
+    }
+    BRIX_ASSIGN_OR_RETURN(StorageTarget fresh, MakeStorageTarget(url, true, o.env));
     if (fresh.env().empty()) {
       return Status::InvalidArgument(
           "no storage credentials in the environment (AZURE_STORAGE_SAS_TOKEN, "

@@ -211,10 +211,10 @@ class PitrRun {
       }
     }
     if (!imports.empty()) {
-      Importer importer(
-          *pd_,
-          MakeStorageTarget(options_.log_storage_url, options_.send_credentials, options_.env),
-          options_.concurrency, 0, progress_);
+      BRIX_ASSIGN_OR_RETURN(
+          StorageTarget target,
+          MakeStorageTarget(options_.log_storage_url, options_.send_credentials, options_.env));
+      Importer importer(*pd_, target, options_.concurrency, 0, progress_);
       BRIX_RETURN_IF_ERROR(importer.Run(imports));
     }
     return ReplayRaw(plan.raw, snapshot_ts, sum);

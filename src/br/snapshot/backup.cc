@@ -297,6 +297,9 @@ class BackupRun {
         if (piece.start_key() < piece.end_key()) by_store[region.store_id()].push_back(piece);
       }
     }
+    BRIX_ASSIGN_OR_RETURN(
+        StorageTarget target,
+        MakeStorageTarget(options_.storage_url, options_.send_credentials, options_.env));
     std::atomic<size_t> finished{0};
     std::vector<std::thread> threads;
     for (auto& [store_id, pieces] : by_store) {
@@ -307,8 +310,7 @@ class BackupRun {
         req.set_cluster_id(cluster_id_);
         req.set_start_version(lock_.last_backup_ts());
         req.set_end_version(lock_.backup_ts());
-        *req.mutable_storage() =
-            MakeStorageTarget(options_.storage_url, options_.send_credentials, options_.env);
+        *req.mutable_storage() = target;
         for (const auto& p : pieces) *req.add_ranges() = p;
         req.set_concurrency(static_cast<uint32_t>(options_.concurrency));
         req.set_ratelimit_bytes_per_sec(options_.ratelimit_mib * 1024 * 1024);

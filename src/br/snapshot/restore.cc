@@ -92,9 +92,14 @@ class RestoreRun {
     {
       std::vector<ImportFile> imports;
       for (const auto& f : files_) imports.push_back({f, rules_[f.table_id()], 0, 0});
-      Importer importer(
-          *pd_, MakeStorageTarget(options_.storage_url, options_.send_credentials, options_.env),
-          options_.concurrency, options_.ratelimit_mib, progress_, options_.node_rpc);
+      auto target =
+          MakeStorageTarget(options_.storage_url, options_.send_credentials, options_.env);
+      if (!target.ok()) {
+        abandon = true;
+        return target.status();
+      }
+      Importer importer(*pd_, *target, options_.concurrency, options_.ratelimit_mib, progress_,
+                        options_.node_rpc);
       Status staged = importer.Stage(imports);
       if (!staged.ok()) {
         abandon = true;

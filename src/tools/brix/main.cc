@@ -1,7 +1,8 @@
 // brix: the backup and restore tool (docs/architecture.md#processes): snapshot backup and
 // restore, log backup and PITR, storage, the playground, `brix manager` (what brixd's jobs
 // run) and `brix operator` (the controllers as their own process); `brix crds` (hidden) prints
-// deploy/00-crds.yaml (operator/api/crd.h).
+// deploy/00-crds.yaml (operator/api/crd.h); `brix encryption rotate` and the --crypter.* flags
+// (tools/brix/encryption_command.h).
 #include <CLI/CLI.hpp>
 
 #include "common/logging.h"
@@ -9,6 +10,7 @@
 #include "operator/api/crd.h"
 #include "operator/api/job_kind.h"
 #include "tools/brix/br_commands.h"
+#include "tools/brix/encryption_command.h"
 #include "tools/brix/log_commands.h"
 #include "tools/brix/manager_command.h"
 #include "tools/brix/operator_command.h"
@@ -32,6 +34,11 @@ int main(int argc, char** argv) {
   brix::tools::AddLogCommands(app, engine, &exit_code);
   brix::tools::AddPlaygroundCommands(app, &exit_code);
   brix::tools::AddManagerCommands(app, &exit_code);
+  brix::tools::AddEncryptionCommands(app, &exit_code);
+  // BR's --crypter.* flags on every command that reads or writes a location.
+  for (const char* name : {"backup", "restore", "validate", "debug", "log", "storage"}) {
+    brix::tools::AddCrypterFlags(app.get_subcommand(name));
+  }
   // Hidden (empty group): prints deploy/00-crds.yaml, generated from the schema tables.
   app.add_subcommand("crds", "print the CustomResourceDefinitions of deploy/00-crds.yaml")
       ->group("")
