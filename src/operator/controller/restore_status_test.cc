@@ -41,7 +41,7 @@ struct RestoreRun {
       p.snapshot = "azure://c/p";
       p.snapshot_ts = 42;
       p.restored_ts = 42;
-      p.estimate.phases = {{br::kPhaseDownload, 4 << 20, 2.5, 2e6, 0.4, 2}};
+      p.estimate.phases = {{br::kPhaseDownload, 4 << 20, 4 << 20, 2.5, 2e6, 0.4, 2}};
       p.estimate.overhead_seconds = 1;
       p.estimate.total_seconds = 3.5;
       p.estimate.runs = 2;
