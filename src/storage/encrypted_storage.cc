@@ -17,7 +17,7 @@ constexpr std::string_view kMagic = "BRIXENC1";
 constexpr size_t kChunk = kEncryptionChunkBytes;
 constexpr size_t kTag = 16;
 constexpr size_t kStoredChunk = kChunk + kTag;
-constexpr size_t kKeyIdAt = 12, kKeyIdBytes = 16;
+constexpr size_t kKeyIdAt = 12;
 constexpr size_t kWrappedAt = 28, kWrappedBytes = 61;  // SealSecret of a 32-byte key
 constexpr size_t kPrefixAt = 89, kPrefixBytes = 4;
 constexpr size_t kHeader = kEncryptionHeaderBytes;

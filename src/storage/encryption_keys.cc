@@ -11,7 +11,6 @@ namespace brix::storage {
 namespace {
 
 constexpr size_t kKeyBytes = 32;
-constexpr size_t kKeyIdBytes = 16;
 constexpr int kKeyringVersion = 1;
 
 // The keyring object, as stored (JSON, so a person can see what it is).

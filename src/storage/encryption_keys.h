@@ -38,6 +38,8 @@ inline constexpr char kEncryptionMethodEnv[] = "BRIX_ENCRYPTION_METHOD";
 inline constexpr char kEncryptionKekEnv[] = "BRIX_ENCRYPTION_KEK";
 inline constexpr char kKeyringName[] = "encryption/keyring";
 inline constexpr char kEncryptionMethod[] = "aes256-gcm";
+// Bytes of a key id (the keyring names its KEK by one; every encrypted object's header carries it).
+inline constexpr size_t kKeyIdBytes = 16;
 
 // A location's key-encryption key.
 struct Kek {

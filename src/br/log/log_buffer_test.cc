@@ -13,7 +13,7 @@
 namespace brix::br {
 namespace {
 
-LogEntry Entry(uint64_t i) {
+LogEntry NumberedEntry(uint64_t i) {
   LogEntry e;
   e.set_key("t/k" + std::to_string(i));
   e.set_ts(1000 + i);
@@ -32,7 +32,8 @@ std::vector<LogEntry> All(const BufferedWrites& writes) {
 void ExpectInOrder(const std::vector<LogEntry>& got, uint64_t from, uint64_t n) {
   ASSERT_EQ(got.size(), n);
   for (uint64_t i = 0; i < n; ++i) {
-    EXPECT_EQ(got[i].SerializeAsString(), Entry(from + i).SerializeAsString()) << "record " << i;
+    EXPECT_EQ(got[i].SerializeAsString(), NumberedEntry(from + i).SerializeAsString())
+        << "record " << i;
   }
 }
 
@@ -45,7 +46,7 @@ size_t FilesIn(const std::string& dir) {
 TEST(LogBuffer, UnderItsBoundKeepsWritesInMemoryAndReturnsThemInOrder) {
   testing::TempDir dir;
   LogBuffer buffer(dir.path(), 1 << 20, "");
-  for (uint64_t i = 0; i < 100; ++i) buffer.Append(Entry(i));
+  for (uint64_t i = 0; i < 100; ++i) buffer.Append(NumberedEntry(i));
   EXPECT_GT(buffer.memory_bytes(), 0u);
   EXPECT_EQ(FilesIn(dir.path()), 0u) << "nothing spilled under the bound";
   auto rotated = buffer.Rotate();
@@ -53,7 +54,7 @@ TEST(LogBuffer, UnderItsBoundKeepsWritesInMemoryAndReturnsThemInOrder) {
   ExpectInOrder(All(*rotated), 0, 100);
   EXPECT_EQ(buffer.memory_bytes(), 0u);
   // The next rotation holds only what came after.
-  buffer.Append(Entry(100));
+  buffer.Append(NumberedEntry(100));
   auto next = buffer.Rotate();
   ASSERT_TRUE(next.ok());
   ExpectInOrder(All(*next), 100, 1);
@@ -65,10 +66,10 @@ TEST(LogBuffer, PastItsBoundSpillsToDiskAndMemoryStaysWithinTwiceTheBound) {
   LogBuffer buffer(dir.path(), limit, "");
   // The largest record appended below (keys grow with i; 4999 carries a value): the bound allows
   // one record past twice the limit.
-  const size_t record = Entry(4999).ByteSizeLong() + 4;
+  const size_t record = NumberedEntry(4999).ByteSizeLong() + 4;
   size_t most = 0;
   for (uint64_t i = 0; i < 5000; ++i) {
-    buffer.Append(Entry(i));
+    buffer.Append(NumberedEntry(i));
     most = std::max(most, buffer.memory_bytes());
   }
   EXPECT_LE(most, 2 * limit + record);
@@ -84,7 +85,7 @@ TEST(LogBuffer, PastItsBoundSpillsToDiskAndMemoryStaysWithinTwiceTheBound) {
 TEST(LogBuffer, WritesKeptOverAFailedFlushMoveFromMemoryToDisk) {
   testing::TempDir dir;
   LogBuffer buffer(dir.path(), 1 << 20, "");
-  for (uint64_t i = 0; i < 10; ++i) buffer.Append(Entry(i));
+  for (uint64_t i = 0; i < 10; ++i) buffer.Append(NumberedEntry(i));
   auto rotated = buffer.Rotate();
   ASSERT_TRUE(rotated.ok());
   ASSERT_TRUE(rotated->Spill(dir.path()).ok());
@@ -99,16 +100,16 @@ TEST(LogBuffer, AFullDiskBreaksTheBufferUntilTheNextRotationAndSaysWhy) {
   const std::string buffers = dir.path() + "/buffers";
   std::filesystem::create_directories(buffers);
   LogBuffer buffer(buffers, 1 << 20, fault);
-  buffer.Append(Entry(0));
+  buffer.Append(NumberedEntry(0));
   std::ofstream(fault) << "disk full";
-  buffer.Append(Entry(1));  // lost
+  buffer.Append(NumberedEntry(1));  // lost
   std::filesystem::remove(fault);
-  buffer.Append(Entry(2));  // dropped too: the buffer is broken until rotated
+  buffer.Append(NumberedEntry(2));  // dropped too: the buffer is broken until rotated
   auto broken = buffer.Rotate();
   ASSERT_FALSE(broken.ok());
   EXPECT_NE(broken.status().ToString().find("log backup buffer"), std::string::npos)
       << broken.status().ToString();
-  buffer.Append(Entry(3));
+  buffer.Append(NumberedEntry(3));
   auto next = buffer.Rotate();
   ASSERT_TRUE(next.ok()) << next.status().ToString();
   ExpectInOrder(All(*next), 3, 1);
@@ -117,7 +118,7 @@ TEST(LogBuffer, AFullDiskBreaksTheBufferUntilTheNextRotationAndSaysWhy) {
 TEST(LogBuffer, ASpillThatCannotBeWrittenBreaksTheBuffer) {
   testing::TempDir dir;
   LogBuffer buffer(dir.path() + "/missing", 256, "");  // the spill file cannot be created
-  for (uint64_t i = 0; i < 20; ++i) buffer.Append(Entry(i));
+  for (uint64_t i = 0; i < 20; ++i) buffer.Append(NumberedEntry(i));
   // Until the writer has tried, the records are still in memory (and Rotate would return them).
   ASSERT_TRUE(PollUntil([&] { return buffer.memory_bytes() == 0; }, std::chrono::seconds(10)));
   auto rotated = buffer.Rotate();
