@@ -175,7 +175,8 @@ spec:
 )")
                 .exit_code,
             0);
-  ASSERT_EQ(WaitFor("backup", "demo1-delete-me", "phase", {"Complete", "Failed"}), "Complete");
+  ASSERT_EQ(WaitFor("backup", "demo1-delete-me", "phase", {"Complete", "Failed"}), "Complete")
+      << Get("backup", "demo1-delete-me")["status"].dump(2);
   EXPECT_GT(ObjectsUnder("delete-me"), 0);
   // spec.verify: deep ran brix validate --deep on it after the backup (docs/validate.md).
   Json verification = Get("backup", "demo1-delete-me")["status"]["verification"];
