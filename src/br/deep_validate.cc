@@ -62,7 +62,9 @@ void CheckSnapshot(Run& run, storage::ExternalStorage& storage, const BackupMeta
                    std::mutex& mu) {
   const bool full = meta.start_version() == 0;
   for (const auto& f : meta.files()) {
-    group.Submit([&, f]() -> Status {
+    // The tasks run after this function returns (the caller waits on `group`): locals are
+    // copied into them, never referenced.
+    group.Submit([&run, &storage, &per_table, &mu, f, full]() -> Status {
       EntryCheck check = [&f](const cluster::MvccEntry& e) -> std::string {
         auto table = cluster::TableIdOf(e.user_key);
         if (!table || *table != f.table_id()) {
