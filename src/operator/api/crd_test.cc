@@ -174,6 +174,7 @@ TEST(CrdTest, StructuralMistakesAreRefusedByBothSchemas) {
                       {{"backupType", "full"},
                        {"br", {{"cluster", "demo1"}, {"concurrency", 4}}},
                        {"tolerations", {{{"key", "k"}, {"operator", "Exists"}}}},
+                       {"encryption", {{"secretName", "master-key"}}},
                        {"azblob", {{"container", "c"}, {"prefix", "p"}}}}}};
   EXPECT_TRUE(BrixdAccepts(backup, good));
   EXPECT_TRUE(OpenApiAccepts(backup, good));
@@ -188,6 +189,7 @@ TEST(CrdTest, StructuralMistakesAreRefusedByBothSchemas) {
       {"/spec/tableFilter", Json({1})},           // a list of the wrong items
       {"/spec/from", {{"host", "h"}}},            // from.secretName is required
       {"/spec/br", {{"clusterNamespace", "x"}}},  // br.cluster is required
+      {"/spec/encryption", Json::object()},       // encryption.secretName is required
   };
   for (const auto& [pointer, value] : mutations) {
     Json bad = good;

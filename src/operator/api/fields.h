@@ -30,6 +30,8 @@ inline constexpr char kPrefix[] = "prefix";
 inline constexpr char kAccessTier[] = "accessTier";
 inline constexpr char kStorageAccount[] = "storageAccount";
 inline constexpr char kSasToken[] = "sasToken";
+// encryption (Backup, Restore, CompactBackup; docs/encryption.md): {secretName}
+inline constexpr char kEncryption[] = "encryption";
 
 // br
 inline constexpr char kBr[] = "br";

@@ -123,6 +123,12 @@ void AddPodFields(std::map<std::string, SchemaPtr>* props) {
   (*props)["automountServiceAccountToken"] = S::Boolean();
 }
 
+// spec.encryption (brix; docs/encryption.md): the Secret holding the master key.
+void AddEncryption(std::map<std::string, SchemaPtr>* props) {
+  (*props)[F::kEncryption] =
+      WithRequired(S::Object({{F::kSecretName, S::String()}}), {F::kSecretName});
+}
+
 // A storage block is what every BR job reads or writes; without one the CR can never run.
 void RequireStorage(const Json& value, const std::string& path, std::vector<FieldError>* errors) {
   for (const char* name : {F::kAzblob, "s3", "gcs", "local"}) {
@@ -165,6 +171,7 @@ SchemaPtr MakeBackupSpec() {
   std::map<std::string, SchemaPtr> p;
   AddPodFields(&p);
   AddStorage(&p);
+  AddEncryption(&p);
   p["from"] = TidbAccessSchema();
   p[F::kBackupType] = S::Enum({V::kFull, V::kDb, V::kTable});
   p[F::kBackupMode] =
@@ -212,6 +219,7 @@ SchemaPtr MakeCompactSpec() {
   std::map<std::string, SchemaPtr> p;
   AddPodFields(&p);
   AddStorage(&p);
+  AddEncryption(&p);
   p["mode"] = S::Enum({"", "sharded"});
   p["shardCount"] = S::Integer();
   p["physicalFileCacheCapacity"] = S::String();
@@ -232,6 +240,7 @@ SchemaPtr MakeRestoreSpec() {
   std::map<std::string, SchemaPtr> p;
   AddPodFields(&p);
   AddStorage(&p);
+  AddEncryption(&p);
   p["to"] = TidbAccessSchema();
   p[F::kBackupType] = S::Enum({V::kFull, V::kDb, V::kTable});
   p[F::kRestoreMode] = WithDefault(S::Enum({V::kSnapshot, V::kPitr, V::kVolumeSnapshot}),

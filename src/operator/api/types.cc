@@ -77,6 +77,19 @@ BrConfig ParseBr(const Json& spec) {
   return b;
 }
 
+}  // namespace
+
+std::optional<EncryptionSpec> EncryptionOf(const Json& spec) {
+  const Json& e = Section(spec, f::kEncryption);
+  const Json* name = Member(e, f::kSecretName);
+  if (name == nullptr || !name->is_string() || name->get<std::string>().empty()) {
+    return std::nullopt;
+  }
+  return EncryptionSpec{name->get<std::string>()};
+}
+
+namespace {
+
 BackupSpec ParseBackupSpecOrThrow(const Json& spec) {
   BackupSpec s;
   s.storage = ParseStorage(spec);

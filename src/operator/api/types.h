@@ -50,6 +50,16 @@ struct StorageProvider {
   bool s3 = false, gcs = false, local = false;
 };
 
+// spec.encryption: the Secret (in the CR's namespace) whose key BRIX_ENCRYPTION_KEY holds the
+// master key, 64 hex digits (docs/encryption.md). Every job of the CR gets it as environment.
+struct EncryptionSpec {
+  std::string secret_name;
+};
+
+// spec.encryption of a Backup, Restore or CompactBackup `spec`; nullopt when absent or without a
+// secretName (the schema requires one).
+std::optional<EncryptionSpec> EncryptionOf(const Json& spec);
+
 struct BrConfig {
   std::string cluster, cluster_namespace, db, table, time_ago;
   std::optional<int> concurrency;

@@ -3,6 +3,7 @@
 #include "operator/api/job_kind.h"
 #include "operator/api/storage_spec.h"
 #include "operator/jobs/pod_template.h"
+#include "storage/encryption_keys.h"
 
 namespace brix::controller {
 
@@ -146,6 +147,16 @@ Status CreateJob(const Context& ctx, const api::ResourceInfo& owner_info, const 
            {"valueFrom",
             {{"secretKeyRef", {{"name", r.secret_name}, {"key", key}, {"optional", true}}}}}});
     }
+  }
+  // The master key: required, so a missing Secret or key fails the job naming both (the key
+  // itself stays in the Secret; the Job carries only the reference).
+  if (auto enc = api::EncryptionOf(owner.value("spec", Json::object()))) {
+    env.push_back({{"name", storage::kEncryptionKeyEnv},
+                   {"valueFrom",
+                    {{"secretKeyRef",
+                      {{"name", enc->secret_name},
+                       {"key", storage::kEncryptionKeyEnv},
+                       {"optional", false}}}}}});
   }
   Json args = r.args;
   Json job = {

@@ -87,7 +87,8 @@ struct JobRequest {
 // The Job carries the kind annotation (api::kJobKindAnnotation) the job runner requires, and
 // runs as the owner's spec.serviceAccount, or, when it names none, as the default account
 // (api::kDefaultJobServiceAccount), which EnsureJobAccount creates first. The owner's pod fields
-// (env, resources, tolerations, ...) go into the pod template (jobs/pod_template.h).
+// (env, resources, tolerations, ...) go into the pod template (jobs/pod_template.h). With
+// spec.encryption the master key comes from that Secret's BRIX_ENCRYPTION_KEY (not optional).
 [[nodiscard]] Status CreateJob(const Context& ctx, const api::ResourceInfo& owner_info,
                                const Json& owner, const JobRequest& request);
 

@@ -375,6 +375,37 @@ TEST(CreateJob, EveryControllerJobIsOneTheRunnerRuns) {
   EXPECT_TRUE(api.Get(client::ServiceAccounts(), "test1", "brix-job").status().IsNotFound());
 }
 
+// spec.encryption: the job's BRIX_ENCRYPTION_KEY is a required reference to the Secret's key of
+// that name; the Job object holds no key.
+TEST(CreateJob, AnEncryptedCrsJobTakesTheMasterKeyFromItsSecretByReferenceOnly) {
+  client::FakeApiClient api;
+  controller::Context ctx{&api, {}};
+  Json backup = {{"metadata", {{"name", "b1"}, {"namespace", "test1"}, {"uid", "u1"}}},
+                 {"spec", {{"encryption", {{"secretName", "master-key"}}}}}};
+  controller::JobRequest r;
+  r.name = "backup-b1";
+  r.component = "backup";
+  r.args = {"backup", "--namespace", "test1", "--name", "b1"};
+  ASSERT_TRUE(controller::CreateJob(ctx, client::Backups(), backup, r).ok());
+  auto job = api.Get(client::Jobs(), "test1", "backup-b1");
+  ASSERT_TRUE(job.ok());
+  Json key_env;
+  for (const auto& e : (*job)["spec"]["template"]["spec"]["containers"][0]["env"]) {
+    if (e["name"] == "BRIX_ENCRYPTION_KEY") key_env = e;
+  }
+  ASSERT_TRUE(key_env.is_object()) << job->dump();
+  EXPECT_FALSE(key_env.contains("value"));
+  EXPECT_EQ(key_env["valueFrom"]["secretKeyRef"],
+            Json({{"name", "master-key"}, {"key", "BRIX_ENCRYPTION_KEY"}, {"optional", false}}));
+  // Without spec.encryption there is no such variable.
+  backup["spec"] = Json::object();
+  r.name = "backup-b2";
+  ASSERT_TRUE(controller::CreateJob(ctx, client::Backups(), backup, r).ok());
+  auto plain = api.Get(client::Jobs(), "test1", "backup-b2");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->dump().find("BRIX_ENCRYPTION_KEY"), std::string::npos);
+}
+
 TEST(CreateJob, WithoutAnAccountTheJobRunsAsTheDefaultOneWithExactlyItsRights) {
   client::FakeApiClient api;
   controller::Context ctx{&api, {}};
