@@ -263,20 +263,31 @@ class DecryptingSink final : public ByteSink {
       : out_(out), where_(std::move(where)), name_(std::move(name)), kek_(std::move(kek)) {}
 
   Status Write(std::string_view data) override {
-    buf_.append(data);
     if (!cipher_) {
+      size_t take = std::min(data.size(), kHeader - buf_.size());
+      buf_.append(data.substr(0, take));
+      data.remove_prefix(take);
       if (buf_.size() < kHeader) return Status::OK();
       BRIX_ASSIGN_OR_RETURN(Kek kek, kek_());
       BRIX_ASSIGN_OR_RETURN(ObjectKey key, ParseObjectKey(where_, buf_, kek));
       cipher_ = std::make_unique<ChunkCipher>(key, name_, false);
-      pos_ = kHeader;
+      buf_.clear();
     }
-    while (buf_.size() - pos_ > kStoredChunk) {  // more follows: not the last chunk
-      BRIX_RETURN_IF_ERROR(Emit(std::string_view(buf_).substr(pos_, kStoredChunk), false));
-      pos_ += kStoredChunk;
+    if (!buf_.empty()) {  // complete the pending chunk from the front of `data`
+      size_t take = std::min(data.size(), kStoredChunk - buf_.size());
+      buf_.append(data.substr(0, take));
+      data.remove_prefix(take);
+      if (data.empty()) return Status::OK();  // buf_ may be the last chunk
+      BRIX_RETURN_IF_ERROR(Emit(buf_, false));
+      buf_.clear();
     }
-    buf_.erase(0, pos_);
-    pos_ = 0;
+    // Whole chunks straight from `data` (no copy of the ciphertext) while more follows them;
+    // the rest, which may be the last chunk, waits.
+    while (data.size() > kStoredChunk) {
+      BRIX_RETURN_IF_ERROR(Emit(data.substr(0, kStoredChunk), false));
+      data.remove_prefix(kStoredChunk);
+    }
+    buf_.assign(data);
     return Status::OK();
   }
 
@@ -285,7 +296,7 @@ class DecryptingSink final : public ByteSink {
       return Status::Corruption(where_ + ": truncated (" + std::to_string(buf_.size()) +
                                 " bytes, shorter than the encryption header)");
     }
-    return Emit(std::string_view(buf_).substr(pos_), true);
+    return Emit(buf_, true);
   }
 
  private:
@@ -299,8 +310,7 @@ class DecryptingSink final : public ByteSink {
   std::string where_, name_;
   std::function<Result<Kek>()> kek_;
   std::unique_ptr<ChunkCipher> cipher_;
-  std::string buf_, plain_;
-  size_t pos_ = 0;
+  std::string buf_, plain_;  // buf_: the header, then at most one stored chunk
   uint64_t index_ = 0;
 };
 

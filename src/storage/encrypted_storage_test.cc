@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "common/encoding.h"
+#include "storage/local/local_storage.h"
 #include "storage/open_storage.h"
 #include "storage/storage_conformance.h"
 #include "testing/temp_dir.h"
@@ -74,6 +75,83 @@ TEST_F(EncryptedStorageTest, SizesAndRangesAtChunkEdgesArePlaintext) {
   }
   EXPECT_EQ(s->ListAll("edges/")->size(), 5u);
   EXPECT_EQ(s->ListAll("")->size(), 5u);  // the keyring is not listed
+}
+
+// Streams what `inner` stores in pieces of the sizes `pieces` gives in turn, so a stream reader
+// meets the splits a test chooses.
+class ChoppyStorage final : public ExternalStorage {
+ public:
+  ChoppyStorage(std::unique_ptr<ExternalStorage> inner, std::vector<size_t> pieces)
+      : inner_(std::move(inner)), pieces_(std::move(pieces)) {}
+  std::string Describe() const override { return inner_->Describe(); }
+  Status Put(std::string_view name, std::string_view data, const PutOptions& options) override {
+    return inner_->Put(name, data, options);
+  }
+  Status PutStream(std::string_view name, ByteSource& source) override {
+    return inner_->PutStream(name, source);
+  }
+  Result<std::string> Get(std::string_view name, std::optional<ByteRange> range) override {
+    return inner_->Get(name, range);
+  }
+  Status GetStream(std::string_view name, ByteSink& sink) override {
+    BRIX_ASSIGN_OR_RETURN(std::string all, inner_->Get(name));
+    std::string_view rest = all;
+    for (size_t i = 0; !rest.empty(); ++i) {
+      size_t n = std::min(rest.size(), pieces_[i % pieces_.size()]);
+      BRIX_RETURN_IF_ERROR(sink.Write(rest.substr(0, n)));
+      rest.remove_prefix(n);
+    }
+    return Status::OK();
+  }
+  Result<ListPage> List(std::string_view prefix, std::string_view token, int max) override {
+    return inner_->List(prefix, token, max);
+  }
+  Status Delete(std::string_view name) override { return inner_->Delete(name); }
+  Result<ObjectInfo> Stat(std::string_view name) override { return inner_->Stat(name); }
+
+ private:
+  std::unique_ptr<ExternalStorage> inner_;
+  std::vector<size_t> pieces_;
+};
+
+class StringSink final : public ByteSink {
+ public:
+  Status Write(std::string_view data) override {
+    out.append(data);
+    return Status::OK();
+  }
+  std::string out;
+};
+
+TEST_F(EncryptedStorageTest, StreamedReadsDecryptWhateverPiecesTheBytesArriveIn) {
+  auto settings = EncryptionFromEnv(MapEnv({{kEncryptionKeyEnv, kKeyA}}));
+  ASSERT_TRUE(settings.ok());
+  const size_t c = kEncryptionChunkBytes, stored = c + 16;  // a stored chunk: ciphertext, tag
+  const size_t h = kEncryptionHeaderBytes;
+  // Awkward pieces (1 byte, around the header, around a stored chunk, several chunks), and the
+  // header then everything at once.
+  for (const std::vector<size_t>& pieces : std::vector<std::vector<size_t>>{
+           {1, h - 1, 1, stored - 1, 2, stored, stored + 1, 7, 3 * stored, 1}, {h, SIZE_MAX}}) {
+    auto local = OpenLocalStorage(dir_.path() + "/loc");
+    ASSERT_TRUE(local.ok());
+    auto s =
+        WrapWithEncryption(std::make_unique<ChoppyStorage>(std::move(*local), pieces), *settings);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    for (size_t size : {size_t{0}, size_t{1}, c - 1, c, c + 1, 2 * c, 5 * c + 3, 9 * c}) {
+      std::string data = testing::RandomBytes(size, size + 1);
+      std::string name = "stream/" + std::to_string(size);
+      ASSERT_TRUE((*s)->Put(name, data).ok());
+      StringSink sink;
+      Status got = (*s)->GetStream(name, sink);
+      ASSERT_TRUE(got.ok()) << got.ToString() << " size " << size << " pieces " << pieces[0];
+      EXPECT_TRUE(sink.out == data) << "size " << size << " got " << sink.out.size();
+    }
+    // A stored object cut at a chunk boundary is refused when streamed.
+    std::string whole = ReadFile("stream/" + std::to_string(2 * c));
+    WriteFile("stream/cut", whole.substr(0, h + stored));
+    StringSink sink;
+    EXPECT_EQ((*s)->GetStream("stream/cut", sink).code(), Status::Code::kCorruption);
+  }
 }
 
 TEST_F(EncryptedStorageTest, AFlippedByteAnywhereFailsAuthenticationNamingTheObject) {
