@@ -44,8 +44,12 @@ inline std::string FullBackupYaml(const std::string& name, const std::string& pr
          "\n    container: my-container\n    prefix: \"" + prefix + "\"\n";
 }
 
-// A PITR Restore into demo2 to `ts` from the seed's log and full backup folders.
-inline std::string PitrRestoreYaml(const std::string& name, uint64_t ts) {
+// A PITR Restore into demo2 to `ts` from the log and full backup folders (the seed's by
+// default); `spec_lines` are added to spec, each "  key: value\n".
+inline std::string PitrRestoreYaml(const std::string& name, uint64_t ts,
+                                   const std::string& log_prefix = "my-log-backup-folder",
+                                   const std::string& full_prefix = "my-full-backup-folder",
+                                   const std::string& spec_lines = "") {
   return R"(apiVersion: br.pingcap.com/v1alpha1
 kind: Restore
 metadata:
@@ -61,13 +65,14 @@ spec:
   azblob:
     secretName: azblob-secret
     container: my-container
-    prefix: my-log-backup-folder
+    prefix: )" +
+         log_prefix + R"(
   pitrFullBackupStorageProvider:
     azblob:
       secretName: azblob-secret
       container: my-container
-      prefix: my-full-backup-folder
-)";
+      prefix: )" +
+         full_prefix + "\n" + spec_lines;
 }
 
 class ControllersTest : public ::testing::Test {
@@ -143,6 +148,15 @@ class ControllersTest : public ::testing::Test {
         },
         timeout, 200ms);
     return v;
+  }
+  // Polls until log Backup `name`'s status.logCheckpointTs is at least `ts`.
+  bool CheckpointReaches(const std::string& name, uint64_t ts, std::chrono::seconds timeout = 60s) {
+    return brix::PollUntil(
+        [&] {
+          std::string c = Field("backup", name, "logCheckpointTs");
+          return !c.empty() && std::stoull(c) >= ts;
+        },
+        timeout, 300ms);
   }
   // Polls until the schedule's status.lastCompact names a Complete CompactBackup; returns it,
   // read once, whole (retention may delete it later), or null.

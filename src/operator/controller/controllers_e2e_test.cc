@@ -373,14 +373,8 @@ spec:
   ASSERT_EQ(tso.exit_code, 0);
   uint64_t target = std::stoull(tso.output);
   // The checkpoint moves past the workload (kvnodes flush every second here).
-  std::string checkpoint;
-  EXPECT_TRUE(brix::PollUntil(
-      [&] {
-        checkpoint = Field("backup", "demo1-log-backup-azblob", "logCheckpointTs");
-        return !checkpoint.empty() && std::stoull(checkpoint) >= target;
-      },
-      60s, 500ms))
-      << checkpoint;
+  EXPECT_TRUE(CheckpointReaches("demo1-log-backup-azblob", target))
+      << Field("backup", "demo1-log-backup-azblob", "logCheckpointTs");
   EXPECT_NE(Kubectl({"describe", "backup", "demo1-log-backup-azblob", "-n", "test1"})
                 .output.find("Log Checkpoint Ts"),
             std::string::npos);
@@ -465,12 +459,7 @@ spec:
   auto after_failure = Kvctl({"tso"});
   ASSERT_EQ(after_failure.exit_code, 0);
   const uint64_t failed_at = std::stoull(after_failure.output);
-  EXPECT_TRUE(brix::PollUntil(
-      [&] {
-        std::string c = Field("backup", "demo1-log-backup-azblob", "logCheckpointTs");
-        return !c.empty() && std::stoull(c) > failed_at;
-      },
-      60s, 500ms))
+  EXPECT_TRUE(CheckpointReaches("demo1-log-backup-azblob", failed_at + 1))
       << Kubectl({"describe", "backup", "demo1-log-backup-azblob", "-n", "test1"}).output;
   EXPECT_EQ(Field("backup", "demo1-log-backup-azblob", "phase"), "Running");
 

@@ -36,30 +36,6 @@ spec:
 )" + EncryptionYaml("backup-master-key");
 }
 
-std::string EncryptedPitrYaml(uint64_t ts) {
-  return R"(apiVersion: br.pingcap.com/v1alpha1
-kind: Restore
-metadata:
-  name: enc-pitr
-  namespace: test1
-spec:
-  restoreMode: pitr
-  pitrRestoredTs: ")" +
-         std::to_string(ts) + R"("
-  br:
-    cluster: demo2
-  azblob:
-    secretName: azblob-secret
-    container: my-container
-    prefix: enc-log
-  pitrFullBackupStorageProvider:
-    azblob:
-      secretName: azblob-secret
-      container: my-container
-      prefix: enc-full
-)" + EncryptionYaml("backup-master-key");
-}
-
 TEST_F(ControllersTest, EncryptedCrsBackUpAndRestoreExactlyWithTheKeyFromASecret) {
   const std::string key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
   const std::string key_file = dir_.path() + "/master.key";
@@ -93,14 +69,8 @@ TEST_F(ControllersTest, EncryptedCrsBackUpAndRestoreExactlyWithTheKeyFromASecret
   auto tso = Kvctl({"tso"});
   ASSERT_EQ(tso.exit_code, 0);
   const uint64_t target = std::stoull(tso.output);
-  std::string checkpoint;
-  ASSERT_TRUE(brix::PollUntil(
-      [&] {
-        checkpoint = Field("backup", "enc-log", "logCheckpointTs");
-        return !checkpoint.empty() && std::stoull(checkpoint) >= target;
-      },
-      60s, 500ms))
-      << checkpoint << Kubectl({"describe", "backup", "enc-log", "-n", "test1"}).output;
+  ASSERT_TRUE(CheckpointReaches("enc-log", target))
+      << Kubectl({"describe", "backup", "enc-log", "-n", "test1"}).output;
 
   // Both locations hold ciphertext and a keyring: a reader without the key is refused.
   for (const std::string prefix : {"enc-full", "enc-log"}) {
@@ -114,7 +84,10 @@ TEST_F(ControllersTest, EncryptedCrsBackUpAndRestoreExactlyWithTheKeyFromASecret
       Kubectl({"get", "job", "backup-enc-full", "-n", "test1", "-o", "yaml"}).output.find(key),
       std::string::npos);
 
-  ASSERT_EQ(Apply(EncryptedPitrYaml(target)).exit_code, 0);
+  ASSERT_EQ(Apply(PitrRestoreYaml("enc-pitr", target, "enc-log", "enc-full",
+                                  EncryptionYaml("backup-master-key")))
+                .exit_code,
+            0);
   ASSERT_EQ(WaitFor("restore", "enc-pitr", "phase", {"Complete", "Failed"}, 120s), "Complete")
       << Kubectl({"describe", "restore", "enc-pitr", "-n", "test1"}).output;
   auto expected = Kvctl({"oracle-checksum", "--oracle", oracle, "--ts", std::to_string(target)});

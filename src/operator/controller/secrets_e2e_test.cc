@@ -128,12 +128,7 @@ TEST_F(SecretsTest, NoSecretAppearsInFilesEtcdApiObjectsArgvOrRpcReplies) {
   auto tso = Kvctl({"tso"});
   ASSERT_EQ(tso.exit_code, 0);
   const uint64_t target = std::stoull(tso.output);
-  ASSERT_TRUE(brix::PollUntil(
-      [&] {
-        std::string c = Field("backup", "demo1-log-backup-azblob", "logCheckpointTs");
-        return !c.empty() && std::stoull(c) >= target;
-      },
-      60s, 500ms));
+  ASSERT_TRUE(CheckpointReaches("demo1-log-backup-azblob", target));
   ASSERT_EQ(Apply(PitrRestoreYaml("demo2-pitr", target)).exit_code, 0);
   EXPECT_EQ(WaitFor("restore", "demo2-pitr", "phase", {"Complete", "Failed"}, 120s), "Complete")
       << Kubectl({"describe", "restore", "demo2-pitr", "-n", "test1"}).output;

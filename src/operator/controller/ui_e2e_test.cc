@@ -104,12 +104,7 @@ TEST_F(OneClusterTest, UiPageShowsSnapshotsWindowAndRpoInHeadlessChromium) {
   const std::string first = Field("backup", "demo1-full-1", "commitTs");
   const std::string second = Field("backup", "demo1-full-2", "commitTs");
   // The checkpoint passes the second snapshot, so both lie inside the log's coverage.
-  ASSERT_TRUE(PollUntil(
-      [&] {
-        std::string c = Field("backup", "demo1-log-backup-azblob", "logCheckpointTs");
-        return !c.empty() && std::stoull(c) > std::stoull(second);
-      },
-      60s, 300ms));
+  ASSERT_TRUE(CheckpointReaches("demo1-log-backup-azblob", std::stoull(second) + 1));
 
   Browser browser(dir_.path(), pg_);
   std::string dom;
