@@ -10,12 +10,39 @@
 
 namespace brix::net {
 
-// A gRPC status as a Status whose message starts with `what`. Codes that mean "try again"
+// gRPC's name of `code` ("UNAVAILABLE"), for messages.
+inline const char* GrpcCodeName(grpc::StatusCode code) {
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
+  auto i = static_cast<size_t>(code);
+  return i < std::size(kNames) ? kNames[i] : "an unknown gRPC code";
+}
+
+// A gRPC status as a Status whose message starts with `what`; a status without a message is
+// named by its code, so the reason never reads as nothing. Codes that mean "try again"
 // (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ...) become retryable. ABORTED (a
 // concurrent change won a compare-and-swap) becomes Aborted: read again, then decide again.
 inline Status FromGrpc(const grpc::Status& s, const std::string& what) {
   if (s.ok()) return Status::OK();
-  std::string msg = what + ": " + s.error_message();
+  std::string msg = what + ": " +
+                    (s.error_message().empty()
+                         ? std::string("gRPC ") + GrpcCodeName(s.error_code()) + " (no message)"
+                         : s.error_message());
   switch (s.error_code()) {
     case grpc::StatusCode::INVALID_ARGUMENT:
       return Status::InvalidArgument(msg);

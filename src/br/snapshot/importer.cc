@@ -9,6 +9,7 @@
 #include "common/backoff.h"
 #include "common/parallel.h"
 #include "common/random.h"
+#include "net/grpc_status.h"
 
 namespace brix::br {
 namespace {
@@ -73,10 +74,7 @@ Status Importer::DownloadOne(Task& task) {
       ++tasks_done_;
       return Status::OK();
     }
-    if (!st.ok()) {
-      return Status::Unavailable("store " + std::to_string(task.store_id) + ": " +
-                                 st.error_message());
-    }
+    if (!st.ok()) return net::FromGrpc(st, "store " + std::to_string(task.store_id));
     if (resp.corrupt()) return Status::Corruption(resp.error());
     return Status::IOError(resp.error());
   };
@@ -173,10 +171,7 @@ Status Importer::Ingest() {
       SetNodeDeadline(ctx, limits_, staged_bytes_.at(store));
       IngestResponse resp;
       grpc::Status st = stub->Ingest(&ctx, req, &resp);
-      if (!st.ok()) {
-        return Status::Unavailable("ingest on store " + std::to_string(store) + ": " +
-                                   st.error_message());
-      }
+      if (!st.ok()) return net::FromGrpc(st, "ingest on store " + std::to_string(store));
       if (!resp.error().empty()) {
         return Status::IOError("ingest on store " + std::to_string(store) + ": " + resp.error());
       }
