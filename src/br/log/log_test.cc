@@ -310,8 +310,10 @@ TEST_F(LogBackupTest, CompactionKilledMidwayIsResumedAndEmptyWindowsChangeNothin
                                    "1",
                                    "--name",
                                    "k"};
-  auto child = ChildProcess::Start(argv, {{"BRIX_STORAGE_FAULTS", "rate=0,latency-ms=50"}},
-                                   dir_.path() + "/compact.log");
+  // Its scratch folder goes under the test's folder: a killed compaction cannot remove it.
+  auto child = ChildProcess::Start(
+      argv, {{"BRIX_STORAGE_FAULTS", "rate=0,latency-ms=50"}, {"TMPDIR", dir_.path()}},
+      dir_.path() + "/compact.log");
   ASSERT_TRUE(child.ok());
   auto cmetas = [&] {
     int n = 0;
