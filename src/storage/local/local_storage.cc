@@ -100,18 +100,41 @@ class LocalStorage final : public ExternalStorage {
     std::string dir_part(
         prefix.substr(0, prefix.rfind('/') == std::string_view::npos ? 0 : prefix.rfind('/') + 1));
     fs::path start = dir_part.empty() ? fs::path(root_) : fs::path(root_) / dir_part;
+    // Every entry's path begins with the root as spelled here; the name is the rest. (Not
+    // fs::relative: it stats each path, and a writer's temp file renamed into place between the
+    // directory read and that stat failed the whole listing.)
+    const std::string root_prefix = (fs::path(root_) / "").generic_string();
     std::vector<ObjectInfo> matches;
     std::error_code ec;
     if (!fs::is_directory(start, ec)) return ListPage{};
+    // An entry that vanished after the directory was read (a temp file renamed, an object
+    // deleted) is not listed: it was not there when the listing ended.
+    auto vanished = [&ec] {
+      if (ec != std::errc::no_such_file_or_directory) return false;
+      ec.clear();
+      return true;
+    };
     for (auto it = fs::recursive_directory_iterator(start, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (!it->is_regular_file(ec)) continue;
-      std::string rel = fs::relative(it->path(), root_, ec).generic_string();
-      if (ec) break;
+      std::string path = it->path().generic_string();
+      if (path.compare(0, root_prefix.size(), root_prefix) != 0) {
+        return Status::Internal("list " + start.string() + ": " + path + " is not under " +
+                                root_prefix);
+      }
+      std::string rel = path.substr(root_prefix.size());
       if (rel.find(kLocalTempMarker) != std::string::npos) continue;
+      if (!it->is_regular_file(ec)) {
+        if (ec && !vanished()) break;
+        continue;
+      }
       if (rel.compare(0, prefix.size(), prefix) != 0) continue;
       if (!page_token.empty() && rel <= page_token) continue;
-      matches.push_back({rel, static_cast<uint64_t>(it->file_size(ec))});
+      const uint64_t size = it->file_size(ec);
+      if (ec) {
+        if (vanished()) continue;
+        break;
+      }
+      matches.push_back({rel, size});
     }
     if (ec) return Status::IOError("list " + start.string() + ": " + ec.message());
     std::sort(matches.begin(), matches.end(),

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "common/durable_file.h"
 #include "storage/file_stream.h"
@@ -55,6 +58,37 @@ TEST_F(LocalStorageTest, TempFilesAreNeverListedOrLeftBehind) {
     ++files;
   }
   EXPECT_EQ(files, 2);  // the object and the stray; the successful write left no temp file
+}
+
+TEST_F(LocalStorageTest, ListingSucceedsWhileObjectsAreReplacedAndTheirTempFilesComeAndGo) {
+  // A log task rewrites its checkpoint objects every flush while PITR lists them: an entry that
+  // vanishes between the directory read and its stat (a writer's temp file renamed into place)
+  // is not an error of the listing.
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(storage_->Put("cp/" + std::to_string(i), "0").ok());
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (uint64_t n = 0; !stop.load(); ++n) {
+      storage_->Put("cp/" + std::to_string(n % 4), std::to_string(n)).IgnoreError();
+    }
+  });
+  int failures = 0;
+  std::string first;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  int lists = 0;
+  while (std::chrono::steady_clock::now() < deadline && failures == 0) {
+    auto all = storage_->ListAll("cp/");
+    ++lists;
+    if (!all.ok()) {
+      ++failures;
+      first = all.status().ToString();
+    } else if (all->size() != 4u) {
+      ++failures;
+      first = std::to_string(all->size()) + " objects listed, want 4";
+    }
+  }
+  stop = true;
+  writer.join();
+  EXPECT_EQ(failures, 0) << "after " << lists << " listings: " << first;
 }
 
 TEST_F(LocalStorageTest, ConcurrentCreateOnlyHasOneWinner) {
