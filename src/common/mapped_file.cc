@@ -1,7 +1,9 @@
 #include "common/mapped_file.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 #include <utility>
@@ -22,14 +24,35 @@ Result<MappedFile> MappedFile::Map(int fd, uint64_t size, bool sequential) {
   return m;
 }
 
+void MappedFile::ReleaseBefore(uint64_t offset) {
+  static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t end = std::min(offset, size_) / page * page;
+  if (end <= released_) return;
+  // Advice only: a failure leaves the pages resident, nothing else.
+  ::madvise(static_cast<char*>(addr_) + released_, end - released_, MADV_DONTNEED);
+  released_ = end;
+}
+
+void MappedFile::Scan(size_t piece, const std::function<void(std::string_view)>& fn) {
+  const std::string_view all = bytes();
+  for (uint64_t at = 0; at < all.size(); at += piece) {
+    std::string_view part = all.substr(at, piece);
+    fn(part);
+    ReleaseBefore(at + part.size());
+  }
+}
+
 MappedFile::MappedFile(MappedFile&& other) noexcept
-    : addr_(std::exchange(other.addr_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+    : addr_(std::exchange(other.addr_, nullptr)),
+      size_(std::exchange(other.size_, 0)),
+      released_(std::exchange(other.released_, 0)) {}
 
 MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
   if (this != &other) {
     if (addr_ != nullptr) ::munmap(addr_, size_);
     addr_ = std::exchange(other.addr_, nullptr);
     size_ = std::exchange(other.size_, 0);
+    released_ = std::exchange(other.released_, 0);
   }
   return *this;
 }

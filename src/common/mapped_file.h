@@ -7,9 +7,15 @@
 // ByteSource::NativeFile()'s contract). Touching a page past a truncated end raises SIGBUS, which
 // brix does not catch; brix maps only files it wrote itself or that a user named to upload.
 // The view is unmapped on destruction. A zero-byte file maps to an empty view.
+//
+// Every page read through the view counts in the process's resident set (RssFile) until it is
+// unmapped, although the kernel may drop it from the page cache: a reader that goes through a
+// large file once calls ReleaseBefore() behind itself (or reads it with Scan()) so that the
+// resident set stays one piece instead of the whole file.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 #include "common/result.h"
@@ -33,9 +39,19 @@ class MappedFile {
     return std::string_view(static_cast<const char*>(addr_), size_);
   }
 
+  // Takes the whole pages of [0, offset) out of this process's resident set (MADV_DONTNEED; the
+  // page cache keeps them). The view stays valid: a released byte read again is mapped back from
+  // the file. Offsets at or below an earlier call's cost nothing.
+  void ReleaseBefore(uint64_t offset);
+
+  // Hands `fn` the view front to back in pieces of at most `piece` bytes, releasing each once
+  // `fn` has returned: a pass over the whole file keeps about one piece resident.
+  void Scan(size_t piece, const std::function<void(std::string_view)>& fn);
+
  private:
   void* addr_ = nullptr;
   uint64_t size_ = 0;
+  uint64_t released_ = 0;  // [0, released_) was released; a multiple of the page size
 };
 
 }  // namespace brix

@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "common/durable_file.h"
@@ -55,6 +57,58 @@ TEST_F(MappedFileTest, PrefixOfAFileAndEmptyFile) {
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->bytes().empty());
   ::close(fd);
+}
+
+// RssFile of this process in KiB, from /proc/self/status.
+long RssFileKib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("RssFile:", 0) == 0) return std::atol(line.c_str() + 8);
+  }
+  return -1;
+}
+
+TEST_F(MappedFileTest, ReleasedPagesLeaveTheResidentSetAndReadBackTheSame) {
+  constexpr size_t kSize = 32 << 20;
+  std::string data(kSize, '\0');
+  for (size_t i = 0; i < data.size(); i += 64) data[i] = static_cast<char>(i / 64 * 37 + 1);
+  int fd = OpenWith(data);
+  ASSERT_GE(fd, 0);
+  Result<MappedFile> m = MappedFile::Map(fd, data.size());
+  ::close(fd);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  const long before = RssFileKib();
+  ASSERT_GE(before, 0);
+  EXPECT_EQ(m->bytes(), data);  // touches every page
+  const long read = RssFileKib();
+  EXPECT_GE(read - before, 30 << 10) << "reading the view did not make it resident";
+  m->ReleaseBefore(kSize / 2 + 100);  // half, rounded down to a page
+  const long half = RssFileKib();
+  EXPECT_LE(half, read - (15 << 10));
+  EXPECT_GE(half, read - (17 << 10));
+  m->ReleaseBefore(kSize / 4);  // already released: nothing changes
+  m->ReleaseBefore(kSize);
+  EXPECT_LE(RssFileKib(), before + (1 << 10));
+  EXPECT_EQ(m->bytes(), data);  // the view still reads the file
+
+  *m = MappedFile();  // unmapped: nothing of the file is resident now
+
+  // A scan in 1 MiB pieces sees every byte once, in order, and keeps about one piece resident.
+  fd = OpenWith(data);
+  ASSERT_GE(fd, 0);
+  Result<MappedFile> again = MappedFile::Map(fd, data.size());
+  ::close(fd);
+  ASSERT_TRUE(again.ok());
+  std::string seen;
+  long peak = 0;
+  again->Scan(1 << 20, [&](std::string_view piece) {
+    EXPECT_LE(piece.size(), 1u << 20);
+    seen.append(piece);
+    peak = std::max(peak, RssFileKib());
+  });
+  EXPECT_EQ(seen, data);
+  EXPECT_LE(peak, before + (4 << 10)) << "the scan kept what it had read resident";
 }
 
 TEST_F(MappedFileTest, BadDescriptorIsAnError) { EXPECT_FALSE(MappedFile::Map(-1, 10).ok()); }

@@ -47,7 +47,8 @@ class HashingFileSink final : public storage::ByteSink {
 };
 
 // Stages a plain local storage's file (ExternalStorage::LocalFile) as `local`: copied by the
-// kernel (copy_file_range) and hashed from the page cache (the staged copy, mapped), instead of
+// kernel (copy_file_range) and hashed from the page cache (the staged copy, mapped, released
+// behind the hash so that the node's RSS does not grow by the file), instead of
 // read into a buffer and written back through it — two copies of every byte fewer. The staged
 // bytes are the ones hashed, so what is ingested is what was verified.
 Status StageLocalFile(const std::string& source, const std::string& local, RateLimiter& limiter,
@@ -63,7 +64,7 @@ Status StageLocalFile(const std::string& source, const std::string& local, RateL
   BRIX_RETURN_IF_ERROR(CopyFileBytes(in.get(), out.get(), *size, local));
   BRIX_ASSIGN_OR_RETURN(MappedFile staged, MappedFile::Map(out.get(), *size));
   Sha256Hasher hasher;
-  hasher.Update(staged.bytes());
+  staged.Scan(1 << 20, [&](std::string_view piece) { hasher.Update(piece); });
   *digest = hasher.Finish();
   return Status::OK();
 }

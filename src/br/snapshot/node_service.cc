@@ -33,10 +33,11 @@ namespace fs = std::filesystem;
 // Uploads a finished local file and returns its SHA-256. The file is never held whole in
 // memory (a node's resident set stays small however large its SSTs): it is mapped read-only and
 // hashed from the page cache, where it still is after being written (no read() copy of every
-// byte into a buffer), in 1 MiB pieces through the node's rate limiter (so a node's uploads keep
-// to --ratelimit on average; a file goes up in one burst once its bytes were paced); then
-// PutStream sends it from the file (local storage: copy_file_range; Azure: one Put Blob up to
-// single_put_max from the driver's own mapping). A failed upload is retried whole.
+// byte into a buffer), in 1 MiB pieces, each released from the mapping once hashed (else every
+// page of every SST in flight counted in the node's RSS), through the node's rate limiter (so a
+// node's uploads keep to --ratelimit on average; a file goes up in one burst once its bytes were
+// paced); then PutStream sends it from the file (local storage: copy_file_range; Azure: one Put
+// Blob up to single_put_max from the driver's own mapping). A failed upload is retried whole.
 Result<std::string> UploadFile(storage::ExternalStorage& storage, const std::string& name,
                                const std::string& path, RateLimiter& limiter) {
   BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::Open(path));
@@ -48,12 +49,10 @@ Result<std::string> UploadFile(storage::ExternalStorage& storage, const std::str
     BRIX_ASSIGN_OR_RETURN(MappedFile mapped,
                           MappedFile::Map(source->NativeFile(), *source->Size()));
     constexpr size_t kPiece = 1 << 20;
-    for (std::string_view rest = mapped.bytes(); !rest.empty();
-         rest.remove_prefix(std::min(rest.size(), kPiece))) {
-      std::string_view piece = rest.substr(0, kPiece);
+    mapped.Scan(kPiece, [&](std::string_view piece) {
       limiter.Acquire(piece.size());
       hasher.Update(piece);
-    }
+    });
   }
   BackoffOptions retries{.max_attempts = 6,
                          .base_delay = std::chrono::milliseconds(200),
