@@ -5,6 +5,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include "cluster/node/ts_range_properties.h"
 #include "cluster/write_id.h"
 
 namespace brix::cluster {
@@ -59,6 +60,7 @@ Result<std::unique_ptr<MvccStore>> MvccStore::Open(const std::string& path) {
   options.comparator = MvccComparator();
   options.compression = rocksdb::kLZ4Compression;
   options.IncreaseParallelism(2);
+  options.table_properties_collector_factories.push_back(NewTsRangeCollectorFactory());
   rocksdb::ColumnFamilyOptions ids_options;  // bytewise: ids sort by the ts they start with
   ids_options.compression = rocksdb::kLZ4Compression;
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
@@ -183,6 +185,12 @@ Status MvccStore::Visit(std::string_view start, std::string_view end, uint64_t f
                         const std::function<bool(const MvccEntry&)>& visit) {
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;  // a bulk scan would evict what foreground reads need
+  // Files that hold no version this visit returns are not opened (a snapshot visits every
+  // version ≤ to_ts; a window only the ones after from_ts).
+  const uint64_t after = mode == VisitMode::kAllVersions ? from_ts : 0;
+  ro.table_filter = [after, to_ts](const rocksdb::TableProperties& props) {
+    return TableMayHoldTs(props, after, to_ts);
+  };
   std::string upper;
   rocksdb::Slice upper_slice;
   if (!end.empty()) {

@@ -1,6 +1,9 @@
 #include "cluster/node/mvcc_store.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <rocksdb/perf_context.h>
+#include <rocksdb/perf_level.h>
 
 #include <map>
 #include <random>
@@ -80,6 +83,113 @@ TEST_F(MvccStoreTest, RandomisedAgainstModel) {
     for (const auto& [t, v] : vs) expected += (t > 100 && t <= 200);
   }
   EXPECT_EQ(versions->size(), expected);
+}
+
+// What Visit() returns for a window, collected.
+std::vector<MvccVersion> VisitAll(MvccStore& store, uint64_t from, uint64_t to, VisitMode mode) {
+  std::vector<MvccVersion> out;
+  Status s = store.Visit("", "", from, to, mode, [&](const MvccEntry& e) {
+    out.push_back({std::string(e.user_key), e.commit_ts, e.op, std::string(e.value)});
+    return true;
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return out;
+}
+
+bool SameVersion(const MvccVersion& a, const MvccVersion& b) {
+  return a.key == b.key && a.commit_ts == b.commit_ts && a.op == b.op && a.value == b.value;
+}
+
+// Visit() skips the files whose commit-ts range cannot hold a version it returns
+// (ts_range_properties.h); randomised over flushes, compactions and GC (whose RocksDB deletes
+// must keep hiding what they collected), every window and snapshot equals what the reads that
+// open every file (ScanVersions, Scan) return.
+TEST_F(MvccStoreTest, VisitsSkippingFilesByTheirTsRangeEqualReadsOfEveryFile) {
+  const uint64_t seed = 20261130;
+  std::mt19937_64 rng(seed);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 40; ++i)
+    keys.push_back("k" + std::to_string(i % 7) + std::string(i % 3, 'x'));
+  uint64_t ts = 0;
+  auto probe = [&](int round) {
+    uint64_t a = rng() % (ts + 10), b = rng() % (ts + 10);
+    if (a > b) std::swap(a, b);
+    bool more = false;
+    auto want = store_->ScanVersions("", "", a, b, 1 << 20, &more);
+    ASSERT_TRUE(want.ok());
+    auto got = VisitAll(*store_, a, b, VisitMode::kAllVersions);
+    ASSERT_EQ(got.size(), want->size())
+        << "window (" << a << ", " << b << "] after round " << round << ", seed " << seed;
+    for (size_t i = 0; i < got.size(); ++i) {
+      ASSERT_TRUE(SameVersion(got[i], (*want)[i])) << "window (" << a << ", " << b << "]";
+    }
+    auto live = store_->Scan("", "", b, 1 << 20, &more);
+    ASSERT_TRUE(live.ok());
+    std::vector<std::pair<std::string, std::string>> snapshot;
+    for (const auto& v : VisitAll(*store_, 0, b, VisitMode::kNewestLive)) {
+      snapshot.emplace_back(v.key, v.value);
+    }
+    ASSERT_EQ(snapshot, *live) << "snapshot at " << b << " after round " << round;
+  };
+  for (int round = 0; round < 40; ++round) {
+    for (int i = 0; i < 20; ++i) {
+      ts += 1 + rng() % 4;
+      bool del = rng() % 5 == 0;
+      std::string v = "v";
+      v += std::to_string(ts);
+      ASSERT_TRUE(
+          store_->Write({{keys[rng() % keys.size()], del ? MvccOp::kDelete : MvccOp::kPut, v}}, ts)
+              .ok());
+    }
+    const int what = static_cast<int>(rng() % 8);
+    if (what <= 3) {
+      ASSERT_TRUE(store_->db()->Flush(rocksdb::FlushOptions()).ok());
+    }
+    if (what == 4 || what == 5) {
+      // GC, then a flush: its deletes land in a file of their own or beside newer writes.
+      ASSERT_TRUE(store_->Gc(ts - rng() % 60).ok());
+    }
+    if (what == 6) {
+      ASSERT_TRUE(
+          store_->db()->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr).ok());
+    }
+    for (int p = 0; p < 20; ++p) {
+      ASSERT_NO_FATAL_FAILURE(probe(round));
+    }
+  }
+}
+
+TEST_F(MvccStoreTest, AWindowVisitReadsOnlyTheFilesThatMayHoldIt) {
+  // An old file of 4000 versions, a new one of 20, and 5 versions still in the memtable.
+  const std::string value(200, 'v');
+  for (int i = 0; i < 4000; ++i) {
+    ASSERT_TRUE(store_->Write({{"old" + std::to_string(i), MvccOp::kPut, value}}, 100).ok());
+  }
+  ASSERT_TRUE(store_->db()->Flush(rocksdb::FlushOptions()).ok());
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(store_->Write({{"new" + std::to_string(i), MvccOp::kPut, value}}, 200).ok());
+  }
+  ASSERT_TRUE(store_->db()->Flush(rocksdb::FlushOptions()).ok());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store_->Write({{"mem" + std::to_string(i), MvccOp::kPut, value}}, 300).ok());
+  }
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+  auto blocks_read = [&](uint64_t from, uint64_t to, VisitMode mode, size_t* visited) {
+    rocksdb::get_perf_context()->Reset();
+    *visited = VisitAll(*store_, from, to, mode).size();
+    return rocksdb::get_perf_context()->block_read_count;
+  };
+  size_t n = 0;
+  const uint64_t window = blocks_read(150, 1000, VisitMode::kAllVersions, &n);
+  EXPECT_EQ(n, 25u);
+  const uint64_t all = blocks_read(0, 1000, VisitMode::kAllVersions, &n);
+  EXPECT_EQ(n, 4025u);
+  const uint64_t before_new = blocks_read(0, 150, VisitMode::kNewestLive, &n);
+  EXPECT_EQ(n, 4000u);
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+  EXPECT_GE(all, 100u) << "the old file is not as large as this test assumes";
+  EXPECT_LE(window, 5u) << "the window (150, 1000] read " << window << " blocks of " << all;
+  EXPECT_LE(before_new, all);
 }
 
 TEST_F(MvccStoreTest, GcKeepsWhatReadsAtOrAboveTheSafepointNeed) {
