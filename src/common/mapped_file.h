@@ -44,8 +44,8 @@ class MappedFile {
   // the file. Offsets at or below an earlier call's cost nothing.
   void ReleaseBefore(uint64_t offset);
 
-  // Hands `fn` the view front to back in pieces of at most `piece` bytes, releasing each once
-  // `fn` has returned: a pass over the whole file keeps about one piece resident.
+  // Hands `fn` the view front to back in pieces of at most `piece` (> 0) bytes, releasing each
+  // once `fn` has returned: a pass over the whole file keeps about one piece resident.
   void Scan(size_t piece, const std::function<void(std::string_view)>& fn);
 
  private:
