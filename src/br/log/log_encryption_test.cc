@@ -10,8 +10,10 @@
 #include <sstream>
 
 #include "br/log/log_test_fixture.h"
+#include "br/log/truncate.h"
 #include "br/log/validate_log.h"
 #include "common/encoding.h"
+#include "common/net_util.h"
 #include "storage/encryption_keys.h"
 #include "storage/open_storage.h"
 
@@ -61,18 +63,35 @@ std::vector<std::string> FilesHolding(const std::string& dir,
   return found;
 }
 
-TEST_F(LogBackupTest, EncryptedPitrWithACompactionIsExactAndStoresNoPlaintext) {
+TEST_F(LogBackupTest, EncryptedPitrAfterACompactionAndATruncationIsExactAndStoresNoPlaintext) {
   const uint64_t seed = Seed();
   env_ = WithKey(kKeyA);
   ASSERT_TRUE(StartLogTask(LogTo("enc", Url("log"))).ok());
-  uint64_t snapshot = FullBackup(Url("full"));
   StartWorkload(6, seed);
+  // Log files with writes before the snapshot, for the truncation below to remove.
+  auto log = storage::OpenStorage(Url("log"), env_);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        auto metas = (*log)->List(kLogMetaPrefix, "", 1);
+        return metas.ok() && !metas->objects.empty();
+      },
+      std::chrono::seconds(60)))
+      << "no log meta was written";
+  uint64_t snapshot = FullBackup(Url("full"));
   JoinWorkload();
   uint64_t end = Now();
   WaitCheckpoint("enc", Url("log"), end);
   const uint64_t lo = std::max(snapshot, OracleStart());
   LogCompaction c = Compact(Url("log"), snapshot + (end - snapshot) / 4, end, "c");
   EXPECT_GT(c.input_files_size(), 0);
+  // Truncation reads and rewrites encrypted metas and writes its bound encrypted.
+  auto truncated = TruncateLog(Url("log"), snapshot, env_);
+  ASSERT_TRUE(truncated.ok()) << truncated.status().ToString();
+  EXPECT_GT(truncated->files_removed, 0u);
+  auto range = LogMetadata(Url("log"), env_);
+  ASSERT_TRUE(range.ok()) << range.status().ToString();
+  EXPECT_EQ(range->min_ts, snapshot);
   std::mt19937_64 rng(seed);
   for (uint64_t ts : std::vector<uint64_t>{end, lo + rng() % (end - lo), lo + rng() % (end - lo)}) {
     ExpectExactPitr(Url("log"), Url("full"), ts);
