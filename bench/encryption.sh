@@ -4,8 +4,8 @@
 # plain/encrypted ROUNDS times in one run. Per run: wall seconds and MiB/s from brix's JSON and
 # the CPU seconds (utime + stime from /proc) of the kvnodes (they encrypt SSTs on backup and
 # decrypt them on restore), a figure the machine's load moves little. Every restore goes into a
-# fresh playground and is checked against the source. Prints one Markdown table with the best
-# run of each kind and the slowdown (goal: <= 10 %).
+# fresh playground and is checked against the source. Prints one Markdown table: the best run of
+# each kind, the slowdown of the best and of the median runs, and each round's own (goal: <= 10 %).
 # Usage: bench/encryption.sh [MiB] (default 256). ROUNDS (default 2), KEEP=1 keeps the folder.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -51,20 +51,23 @@ for r in $(seq 1 "$rounds"); do
   done
 done
 python3 - "$results" <<'PY'
-import sys
+import statistics, sys
 runs = [l.split() for l in open(sys.argv[1])]
-best = {}
+by = {"plain": [], "aes256-gcm": []}
 for mode, b, bs, bc, rs, rc in runs:
-    b, bs, bc, rs, rc = int(b), float(bs), float(bc), float(rs), float(rc)
-    o = best.setdefault(mode, {"bytes": b, "bs": bs, "bc": bc, "rs": rs, "rc": rc})
-    o.update(bs=min(o["bs"], bs), bc=min(o["bc"], bc), rs=min(o["rs"], rs), rc=min(o["rc"], rc))
-p, e = best["plain"], best["aes256-gcm"]
-mib = p["bytes"] / 2**20
-print(f"| figure ({mib:.0f} MiB logical, best of {len(runs)//2}) | plain | aes256-gcm | slowdown |")
-print("|---|---|---|---|")
-for name, k, unit in [("backup wall", "bs", "s"), ("backup kvnode CPU", "bc", "s"),
-                      ("restore wall", "rs", "s"), ("restore kvnode CPU", "rc", "s")]:
-    print(f"| {name} | {p[k]:.2f} {unit} | {e[k]:.2f} {unit} | {100 * (e[k] / p[k] - 1):+.1f} % |")
-print(f"| backup MiB/s | {mib / p['bs']:.1f} | {mib / e['bs']:.1f} | |")
-print(f"| restore MiB/s | {mib / p['rs']:.1f} | {mib / e['rs']:.1f} | |")
+    by[mode].append({"bytes": int(b), "bs": float(bs), "bc": float(bc), "rs": float(rs), "rc": float(rc)})
+p, e = by["plain"], by["aes256-gcm"]
+mib = p[0]["bytes"] / 2**20
+rounds = len(p)
+def best(rs, k): return min(r[k] for r in rs)
+def med(rs, k): return statistics.median(r[k] for r in rs)
+print(f"| figure ({mib:.0f} MiB logical, {rounds} rounds) | plain best | aes256-gcm best | slowdown (best) | slowdown (median) | round by round |")
+print("|---|---|---|---|---|---|")
+for name, k in [("backup wall", "bs"), ("backup kvnode CPU", "bc"),
+                ("restore wall", "rs"), ("restore kvnode CPU", "rc")]:
+    pairs = ", ".join(f"{100 * (y[k] / x[k] - 1):+.1f}" for x, y in zip(p, e))
+    print(f"| {name} (s) | {best(p, k):.2f} | {best(e, k):.2f} | {100 * (best(e, k) / best(p, k) - 1):+.1f} % "
+          f"| {100 * (med(e, k) / med(p, k) - 1):+.1f} % | {pairs} |")
+print(f"| backup MiB/s (best) | {mib / best(p, 'bs'):.1f} | {mib / best(e, 'bs'):.1f} | | | |")
+print(f"| restore MiB/s (best) | {mib / best(p, 'rs'):.1f} | {mib / best(e, 'rs'):.1f} | | | |")
 PY

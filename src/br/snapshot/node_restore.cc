@@ -24,7 +24,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A ByteSink that hashes, counts and rate-limits what it writes to a local file.
+// A ByteSink that hashes, counts and rate-limits what it writes to a local file. The hash runs
+// on a helper thread (BackgroundSha256Hasher): a download that also decrypts, or waits on the
+// network, does that work while the previous megabyte is hashed.
 class HashingFileSink final : public storage::ByteSink {
  public:
   HashingFileSink(std::ofstream& out, RateLimiter& limiter) : out_(out), limiter_(limiter) {}
@@ -42,7 +44,7 @@ class HashingFileSink final : public storage::ByteSink {
  private:
   std::ofstream& out_;
   RateLimiter& limiter_;
-  Sha256Hasher hasher_;
+  BackgroundSha256Hasher hasher_;
   uint64_t size_ = 0;
 };
 
