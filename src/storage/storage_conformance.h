@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <random>
 #include <string>
 
@@ -125,8 +127,10 @@ inline void CheckStreaming(ExternalStorage& s, size_t size) {
   }
 }
 
-// Listing with paging: `n` objects under "many/", pages of `page` items, exact names in order.
-inline void CheckListing(ExternalStorage& s, int n, int page_size) {
+// Listing with paging: `n` objects under "many/", pages of `page` items, exact names in order;
+// then DeletePrefix(`delete_under`) removes exactly the objects under it (by default all).
+inline void CheckListing(ExternalStorage& s, int n, int page_size,
+                         const std::string& delete_under = "many/") {
   std::vector<std::string> names;
   for (int i = 0; i < n; ++i) {
     char buf[32];
@@ -164,10 +168,15 @@ inline void CheckListing(ExternalStorage& s, int n, int page_size) {
   auto all = s.ListAll("many/");
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->size(), names.size());
-  auto deleted = s.DeletePrefix("many/", 16);
-  ASSERT_TRUE(deleted.ok());
-  EXPECT_EQ(*deleted, static_cast<uint64_t>(n));
-  EXPECT_TRUE(s.ListAll("many/")->empty());
+  auto deleted = s.DeletePrefix(delete_under, 16);
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  const auto under =
+      static_cast<uint64_t>(std::count_if(names.begin(), names.end(), [&](const std::string& x) {
+        return x.starts_with(delete_under);
+      }));
+  EXPECT_EQ(*deleted, under);
+  EXPECT_TRUE(s.ListAll(delete_under)->empty());
+  EXPECT_EQ(s.ListAll("many/")->size(), names.size() - under);
   EXPECT_EQ(s.ListAll("many-not/")->size(), 1u);
 }
 

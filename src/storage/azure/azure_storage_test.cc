@@ -103,7 +103,9 @@ TEST_F(AzureStorageTest, StreamingUploadsSingleShotAndMultiBlock) {
 TEST_F(AzureStorageTest, ListingMoreThan5000ObjectsAcrossPages) {
   auto s = Open("list");
   ASSERT_TRUE(s);
-  testing::CheckListing(*s, 5200, 1000);
+  // Deleting all 5,200 took Azurite 71 s (it deletes about 75 blobs a second, puts 350): one
+  // folder of 7 is enough to check DeletePrefix here; local storage deletes 5,200 across pages.
+  testing::CheckListing(*s, 5200, 1000, "many/00/");
 }
 
 TEST_F(AzureStorageTest, AwkwardNamesRoundTrip) {
