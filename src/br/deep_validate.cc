@@ -15,6 +15,7 @@
 #include "br/snapshot/backup_meta.h"
 #include "br/verify_files.h"
 #include "common/parallel.h"
+#include "common/scratch_dir.h"
 #include "storage/open_storage.h"
 
 namespace brix::br {
@@ -52,7 +53,7 @@ class Run {
   std::mutex mu_;
   DeepValidateReport report_;
   uint64_t total_ = 0;
-  ScratchDir scratch_;
+  ScratchDir scratch_{"validate"};
 };
 
 // ---------- snapshot ----------

@@ -53,17 +53,6 @@ std::string Unreadable(const Status& s) {
 
 }  // namespace
 
-ScratchDir::ScratchDir()
-    : path_((std::filesystem::temp_directory_path() / ("brix-validate-" + NewUuid())).string()) {
-  std::error_code ec;
-  std::filesystem::create_directories(path_, ec);  // a failure shows as the first file's error
-}
-
-ScratchDir::~ScratchDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 Result<FileCheck> CheckSstObject(storage::ExternalStorage& storage, const BackupFile& file,
                                  bool snapshot, const std::string& scratch_dir,
                                  const EntryCheck& check) {

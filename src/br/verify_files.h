@@ -30,19 +30,6 @@
 
 namespace brix::br {
 
-// A scratch folder for SST copies (<temp>/brix-validate-<uuid>), removed with what it holds.
-class ScratchDir {
- public:
-  ScratchDir();
-  ~ScratchDir();
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 struct FileCheck {
   uint64_t bytes = 0;       // bytes read
   uint64_t entries = 0;     // entries decoded

@@ -18,6 +18,7 @@
 #include "common/encoding.h"
 #include "common/parallel.h"
 #include "common/random.h"
+#include "common/scratch_dir.h"
 #include "common/time_util.h"
 #include "storage/file_stream.h"
 #include "storage/open_storage.h"
@@ -28,24 +29,6 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string DirOf(const CompactOptions& o) { return CompactionDir(o.name, o.from_ts, o.until_ts); }
-
-// A local temp folder, removed with everything in it when it goes out of scope.
-class TempDir {
- public:
-  TempDir() : path_((fs::temp_directory_path() / ("brix-compact-" + NewUuid())).string()) {
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // SHA-256 of a local file, read in 1 MiB pieces.
 Result<std::string> Sha256OfFile(const std::string& path) {
@@ -289,7 +272,7 @@ Result<LogCompaction> CompactLog(const CompactOptions& o, const CompactProgressF
   }
 
   // Download and sort the inputs into local runs, then cut the key space into ranges.
-  TempDir tmp;
+  ScratchDir tmp("compact");
   BRIX_ASSIGN_OR_RETURN(std::vector<SortedRun> runs,
                         SortInputs(*storage, inputs, tmp.path(), o.concurrency));
   std::vector<RangeSample> samples;

@@ -6,6 +6,7 @@
 #include "br/log/log_files.h"
 #include "br/verify_files.h"
 #include "common/parallel.h"
+#include "common/scratch_dir.h"
 #include "storage/open_storage.h"
 
 namespace brix::br {
@@ -16,7 +17,7 @@ Result<ValidateReport> ValidateLogLocation(const std::string& storage_url, const
   BRIX_RETURN_IF_ERROR(ReadLogLocation(*storage).status());
   BRIX_ASSIGN_OR_RETURN(auto metas, ReadLogMetas(*storage));
   BRIX_ASSIGN_OR_RETURN(auto compactions, ReadCompactions(*storage));
-  ScratchDir scratch;
+  ScratchDir scratch("validate");
   ValidateReport report;
   std::mutex mu;
   auto record = [&](const std::string& name, const FileCheck& c) {

@@ -6,6 +6,7 @@
 #include "br/snapshot/backup_meta.h"
 #include "br/verify_files.h"
 #include "common/parallel.h"
+#include "common/scratch_dir.h"
 #include "storage/open_storage.h"
 
 namespace brix::br {
@@ -15,7 +16,7 @@ Result<ValidateReport> ValidateBackup(const std::string& storage_url, const EnvL
   BRIX_ASSIGN_OR_RETURN(auto storage, storage::OpenStorage(storage_url, env));
   BRIX_ASSIGN_OR_RETURN(BackupMeta meta, ReadBackupMeta(*storage));
   const bool snapshot = meta.start_version() == 0;
-  ScratchDir scratch;
+  ScratchDir scratch("validate");
 
   ValidateReport report;
   std::mutex mu;
