@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -8,6 +11,7 @@
 #include "common/crc64.h"
 #include "common/encoding.h"
 #include "common/parallel.h"
+#include "common/process.h"
 #include "common/redact.h"
 #include "common/result.h"
 #include "common/time_util.h"
@@ -192,6 +196,16 @@ TEST(RedactTest, SecretsInQueriesAreHidden) {
   EXPECT_EQ(r, "azure://c/p?account-name=acc&sas-token=REDACTED&account-key=REDACTED");
   EXPECT_EQ(RedactUrl("http://h/x?a=1&sig=zzz"), "http://h/x?a=1&sig=REDACTED");
   EXPECT_EQ(RedactUrl("local:///tmp/x"), "local:///tmp/x");
+}
+
+TEST(LogTail, GivesTheLastLinesOfAFileAndNothingForAMissingOne) {
+  const std::string path =
+      std::filesystem::temp_directory_path() / ("log-tail-" + std::to_string(::getpid()));
+  std::ofstream(path) << "one\ntwo\nthree\nfour\n";
+  EXPECT_EQ(LogTail(path, 2), "three\nfour\n");
+  EXPECT_EQ(LogTail(path, 9), "one\ntwo\nthree\nfour\n");
+  std::filesystem::remove(path);
+  EXPECT_EQ(LogTail(path, 2), "");
 }
 
 }  // namespace

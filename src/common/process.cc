@@ -202,4 +202,24 @@ std::string BinDir() {
   return std::filesystem::path(buf).parent_path().string();
 }
 
+std::string TailLines(const std::string& text, int64_t lines) {
+  if (lines < 0) return text;
+  if (lines == 0) return "";
+  size_t end = text.size();
+  if (end > 0 && text[end - 1] == '\n') --end;  // the last line's own newline
+  size_t pos = end;
+  for (int64_t n = 0; n < lines; ++n) {
+    size_t nl = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
+    if (nl == std::string::npos) return text;
+    pos = nl;
+  }
+  return text.substr(pos + 1);
+}
+
+std::string LogTail(const std::string& log_file, int64_t lines) {
+  std::ifstream in(log_file, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return TailLines(text, lines);
+}
+
 }  // namespace brix

@@ -1,13 +1,14 @@
 // Child processes for the playground, the job runner and tests: start a program with arguments and
 // extra environment (or, with StartIsolated, exactly the given environment), its output sent to a
 // log file; stop it by pid (SIGTERM, then SIGKILL after a grace period). A ChildProcess that goes
-// out of scope stops its process, so tests never leave processes behind. BinDir: where the brix
-// binaries those programs are started from live.
+// out of scope stops its process, so tests never leave processes behind. LogTail: why one died.
+// BinDir: where the brix binaries those programs are started from live.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -62,5 +63,11 @@ struct CommandResult {
 // into build/bin), unless BRIX_BIN_DIR says otherwise. brixd starts `brix` jobs from it; the
 // playground and tests start kvpd, kvnode and brixd from it.
 std::string BinDir();
+
+// The last `lines` lines of `text` (all of it when lines < 0, "" when 0).
+std::string TailLines(const std::string& text, int64_t lines);
+// The last `lines` lines of a child's log file, for an error that says why it died ("" when the
+// file cannot be read).
+std::string LogTail(const std::string& log_file, int64_t lines = 20);
 
 }  // namespace brix

@@ -99,7 +99,8 @@ Status Launch(json& p, const std::string& dir, const std::string& ready = "") {
     return text.find(ready) != std::string::npos;
   };
   if (!PollUntil([&] { return !Alive(pid) || up(); }, std::chrono::seconds(60)) || !Alive(pid)) {
-    return Status::Unavailable(p["role"].get<std::string>() + " did not start (log: " + log + ")");
+    return Status::Unavailable(p["role"].get<std::string>() + " did not start (log: " + log +
+                               "); its last lines:\n" + LogTail(log));
   }
   return Status::OK();
 }

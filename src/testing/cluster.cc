@@ -15,7 +15,8 @@ Status ClusterHarness::Launch(Member& m) {
       [&] { return !m.process.Running() || WaitForPort(m.port, std::chrono::milliseconds(100)); },
       std::chrono::seconds(30));
   if (!up || !m.process.Running())
-    return Status::Unavailable(m.argv[0] + " did not start (log " + m.log + ")");
+    return Status::Unavailable(m.argv[0] + " did not start (log " + m.log + "); its last lines:\n" +
+                               LogTail(m.log));
   return Status::OK();
 }
 

@@ -53,7 +53,4 @@ std::vector<Json> PodsOfJob(const Json& job, const std::vector<AttemptLog>& atte
 // The attempt a Pod of PodsOfJob stands for (its annotation), 0 when none.
 int AttemptOfPod(const Json& pod);
 
-// The last `lines` lines of `text` (all when negative).
-std::string TailLines(const std::string& text, int64_t lines);
-
 }  // namespace brix::apiserver

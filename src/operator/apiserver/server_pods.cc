@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/process.h"
 #include "operator/api/job_kind.h"
 #include "operator/apiserver/pods.h"
 #include "operator/apiserver/server_impl.h"
