@@ -13,15 +13,17 @@
 
 namespace brix::testing {
 
-// Flips the lowest bit of the byte at `at` (default: the middle of the file).
-inline void FlipByte(const std::string& path, std::optional<uint64_t> at = std::nullopt) {
+// Flips the bits of `mask` (default: the lowest) in the byte at `at` (default: the middle of the
+// file).
+inline void FlipByte(const std::string& path, std::optional<uint64_t> at = std::nullopt,
+                     char mask = 0x01) {
   const uint64_t offset = at.value_or(std::filesystem::file_size(path) / 2);
   std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
   f.seekg(static_cast<std::streamoff>(offset));
   char c = 0;
   f.get(c);
   f.seekp(static_cast<std::streamoff>(offset));
-  f.put(static_cast<char>(c ^ 0x01));
+  f.put(static_cast<char>(c ^ mask));
 }
 
 // Copies the objects of a local storage's folder `from` to `to` as a lister would see them:
