@@ -100,6 +100,7 @@ void AddCompactCommand(CLI::App& app) {
     auto files = FilesUnder(a->log + "/v1", ".log", &input_bytes);
     std::mutex mu;
     std::map<int64_t, std::vector<Run>> runs;
+    std::vector<std::unique_ptr<br::LogBatch>> batches;  // the runs' versions view into them
     uint64_t raw_bytes = 0;
     auto start = std::chrono::steady_clock::now();
     {
@@ -107,17 +108,18 @@ void AddCompactCommand(CLI::App& app) {
       for (const auto& f : files) {
         group.Submit([&, f]() -> Status {
           BRIX_ASSIGN_OR_RETURN(std::string data, ReadWholeFile(f));
-          BRIX_ASSIGN_OR_RETURN(br::LogBatch batch, br::DecodeLogBatch(data));
-          uint64_t raw = batch.ByteSizeLong();
+          BRIX_ASSIGN_OR_RETURN(br::LogBatch decoded, br::DecodeLogBatch(data));
+          auto batch = std::make_unique<br::LogBatch>(std::move(decoded));
+          uint64_t raw = batch->ByteSizeLong();
           std::map<int64_t, Run> tables;  // by table id; keys outside any table are dropped
-          for (auto& e : *batch.mutable_entries()) {
+          for (const auto& e : batch->entries()) {
             auto table = cluster::TableIdOf(e.key());
             if (!table) continue;
-            tables[*table].push_back({std::move(*e.mutable_key()), e.ts(), e.is_delete(),
-                                      std::move(*e.mutable_value())});
+            tables[*table].push_back({e.key(), e.ts(), e.is_delete(), e.value()});
           }
           for (auto& [id, versions] : tables) br::SortVersions(&versions);
           std::lock_guard<std::mutex> lock(mu);
+          batches.push_back(std::move(batch));
           raw_bytes += raw;
           for (auto& [id, versions] : tables) runs[id].push_back(std::move(versions));
           return Status::OK();

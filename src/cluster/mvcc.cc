@@ -41,9 +41,14 @@ class MvccKeyComparator final : public rocksdb::Comparator {
 }  // namespace
 
 std::string EncodeMvccKey(std::string_view user_key, uint64_t commit_ts) {
-  std::string out(user_key);
-  PutBigEndian64(&out, ~commit_ts);
+  std::string out;
+  AppendMvccKey(&out, user_key, commit_ts);
   return out;
+}
+
+void AppendMvccKey(std::string* out, std::string_view user_key, uint64_t commit_ts) {
+  out->append(user_key);
+  PutBigEndian64(out, ~commit_ts);
 }
 
 bool DecodeMvccKey(std::string_view encoded, std::string_view* user_key, uint64_t* commit_ts) {
@@ -54,9 +59,14 @@ bool DecodeMvccKey(std::string_view encoded, std::string_view* user_key, uint64_
 }
 
 std::string EncodeMvccValue(MvccOp op, std::string_view value) {
-  std::string out(1, static_cast<char>(op));
-  if (op == MvccOp::kPut) out.append(value);
+  std::string out;
+  AppendMvccValue(&out, op, value);
   return out;
+}
+
+void AppendMvccValue(std::string* out, MvccOp op, std::string_view value) {
+  out->push_back(static_cast<char>(op));
+  if (op == MvccOp::kPut) out->append(value);
 }
 
 bool DecodeMvccValue(std::string_view stored, MvccOp* op, std::string_view* value) {

@@ -24,9 +24,12 @@ namespace brix::cluster {
 enum class MvccOp : char { kPut = 'P', kDelete = 'D' };
 
 std::string EncodeMvccKey(std::string_view user_key, uint64_t commit_ts);
+// EncodeMvccKey appended to `out` (a caller encoding many keys reuses one buffer).
+void AppendMvccKey(std::string* out, std::string_view user_key, uint64_t commit_ts);
 // Splits an encoded key; false if it is shorter than the 8-byte suffix.
 bool DecodeMvccKey(std::string_view encoded, std::string_view* user_key, uint64_t* commit_ts);
 std::string EncodeMvccValue(MvccOp op, std::string_view value);
+void AppendMvccValue(std::string* out, MvccOp op, std::string_view value);
 bool DecodeMvccValue(std::string_view stored, MvccOp* op, std::string_view* value);
 
 // The comparator described above (name "brix.MvccComparator.v1"). Process-lifetime singleton.

@@ -7,6 +7,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/crypto.h"
+#include "common/mapped_file.h"
+
 namespace brix::storage {
 
 Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
@@ -60,6 +63,20 @@ Status FileSink::Finish() {
   if (file_.has_value()) return file_->Commit();
   if (std::fflush(stdout) != 0) return Status::IOError("flush standard output failed");
   return Status::OK();
+}
+
+Result<std::string> Sha256OfFile(const ByteSource& source,
+                                 const std::function<void(size_t)>& before_piece) {
+  if (!source.Size() || source.NativeFile() < 0) {
+    return Status::Internal("SHA-256 of a file: the source is not a regular file");
+  }
+  BRIX_ASSIGN_OR_RETURN(MappedFile mapped, MappedFile::Map(source.NativeFile(), *source.Size()));
+  Sha256Hasher hasher;
+  mapped.Scan(1 << 20, [&](std::string_view piece) {
+    if (before_piece) before_piece(piece.size());
+    hasher.Update(piece);
+  });
+  return hasher.Finish();
 }
 
 }  // namespace brix::storage

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,5 +47,13 @@ class FileSink final : public ByteSink {
   explicit FileSink(std::optional<DurableFile> file) : file_(std::move(file)) {}
   std::optional<DurableFile> file_;  // empty for stdout
 };
+
+// SHA-256 of the regular file under `source` (NativeFile() and Size() set: a FileSource of a
+// file), hashed from a mapping of the page cache — where a file just written still is, so no
+// read() copy — in 1 MiB pieces, each released from this process's resident set once hashed
+// (MappedFile::Scan). `before_piece`, if set, is given each piece's size first (a rate limiter).
+// The file must not shrink meanwhile (MappedFile's contract).
+[[nodiscard]] Result<std::string> Sha256OfFile(
+    const ByteSource& source, const std::function<void(size_t)>& before_piece = nullptr);
 
 }  // namespace brix::storage

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 
@@ -29,20 +28,6 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string DirOf(const CompactOptions& o) { return CompactionDir(o.name, o.from_ts, o.until_ts); }
-
-// SHA-256 of a local file, read in 1 MiB pieces.
-Result<std::string> Sha256OfFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("open " + path);
-  Sha256Hasher hasher;
-  std::vector<char> buf(1 << 20);
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    hasher.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
-  }
-  if (in.bad()) return Status::IOError("read " + path);
-  return hasher.Finish();
-}
 
 // Writes the merged versions of one range as SSTs cut at kCompactionSstCutBytes between user
 // keys, each uploaded (streamed from its local file) as soon as it is finished.
@@ -92,14 +77,14 @@ class RangeOutput {
     if (!writer_) return Status::OK();
     BRIX_ASSIGN_OR_RETURN(uint64_t size, writer_->Finish());
     writer_.reset();
-    BRIX_ASSIGN_OR_RETURN(std::string sha, Sha256OfFile(path_));
+    BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::Open(path_));
+    BRIX_ASSIGN_OR_RETURN(std::string sha, Sha256OfFile(*source));
     std::string name = dir_ + "outputs/" + std::to_string(range_.table_id) + "_" +
                        std::to_string(range_.index) + "_" + std::to_string(seq_++) + "_" +
                        NewUuid() + ".sst";
-    {
-      BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::Open(path_));
-      BRIX_RETURN_IF_ERROR(storage_.PutStream(name, *source));
-    }
+    BRIX_RETURN_IF_ERROR(source->Rewind());
+    BRIX_RETURN_IF_ERROR(storage_.PutStream(name, *source));
+    source.reset();
     fs::remove(path_);
     std::string end = last_key_;
     end.push_back('\0');
@@ -151,17 +136,18 @@ Result<std::vector<SortedRun>> SortInputs(storage::ExternalStorage& storage,
   TaskGroup group(RunWorkers(concurrency, largest));
   for (size_t r = 0; r < groups.size(); ++r) {
     group.Submit([&, r]() -> Status {
+      // The versions are views into the run's decompressed files, kept until it is written.
+      LogFileReader reader;
+      std::vector<RawLogFile> files;
       std::vector<CompactVersion> versions;
       for (size_t i : groups[r]) {
         const LogFile& f = inputs[i];
-        BRIX_ASSIGN_OR_RETURN(std::string data, storage.Get(f.name()));
-        if (Sha256(data) != f.sha256()) {
-          return Status::Corruption("log file " + f.name() + ": SHA-256 does not match its meta");
-        }
-        Status s = ForEachLogEntry(data, [&](LogEntry& e) {
-          if (!cluster::TableIdOf(e.key())) return;  // catalog entries are not compacted
-          versions.push_back(
-              {std::move(*e.mutable_key()), e.ts(), e.is_delete(), std::move(*e.mutable_value())});
+        BRIX_ASSIGN_OR_RETURN(files.emplace_back(), reader.ReadRaw(storage, f));
+        Status s = ForEachLogEntryView(files.back().bytes(), [&](const LogEntryView& e) {
+          if (cluster::TableIdOf(e.key)) {  // catalog entries are not compacted
+            versions.push_back({e.key, e.ts, e.is_delete, e.value});
+          }
+          return Status::OK();
         });
         BRIX_RETURN_IF_ERROR(s.WithContext("log file " + f.name()));
       }

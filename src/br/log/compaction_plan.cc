@@ -43,7 +43,7 @@ std::vector<std::vector<size_t>> GroupRunInputs(const std::vector<LogFile>& inpu
 }
 
 int RunWorkers(int concurrency, uint64_t largest_run_raw_bytes, uint64_t budget) {
-  uint64_t fit = budget / std::max<uint64_t>(1, 3 * largest_run_raw_bytes);
+  uint64_t fit = 2 * budget / std::max<uint64_t>(1, 5 * largest_run_raw_bytes);
   return static_cast<int>(std::clamp<uint64_t>(fit, 1, std::max(1, concurrency)));
 }
 

@@ -10,8 +10,10 @@
 //   GroupRunInputs         consecutive inputs (plan order) whose raw sizes sum to at most
 //                          `run_raw_bytes` form one sorted run; a bigger file is a run alone
 //   RunWorkers             how many runs are sorted at once: at most `concurrency`, and at most
-//                          `budget / (3 * largest run's raw bytes)` (a run being sorted holds about
-//                          3x its raw bytes: the stored file, the decompressed batch, the versions)
+//                          `budget / (2.5 * largest run's raw bytes)` (a run being sorted holds its
+//                          files decompressed, the largest stored file, and a 48-byte view per
+//                          version: about 2x its raw bytes with kilobyte values, up to 2.5x with
+//                          small ones)
 //   PlanRanges             the key ranges merged in parallel, from samples of the runs: never
 //                          spanning two tables, a table cut into ranges of about `target_bytes`
 //                          at sampled user keys; the same samples always give the same ranges
@@ -38,12 +40,13 @@ inline constexpr uint64_t kCompactionRunRawBytes = 32ull << 20;
 // What the runs being sorted at once may hold (RunWorkers).
 inline constexpr uint64_t kCompactionSortMemoryBytes = 384ull << 20;
 
-// One MVCC version read from a raw log file.
+// One MVCC version read from a raw log file: views into the decompressed file, which the holder
+// of the versions keeps.
 struct CompactVersion {
-  std::string key;
+  std::string_view key;
   uint64_t ts = 0;
   bool is_delete = false;
-  std::string value;
+  std::string_view value;
 };
 
 std::string CompactionDir(const std::string& name, uint64_t from_ts, uint64_t until_ts);

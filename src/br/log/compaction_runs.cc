@@ -106,17 +106,20 @@ Result<SortedRun> WriteSortedRun(std::vector<CompactVersion>* versions, const st
   uint64_t offset = 0, since_sample = 0;
   std::optional<int64_t> table;
   const CompactVersion* prev = nullptr;
+  std::string key, value;  // reused: no allocation per record
   for (const auto& v : *versions) {
     auto t = cluster::TableIdOf(v.key);
     bool new_key = !prev || prev->key != v.key;
     if (new_key && (run.samples.empty() || since_sample >= sample_bytes || t != table)) {
-      run.samples.push_back({{v.key, 0}, offset});
+      run.samples.push_back({{std::string(v.key), 0}, offset});
       since_sample = 0;
       table = t;
     }
-    std::string key = cluster::EncodeMvccKey(v.key, v.ts);
-    std::string value = cluster::EncodeMvccValue(
-        v.is_delete ? cluster::MvccOp::kDelete : cluster::MvccOp::kPut, v.value);
+    key.clear();
+    cluster::AppendMvccKey(&key, v.key, v.ts);
+    value.clear();
+    cluster::AppendMvccValue(&value, v.is_delete ? cluster::MvccOp::kDelete : cluster::MvccOp::kPut,
+                             v.value);
     uint32_t lengths[2] = {static_cast<uint32_t>(key.size()), static_cast<uint32_t>(value.size())};
     if (std::fwrite(lengths, 1, sizeof(lengths), file.get()) != sizeof(lengths) ||
         std::fwrite(key.data(), 1, key.size(), file.get()) != key.size() ||

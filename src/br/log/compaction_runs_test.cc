@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <random>
@@ -18,19 +19,23 @@ namespace {
 
 using Got = std::vector<std::tuple<std::string, uint64_t, std::string>>;  // key, ts, stored
 
-// Versions over 3 tables, with every 7th version repeated (a re-scanned file).
-std::vector<std::vector<CompactVersion>> Inputs(int runs, int per_run, uint64_t seed) {
+// Versions over 3 tables, with every 7th version repeated (a re-scanned file); their keys and
+// values live in `bytes`.
+std::vector<std::vector<CompactVersion>> Inputs(int runs, int per_run, uint64_t seed,
+                                                std::deque<std::string>& bytes) {
   std::mt19937_64 rng(seed);
   std::vector<std::vector<CompactVersion>> out(runs);
   for (int r = 0; r < runs; ++r) {
     for (int i = 0; i < per_run; ++i) {
       int64_t table = 3 + static_cast<int64_t>(rng() % 3);
-      std::string key = cluster::RowKey(table, "row" + std::to_string(rng() % 200));
+      const std::string& key =
+          bytes.emplace_back(cluster::RowKey(table, "row" + std::to_string(rng() % 200)));
       uint64_t ts = 1 + rng() % 50;
       // One (key, ts) is one version: its op and value follow from it.
       size_t h = std::hash<std::string>()(key + "@" + std::to_string(ts));
       bool del = h % 5 == 0;
-      std::string value = del ? "" : std::string(1 + h % 300, static_cast<char>('a' + h % 26));
+      const std::string& value =
+          bytes.emplace_back(del ? "" : std::string(1 + h % 300, static_cast<char>('a' + h % 26)));
       out[r].push_back({key, ts, del, value});
       if (i % 7 == 0) out[(r + 1) % runs].push_back({key, ts, del, value});
     }
@@ -60,7 +65,8 @@ Got Expected(const std::vector<std::vector<CompactVersion>>& inputs, uint64_t* d
 
 TEST(MergeRuns, RangesPlannedFromSamplesHoldEveryDistinctVersionOnceInMvccOrder) {
   brix::testing::TempDir tmp;
-  auto inputs = Inputs(5, 2000, 42);
+  std::deque<std::string> bytes;
+  auto inputs = Inputs(5, 2000, 42, bytes);
   uint64_t want_duplicates = 0;
   Got want = Expected(inputs, &want_duplicates);
   ASSERT_GT(want_duplicates, 0u);
@@ -124,7 +130,8 @@ TEST(MergeRuns, AnEmptyRunAndNoRunsMergeToNothing) {
 
 TEST(MergeRuns, ATruncatedRunIsRefusedNamingIt) {
   brix::testing::TempDir tmp;
-  std::vector<CompactVersion> v = {{cluster::RowKey(7, "a"), 5, false, std::string(100, 'x')}};
+  const std::string key = cluster::RowKey(7, "a"), value(100, 'x');
+  std::vector<CompactVersion> v = {{key, 5, false, value}};
   std::string path = tmp.path() + "/run";
   auto run = WriteSortedRun(&v, path);
   ASSERT_TRUE(run.ok());

@@ -206,10 +206,12 @@ bool ParseEntry(std::string_view bytes, LogEntryView* e) {
   return static_cast<size_t>(in.CurrentPosition()) == bytes.size();
 }
 
+}  // namespace
+
 // LogBatch is `repeated LogEntry entries = 1`: (tag 1, length-delimited) fields, each parsed in
 // place.
-Status ForEachEntryView(std::string_view raw,
-                        const std::function<Status(const LogEntryView&)>& visit) {
+Status ForEachLogEntryView(std::string_view raw,
+                           const std::function<Status(const LogEntryView&)>& visit) {
   CodedInputStream in(reinterpret_cast<const uint8_t*>(raw.data()), static_cast<int>(raw.size()));
   in.SetTotalBytesLimit(INT_MAX);
   LogEntryView entry;
@@ -232,13 +234,38 @@ Status ForEachEntryView(std::string_view raw,
   return Status::OK();
 }
 
-}  // namespace
-
 struct LogFileReader::Impl {
   ReusedBuffer stored;
   ReusedBuffer raw;
   ZSTD_DCtx* dctx = ZSTD_createDCtx();
   ~Impl() { ZSTD_freeDCtx(dctx); }
+
+  // Streams `file` into `stored`, checks its SHA-256 against the meta's and reads the raw size
+  // its zstd frame names.
+  Result<std::pair<std::string_view, size_t>> Fetch(storage::ExternalStorage& storage,
+                                                    const LogFile& file) {
+    stored.Reserve(file.size());
+    Sha256Hasher hasher;
+    HashingSink sink(stored, hasher);
+    BRIX_RETURN_IF_ERROR(storage.GetStream(file.name(), sink));
+    if (hasher.Finish() != file.sha256()) {
+      return Status::Corruption("log file " + file.name() + ": SHA-256 does not match its meta");
+    }
+    std::string_view bytes(stored.data(), sink.size());
+    unsigned long long size = ZSTD_getFrameContentSize(bytes.data(), bytes.size());
+    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > INT_MAX) {
+      return Status::Corruption("log file " + file.name() + " is not a zstd frame of known size");
+    }
+    return std::make_pair(bytes, static_cast<size_t>(size));
+  }
+
+  Status Decompress(const LogFile& file, std::string_view from, char* to, size_t size) {
+    size_t n = ZSTD_decompressDCtx(dctx, to, size, from.data(), from.size());
+    if (ZSTD_isError(n) || n != size) {
+      return Status::Corruption("log file " + file.name() + " does not decompress");
+    }
+    return Status::OK();
+  }
 };
 
 LogFileReader::LogFileReader() : impl_(std::make_unique<Impl>()) {}
@@ -248,26 +275,22 @@ size_t LogFileReader::capacity() const { return impl_->stored.capacity() + impl_
 
 Status LogFileReader::Read(storage::ExternalStorage& storage, const LogFile& file,
                            const std::function<Status(const LogEntryView&)>& visit) {
-  impl_->stored.Reserve(file.size());
-  Sha256Hasher hasher;
-  HashingSink sink(impl_->stored, hasher);
-  BRIX_RETURN_IF_ERROR(storage.GetStream(file.name(), sink));
-  if (hasher.Finish() != file.sha256()) {
-    return Status::Corruption("log file " + file.name() + ": SHA-256 does not match its meta");
-  }
-  std::string_view stored(impl_->stored.data(), sink.size());
-  unsigned long long size = ZSTD_getFrameContentSize(stored.data(), stored.size());
-  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > INT_MAX) {
-    return Status::Corruption("log file " + file.name() + " is not a zstd frame of known size");
-  }
+  BRIX_ASSIGN_OR_RETURN(auto fetched, impl_->Fetch(storage, file));
+  auto [stored, size] = fetched;
   char* raw = impl_->raw.Reserve(size);
-  size_t n = ZSTD_decompressDCtx(impl_->dctx, raw, size, stored.data(), stored.size());
-  if (ZSTD_isError(n) || n != size) {
-    return Status::Corruption("log file " + file.name() + " does not decompress");
-  }
-  Status s = ForEachEntryView(std::string_view(raw, size), visit);
+  BRIX_RETURN_IF_ERROR(impl_->Decompress(file, stored, raw, size));
+  Status s = ForEachLogEntryView(std::string_view(raw, size), visit);
   if (s.code() == Status::Code::kCorruption) return s.WithContext(file.name());
   return s;
+}
+
+Result<RawLogFile> LogFileReader::ReadRaw(storage::ExternalStorage& storage, const LogFile& file) {
+  BRIX_ASSIGN_OR_RETURN(auto fetched, impl_->Fetch(storage, file));
+  RawLogFile raw;
+  raw.size = fetched.second;
+  raw.data = std::make_unique_for_overwrite<char[]>(raw.size);
+  BRIX_RETURN_IF_ERROR(impl_->Decompress(file, fetched.first, raw.data.get(), raw.size));
+  return raw;
 }
 
 bool IsLoggedKey(std::string_view key) {

@@ -56,6 +56,19 @@ struct LogEntryView {
   std::string_view value;
 };
 
+// The entries of a data file's decompressed bytes, parsed in place (what LogFileReader::Read
+// does after decompressing); stops at the first error `visit` returns. Corruption if the bytes
+// do not parse as a LogBatch.
+[[nodiscard]] Status ForEachLogEntryView(std::string_view raw,
+                                         const std::function<Status(const LogEntryView&)>& visit);
+
+// A data file's decompressed bytes in a buffer of their own (LogFileReader::ReadRaw).
+struct RawLogFile {
+  std::unique_ptr<char[]> data;
+  size_t size = 0;
+  std::string_view bytes() const { return std::string_view(data.get(), size); }
+};
+
 // Reads data files for replay: through the ExternalStorage interface (GetStream) into a buffer
 // kept from one file to the next (no fresh pages zeroed per file), hashing the stored bytes as
 // they arrive, decompressing with one reused zstd context into a second kept buffer, and parsing
@@ -73,6 +86,10 @@ class LogFileReader {
   // first error `visit` returns.
   [[nodiscard]] Status Read(storage::ExternalStorage& storage, const LogFile& file,
                             const std::function<Status(const LogEntryView&)>& visit);
+  // `file`'s decompressed bytes, after the same checks as Read, in a buffer of their own (never
+  // zeroed): for a caller that keeps the entries of several files at once as views (compaction's
+  // sorted runs). The stored bytes go through the reader's kept buffer as in Read.
+  [[nodiscard]] Result<RawLogFile> ReadRaw(storage::ExternalStorage& storage, const LogFile& file);
   // Bytes the reader's buffers hold (tests check it stops growing).
   size_t capacity() const;
 

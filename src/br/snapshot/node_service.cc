@@ -16,7 +16,6 @@
 #include "common/backoff.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
-#include "common/mapped_file.h"
 #include "common/parallel.h"
 #include "common/random.h"
 #include "common/rate_limiter.h"
@@ -31,10 +30,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // Uploads a finished local file and returns its SHA-256. The file is never held whole in
-// memory (a node's resident set stays small however large its SSTs): it is mapped read-only and
-// hashed from the page cache, where it still is after being written (no read() copy of every
-// byte into a buffer), in 1 MiB pieces, each released from the mapping once hashed (else every
-// page of every SST in flight counted in the node's RSS), through the node's rate limiter (so a
+// memory (a node's resident set stays small however large its SSTs): it is hashed from a mapping
+// of the page cache (storage::Sha256OfFile; else every page of every SST in flight counted in the
+// node's RSS), through the node's rate limiter (so a
 // node's uploads keep to --ratelimit on average; a file goes up in one burst once its bytes were
 // paced); then PutStream sends it from the file (local storage: copy_file_range; Azure: one Put
 // Blob up to single_put_max from the driver's own mapping). A failed upload is retried whole.
@@ -44,16 +42,8 @@ Result<std::string> UploadFile(storage::ExternalStorage& storage, const std::str
   if (!source->Size() || source->NativeFile() < 0) {
     return Status::Internal("upload " + name + ": " + path + " is not a regular file");
   }
-  Sha256Hasher hasher;
-  {
-    BRIX_ASSIGN_OR_RETURN(MappedFile mapped,
-                          MappedFile::Map(source->NativeFile(), *source->Size()));
-    constexpr size_t kPiece = 1 << 20;
-    mapped.Scan(kPiece, [&](std::string_view piece) {
-      limiter.Acquire(piece.size());
-      hasher.Update(piece);
-    });
-  }
+  BRIX_ASSIGN_OR_RETURN(std::string sha256,
+                        storage::Sha256OfFile(*source, [&](size_t n) { limiter.Acquire(n); }));
   BackoffOptions retries{.max_attempts = 6,
                          .base_delay = std::chrono::milliseconds(200),
                          .max_delay = std::chrono::milliseconds(5000)};
@@ -68,7 +58,7 @@ Result<std::string> UploadFile(storage::ExternalStorage& storage, const std::str
         spdlog::warn("backup: upload of {} failed (try {}): {}", name, attempt, e.ToString());
       });
   BRIX_RETURN_IF_ERROR(s.WithContext("upload " + name));
-  return hasher.Finish();
+  return sha256;
 }
 
 class NodeBackupService final : public NodeBackup::Service {
