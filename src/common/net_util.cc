@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <random>
 #include <thread>
@@ -48,9 +49,12 @@ Result<int> FreeLoopbackPort() {
   constexpr int kFirst = 10000;               // well above the ports of system services
   const int below = EphemeralLow() - kFirst;  // candidates [kFirst, EphemeralLow())
   if (below >= 1000) {
-    thread_local std::mt19937 rng(std::random_device{}());
+    // One walk per process from a random start: a process never hands out a port twice before
+    // the walk wraps (a playground picks all its ports before any server binds one), and two
+    // processes collide only if their starts fall within a few dozen ports of each other.
+    static std::atomic<unsigned> next{std::random_device{}()};
     for (int attempt = 0; attempt < 100; ++attempt) {
-      int port = kFirst + static_cast<int>(rng() % static_cast<unsigned>(below));
+      int port = kFirst + static_cast<int>(next++ % static_cast<unsigned>(below));
       if (ProbeBind(port) == port) return port;
     }
   }

@@ -10,7 +10,8 @@
 namespace brix {
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bound, then closed), for a server started
-// next. Picked at random below the kernel's ephemeral range (ip_local_port_range, from 10000 up):
+// next. Taken below the kernel's ephemeral range (ip_local_port_range, from 10000 up; each process
+// walks it from a random start, so it never hands out one port twice before the walk wraps):
 // every outgoing connection on the machine takes its local port from that range, so a port
 // picked there could be taken before the server binds it (a playground's kvnode died at start
 // with "cannot listen" that way). Falls back to the kernel's pick if that range has no room.
