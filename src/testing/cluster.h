@@ -42,6 +42,9 @@ class ClusterHarness {
   std::string NodeAddress(int i) const { return "127.0.0.1:" + std::to_string(nodes_[i].port); }
 
   void KillNode(int i) { nodes_[i].process.Kill(); }
+  // Stops node i / kvpd i as an operator would (SIGTERM, waiting for it to exit).
+  void StopNode(int i) { nodes_[i].process.Stop(); }
+  void StopPd(int i) { pds_[i].process.Stop(); }
   // Black-holes node i (SIGSTOP): its sockets stay open but nothing answers. ResumeNode (or the
   // destructor) sends SIGCONT. Safe to call from another thread, e.g. a progress callback.
   void FreezeNode(int i);

@@ -21,6 +21,7 @@
 #include "common/durable_file.h"
 #include "common/timestamp.h"
 #include "common/tso.h"
+#include "net/grpc_server.h"
 #include "net/grpc_status.h"
 
 namespace brix::cluster {
@@ -503,7 +504,7 @@ Result<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeOptions& options
 NodeServer::~NodeServer() {
   Shutdown();
   for (auto& t : impl_->threads) t.join();
-  impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  net::StopGrpcServer(*impl_->server);
   // Plugged-in services run threads that use the store and kvpd client: stop them first.
   impl_->extra_services.clear();
 }

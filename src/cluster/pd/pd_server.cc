@@ -13,6 +13,7 @@
 #include "common/time_util.h"
 #include "common/tso.h"
 #include "etcd/etcd_client.h"
+#include "net/grpc_server.h"
 #include "net/grpc_status.h"
 
 namespace brix::cluster {
@@ -301,7 +302,7 @@ PdServer::~PdServer() {
   metrics::Default().RemoveCollector(impl_->collector);
   Shutdown();
   impl_->leadership->Join();
-  impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  net::StopGrpcServer(*impl_->server);
 }
 
 bool PdServer::IsLeader() const { return impl_->Leading(); }
