@@ -78,14 +78,17 @@ Result<DurableFile> DurableFile::Create(const std::string& path,
     ::unlink(temp.c_str());
     return s;
   }
-  return DurableFile(path, std::move(temp), fd, options.if_absent);
+  return DurableFile(path, std::move(temp), fd, options);
 }
 
 DurableFile::DurableFile(DurableFile&& other) noexcept
     : path_(std::move(other.path_)),
       temp_path_(std::move(other.temp_path_)),
       fd_(other.fd_),
+      mode_(other.mode_),
       if_absent_(other.if_absent_),
+      appended_(other.appended_),
+      linked_(other.linked_),
       done_(other.done_),
       failed_(std::move(other.failed_)) {
   other.fd_ = -1;
@@ -158,6 +161,8 @@ Status CopyFileBytes(int from, int to, uint64_t length, const std::string& what)
 Status DurableFile::Append(std::string_view bytes) {
   if (!failed_.ok()) return failed_;
   if (done_ || fd_ < 0) return Status::FailedPrecondition("append to " + path_ + " after commit");
+  if (linked_) return Status::FailedPrecondition("append to " + path_ + " after a link");
+  appended_ = true;
   failed_ = WriteAll(fd_, bytes, temp_path_);
   return failed_;
 }
@@ -165,8 +170,59 @@ Status DurableFile::Append(std::string_view bytes) {
 Status DurableFile::AppendFile(int fd, uint64_t length) {
   if (!failed_.ok()) return failed_;
   if (done_ || fd_ < 0) return Status::FailedPrecondition("append to " + path_ + " after commit");
+  if (linked_) return Status::FailedPrecondition("append to " + path_ + " after a link");
+  appended_ = true;
   failed_ = CopyFileBytes(fd, fd_, length, temp_path_);
   return failed_;
+}
+
+Result<bool> DurableFile::LinkFile(int fd, uint64_t length) {
+  if (!failed_.ok()) return failed_;
+  if (done_ || fd_ < 0) return Status::FailedPrecondition("link into " + path_ + " after commit");
+  if (appended_ || linked_) {
+    return Status::FailedPrecondition("link into " + path_ + " after an append or a link");
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return ErrnoStatus("stat the file to link into " + path_, errno);
+  if (!S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) != length) {
+    return Status::FailedPrecondition("the file to link into " + path_ + " is not " +
+                                      std::to_string(length) + " bytes (it changed)");
+  }
+  // Linked under a second temp name, then renamed over the empty temp file: a failure leaves the
+  // empty temp file as it was, for the caller's append. /proc/self/fd links the open file itself,
+  // whatever its path is now (linkat's AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH).
+  const std::string linked = temp_path_ + "-link";
+  const std::string proc = "/proc/self/fd/" + std::to_string(fd);
+  if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, linked.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+    switch (errno) {
+      case EXDEV:   // another filesystem
+      case ENOENT:  // the file was removed meanwhile, or no /proc
+      case EPERM:   // a filesystem without hard links, or protected_hardlinks
+      case EACCES:
+      case EMLINK:  // too many links
+      case EOPNOTSUPP:
+        return false;
+      default:
+        return ErrnoStatus("link " + linked, errno);
+    }
+  }
+  Fd linked_fd(::open(linked.c_str(), O_RDONLY | O_CLOEXEC));  // for Commit()'s fsync
+  Status s;
+  if (linked_fd.get() < 0) {
+    s = ErrnoStatus("open " + linked, errno);
+  } else if (::fchmod(linked_fd.get(), mode_ & 07777) != 0) {
+    s = ErrnoStatus("chmod " + linked, errno);
+  } else if (::rename(linked.c_str(), temp_path_.c_str()) != 0) {
+    s = ErrnoStatus("rename " + linked, errno);
+  }
+  if (!s.ok()) {
+    ::unlink(linked.c_str());
+    return s;
+  }
+  ::close(fd_);
+  fd_ = linked_fd.release();
+  linked_ = true;
+  return true;
 }
 
 Status DurableFile::Commit() {

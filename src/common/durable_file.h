@@ -46,19 +46,33 @@ class DurableFile {
   // filesystem can), or through a buffer where the kernel cannot (another filesystem on older
   // kernels). A file shorter than `length` fails (it changed under us).
   [[nodiscard]] Status AppendFile(int fd, uint64_t length);
+  // Makes the temp file the very file open as `fd` (a hard link: nothing is copied or written
+  // again), instead of appending to it; only before anything was appended. The caller must never
+  // write to that file again: it becomes the target's contents. Its mode becomes `mode` (one
+  // file, one mode). False when the kernel cannot link it here (another filesystem, a file already
+  // removed, no /proc): nothing changed, append instead. A file that is not `length` bytes fails
+  // FailedPrecondition (it changed under us).
+  [[nodiscard]] Result<bool> LinkFile(int fd, uint64_t length);
   // Makes the written bytes the target's contents (see the contract above). Once only.
   [[nodiscard]] Status Commit();
   const std::string& temp_path() const { return temp_path_; }
 
  private:
-  DurableFile(std::string path, std::string temp_path, int fd, bool if_absent)
-      : path_(std::move(path)), temp_path_(std::move(temp_path)), fd_(fd), if_absent_(if_absent) {}
+  DurableFile(std::string path, std::string temp_path, int fd, const DurableFileOptions& options)
+      : path_(std::move(path)),
+        temp_path_(std::move(temp_path)),
+        fd_(fd),
+        mode_(options.mode),
+        if_absent_(options.if_absent) {}
   void Discard();
 
   std::string path_;
   std::string temp_path_;
   int fd_ = -1;
+  mode_t mode_ = 0644;
   bool if_absent_ = false;
+  bool appended_ = false;
+  bool linked_ = false;
   bool done_ = false;
   Status failed_;  // the first Append() failure; Commit() returns it
 };

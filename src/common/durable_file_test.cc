@@ -71,6 +71,56 @@ TEST_F(DurableFileTest, AppendFileCopiesTheFirstBytesOfAnotherFileAndRefusesOneT
   EXPECT_FALSE(fs::exists(dir_ + "/short"));
 }
 
+TEST_F(DurableFileTest, LinkFileMakesTheTargetThatVeryFileWithTheRequestedModeAndNoTempBehind) {
+  std::string source = dir_ + "/scratch.sst";
+  std::ofstream(source, std::ios::binary) << "finished sst";
+  ::chmod(source.c_str(), 0600);
+  int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  auto file = DurableFile::Create(dir_ + "/objects/a.sst", {.mode = 0644});
+  ASSERT_TRUE(file.ok());
+  auto linked = file->LinkFile(fd, 12);
+  ASSERT_TRUE(linked.ok()) << linked.status().ToString();
+  ASSERT_TRUE(*linked) << "the same filesystem links";
+  EXPECT_EQ(file->Append("more").code(), Status::Code::kFailedPrecondition);
+  ASSERT_TRUE(file->Commit().ok());
+  ::close(fd);
+  struct stat a {
+  }, b{};
+  ASSERT_EQ(::stat(source.c_str(), &a), 0);
+  ASSERT_EQ(::stat((dir_ + "/objects/a.sst").c_str(), &b), 0);
+  EXPECT_EQ(a.st_ino, b.st_ino) << "copied, not linked";
+  EXPECT_EQ(Mode(dir_ + "/objects/a.sst"), 0644u);
+  ASSERT_TRUE(fs::remove(source));  // the caller removes its name; the object stays
+  EXPECT_EQ(Read(dir_ + "/objects/a.sst"), "finished sst");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ + "/objects"), fs::directory_iterator{}), 1);
+}
+
+TEST_F(DurableFileTest, LinkFileRefusesAChangedFileAndFallsBackWhenTheKernelCannotLink) {
+  std::string source = dir_ + "/scratch";
+  std::ofstream(source, std::ios::binary) << "twelve bytes";
+  int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  {
+    auto file = DurableFile::Create(dir_ + "/changed");
+    ASSERT_TRUE(file.ok());
+    EXPECT_EQ(file->LinkFile(fd, 13).status().code(), Status::Code::kFailedPrecondition);
+  }
+  EXPECT_FALSE(fs::exists(dir_ + "/changed"));
+  // A file already removed cannot be linked (ENOENT): false, and the append path still works.
+  ASSERT_TRUE(fs::remove(source));
+  auto file = DurableFile::Create(dir_ + "/copied");
+  ASSERT_TRUE(file.ok());
+  auto linked = file->LinkFile(fd, 12);
+  ASSERT_TRUE(linked.ok()) << linked.status().ToString();
+  EXPECT_FALSE(*linked);
+  ASSERT_TRUE(file->AppendFile(fd, 12).ok());
+  ASSERT_TRUE(file->Commit().ok());
+  ::close(fd);
+  EXPECT_EQ(Read(dir_ + "/copied"), "twelve bytes");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator{}), 1);
+}
+
 TEST_F(DurableFileTest, ReplacesTheContentAndLeavesNoTempFileBehind) {
   std::string path = dir_ + "/store_id";
   ASSERT_TRUE(WriteFileDurably(path, "old\n").ok());

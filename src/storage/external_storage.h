@@ -52,6 +52,12 @@ class ByteSource {
   // The open regular file holding exactly the bytes (from offset 0 to Size()), or -1: lets a
   // driver that writes local files copy it in the kernel instead of through Read().
   virtual int NativeFile() const { return -1; }
+  // True when the caller hands NativeFile() over to the upload: it never writes to that file again
+  // and only removes it (a node's finished SST). A driver that writes local files may then make
+  // the object that very file (a hard link: no copy, the bytes go to the disk once) instead of
+  // copying it. False (the default) for a file that stays someone's, such as a user's upload: the
+  // object must not change when the file does.
+  virtual bool NativeFileHandedOver() const { return false; }
 };
 
 // Where streamed downloads write to, in order. Called from one thread at a time.

@@ -25,6 +25,12 @@ Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
   return std::unique_ptr<FileSource>(new FileSource(f, path, size));
 }
 
+Result<std::unique_ptr<FileSource>> FileSource::OpenHandedOver(const std::string& path) {
+  BRIX_ASSIGN_OR_RETURN(auto source, Open(path));
+  source->handed_over_ = true;
+  return source;
+}
+
 FileSource::~FileSource() {
   if (file_ != stdin) std::fclose(file_);
 }

@@ -19,11 +19,15 @@ class FileSource final : public ByteSource {
  public:
   // "-" reads standard input.
   [[nodiscard]] static Result<std::unique_ptr<FileSource>> Open(const std::string& path);
+  // A file the caller hands over to the upload (ByteSource::NativeFileHandedOver): it never writes
+  // to it again and removes it afterwards. A local storage makes the object that very file.
+  [[nodiscard]] static Result<std::unique_ptr<FileSource>> OpenHandedOver(const std::string& path);
   ~FileSource() override;
   Result<size_t> Read(char* buf, size_t n) override;
   std::optional<uint64_t> Size() const override { return size_; }
   Status Rewind() override;
   int NativeFile() const override;
+  bool NativeFileHandedOver() const override { return handed_over_ && size_.has_value(); }
 
  private:
   FileSource(std::FILE* f, std::string path, std::optional<uint64_t> size)
@@ -31,6 +35,7 @@ class FileSource final : public ByteSource {
   std::FILE* file_;
   std::string path_;
   std::optional<uint64_t> size_;
+  bool handed_over_ = false;
 };
 
 class FileSink final : public ByteSink {

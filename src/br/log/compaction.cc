@@ -77,7 +77,8 @@ class RangeOutput {
     if (!writer_) return Status::OK();
     BRIX_ASSIGN_OR_RETURN(uint64_t size, writer_->Finish());
     writer_.reset();
-    BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::Open(path_));
+    // Handed over: removed once uploaded, never written again (a local location links it).
+    BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::OpenHandedOver(path_));
     BRIX_ASSIGN_OR_RETURN(std::string sha, Sha256OfFile(*source));
     std::string name = dir_ + "outputs/" + std::to_string(range_.table_id) + "_" +
                        std::to_string(range_.index) + "_" + std::to_string(seq_++) + "_" +

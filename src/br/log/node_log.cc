@@ -94,7 +94,8 @@ class FlushWriter {
     f.set_max_ts(max_ts_);
     f.set_kvs(data->entries());
     f.set_has_catalog(has_catalog_);
-    BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::Open(encoded.path));
+    // Handed over: the writer removes it and never writes it again (a local location links it).
+    BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::OpenHandedOver(encoded.path));
     BRIX_RETURN_IF_ERROR(storage_.PutStream(f.name(), *source));
     metrics_.Uploaded(encoded.size);
     kvs_ += f.kvs();

@@ -34,11 +34,13 @@ namespace fs = std::filesystem;
 // of the page cache (storage::Sha256OfFile; else every page of every SST in flight counted in the
 // node's RSS), through the node's rate limiter (so a
 // node's uploads keep to --ratelimit on average; a file goes up in one burst once its bytes were
-// paced); then PutStream sends it from the file (local storage: copy_file_range; Azure: one Put
-// Blob up to single_put_max from the driver's own mapping). A failed upload is retried whole.
+// paced); then PutStream sends it from the file (local storage: the object becomes the file
+// itself, a hard link, where they share a filesystem, else copy_file_range; Azure: one Put Blob up
+// to single_put_max from the driver's own mapping). A failed upload is retried whole. The file is
+// handed over: the caller removes it afterwards and never writes it again.
 Result<std::string> UploadFile(storage::ExternalStorage& storage, const std::string& name,
                                const std::string& path, RateLimiter& limiter) {
-  BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::Open(path));
+  BRIX_ASSIGN_OR_RETURN(auto source, storage::FileSource::OpenHandedOver(path));
   if (!source->Size() || source->NativeFile() < 0) {
     return Status::Internal("upload " + name + ": " + path + " is not a regular file");
   }

@@ -33,7 +33,12 @@ class LocalStorage final : public ExternalStorage {
     BRIX_RETURN_IF_ERROR(ValidateObjectName(name));
     BRIX_ASSIGN_OR_RETURN(DurableFile file, CreateTemp(name, /*if_absent=*/false));
     if (std::optional<uint64_t> size = source.Size(); size && source.NativeFile() >= 0) {
-      // A local file (a node's finished SST): copied by the kernel, no buffer in between.
+      // A local file handed over (a node's finished SST) becomes the object itself where it is on
+      // this filesystem; any other local file is copied by the kernel, no buffer in between.
+      if (source.NativeFileHandedOver()) {
+        BRIX_ASSIGN_OR_RETURN(bool linked, file.LinkFile(source.NativeFile(), *size));
+        if (linked) return Commit(file, name);
+      }
       BRIX_RETURN_IF_ERROR(file.AppendFile(source.NativeFile(), *size));
       return Commit(file, name);
     }

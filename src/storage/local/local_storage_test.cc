@@ -1,6 +1,7 @@
 #include "storage/local/local_storage.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <chrono>
@@ -38,6 +39,30 @@ TEST_F(LocalStorageTest, AFileSourceIsCopiedWholeByTheKernel) {
   ASSERT_GE((*source)->NativeFile(), 0);
   ASSERT_TRUE(storage_->PutStream("copied", **source).ok());
   EXPECT_EQ(*storage_->Get("copied"), data);
+  // A user's file stays theirs: a change to it after the upload never changes the object.
+  ASSERT_TRUE(WriteFileDurably(path, "changed").ok());
+  EXPECT_EQ(*storage_->Get("copied"), data);
+}
+TEST_F(LocalStorageTest, AHandedOverFileBecomesTheObjectItselfWithoutACopy) {
+  std::string data = testing::RandomBytes((2 << 20) + 3, 10);
+  std::string path = dir_.path() + "/scratch.sst";
+  ASSERT_TRUE(WriteFileDurably(path, data).ok());
+  auto source = FileSource::OpenHandedOver(path);
+  ASSERT_TRUE(source.ok());
+  ASSERT_TRUE((*source)->NativeFileHandedOver());
+  ASSERT_TRUE(storage_->PutStream("d/linked", **source).ok());
+  struct stat a {
+  }, b{};
+  ASSERT_EQ(::stat(path.c_str(), &a), 0);
+  ASSERT_EQ(::stat((dir_.path() + "/root/d/linked").c_str(), &b), 0);
+  EXPECT_EQ(a.st_ino, b.st_ino) << "copied, not linked";
+  source->reset();
+  ASSERT_TRUE(std::filesystem::remove(path));  // what the node does once it is uploaded
+  EXPECT_EQ(*storage_->Get("d/linked"), data);
+  auto all = storage_->ListAll("d/");
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].size, data.size());
 }
 // More than one page of DeletePrefix's listing (5,000 names a page).
 TEST_F(LocalStorageTest, ListingWithPaging) { testing::CheckListing(*storage_, 5200, 1000); }
