@@ -80,6 +80,7 @@ class PitrRun {
     ro.concurrency = options_.concurrency;
     ro.send_credentials = options_.send_credentials;
     ro.publish = false;  // with the log's tables, once the replay succeeded
+    ro.gc_pause = pause.get();
     ro.env = options_.env;
     BRIX_ASSIGN_OR_RETURN(RestoreSummary restored, RunRestore(ro, progress_));
 

@@ -73,22 +73,25 @@ class RestoreRun {
     // Tried in short rounds (nothing is written yet, so a round that gives up releases safely)
     // so that a run whose staging failed stops waiting within one round.
     std::atomic<bool> abandon{false};
-    auto pausing = std::async(std::launch::async, [this, &abandon] {
-      const std::string owner = cluster::RestoreGcPauseOwner(NewUuid());
-      const auto deadline = Clock::now() + cluster::GcPauseOptions{}.wait;
-      cluster::GcPauseOptions round;
-      round.wait = std::chrono::seconds(2);
-      while (true) {
-        auto held = cluster::GcPauseHold::Acquire(*pd_, owner, round);
-        if (held.ok() || abandon.load() || Clock::now() >= deadline) return held;
-      }
-    });
+    std::future<Result<std::unique_ptr<cluster::GcPauseHold>>> pausing;
+    if (options_.gc_pause == nullptr)
+      pausing = std::async(std::launch::async, [this, &abandon] {
+        const std::string owner = cluster::RestoreGcPauseOwner(NewUuid());
+        const auto deadline = Clock::now() + cluster::GcPauseOptions{}.wait;
+        cluster::GcPauseOptions round;
+        round.wait = std::chrono::seconds(2);
+        while (true) {
+          auto held = cluster::GcPauseHold::Acquire(*pd_, owner, round);
+          if (held.ok() || abandon.load() || Clock::now() >= deadline) return held;
+        }
+      });
     if (Status ids = AssignTableIds(); !ids.ok()) {
       abandon = true;
       return ids;
     }
     Lap("table ids");
-    std::unique_ptr<cluster::GcPauseHold> pause;
+    std::unique_ptr<cluster::GcPauseHold> own_pause;
+    const cluster::GcPauseHold* pause = options_.gc_pause;
     {
       std::vector<ImportFile> imports;
       for (const auto& f : files_) imports.push_back({f, rules_[f.table_id()], 0, 0});
@@ -106,8 +109,11 @@ class RestoreRun {
         return staged;
       }
       Measured(kPhaseDownload, Lap("download"));
-      BRIX_ASSIGN_OR_RETURN(pause, pausing.get());
-      Lap("gc pause (rest of the wait)");
+      if (pause == nullptr) {
+        BRIX_ASSIGN_OR_RETURN(own_pause, pausing.get());
+        pause = own_pause.get();
+        Lap("gc pause (rest of the wait)");
+      }
       BRIX_RETURN_IF_ERROR(importer.Ingest());
       Measured(kPhaseIngest, Lap("ingest"));
       bytes_done_ = importer.bytes();

@@ -8,7 +8,8 @@
 // change is staged as it is) and only when every download succeeded asks the nodes to ingest.
 // GC is paused on every target node before the first byte enters a store and until the end: the
 // pause is acquired while the ids are allocated and the files are staged (staging writes nothing
-// into a store) and waited for before the ingest. Then the target TSO is advanced past the backup
+// into a store) and waited for before the ingest (or the caller's pause is used: RestoreOptions::
+// gc_pause). Then the target TSO is advanced past the backup
 // ts, the table checksums (read under the new, still unpublished ids) are compared with the
 // backupmeta, and only then are the tables published in the catalog, in one atomic write (the
 // commit point). A run that fails leaves its data under ids that are never handed out again (kvpd
@@ -33,6 +34,10 @@
 #include "common/env.h"
 #include "common/result.h"
 
+namespace brix::cluster {
+class GcPauseHold;
+}
+
 namespace brix::br {
 
 struct RestoreOptions {
@@ -46,6 +51,10 @@ struct RestoreOptions {
   // false: stop before the commit point and hand the catalog write to the caller (PITR
   // publishes the snapshot's tables together with the log's, once the replay succeeded).
   bool publish = true;
+  // A GC pause the caller already holds on the target for longer than the whole run (PITR holds
+  // one until its own publish): the restore checks it instead of acquiring its own, which would
+  // wait for every node's heartbeat a second time. Null: the restore pauses GC itself.
+  const cluster::GcPauseHold* gc_pause = nullptr;
   EnvLookup env = ProcessEnv();
   NodeRpcLimits node_rpc;  // deadlines of Download and Ingest (node_channel.h)
 };

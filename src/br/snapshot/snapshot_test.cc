@@ -14,6 +14,7 @@
 #include "br/snapshot/restore.h"
 #include "br/snapshot/validate.h"
 #include "cluster/catalog.h"
+#include "cluster/client/gc_pause_hold.h"
 #include "common/crypto.h"
 #include "common/net_util.h"
 #include "common/process.h"
@@ -402,6 +403,23 @@ TEST_F(SnapshotTest, BadInputIsRefusedWithClearMessages) {
   ASSERT_TRUE(cli.ok());
   EXPECT_NE(cli->exit_code, 0);
   EXPECT_NE(cli->output.find("--backupts"), std::string::npos) << cli->output;
+
+  // A GC pause handed in by the caller (PITR hands in its own) is the one the restore trusts:
+  // once it has lapsed, the restore fails before its commit point and publishes nothing.
+  auto hold = cluster::GcPauseHold::Acquire(target->pd(), "test-caller",
+                                            {std::chrono::seconds(5), std::chrono::seconds(30)});
+  ASSERT_TRUE(hold.ok()) << hold.status().ToString();
+  ASSERT_TRUE(target->pd().GcPause("test-caller", std::chrono::seconds(0)).ok());  // under it
+  ASSERT_TRUE(PollUntil([&] { return !(*hold)->Check().ok(); }, std::chrono::seconds(10)));
+  RestoreOptions given = RestoreFrom(*target, Url("z"));
+  given.gc_pause = hold->get();
+  auto lapsed = RunRestore(given);
+  ASSERT_FALSE(lapsed.ok());
+  EXPECT_NE(lapsed.status().message().find("lapsed"), std::string::npos)
+      << lapsed.status().ToString();
+  auto listed = cluster::ListTables(target->kv(), *target->pd().GetTs());
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  EXPECT_TRUE(listed->empty()) << listed->front().FullName();
 }
 
 TEST_F(SnapshotTest, ResumesAfterKillOfBrixAndRestoreRefusesTheInterruptedBackup) {
