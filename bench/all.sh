@@ -8,8 +8,8 @@
 #   restore ← local and ← Azurite               vs copy + ingest / curl Get Blob + ingest
 #   PITR from raw logs, then with compacted SSTs vs brix's own restore ← local (same logical bytes)
 #   log compact                                  vs bench_baselines compact (k-way merge)
-#   log backup write overhead                    workload with the task paused vs running,
-#                                                alternating off/on/off/on segments
+#   log backup write overhead                    workload with the task paused vs running, in
+#                                                eight segments ordered off on on off on off off on
 #   RPO p99 (checkpoint lag)                     at the 10 s default and, on a second playground,
 #                                                at --log-flush-interval-ms 1000
 #   peak RSS of the nodes during the backup (VmHWM after clear_refs) and of `brix log compact`
@@ -17,12 +17,12 @@
 # Every restore and PITR goes into a fresh playground and is checked against the source with
 # `kvctl checksum` (per table and total); a difference exits 1.
 # Usage: bench/all.sh [GiB] (default 2). Env: SEGMENT (seconds per overhead segment, default
-# 15 * GiB, at least 10), KEEP=1 keeps the work folder, PROFILE=1 profiles every step with perf
+# 8 * GiB, at least 10), KEEP=1 keeps the work folder, PROFILE=1 profiles every step with perf
 # (the brix command and the servers doing the work; $dir/profile-STEP.txt, kept with the folder).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 gib="${1:-2}"
-seg="${SEGMENT:-$(python3 -c "print(max(10, int(15 * $gib)))")}"
+seg="${SEGMENT:-$(python3 -c "print(max(10, int(8 * $gib)))")}"
 bench_init
 facts="$dir/facts"
 : >"$facts"
@@ -130,20 +130,27 @@ echo "== PITR with compacted SSTs"
 same "PITR with compacted SSTs" "$want_end" "$(checksum_dst)"
 pg_down dst
 
-# Log backup overhead and RPO: segments alternate paused (off) and running (on) so that drift in
-# what else the machine does biases neither side; each writes its own table.
+# Log backup overhead and RPO: segments with the task paused (off) and running (on), each writing
+# its own table, in the order off on on off / on off off on: a drift in what else the machine does
+# (the load's RocksDB compactions settling, page cache) that is linear or quadratic in time adds the
+# same to both sides. (Alternating off/on/off/on gives the later kind two segments' worth of any
+# trend: segments in the same state once differed by 2x within one run.)
 # The lag is sampled the same way in both kinds of segment (only the on samples count), and each
 # sample is one `brix log status` and no Python: two python3 starts per sample (0.26 core-s each on
 # this VM) once took ~25 % of the machine during the on segments alone, and the overhead row
 # charged that to logging.
-segments() {  # PG PREFIX TASK: off/on/off/on segments of $seg s; lags sampled while on
-  local pg="$1" prefix="$2" task="$3" mode resumed st
+segments() {  # PG PREFIX TASK: 8 segments of $seg s (order above); lags sampled in all
+  local pg="$1" prefix="$2" task="$3" mode state=on s=0 resumed st
+  resumed=$(now)
   : >"$dir/$prefix.lagraw"
   : >"$dir/$prefix.ops"
-  for s in 1 2 3 4; do
-    if [ $((s % 2)) -eq 1 ]; then mode=off; "$bin/brix" log pause --task-name "$task" >/dev/null 2>&1 || true
-    else mode=on; "$bin/brix" log resume --task-name "$task" >/dev/null; fi
-    resumed=$(now)
+  for mode in off on on off on off off on; do
+    s=$((s + 1))
+    if [ "$mode" != "$state" ]; then
+      if [ "$mode" = off ]; then "$bin/brix" log pause --task-name "$task" >/dev/null
+      else "$bin/brix" log resume --task-name "$task" >/dev/null; resumed=$(now); fi
+      state=$mode
+    fi
     profiled "$prefix-$s-log-$mode" "$(pid_list "$pg:kvnode")" \
       "$bin/kvctl" workload --tables "bench.$prefix$s" --duration "${seg}s" --threads 8 --oracle "$dir/$prefix-$s.oracle" \
       >"$dir/$prefix-$s.out" 2>&1 &
@@ -224,11 +231,11 @@ def ops(prefix):
     return off, on
 def overhead(off, on):
     return 100 * (1 - on / off) if off else float("nan")
-# Both playgrounds' segments (8): one playground's four vary by more than the goal on this machine.
+# Both playgrounds' segments (16): one playground's eight vary by more than the goal on this machine.
 (off10, on10), (off1, on1) = ops("w"), ops("r")
 off, on = off10 + off1, on10 + on1
 ovh = overhead(off, on)
-row("log backup write overhead (8 segments, both playgrounds)",
+row("log backup write overhead (16 segments, both playgrounds)",
     f"{ovh:.1f} % ({on} writes; flush every 10 s: {overhead(off10, on10):.1f} %, 1 s: {overhead(off1, on1):.1f} %)",
     f"{off} writes, task paused", None, "≤ 3 %", ovh <= 3)
 for prefix, interval in (("w", 10), ("r", 1)):
