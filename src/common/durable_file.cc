@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 
 #include "common/random.h"
 
@@ -104,8 +105,6 @@ void DurableFile::Discard() {
   done_ = true;
 }
 
-namespace {
-
 Status WriteAll(int fd, std::string_view bytes, const std::string& what) {
   const char* data = bytes.data();
   size_t n = bytes.size();
@@ -121,39 +120,49 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& what) {
   return Status::OK();
 }
 
+namespace {
+
+Status SourceEnded(const std::string& what, uint64_t got, uint64_t length) {
+  return Status::FailedPrecondition(what + ": the source ended after " + std::to_string(got) +
+                                    " of " + std::to_string(length) + " bytes");
+}
+
 }  // namespace
+
+Status ScanFileBytes(int fd, uint64_t offset, uint64_t length, const std::string& what,
+                     const std::function<Status(std::string_view)>& fn) {
+  std::string buf(static_cast<size_t>(std::min<uint64_t>(length, kScanPieceBytes)), '\0');
+  uint64_t done = 0;
+  while (done < length) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(length - done, buf.size()));
+    ssize_t n = ::pread(fd, buf.data(), want, static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("read " + what, errno);
+    }
+    if (n == 0) return SourceEnded("read " + what, done, length);
+    BRIX_RETURN_IF_ERROR(fn(std::string_view(buf.data(), static_cast<size_t>(n))));
+    done += static_cast<uint64_t>(n);
+  }
+  return Status::OK();
+}
 
 Status CopyFileBytes(int from, int to, uint64_t length, const std::string& what) {
   loff_t in = 0;
-  bool kernel_copy = true;
-  std::string buf;
   while (static_cast<uint64_t>(in) < length) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(length - in, 1 << 30));
-    ssize_t n;
-    if (kernel_copy) {
-      n = ::copy_file_range(from, &in, to, nullptr, want, 0);
-      if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
-        kernel_copy = false;  // not between these files: copy through a buffer from `in` on
-        continue;
-      }
-    } else {
-      if (buf.empty()) buf.resize(1 << 20);
-      n = ::pread(from, buf.data(), std::min(want, buf.size()), in);
-      if (n > 0) {
-        BRIX_RETURN_IF_ERROR(
-            WriteAll(to, std::string_view(buf.data(), static_cast<size_t>(n)), what));
-        in += n;
-      }
+    ssize_t n = ::copy_file_range(from, &in, to, nullptr, want, 0);
+    if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+      // Not between these files: the rest through a buffer.
+      return ScanFileBytes(from, static_cast<uint64_t>(in), length - static_cast<uint64_t>(in),
+                           "the source of " + what,
+                           [&](std::string_view piece) { return WriteAll(to, piece, what); });
     }
     if (n < 0) {
       if (errno == EINTR) continue;
       return ErrnoStatus("copy into " + what, errno);
     }
-    if (n == 0) {
-      return Status::FailedPrecondition("copy into " + what + ": the source ended after " +
-                                        std::to_string(in) + " of " + std::to_string(length) +
-                                        " bytes");
-    }
+    if (n == 0) return SourceEnded("copy into " + what, static_cast<uint64_t>(in), length);
   }
   return Status::OK();
 }

@@ -15,6 +15,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -110,6 +111,21 @@ class Fd {
 // extent where the filesystem can), or through a buffer where the kernel cannot. A source shorter
 // than `length` fails FailedPrecondition (it changed under us). `what` names `to` in errors.
 [[nodiscard]] Status CopyFileBytes(int from, int to, uint64_t length, const std::string& what);
+
+// Reads `length` bytes of the open file `fd` from `offset` (its file offset is left alone) with
+// pread through one buffer of kScanPieceBytes, giving fn each piece in order; fn's error stops
+// the scan and is returned. A source shorter than `length` fails FailedPrecondition (it changed
+// under us). `what` names `fd` in errors. Reading into a small buffer that stays in the CPU's
+// cache is faster here than hashing a mapping of the page cache (a page fault per 4 KiB, each
+// expensive under a paravirtualised MMU) and lets fn hash and then write the same bytes.
+inline constexpr size_t kScanPieceBytes = 256 << 10;
+[[nodiscard]] Status ScanFileBytes(int fd, uint64_t offset, uint64_t length,
+                                   const std::string& what,
+                                   const std::function<Status(std::string_view)>& fn);
+
+// Writes all of `bytes` to `fd` at its current offset (retrying short writes and EINTR); `what`
+// names `fd` in errors.
+[[nodiscard]] Status WriteAll(int fd, std::string_view bytes, const std::string& what);
 
 // A Status for a failed system call on `what` (NotFound, AlreadyExists, PermissionDenied or
 // IOError by errno), its message "<what>: <strerror>".

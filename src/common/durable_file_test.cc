@@ -121,6 +121,42 @@ TEST_F(DurableFileTest, LinkFileRefusesAChangedFileAndFallsBackWhenTheKernelCann
   EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator{}), 1);
 }
 
+TEST_F(DurableFileTest, ScanFileBytesGivesTheRangeInPiecesInOrderAndRefusesAShorterSource) {
+  // Two and a half pieces from an offset: the pieces are at most kScanPieceBytes, in order, and
+  // together exactly the range asked for.
+  std::string bytes(kScanPieceBytes * 3, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7 + i / 251);
+  const std::string path = dir_ + "/source";
+  std::ofstream(path, std::ios::binary) << bytes;
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_GE(fd.get(), 0);
+  const uint64_t offset = 1000, length = kScanPieceBytes * 2 + kScanPieceBytes / 2;
+  std::string seen;
+  size_t pieces = 0;
+  ASSERT_TRUE(ScanFileBytes(fd.get(), offset, length, "source", [&](std::string_view piece) {
+                EXPECT_LE(piece.size(), kScanPieceBytes);
+                seen.append(piece);
+                ++pieces;
+                return Status::OK();
+              }).ok());
+  EXPECT_EQ(seen, bytes.substr(offset, length));
+  EXPECT_EQ(pieces, 3u);
+  // The callback's error stops the scan and is returned.
+  pieces = 0;
+  Status stopped = ScanFileBytes(fd.get(), 0, length, "source", [&](std::string_view) {
+    ++pieces;
+    return Status::IOError("disk full");
+  });
+  EXPECT_EQ(stopped.code(), Status::Code::kIOError);
+  EXPECT_EQ(pieces, 1u);
+  // A source that ends early (it shrank) fails, naming how far it got.
+  Status shorter = ScanFileBytes(fd.get(), bytes.size() - 10, 11, "source",
+                                 [](std::string_view) { return Status::OK(); });
+  EXPECT_EQ(shorter.code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(shorter.ToString().find("after 10 of 11 bytes"), std::string::npos)
+      << shorter.ToString();
+}
+
 TEST_F(DurableFileTest, ReplacesTheContentAndLeavesNoTempFileBehind) {
   std::string path = dir_ + "/store_id";
   ASSERT_TRUE(WriteFileDurably(path, "old\n").ok());

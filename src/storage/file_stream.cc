@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "common/crypto.h"
-#include "common/mapped_file.h"
+#include "common/durable_file.h"
 
 namespace brix::storage {
 
@@ -76,12 +76,13 @@ Result<std::string> Sha256OfFile(const ByteSource& source,
   if (!source.Size() || source.NativeFile() < 0) {
     return Status::Internal("SHA-256 of a file: the source is not a regular file");
   }
-  BRIX_ASSIGN_OR_RETURN(MappedFile mapped, MappedFile::Map(source.NativeFile(), *source.Size()));
   Sha256Hasher hasher;
-  mapped.Scan(1 << 20, [&](std::string_view piece) {
-    if (before_piece) before_piece(piece.size());
-    hasher.Update(piece);
-  });
+  BRIX_RETURN_IF_ERROR(ScanFileBytes(source.NativeFile(), 0, *source.Size(), "the file to hash",
+                                     [&](std::string_view piece) {
+                                       if (before_piece) before_piece(piece.size());
+                                       hasher.Update(piece);
+                                       return Status::OK();
+                                     }));
   return hasher.Finish();
 }
 

@@ -54,10 +54,9 @@ class FileSink final : public ByteSink {
 };
 
 // SHA-256 of the regular file under `source` (NativeFile() and Size() set: a FileSource of a
-// file), hashed from a mapping of the page cache — where a file just written still is, so no
-// read() copy — in 1 MiB pieces, each released from this process's resident set once hashed
-// (MappedFile::Scan). `before_piece`, if set, is given each piece's size first (a rate limiter).
-// The file must not shrink meanwhile (MappedFile's contract).
+// file), read with pread in pieces through one small buffer (ScanFileBytes: no mapping, so the
+// process's resident set does not grow by the file, and no page fault per 4 KiB). `before_piece`,
+// if set, is given each piece's size first (a rate limiter). A file that shrinks meanwhile fails.
 [[nodiscard]] Result<std::string> Sha256OfFile(
     const ByteSource& source, const std::function<void(size_t)>& before_piece = nullptr);
 

@@ -30,9 +30,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // Uploads a finished local file and returns its SHA-256. The file is never held whole in
-// memory (a node's resident set stays small however large its SSTs): it is hashed from a mapping
-// of the page cache (storage::Sha256OfFile; else every page of every SST in flight counted in the
-// node's RSS), through the node's rate limiter (so a
+// memory (a node's resident set stays small however large its SSTs): it is hashed in pieces
+// through one small buffer (storage::Sha256OfFile), through the node's rate limiter (so a
 // node's uploads keep to --ratelimit on average; a file goes up in one burst once its bytes were
 // paced); then PutStream sends it from the file (local storage: the object becomes the file
 // itself, a hard link, where they share a filesystem, else copy_file_range; Azure: one Put Blob up
