@@ -140,14 +140,15 @@ pg_down dst
 # this VM) once took ~25 % of the machine during the on segments alone, and the overhead row
 # charged that to logging.
 segments() {  # PG PREFIX TASK: 8 segments of $seg s (order above); lags sampled in all
-  local pg="$1" prefix="$2" task="$3" mode state=on s=0 resumed st
+  local pg="$1" prefix="$2" task="$3" mode state=unknown s=0 resumed st
   resumed=$(now)
   : >"$dir/$prefix.lagraw"
   : >"$dir/$prefix.ops"
   for mode in off on on off on off off on; do
     s=$((s + 1))
     if [ "$mode" != "$state" ]; then
-      if [ "$mode" = off ]; then "$bin/brix" log pause --task-name "$task" >/dev/null
+      # The first pause may find the task paused already (the steps above pause it).
+      if [ "$mode" = off ]; then "$bin/brix" log pause --task-name "$task" >/dev/null 2>&1 || [ "$state" = unknown ]
       else "$bin/brix" log resume --task-name "$task" >/dev/null; resumed=$(now); fi
       state=$mode
     fi
