@@ -5,6 +5,8 @@
 #include <rocksdb/sst_file_reader.h>
 #include <rocksdb/sst_file_writer.h>
 
+#include "common/durable_file.h"
+
 namespace brix::br {
 namespace {
 
@@ -46,8 +48,11 @@ Result<std::unique_ptr<SstWriter>> SstWriter::Create(const std::string& path,
                                                      std::string_view compression) {
   BRIX_RETURN_IF_ERROR(CheckCompression(compression, "compression"));
   std::unique_ptr<SstWriter> w(new SstWriter());
-  w->writer_ =
-      std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), SstOptions(compression));
+  // Every SST written here is fsynced later (ingested, or made an object of a local location):
+  // its bytes go to the disk as it is written, not all at that fsync.
+  rocksdb::EnvOptions env;
+  env.bytes_per_sync = kWritebackStepBytes;
+  w->writer_ = std::make_unique<rocksdb::SstFileWriter>(env, SstOptions(compression));
   BRIX_RETURN_IF_ERROR(FromRocks(w->writer_->Open(path), "open sst " + path));
   return w;
 }

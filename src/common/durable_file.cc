@@ -147,6 +147,11 @@ Status ScanFileBytes(int fd, uint64_t offset, uint64_t length, const std::string
   return Status::OK();
 }
 
+void StartWriteback(int fd, uint64_t offset, uint64_t length) {
+  (void)::sync_file_range(fd, static_cast<off64_t>(offset), static_cast<off64_t>(length),
+                          SYNC_FILE_RANGE_WRITE);
+}
+
 Status CopyFileBytes(int from, int to, uint64_t length, const std::string& what) {
   loff_t in = 0;
   while (static_cast<uint64_t>(in) < length) {
