@@ -33,15 +33,6 @@ void MappedFile::ReleaseBefore(uint64_t offset) {
   released_ = end;
 }
 
-void MappedFile::Scan(size_t piece, const std::function<void(std::string_view)>& fn) {
-  const std::string_view all = bytes();
-  for (uint64_t at = 0; at < all.size(); at += piece) {
-    std::string_view part = all.substr(at, piece);
-    fn(part);
-    ReleaseBefore(at + part.size());
-  }
-}
-
 MappedFile::MappedFile(MappedFile&& other) noexcept
     : addr_(std::exchange(other.addr_, nullptr)),
       size_(std::exchange(other.size_, 0)),

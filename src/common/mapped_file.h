@@ -10,12 +10,12 @@
 //
 // Every page read through the view counts in the process's resident set (RssFile) until it is
 // unmapped, although the kernel may drop it from the page cache: a reader that goes through a
-// large file once calls ReleaseBefore() behind itself (or reads it with Scan()) so that the
-// resident set stays one piece instead of the whole file.
+// large file once calls ReleaseBefore() behind itself so that the resident set stays one piece
+// instead of the whole file. (A reader that hashes or copies a file goes through ScanFileBytes,
+// common/durable_file.h: a page fault per 4 KiB of a mapping costs more than a read here.)
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string_view>
 
 #include "common/result.h"
@@ -43,10 +43,6 @@ class MappedFile {
   // page cache keeps them). The view stays valid: a released byte read again is mapped back from
   // the file. Offsets at or below an earlier call's cost nothing.
   void ReleaseBefore(uint64_t offset);
-
-  // Hands `fn` the view front to back in pieces of at most `piece` (> 0) bytes, releasing each
-  // once `fn` has returned: a pass over the whole file keeps about one piece resident.
-  void Scan(size_t piece, const std::function<void(std::string_view)>& fn);
 
  private:
   void* addr_ = nullptr;

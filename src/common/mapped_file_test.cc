@@ -93,22 +93,6 @@ TEST_F(MappedFileTest, ReleasedPagesLeaveTheResidentSetAndReadBackTheSame) {
   EXPECT_EQ(m->bytes(), data);  // the view still reads the file
 
   *m = MappedFile();  // unmapped: nothing of the file is resident now
-
-  // A scan in 1 MiB pieces sees every byte once, in order, and keeps about one piece resident.
-  fd = OpenWith(data);
-  ASSERT_GE(fd, 0);
-  Result<MappedFile> again = MappedFile::Map(fd, data.size());
-  ::close(fd);
-  ASSERT_TRUE(again.ok());
-  std::string seen;
-  long peak = 0;
-  again->Scan(1 << 20, [&](std::string_view piece) {
-    EXPECT_LE(piece.size(), 1u << 20);
-    seen.append(piece);
-    peak = std::max(peak, RssFileKib());
-  });
-  EXPECT_EQ(seen, data);
-  EXPECT_LE(peak, before + (4 << 10)) << "the scan kept what it had read resident";
 }
 
 TEST_F(MappedFileTest, BadDescriptorIsAnError) { EXPECT_FALSE(MappedFile::Map(-1, 10).ok()); }
