@@ -171,7 +171,7 @@ spec:
         until = Get("backup", "log-integrated")["spec"].value("logTruncateUntil", "");
         return !until.empty();
       },
-      120s, 500ms));  // generous: sanitizer builds are slow
+      240s, 500ms));  // generous: under the sanitizers beside other suites it took 175 s
   EXPECT_EQ(WaitFor("backup", "log-integrated", "logSuccessTruncateUntil", {until}, 30s), until);
   // No kept snapshot is older than the truncation point (each can still seed a PITR), and the
   // log backup is never retired.
