@@ -132,9 +132,10 @@ inline constexpr size_t kScanPieceBytes = 256 << 10;
 // waiting for them: a file that will be fsynced later (a staged SST, when RocksDB ingests it)
 // is then mostly on the disk by that time, its writeback overlapped with the work that follows.
 // A hint: nothing is promised durable, and a failure shows up at the fsync.
+void StartWriteback(int fd, uint64_t offset = 0, uint64_t length = 0);
+
 // A file written in one go and fsynced later is handed to the disk this many bytes at a time
 // (StartWriteback; RocksDB's bytes_per_sync, which does the same, for the SSTs brix writes).
-void StartWriteback(int fd, uint64_t offset = 0, uint64_t length = 0);
 inline constexpr uint64_t kWritebackStepBytes = 8 << 20;
 
 // A Status for a failed system call on `what` (NotFound, AlreadyExists, PermissionDenied or
